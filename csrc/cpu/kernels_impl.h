@@ -1,0 +1,340 @@
+// kernels_impl.h -- the CPU loops, compiled once per instruction set.
+//
+// Included by kernels_<isa>.cpp with PHILOX_ISA set to a namespace name; each of
+// those files is compiled with its own -m flags (never -march=native) and the
+// dispatcher picks one at run time. The loops are written so that GCC and Clang
+// vectorize them: Philox blocks are computed in structure-of-arrays form, then a
+// conversion from philox.h runs over a small buffer that stays in L1.
+// -ffp-contract=off keeps the vectorized arithmetic bit-identical to the
+// scalar (and CUDA) one.
+#include "../philox.h"
+#include "kernels.h"
+
+#include <string.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace philox {
+namespace cpu {
+namespace PHILOX_ISA {
+
+// ------------------------------------------------------------------ SIMD Philox
+// The block function of philox.h, restated over vectors of L independent blocks
+// (structure of arrays: one vector per counter word). Only the 32x32->64
+// multiply and the final transpose need intrinsics; the test suite holds this
+// path equal to the scalar philox4x32_10 on every instruction set.
+#if defined(__AVX512F__)
+typedef __m512i vreg;
+constexpr size_t L = 16;
+static inline vreg vset1(uint32_t a) { return _mm512_set1_epi32((int)a); }
+static inline vreg vmul_even(vreg a, vreg b) { return _mm512_mul_epu32(a, b); }
+static inline vreg vmullo(vreg a, vreg b) { return _mm512_mullo_epi32(a, b); }
+static inline vreg vsrl64(vreg a) { return _mm512_srli_epi64(a, 32); }
+static inline vreg vblend_odd(vreg even, vreg odd) { return _mm512_mask_blend_epi32(0xAAAA, even, odd); }
+static inline vreg vshl64(vreg a) { return _mm512_slli_epi64(a, 32); }
+static inline vreg vxor(vreg a, vreg b) { return _mm512_xor_si512(a, b); }
+static inline vreg vadd(vreg a, vreg b) { return _mm512_add_epi32(a, b); }
+static inline vreg vload(const uint32_t* p) { return _mm512_loadu_si512((const void*)p); }
+static inline vreg vunlo32(vreg a, vreg b) { return _mm512_unpacklo_epi32(a, b); }
+static inline vreg vunhi32(vreg a, vreg b) { return _mm512_unpackhi_epi32(a, b); }
+static inline vreg vunlo64(vreg a, vreg b) { return _mm512_unpacklo_epi64(a, b); }
+static inline vreg vunhi64(vreg a, vreg b) { return _mm512_unpackhi_epi64(a, b); }
+#elif defined(__AVX2__)
+typedef __m256i vreg;
+constexpr size_t L = 8;
+static inline vreg vset1(uint32_t a) { return _mm256_set1_epi32((int)a); }
+static inline vreg vmul_even(vreg a, vreg b) { return _mm256_mul_epu32(a, b); }
+static inline vreg vmullo(vreg a, vreg b) { return _mm256_mullo_epi32(a, b); }
+static inline vreg vsrl64(vreg a) { return _mm256_srli_epi64(a, 32); }
+static inline vreg vblend_odd(vreg even, vreg odd) { return _mm256_blend_epi32(even, odd, 0xAA); }
+static inline vreg vshl64(vreg a) { return _mm256_slli_epi64(a, 32); }
+static inline vreg vxor(vreg a, vreg b) { return _mm256_xor_si256(a, b); }
+static inline vreg vadd(vreg a, vreg b) { return _mm256_add_epi32(a, b); }
+static inline vreg vload(const uint32_t* p) { return _mm256_loadu_si256((const __m256i*)p); }
+static inline vreg vunlo32(vreg a, vreg b) { return _mm256_unpacklo_epi32(a, b); }
+static inline vreg vunhi32(vreg a, vreg b) { return _mm256_unpackhi_epi32(a, b); }
+static inline vreg vunlo64(vreg a, vreg b) { return _mm256_unpacklo_epi64(a, b); }
+static inline vreg vunhi64(vreg a, vreg b) { return _mm256_unpackhi_epi64(a, b); }
+#elif defined(__SSE2__)
+typedef __m128i vreg;
+constexpr size_t L = 4;
+static inline vreg vset1(uint32_t a) { return _mm_set1_epi32((int)a); }
+static inline vreg vmul_even(vreg a, vreg b) { return _mm_mul_epu32(a, b); }
+static inline vreg vsrl64(vreg a) { return _mm_srli_epi64(a, 32); }
+// SSE2 has no 32-bit blend: keep the even lanes' low halves, or in the odd ones
+static inline vreg vblend_odd(vreg even, vreg odd) {
+  const vreg lo = _mm_set_epi32(0, -1, 0, -1);
+  return _mm_or_si128(_mm_and_si128(lo, even), _mm_andnot_si128(lo, odd));
+}
+static inline vreg vshl64(vreg a) { return _mm_slli_epi64(a, 32); }
+static inline vreg vxor(vreg a, vreg b) { return _mm_xor_si128(a, b); }
+static inline vreg vadd(vreg a, vreg b) { return _mm_add_epi32(a, b); }
+static inline vreg vload(const uint32_t* p) { return _mm_loadu_si128((const __m128i*)p); }
+static inline vreg vunlo32(vreg a, vreg b) { return _mm_unpacklo_epi32(a, b); }
+static inline vreg vunhi32(vreg a, vreg b) { return _mm_unpackhi_epi32(a, b); }
+static inline vreg vunlo64(vreg a, vreg b) { return _mm_unpacklo_epi64(a, b); }
+static inline vreg vunhi64(vreg a, vreg b) { return _mm_unpackhi_epi64(a, b); }
+#else
+#define PHILOX_NO_SIMD 1
+constexpr size_t L = 1;
+#endif
+
+#ifndef PHILOX_NO_SIMD
+// (hi, lo) = m * x per 32-bit lane: products of the even lanes, then of the odd
+// lanes shifted down, recombined.
+static inline void vmulhilo(vreg m, vreg x, vreg& hi, vreg& lo) {
+  const vreg pe = vmul_even(m, x);                    // lanes 0, 2, ..: 64-bit products
+  const vreg po = vmul_even(m, vsrl64(x));            // lanes 1, 3, ..
+#if defined(__AVX2__) || defined(__AVX512F__)
+  lo = vmullo(m, x);                                  // one op instead of shift + blend
+#else
+  lo = vblend_odd(pe, vshl64(po));
+#endif
+  hi = vblend_odd(vsrl64(pe), po);
+}
+
+// kV vectors at once hide the multiplier latency.
+constexpr size_t kV = 2;
+constexpr size_t kLanes = kV * L;
+
+// Blocks lo + i .. lo + i + kLanes - 1 (counter high word hi) into o[4 * kLanes].
+static inline void blocks_simd(uint32_t* __restrict o, uint32_t lo, uint32_t hi, uint32_t c2, uint32_t c3,
+                               uint32_t k0, uint32_t k1) {
+  alignas(64) uint32_t iota[kLanes];
+  for (size_t j = 0; j < kLanes; ++j) iota[j] = lo + (uint32_t)j;
+  vreg x0[kV], x1[kV], x2[kV], x3[kV];
+  for (size_t v = 0; v < kV; ++v) {
+    x0[v] = vload(iota + v * L); x1[v] = vset1(hi); x2[v] = vset1(c2); x3[v] = vset1(c3);
+  }
+  const vreg m0 = vset1(PHILOX_M0), m1 = vset1(PHILOX_M1);
+  vreg key0 = vset1(k0), key1 = vset1(k1);
+  const vreg w0 = vset1(PHILOX_W0), w1 = vset1(PHILOX_W1);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 10
+#endif
+  for (int r = 0; r < PHILOX_ROUNDS; ++r) {
+    if (r) { key0 = vadd(key0, w0); key1 = vadd(key1, w1); }
+    for (size_t v = 0; v < kV; ++v) {  // philox4x32_round, lane-wise
+      vreg hi0, lo0, hi1, lo1;
+      vmulhilo(m0, x0[v], hi0, lo0);
+      vmulhilo(m1, x2[v], hi1, lo1);
+      x0[v] = vxor(vxor(hi1, x1[v]), key0);
+      x1[v] = lo1;
+      x2[v] = vxor(vxor(hi0, x3[v]), key1);
+      x3[v] = lo0;
+    }
+  }
+  // Transpose to word order: block b's four words are o[4b .. 4b+3]. The unpacks
+  // work inside 128-bit lanes, so u_k's 128-bit lane l holds block 4l + k.
+  for (size_t v = 0; v < kV; ++v) {
+    const vreg t0 = vunlo32(x0[v], x1[v]), t1 = vunlo32(x2[v], x3[v]);
+    const vreg t2 = vunhi32(x0[v], x1[v]), t3 = vunhi32(x2[v], x3[v]);
+    const vreg u[4] = {vunlo64(t0, t1), vunhi64(t0, t1), vunlo64(t2, t3), vunhi64(t2, t3)};
+    uint32_t* ov = o + 4 * L * v;
+    for (size_t l = 0; l < L / 4; ++l)
+      for (size_t k = 0; k < 4; ++k) memcpy(ov + 4 * (4 * l + k), (const char*)&u[k] + 16 * l, 16);
+  }
+}
+#endif
+
+// Words of blocks [b0, b0 + nb) of stream (k0, k1, id) into out[4 * nb].
+static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_t k0, uint32_t k1,
+                       uint64_t id) {
+  const uint32_t c2 = (uint32_t)id, c3 = (uint32_t)(id >> 32);
+  size_t done = 0;
+  while (done < nb) {
+    const uint64_t b = b0 + done;
+    const uint32_t lo = (uint32_t)b, hi = (uint32_t)(b >> 32);
+    // blocks with the same high counter word: lo .. lo + seg - 1 does not wrap
+    size_t seg = nb - done;
+    const uint64_t to_wrap = (uint64_t)0x100000000ull - lo;
+    if (seg > to_wrap) seg = (size_t)to_wrap;
+    uint32_t* o = out + 4 * done;
+    size_t i = 0;
+#ifndef PHILOX_NO_SIMD
+    for (; i + kLanes <= seg; i += kLanes) blocks_simd(o + 4 * i, lo + (uint32_t)i, hi, c2, c3, k0, k1);
+#endif
+    for (; i < seg; ++i) {
+      uint32_t x0 = lo + (uint32_t)i, x1 = hi, x2 = c2, x3 = c3;
+      philox4x32_10(x0, x1, x2, x3, k0, k1);
+      o[4 * i + 0] = x0; o[4 * i + 1] = x1; o[4 * i + 2] = x2; o[4 * i + 3] = x3;
+    }
+    done += seg;
+  }
+}
+
+// Words generated per chunk (8 KiB, stays in L1).
+constexpr size_t kChunkWords = 2048;
+
+// Values [i0, i1) of a job whose values take K words each; conv(out_index, words)
+// writes one value. Words for value i start at word position + i * K.
+template <int K, class Conv>
+static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
+  alignas(64) uint32_t buf[kChunkWords + 8];
+  constexpr size_t kValues = kChunkWords / K;
+  for (size_t v0 = i0; v0 < i1; v0 += kValues) {
+    const size_t nv = (i1 - v0 < kValues) ? (i1 - v0) : kValues;
+    const uint64_t w0 = (uint64_t)job.lane + (uint64_t)v0 * K;  // words from job.block * 4
+    const uint64_t b0 = job.block + (w0 >> 2);
+    const size_t off = (size_t)(w0 & 3);
+    const size_t nb = (off + nv * K + 3) / 4;
+    gen_blocks(buf, b0, nb, job.k0, job.k1, job.id);
+    const uint32_t* w = buf + off;
+    conv(v0, nv, w);
+  }
+}
+
+template <class T>
+static inline T* out_as(const Job& job) { return static_cast<T*>(job.out); }
+
+static void run_range(const Job& job, size_t i0, size_t i1) {
+  switch (job.op) {
+    case Op::Raw32: {
+      uint32_t* __restrict o = out_as<uint32_t>(job);
+      fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+        for (size_t j = 0; j < nv; ++j) o[v0 + j] = w[j];
+      });
+      break;
+    }
+    case Op::Raw64: {
+      uint64_t* __restrict o = out_as<uint64_t>(job);
+      fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+        for (size_t j = 0; j < nv; ++j) o[v0 + j] = (uint64_t)w[2 * j] | ((uint64_t)w[2 * j + 1] << 32);
+      });
+      break;
+    }
+    case Op::UniformF32: {
+      float* __restrict o = out_as<float>(job);
+      if (!job.affine) {
+        fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f32(w[j]);
+        });
+      } else {
+        const float lo = (float)job.a, hi = (float)job.b, below = (float)job.c;
+        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f32(w[j], lo, hi, below);
+        });
+      }
+      break;
+    }
+    case Op::UniformF64: {
+      double* __restrict o = out_as<double>(job);
+      if (!job.affine) {
+        fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f64(w[2 * j], w[2 * j + 1]);
+        });
+      } else {
+        const double lo = job.a, hi = job.b, below = job.c;
+        fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f64(w[2 * j], w[2 * j + 1], lo, hi, below);
+        });
+      }
+      break;
+    }
+    case Op::UniformF16:
+    case Op::UniformBF16: {
+      uint16_t* __restrict o = out_as<uint16_t>(job);
+      const bool bf = job.op == Op::UniformBF16;
+      if (!job.affine) {
+        if (bf) fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_bf16_bits(w[j]);
+        });
+        else fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f16_bits(w[j]);
+        });
+      } else {
+        const float lo = (float)job.a, hi = (float)job.b;
+        const uint16_t below = (uint16_t)job.c;  // bits of the largest 16-bit value below high
+        if (bf) fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_bf16_bits(w[j], lo, hi, below);
+        });
+        else fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f16_bits(w[j], lo, hi, below);
+        });
+      }
+      break;
+    }
+    case Op::NormalF32: {
+      float* __restrict o = out_as<float>(job);
+      if (!job.affine) {
+        fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f32(w[j]);
+        });
+      } else {
+        const float mean = (float)job.a, sd = (float)job.b;
+        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f32(w[j], mean, sd);
+        });
+      }
+      break;
+    }
+    case Op::NormalF64: {
+      double* __restrict o = out_as<double>(job);
+      const double mean = job.a, sd = job.b;
+      if (!job.affine) {
+        fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f64(w[2 * j], w[2 * j + 1]);
+        });
+      } else {
+        fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f64(w[2 * j], w[2 * j + 1], mean, sd);
+        });
+      }
+      break;
+    }
+    case Op::NormalF16:
+    case Op::NormalBF16: {
+      uint16_t* __restrict o = out_as<uint16_t>(job);
+      const float mean = job.affine ? (float)job.a : 0.0f, sd = job.affine ? (float)job.b : 1.0f;
+      const bool aff = job.affine;
+      if (job.op == Op::NormalBF16)
+        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) {
+            o[v0 + j] = f32_to_bf16_bits(aff ? normal_f32(w[j], mean, sd) : normal_f32(w[j]));
+          }
+        });
+      else
+        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) {
+            o[v0 + j] = f32_to_f16_bits(aff ? normal_f32(w[j], mean, sd) : normal_f32(w[j]));
+          }
+        });
+      break;
+    }
+    case Op::IntSmall: {
+      const uint64_t low = job.ilow, r = job.range_m1 + 1;
+      switch (job.elem_size) {
+#define PHILOX_INT_CASE(BYTES, T)                                                                 \
+  case BYTES: {                                                                                   \
+    T* __restrict o = out_as<T>(job);                                                             \
+    fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {                \
+      for (size_t j = 0; j < nv; ++j) o[v0 + j] = (T)(low + bounded_small(w[2 * j], w[2 * j + 1], r)); \
+    });                                                                                           \
+    break;                                                                                        \
+  }
+        PHILOX_INT_CASE(1, uint8_t)
+        PHILOX_INT_CASE(2, uint16_t)
+        PHILOX_INT_CASE(4, uint32_t)
+        PHILOX_INT_CASE(8, uint64_t)
+#undef PHILOX_INT_CASE
+      }
+      break;
+    }
+    case Op::IntLarge: {
+      uint64_t* __restrict o = out_as<uint64_t>(job);  // r > 2^32 implies 8-byte elements
+      const uint64_t low = job.ilow, rm1 = job.range_m1;
+      fill<4>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
+        for (size_t j = 0; j < nv; ++j)
+          o[v0 + j] = low + bounded_large(w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3], rm1);
+      });
+      break;
+    }
+  }
+}
+
+}  // namespace PHILOX_ISA
+}  // namespace cpu
+}  // namespace philox

@@ -1,0 +1,24 @@
+"""philox: random numbers that stay reproducible when the order of calls changes.
+
+Every value is a pure function of (seed, stream path, position), computed by
+Philox4x32-10 (stream format v1, docs/FORMAT.md)::
+
+    import philox
+    philox.manual_seed(888)
+    a = philox.stream("a").rand(10)          # the same whatever else draws first
+    b = philox.stream("aug", 3).randint(0, 10, size=5)
+"""
+from ._bits import philox4x32
+from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_seed, manual_seed, seed,
+                         stream)
+from ._keys import stream_id
+from ._stream import FORMAT_VERSION, MAX_POSITION, Stream
+from ._threads import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Generator", "Stream", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
+    "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
+    "FORMAT_VERSION", "MAX_POSITION", "__version__",
+]

@@ -1,0 +1,92 @@
+"""Seeds, keys and stream ids (SPEC sections 2 and 3).
+
+A seed is normalized to 64 bits and split into the Philox key; a stream path
+(a tuple of ``str`` / non-negative ``int`` components) is folded into a 64-bit
+stream id, one Philox block per component. These are pure functions: the id of
+``("aug", 3)`` is the same in every process, on every machine.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Tuple, Union
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["normalize_seed", "seed_key", "stream_id", "normalize_path", "fold_component"]
+
+Component = Union[str, int]
+U64 = 1 << 64
+_FOLD_INT, _FOLD_STR = 0, 1
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def normalize_seed(seed, name: str = "seed") -> int:
+    """The 64-bit seed ``S`` for ``seed`` (SPEC 2): an int in [-2**63, 2**64); negatives wrap."""
+    if not _is_int(seed):
+        raise TypeError(
+            f"{name} must be an int in [-2**63, 2**64), got {seed!r} of type {type(seed).__name__}")
+    s = int(seed)
+    if not -(1 << 63) <= s < U64:
+        raise ValueError(f"{name} must be in [-2**63, 2**64), got {s}")
+    return s + U64 if s < 0 else s
+
+
+def seed_key(seed: int) -> Tuple[int, int]:
+    """Philox key ``(k0, k1) = (S mod 2**32, S >> 32)`` of a normalized seed."""
+    return seed & 0xFFFFFFFF, seed >> 32
+
+
+def check_u64(value, name: str) -> int:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int in [0, 2**64), got {value!r} of type {type(value).__name__}")
+    v = int(value)
+    if not 0 <= v < U64:
+        raise ValueError(f"{name} must be in [0, 2**64), got {v}")
+    return v
+
+
+def normalize_path(path, name: str = "path") -> Tuple[Component, ...]:
+    """Check each component (a ``str``, or an int in [0, 2**64)) and return the path as a tuple."""
+    out = []
+    for i, c in enumerate(path):
+        if isinstance(c, str):
+            out.append(c)
+        elif _is_int(c):
+            out.append(check_u64(c, f"{name}[{i}]"))
+        else:
+            raise TypeError(
+                f"{name}[{i}] must be a str or a non-negative int, got {c!r} of type {type(c).__name__}")
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _blake8(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def fold_component(parent: int, c: Component) -> int:
+    """Id of ``parent``'s path extended by one (already checked) component."""
+    if isinstance(c, str):
+        return _core.fold(parent, _blake8(c), _FOLD_STR)
+    return _core.fold(parent, int(c), _FOLD_INT)
+
+
+def path_id(path: Tuple[Component, ...], parent: int = 0) -> int:
+    for c in path:
+        parent = fold_component(parent, c)
+    return parent
+
+
+def stream_id(*path: Component) -> int:
+    """The 64-bit id of a stream path (SPEC 3); ``stream_id()`` is 0.
+
+    >>> stream_id("a") == stream_id("a")
+    True
+    """
+    return path_id(normalize_path(path))

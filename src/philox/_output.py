@@ -1,0 +1,155 @@
+"""Output buffers: a numpy array, or a torch tensor, that the C++ kernels fill in place.
+
+A draw first resolves *where* its values go (numpy or torch, dtype, shape,
+``out=``), allocating before the stream's position moves; the kernels then
+write straight into the buffer (numpy arrays and CPU tensors alike, no copy).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _dtypes as D
+from ._keys import _is_int
+
+MAX_ELEMENTS = 1 << 62
+
+
+def parse_size(size, name: str = "size"):
+    """None (a scalar draw), or a shape tuple of non-negative ints."""
+    if size is None:
+        return None
+    if _is_int(size):
+        dims = (size,)
+    elif isinstance(size, (tuple, list)):
+        dims = tuple(size)
+    else:
+        raise TypeError(f"{name} must be None, an int or a tuple of ints, got {size!r}")
+    for d in dims:
+        if not _is_int(d):
+            raise TypeError(f"{name} must contain only ints, got {size!r}")
+        if d < 0:
+            raise ValueError(f"{name} must not be negative, got {size!r}")
+    shape = tuple(int(d) for d in dims)
+    if math.prod(shape) >= MAX_ELEMENTS:
+        raise ValueError(f"{name}={size!r} is too large")
+    return shape
+
+
+def parse_star_size(args, name: str = "size"):
+    """``rand(2, 3)``, ``rand((2, 3))`` and ``rand()`` (scalar) forms."""
+    if not args:
+        return None
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return parse_size(args[0], name)
+    return parse_size(tuple(args), name)
+
+
+_KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64", "i32", "i64")}
+
+
+class Target:
+    """A resolved output: ``code`` (element type), ``n`` elements at ``ptr``; ``finish()`` returns the result."""
+
+    __slots__ = ("code", "n", "ptr", "_finish")
+
+    def __init__(self, code, n, ptr, finish):
+        self.code, self.n, self.ptr, self._finish = code, n, ptr, finish
+
+    def finish(self):
+        return self._finish()
+
+
+def _check_code(code, kind, dtype):
+    if code not in _KIND_CODES[kind]:
+        what = {"float": "a floating", "int": "an integer", "raw": "a 32- or 64-bit unsigned integer"}[kind]
+        raise TypeError(f"dtype={dtype!r} is not supported here: this draw needs {what} dtype")
+
+
+def prepare(shape, dtype, device, out, kind: str, default_np: str) -> Target:
+    """Resolve and allocate the output of a draw of ``shape`` (None: one scalar).
+
+    ``default_np`` is the element code used when no dtype is given (numpy output).
+    """
+    if out is not None:
+        if D.is_tensor(out) or isinstance(out, np.ndarray):
+            out_shape = tuple(out.shape)
+            if shape is not None and shape != out_shape:
+                raise ValueError(f"size {shape} does not match out.shape {out_shape}")
+            shape = out_shape
+        else:
+            raise TypeError(f"out must be a numpy array or a torch tensor, got {type(out).__name__}")
+    use_torch = D.is_tensor(out) or D.is_torch_dtype(dtype) or device is not None
+    if use_torch:
+        return _prepare_torch(shape, dtype, device, out, kind, default_np)
+    return _prepare_numpy(shape, dtype, out, kind, default_np)
+
+
+def _prepare_numpy(shape, dtype, out, kind, default_np):
+    if out is not None:
+        code = D.numpy_code(out.dtype, "out.dtype")
+        if dtype is not None and D.numpy_code(dtype) != code:
+            raise TypeError(f"dtype={dtype!r} does not match out.dtype {out.dtype}")
+        _check_code(code, kind, out.dtype)
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
+        if out.flags.c_contiguous:
+            return Target(code, out.size, out.__array_interface__["data"][0], lambda: out)
+        buf = np.empty(out.shape, out.dtype)
+
+        def finish():
+            out[...] = buf
+            return out
+        return Target(code, buf.size, buf.__array_interface__["data"][0], finish)
+    code = default_np if dtype is None else D.numpy_code(dtype)
+    _check_code(code, kind, dtype)
+    arr = np.empty(() if shape is None else shape, D.CODE_NP[code])
+    ptr = arr.__array_interface__["data"][0]
+    if shape is None:
+        return Target(code, 1, ptr, lambda: arr[()])
+    return Target(code, arr.size, ptr, lambda: arr)
+
+
+def _prepare_torch(shape, dtype, device, out, kind, default_np):
+    torch = D.torch_module()
+    if torch is None:
+        raise TypeError("device= and torch dtypes need torch, which is not installed (pip install torch)")
+    if out is not None:
+        code = D.torch_code(out.dtype, "out.dtype")
+        if dtype is not None and dtype != out.dtype:
+            raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
+        if device is not None and torch.device(device) != out.device:
+            raise ValueError(f"device={device!r} does not match out.device {out.device}")
+        tdtype = out.dtype
+        dev = out.device
+    else:
+        if dtype is None:
+            tdtype = torch.get_default_dtype() if kind == "float" else D.code_torch(default_np)
+        elif D.is_torch_dtype(dtype):
+            tdtype = dtype
+        else:  # a numpy dtype with device=: the matching torch dtype
+            tdtype = D.code_torch(D.numpy_code(dtype))
+        code = D.torch_code(tdtype)
+        try:
+            dev = torch.device("cpu" if device is None else device)
+        except (RuntimeError, TypeError) as e:
+            raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+    _check_code(code, kind, tdtype)
+    size = () if shape is None else shape
+    if dev.type == "cpu":
+        if out is not None and out.is_contiguous():
+            return Target(code, out.numel(), out.data_ptr(), lambda: out)
+        buf = torch.empty(size, dtype=tdtype)
+        if out is None:
+            return Target(code, buf.numel(), buf.data_ptr(), lambda: buf)
+    else:
+        # Another device: the same bits are computed on the CPU and copied over.
+        buf = torch.empty(size, dtype=tdtype, pin_memory=False)
+
+    def finish():
+        if out is not None:
+            out.copy_(buf)
+            return out
+        return buf.to(dev)
+    return Target(code, buf.numel(), buf.data_ptr(), finish)

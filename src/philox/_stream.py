@@ -1,0 +1,297 @@
+"""Stream: one infinite sequence of 32-bit words, and the draws that read it.
+
+A stream is ``(seed, id)`` plus a position in words (SPEC 4). Every draw of
+``n`` values that take ``k`` words each reads words ``position .. position +
+n*k - 1`` and moves the position past them; the values are a pure function of
+``(seed, id, position)``. The reservation of that word range is atomic, so
+threads sharing a stream get disjoint ranges, and the kernels run with no lock
+and no GIL held.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from typing import Optional, Tuple
+
+import numpy as np
+
+from . import _core
+from . import _dtypes as D
+from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
+from ._output import parse_size, parse_star_size, prepare
+
+__all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+MAX_POSITION = 1 << 66  # words per stream: 2**64 blocks of 4
+
+# Backend op codes (csrc/cpu/kernels.h).
+_RAW32, _RAW64 = 0, 1
+_UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
+_NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
+_INT_SMALL, _INT_LARGE = 10, 11
+_WORDS = {"f16": 1, "bf16": 1, "f32": 1, "f64": 2}
+
+
+def _real(x, name: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return v
+
+
+def _f32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def _bf16_bits(x32: float) -> int:
+    """float32 value -> bfloat16 bits, round to nearest even (as philox.h does)."""
+    b = int(np.array(x32, np.float32).view(np.uint32))
+    return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) & 0xFFFF
+
+
+def _bf16_value(bits: int) -> float:
+    return float(np.array(bits << 16, np.uint32).view(np.float32))
+
+
+def _f16_bits(x32: float) -> int:
+    return int(np.array(x32, np.float32).astype(np.float16).view(np.uint16))
+
+
+def _f16_value(bits: int) -> float:
+    return float(np.array(bits, np.uint16).view(np.float16))
+
+
+def _below_bits(bits: int) -> int:
+    """Bits of the next 16-bit float below the one with ``bits`` (sign-magnitude)."""
+    if bits & 0x7FFF == 0:
+        return 0x8001
+    return bits + 1 if bits & 0x8000 else bits - 1
+
+
+class Stream:
+    """A reproducible stream of random values: ``(seed, path or id, position)``.
+
+    ``Stream(seed, *path)`` names the stream by a path of str / non-negative int
+    components (``Stream(0, "aug", 3)``); ``Stream(seed, id=...)`` takes a raw
+    64-bit id. ``position`` counts 32-bit words from 0 and may be set to any
+    value in ``[0, 2**66]`` in O(1). Two streams with the same seed, id and
+    position give the same values, whatever was drawn elsewhere.
+
+    Every draw checks all of its arguments first and raises ``TypeError`` or
+    ``ValueError`` without moving the position.
+    """
+
+    def __init__(self, seed, *path, id=None, position=0):
+        s = normalize_seed(seed)
+        if id is not None:
+            if path:
+                raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
+            self._path = None
+            self._id = check_u64(id, "id")
+        else:
+            self._path = normalize_path(path)
+            self._id = path_id(self._path)
+        self._set_seed(s)
+        self._lock = threading.Lock()
+        self._position = self._check_position(position)
+
+    def _set_seed(self, s: int) -> None:
+        self._seed = s
+        self._k0, self._k1 = seed_key(s)
+
+    # ------------------------------------------------------------------ identity and position
+    @property
+    def seed(self) -> int:
+        """The normalized 64-bit seed."""
+        return self._seed
+
+    @property
+    def id(self) -> int:
+        """The 64-bit stream id (SPEC 3)."""
+        return self._id
+
+    @property
+    def path(self) -> Optional[Tuple]:
+        """The path this stream was named by, or None if it was given a raw id."""
+        return self._path
+
+    @staticmethod
+    def _check_position(position) -> int:
+        if not _is_int(position):
+            raise TypeError(f"position must be an int in [0, 2**66], got {position!r} of type "
+                            f"{type(position).__name__}")
+        p = int(position)
+        if not 0 <= p <= MAX_POSITION:
+            raise ValueError(f"position must be in [0, 2**66], got {p}")
+        return p
+
+    @property
+    def position(self) -> int:
+        """Words consumed so far; settable (O(1) jump anywhere in ``[0, 2**66]``)."""
+        return self._position
+
+    @position.setter
+    def position(self, value) -> None:
+        p = self._check_position(value)
+        with self._lock:
+            self._position = p
+
+    def stream(self, *more) -> "Stream":
+        """A child stream at position 0 whose path is this one's extended by ``more``."""
+        more = normalize_path(more)
+        if self._path is not None:
+            return Stream(self._seed, *(self._path + more))
+        cid = self._id
+        for c in more:
+            cid = fold_component(cid, c)
+        return Stream(self._seed, id=cid)
+
+    def _reserve(self, words: int) -> int:
+        """Atomically take ``words`` words; returns the first one's position."""
+        with self._lock:
+            p = self._position
+            if p + words > MAX_POSITION:
+                raise ValueError(f"this draw of {words} words from position {p} would run past the "
+                                 f"end of the stream (2**66 words)")
+            self._position = p + words
+        return p
+
+    def _fill(self, op: int, target, k: int, **kw):
+        n = target.n
+        p = self._reserve(n * k)
+        if n:
+            _core.fill(op, self._k0, self._k1, self._id, p >> 2, p & 3, target.ptr, n, **kw)
+        return target.finish()
+
+    # ------------------------------------------------------------------ raw words
+    def random_raw(self, size=None, dtype=np.uint32, device=None, out=None):
+        """Raw words: uint32 (one word each) or uint64 (``first + 2**32 * second``)."""
+        t = prepare(parse_size(size), dtype, device, out, "raw", "u32")
+        wide = t.code in ("u64", "i64")
+        return self._fill(_RAW64 if wide else _RAW32, t, 2 if wide else 1)
+
+    # ------------------------------------------------------------------ uniform
+    def rand(self, *size, dtype=None, device=None, out=None):
+        """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
+
+        ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
+        ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
+        """
+        t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_UNIFORM[t.code], t, _WORDS[t.code])
+
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
+        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
+        lo, hi = _real(low, "low"), _real(high, "high")
+        t = prepare(parse_size(size), dtype, device, out, "float", "f64")
+        code = t.code
+        if code == "f64":
+            a, b = lo, hi
+            below = float(np.nextafter(b, -np.inf))
+        elif code == "f32":
+            a, b = _f32(lo), _f32(hi)
+            below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
+        else:
+            to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
+            if not (abs(lo) < 65504 and abs(hi) < 65504) and code == "f16":
+                raise ValueError(f"low={low!r} and high={high!r} must lie within float16's range")
+            hb = to_bits(_f32(hi))
+            a, b = value(to_bits(_f32(lo))), value(hb)
+            below = float(_below_bits(hb))
+        if not a < b:
+            raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
+        if not math.isfinite(b - a) or (code == "f32" and not math.isfinite(float(np.float32(b) - np.float32(a)))):
+            raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
+        return self._fill(_UNIFORM[code], t, _WORDS[code], affine=True, a=a, b=b, c=below)
+
+    # ------------------------------------------------------------------ normal
+    def randn(self, *size, dtype=None, device=None, out=None):
+        """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
+        t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_NORMAL[t.code], t, _WORDS[t.code])
+
+    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
+        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
+        m, s = _real(mean, "mean"), _real(std, "std")
+        if s < 0:
+            raise ValueError(f"std must be non-negative, got {std!r}")
+        t = prepare(parse_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_NORMAL[t.code], t, _WORDS[t.code], affine=True, a=m, b=s)
+
+    # ------------------------------------------------------------------ integers
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+        """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
+
+        Bounds must be ints (floats are refused, never truncated); the range may be
+        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
+        """
+        if high is None:
+            low, high = 0, low
+            names = ("high", "high")
+        else:
+            names = ("low", "high")
+        for v, nm in ((low, names[0]), (high, names[1])):
+            if not _is_int(v):
+                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
+        lo, hi = int(low), int(high)
+        if lo >= hi:
+            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
+        r = hi - lo
+        if r > 1 << 64:
+            raise ValueError(f"high - low must be at most 2**64, got {r}")
+        t = prepare(parse_size(size), dtype, device, out, "int", "i64")
+        dmin, dmax = D.int_bounds(t.code)
+        if lo < dmin or hi - 1 > dmax:
+            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
+        op, k = (_INT_SMALL, 2) if r <= 1 << 32 else (_INT_LARGE, 4)
+        return self._fill(op, t, k, elem_size=D.ITEMSIZE[t.code], ilow=lo % (1 << 64), range_m1=r - 1)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        """Everything that defines this stream: restore with ``Stream.from_state_dict``."""
+        return {"format": FORMAT_VERSION, "seed": self._seed, "id": self._id,
+                "path": None if self._path is None else list(self._path), "position": self._position}
+
+    @classmethod
+    def from_state_dict(cls, d) -> "Stream":
+        """The stream saved by ``state_dict()``; raises ValueError/TypeError on a malformed dict."""
+        if not isinstance(d, dict):
+            raise TypeError(f"state dict must be a dict, got {type(d).__name__}")
+        missing = {"format", "seed", "id", "path", "position"} - set(d)
+        if missing:
+            raise ValueError(f"state dict is missing {sorted(missing)}")
+        if d["format"] != FORMAT_VERSION:
+            raise ValueError(f"state dict has format {d['format']!r}; this philox reads format {FORMAT_VERSION}")
+        path = d["path"]
+        if path is None:
+            s = cls(d["seed"], id=d["id"], position=d["position"])
+        else:
+            if not isinstance(path, (list, tuple)):
+                raise TypeError(f"state dict path must be a list or None, got {path!r}")
+            s = cls(d["seed"], *path, position=d["position"])
+            if s.id != check_u64(d["id"], "id"):
+                raise ValueError(f"state dict id {d['id']} does not match its path {path!r}")
+        return s
+
+    def __getstate__(self):
+        return self.state_dict()
+
+    def __setstate__(self, d):
+        s = Stream.from_state_dict(d)
+        self.__dict__.update(s.__dict__)
+        self._lock = threading.Lock()
+
+    def __eq__(self, other):
+        if not isinstance(other, Stream):
+            return NotImplemented
+        return (self._seed, self._id, self._path, self._position) == (
+            other._seed, other._id, other._path, other._position)
+
+    __hash__ = None  # mutable (position)
+
+    def __repr__(self):
+        name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
+        return f"philox.Stream(seed={self._seed}, {name}, position={self._position})"
