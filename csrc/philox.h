@@ -206,10 +206,10 @@ PHILOX_HD uint16_t uniform_bf16_bits(uint32_t w, float low, float high, uint16_t
 }
 
 // ---------------------------------------------------------------- bounded integers (SPEC 5)
-// Offset in [0, r) for 1 <= r <= 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
+// Offset in [0, r) for 1 <= r < 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
 // Computed with 32x32->64 products only: floor((second*r + floor(first*r / 2^32)) / 2^32);
-// the inner sum is < 2^64, so nothing overflows.
-PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint64_t r) {
+// the inner sum is < 2^64, so nothing overflows. (r = 2^32 gives `second`.)
+PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint32_t r) {
   const uint64_t lo = ((uint64_t)first * r) >> 32;
   return ((uint64_t)second * r + lo) >> 32;
 }
@@ -308,45 +308,69 @@ PHILOX_HD float normal_f32(uint32_t w) {
 }
 
 // float64, two words (u64 = first + 2^32 second): AS241 PPND16 (about 1e-16).
-PHILOX_HD double normal_f64(uint32_t first, uint32_t second) {
-  const uint32_t sign = second & 0x80000000u;
-  // m and m - 2^63 as doubles: hi part * 2^32 + lo part; each piece converts exactly,
-  // the sum rounds once (to nearest even).
-  const double lo = (double)first;
-  const double p = ((double)(int32_t)(second & 0x7FFFFFFFu) * 4294967296.0 + lo + 0.5) * 5.42101086242752217e-20;  // 2^-64
-  const double q = ((double)(int32_t)(second | 0x80000000u) * 4294967296.0 + lo + 0.5) * 5.42101086242752217e-20;
-  // Branch-free as in normal_f32: three numerator/denominator pairs, one division.
+// The three pieces live in separate functions so the CPU can run the centre (85%
+// of values) vectorized and only the tail lanes through the full function; each
+// piece divides once, so selecting a piece's quotient equals any other order.
+PHILOX_HD double normal_f64_q(uint32_t first, uint32_t second) {  // q = p - 1/2 < 0
+  return ((double)(int32_t)(second | 0x80000000u) * 4294967296.0 + (double)first + 0.5) * 5.42101086242752217e-20;
+}
+PHILOX_HD double normal_f64_p(uint32_t first, uint32_t second) {  // p in (0, 1/2)
+  return ((double)(int32_t)(second & 0x7FFFFFFFu) * 4294967296.0 + (double)first + 0.5) * 5.42101086242752217e-20;
+}
+PHILOX_HD double normal_f64_sign(double z, uint32_t second) {     // z < 0; the top bit flips it
+  return bits_f64(f64_bits(z) ^ ((uint64_t)(second & 0x80000000u) << 32));
+}
+// Centre piece, |q| <= 0.425.
+PHILOX_HD double normal_f64_centre_piece(double q) {
   const double r = 0.180625 - q * q;
   const double nc = q * (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r +
                               6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r +
                             1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r +
                           1.3314166789178437745e+2) * r + 3.3871328727963666080e+0);
   const double dc = ((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r +
-                          3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r +
-                        5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r +
-                      4.2313330701600911252e+1) * r + 1.0;
+                         3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r +
+                       5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r +
+                     4.2313330701600911252e+1) * r + 1.0;
+  return nc / dc;
+}
+// Tail pieces, |q| > 0.425: s = sqrt(-log p), near for s <= 5, far beyond.
+PHILOX_HD double normal_f64_tail_piece(double p) {
   const double s = sqrt(-log_f64(p));
-  const double s1 = s - 1.6;  // 1.6 < s <= 5
+  const double s1 = s - 1.6;
   const double n1 = -(((((((7.7454501427834140764e-4 * s1 + 2.2723844989269184583e-2) * s1 +
                            2.4178072517745061177e-1) * s1 + 1.2704582524523683826e+0) * s1 +
                          3.6478483247632045960e+0) * s1 + 5.7694972214606914055e+0) * s1 +
                        4.6303378461565452959e+0) * s1 + 1.4234371107496835773e+0);
   const double d1 = ((((((1.0507500716444168432e-9 * s1 + 5.4759380849953449460e-4) * s1 +
-                          1.5198666563616457197e-2) * s1 + 1.4810397642748007459e-1) * s1 +
-                        6.8976733498510000455e-1) * s1 + 1.6763848301838038494e+0) * s1 +
-                      2.0531916266377588219e+0) * s1 + 1.0;
-  const double s2 = s - 5.0;  // s > 5
+                         1.5198666563616457197e-2) * s1 + 1.4810397642748007459e-1) * s1 +
+                       6.8976733498510000455e-1) * s1 + 1.6763848301838038494e+0) * s1 +
+                     2.0531916266377588219e+0) * s1 + 1.0;
+  const double s2 = s - 5.0;
   const double n2 = -(((((((2.0103343992922881327e-7 * s2 + 2.7115555687434875782e-5) * s2 +
                            1.2426609473880784386e-3) * s2 + 2.6532189526576123093e-2) * s2 +
                          2.9656057182850489123e-1) * s2 + 1.7848265399172913358e+0) * s2 +
                        5.4637849111641143699e+0) * s2 + 6.6579046435011037772e+0);
   const double d2 = ((((((2.0442631033899397856e-15 * s2 + 1.4215117583164458887e-7) * s2 +
-                          1.8463183175100546818e-5) * s2 + 7.8686913114561325910e-4) * s2 +
-                        1.4875361290850614853e-2) * s2 + 1.3692988092273580531e-1) * s2 +
-                      5.9983220655588793769e-1) * s2 + 1.0;
-  const bool centre = q >= -0.425, near = s <= 5.0;
-  const double z = (centre ? nc : (near ? n1 : n2)) / (centre ? dc : (near ? d1 : d2));  // z < 0
-  return bits_f64(f64_bits(z) ^ ((uint64_t)sign << 32));
+                         1.8463183175100546818e-5) * s2 + 7.8686913114561325910e-4) * s2 +
+                       1.4875361290850614853e-2) * s2 + 1.3692988092273580531e-1) * s2 +
+                     5.9983220655588793769e-1) * s2 + 1.0;
+  const bool near = s <= 5.0;
+  return (near ? n1 : n2) / (near ? d1 : d2);
+}
+
+PHILOX_HD double normal_f64(uint32_t first, uint32_t second) {
+  const double q = normal_f64_q(first, second);
+  const double z = q >= -0.425 ? normal_f64_centre_piece(q) : normal_f64_tail_piece(normal_f64_p(first, second));
+  return normal_f64_sign(z, second);
+}
+
+// The centre value when the input falls in the centre piece, else NaN (the CPU
+// kernels then call normal_f64 for that element): normal_f64 == this wherever
+// this is not NaN.
+PHILOX_HD double normal_f64_centre_or_nan(uint32_t first, uint32_t second) {
+  const double q = normal_f64_q(first, second);
+  const double z = normal_f64_sign(normal_f64_centre_piece(q), second);
+  return q >= -0.425 ? z : bits_f64(0x7FF8000000000000ull);
 }
 
 // normal(mean, std) = mean + std * z, in float32 (float32 and 16-bit outputs) or float64.

@@ -168,13 +168,44 @@ static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_
 
 // Words generated per chunk (8 KiB, stays in L1).
 constexpr size_t kChunkWords = 2048;
+// Outputs at least this large are written with non-temporal stores: they cannot
+// stay in cache anyway, and streaming skips the read-for-ownership of each line.
+constexpr size_t kStreamBytes = (size_t)16 << 20;
 
-// Values [i0, i1) of a job whose values take K words each; conv(out_index, words)
-// writes one value. Words for value i start at word position + i * K.
-template <int K, class Conv>
+// Copy n bytes from an L1 buffer to dst with streaming stores (plain stores for
+// the unaligned head and the tail).
+static inline void stream_copy(void* dst, const void* src, size_t n) {
+  unsigned char* d = static_cast<unsigned char*>(dst);
+  const unsigned char* s = static_cast<const unsigned char*>(src);
+#if defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__)
+  constexpr size_t A = sizeof(vreg);
+  const size_t head = (A - ((uintptr_t)d & (A - 1))) & (A - 1);
+  if (head >= n) { memcpy(d, s, n); return; }
+  memcpy(d, s, head);
+  d += head; s += head; n -= head;
+  for (; n >= A; n -= A, d += A, s += A) {
+#if defined(__AVX512F__)
+    _mm512_stream_si512((__m512i*)d, _mm512_loadu_si512((const void*)s));
+#elif defined(__AVX2__)
+    _mm256_stream_si256((__m256i*)d, _mm256_loadu_si256((const __m256i*)s));
+#else
+    _mm_stream_si128((__m128i*)d, _mm_loadu_si128((const __m128i*)s));
+#endif
+  }
+#endif
+  memcpy(d, s, n);
+}
+
+// Values [i0, i1) of a job whose values take K words each and are stored as T.
+// conv(dst, nv, words) writes nv values to dst; the words of value j start at
+// words[j * K] (the job's words from position + (v0 + j) * K).
+template <int K, class T, class Conv>
 static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
   alignas(64) uint32_t buf[kChunkWords + 8];
   constexpr size_t kValues = kChunkWords / K;
+  alignas(64) T tmp[kValues];
+  T* const out = static_cast<T*>(job.out);
+  const bool streaming = job.n * sizeof(T) >= kStreamBytes;
   for (size_t v0 = i0; v0 < i1; v0 += kValues) {
     const size_t nv = (i1 - v0 < kValues) ? (i1 - v0) : kValues;
     const uint64_t w0 = (uint64_t)job.lane + (uint64_t)v0 * K;  // words from job.block * 4
@@ -182,158 +213,128 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
     const size_t off = (size_t)(w0 & 3);
     const size_t nb = (off + nv * K + 3) / 4;
     gen_blocks(buf, b0, nb, job.k0, job.k1, job.id);
-    const uint32_t* w = buf + off;
-    conv(v0, nv, w);
+    if (streaming) {
+      conv(tmp, nv, buf + off);
+      stream_copy(out + v0, tmp, nv * sizeof(T));
+    } else {
+      conv(out + v0, nv, buf + off);
+    }
   }
+#if defined(__SSE2__) || defined(__AVX2__) || defined(__AVX512F__)
+  if (streaming) _mm_sfence();  // order the streamed lines before the caller reads them
+#endif
 }
 
-template <class T>
-static inline T* out_as(const Job& job) { return static_cast<T*>(job.out); }
+// Loop bodies: one line each, the value comes from philox.h.
+#define PHILOX_LOOP(K, T, EXPR)                                                          \
+  fill<K, T>(job, i0, i1, [=](T* __restrict o, size_t nv, const uint32_t* __restrict w) { \
+    for (size_t j = 0; j < nv; ++j) o[j] = (EXPR);                                       \
+  })
 
 static void run_range(const Job& job, size_t i0, size_t i1) {
   switch (job.op) {
-    case Op::Raw32: {
-      uint32_t* __restrict o = out_as<uint32_t>(job);
-      fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-        for (size_t j = 0; j < nv; ++j) o[v0 + j] = w[j];
-      });
+    case Op::Raw32:
+      PHILOX_LOOP(1, uint32_t, w[j]);
       break;
-    }
-    case Op::Raw64: {
-      uint64_t* __restrict o = out_as<uint64_t>(job);
-      fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-        for (size_t j = 0; j < nv; ++j) o[v0 + j] = (uint64_t)w[2 * j] | ((uint64_t)w[2 * j + 1] << 32);
-      });
+    case Op::Raw64:
+      PHILOX_LOOP(2, uint64_t, (uint64_t)w[2 * j] | ((uint64_t)w[2 * j + 1] << 32));
       break;
-    }
     case Op::UniformF32: {
-      float* __restrict o = out_as<float>(job);
-      if (!job.affine) {
-        fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f32(w[j]);
-        });
-      } else {
-        const float lo = (float)job.a, hi = (float)job.b, below = (float)job.c;
-        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f32(w[j], lo, hi, below);
-        });
-      }
+      const float lo = (float)job.a, hi = (float)job.b, below = (float)job.c;
+      if (job.affine) PHILOX_LOOP(1, float, uniform_f32(w[j], lo, hi, below));
+      else PHILOX_LOOP(1, float, u01_f32(w[j]));
       break;
     }
     case Op::UniformF64: {
-      double* __restrict o = out_as<double>(job);
-      if (!job.affine) {
-        fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f64(w[2 * j], w[2 * j + 1]);
-        });
-      } else {
-        const double lo = job.a, hi = job.b, below = job.c;
-        fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f64(w[2 * j], w[2 * j + 1], lo, hi, below);
-        });
-      }
+      const double lo = job.a, hi = job.b, below = job.c;
+      if (job.affine) PHILOX_LOOP(2, double, uniform_f64(w[2 * j], w[2 * j + 1], lo, hi, below));
+      else PHILOX_LOOP(2, double, u01_f64(w[2 * j], w[2 * j + 1]));
       break;
     }
-    case Op::UniformF16:
+    case Op::UniformF16: {
+      const float lo = (float)job.a, hi = (float)job.b;
+      const uint16_t below = (uint16_t)job.c;  // bits of the largest 16-bit value below high
+      if (job.affine) PHILOX_LOOP(1, uint16_t, uniform_f16_bits(w[j], lo, hi, below));
+      else PHILOX_LOOP(1, uint16_t, u01_f16_bits(w[j]));
+      break;
+    }
     case Op::UniformBF16: {
-      uint16_t* __restrict o = out_as<uint16_t>(job);
-      const bool bf = job.op == Op::UniformBF16;
-      if (!job.affine) {
-        if (bf) fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_bf16_bits(w[j]);
-        });
-        else fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = u01_f16_bits(w[j]);
-        });
-      } else {
-        const float lo = (float)job.a, hi = (float)job.b;
-        const uint16_t below = (uint16_t)job.c;  // bits of the largest 16-bit value below high
-        if (bf) fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_bf16_bits(w[j], lo, hi, below);
-        });
-        else fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = uniform_f16_bits(w[j], lo, hi, below);
-        });
-      }
+      const float lo = (float)job.a, hi = (float)job.b;
+      const uint16_t below = (uint16_t)job.c;
+      if (job.affine) PHILOX_LOOP(1, uint16_t, uniform_bf16_bits(w[j], lo, hi, below));
+      else PHILOX_LOOP(1, uint16_t, u01_bf16_bits(w[j]));
       break;
     }
     case Op::NormalF32: {
-      float* __restrict o = out_as<float>(job);
-      if (!job.affine) {
-        fill<1>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f32(w[j]);
-        });
-      } else {
-        const float mean = (float)job.a, sd = (float)job.b;
-        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f32(w[j], mean, sd);
-        });
-      }
+      const float mean = (float)job.a, sd = (float)job.b;
+      if (job.affine) PHILOX_LOOP(1, float, normal_f32(w[j], mean, sd));
+      else PHILOX_LOOP(1, float, normal_f32(w[j]));
       break;
     }
     case Op::NormalF64: {
-      double* __restrict o = out_as<double>(job);
+      // Two passes: the centre piece for every value (vectorized; no log, sqrt or
+      // tail polynomials), then the full function, vectorized again, over the
+      // ~15% of values that fall in the tails, gathered into a dense list.
       const double mean = job.a, sd = job.b;
-      if (!job.affine) {
-        fill<2>(job, i0, i1, [o](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f64(w[2 * j], w[2 * j + 1]);
-        });
-      } else {
-        fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[v0 + j] = normal_f64(w[2 * j], w[2 * j + 1], mean, sd);
-        });
-      }
+      const bool affine = job.affine;
+      fill<2, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+        uint32_t idx[kChunkWords / 2], tw0[kChunkWords / 2], tw1[kChunkWords / 2];
+        double tz[kChunkWords / 2];
+        for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[2 * j], w[2 * j + 1]);
+        size_t m = 0;
+        for (size_t j = 0; j < nv; ++j) {  // branch-free compaction of the NaN (tail) slots
+          idx[m] = (uint32_t)j; tw0[m] = w[2 * j]; tw1[m] = w[2 * j + 1];
+          m += o[j] != o[j];
+        }
+        for (size_t t = 0; t < m; ++t) tz[t] = normal_f64(tw0[t], tw1[t]);
+        for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
+        if (affine)
+          for (size_t j = 0; j < nv; ++j) o[j] = mean + sd * o[j];
+      });
       break;
     }
-    case Op::NormalF16:
+    case Op::NormalF16: {
+      const float mean = (float)job.a, sd = (float)job.b;
+      if (job.affine) PHILOX_LOOP(1, uint16_t, f32_to_f16_bits(normal_f32(w[j], mean, sd)));
+      else PHILOX_LOOP(1, uint16_t, f32_to_f16_bits(normal_f32(w[j])));
+      break;
+    }
     case Op::NormalBF16: {
-      uint16_t* __restrict o = out_as<uint16_t>(job);
-      const float mean = job.affine ? (float)job.a : 0.0f, sd = job.affine ? (float)job.b : 1.0f;
-      const bool aff = job.affine;
-      if (job.op == Op::NormalBF16)
-        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) {
-            o[v0 + j] = f32_to_bf16_bits(aff ? normal_f32(w[j], mean, sd) : normal_f32(w[j]));
-          }
-        });
-      else
-        fill<1>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) {
-            o[v0 + j] = f32_to_f16_bits(aff ? normal_f32(w[j], mean, sd) : normal_f32(w[j]));
-          }
-        });
+      const float mean = (float)job.a, sd = (float)job.b;
+      if (job.affine) PHILOX_LOOP(1, uint16_t, f32_to_bf16_bits(normal_f32(w[j], mean, sd)));
+      else PHILOX_LOOP(1, uint16_t, f32_to_bf16_bits(normal_f32(w[j])));
       break;
     }
     case Op::IntSmall: {
-      const uint64_t low = job.ilow, r = job.range_m1 + 1;
-      switch (job.elem_size) {
-#define PHILOX_INT_CASE(BYTES, T)                                                                 \
-  case BYTES: {                                                                                   \
-    T* __restrict o = out_as<T>(job);                                                             \
-    fill<2>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {                \
-      for (size_t j = 0; j < nv; ++j) o[v0 + j] = (T)(low + bounded_small(w[2 * j], w[2 * j + 1], r)); \
-    });                                                                                           \
-    break;                                                                                        \
-  }
-        PHILOX_INT_CASE(1, uint8_t)
-        PHILOX_INT_CASE(2, uint16_t)
-        PHILOX_INT_CASE(4, uint32_t)
-        PHILOX_INT_CASE(8, uint64_t)
-#undef PHILOX_INT_CASE
+      // low + offset, truncated to the element width: two's complement makes
+      // this right for signed and unsigned outputs alike.
+      const uint64_t low = job.ilow;
+      if (job.range_m1 == 0xFFFFFFFFull) {  // r = 2^32: (u64 * 2^32) >> 64 is the second word
+        switch (job.elem_size) {
+          case 1: PHILOX_LOOP(2, uint8_t, (uint8_t)(low + w[2 * j + 1])); break;
+          case 2: PHILOX_LOOP(2, uint16_t, (uint16_t)(low + w[2 * j + 1])); break;
+          case 4: PHILOX_LOOP(2, uint32_t, (uint32_t)(low + w[2 * j + 1])); break;
+          default: PHILOX_LOOP(2, uint64_t, low + w[2 * j + 1]); break;
+        }
+      } else {
+        const uint32_t r = (uint32_t)(job.range_m1 + 1);  // r < 2^32: 32x32->64 products vectorize
+        switch (job.elem_size) {
+          case 1: PHILOX_LOOP(2, uint8_t, (uint8_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
+          case 2: PHILOX_LOOP(2, uint16_t, (uint16_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
+          case 4: PHILOX_LOOP(2, uint32_t, (uint32_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
+          default: PHILOX_LOOP(2, uint64_t, low + bounded_small(w[2 * j], w[2 * j + 1], r)); break;
+        }
       }
       break;
     }
-    case Op::IntLarge: {
-      uint64_t* __restrict o = out_as<uint64_t>(job);  // r > 2^32 implies 8-byte elements
+    case Op::IntLarge: {  // r > 2^32 implies 8-byte elements
       const uint64_t low = job.ilow, rm1 = job.range_m1;
-      fill<4>(job, i0, i1, [=](size_t v0, size_t nv, const uint32_t* __restrict w) {
-        for (size_t j = 0; j < nv; ++j)
-          o[v0 + j] = low + bounded_large(w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3], rm1);
-      });
+      PHILOX_LOOP(4, uint64_t, low + bounded_large(w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3], rm1));
       break;
     }
   }
 }
+#undef PHILOX_LOOP
 
 }  // namespace PHILOX_ISA
 }  // namespace cpu
