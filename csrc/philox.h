@@ -166,15 +166,22 @@ constexpr double PHILOX_2M53 = 1.1102230246251565404236316680908203125e-16;  // 
 PHILOX_HD float u01_f32(uint32_t w) { return (float)(int32_t)(w >> 8) * PHILOX_2M24F; }
 
 // float64 in [0, 1): (u64 >> 11) * 2^-53, u64 = first + 2^32 second, two words.
-// (u64 >> 11) = second * 2^21 + (first >> 11): both terms and the sum are exact
-// in a double, and this form vectorizes without 64-bit integer conversions.
+// u53 = u64 >> 11 is split into its top 22 and low 31 bits so both halves
+// convert from *signed* 32-bit ints (one SIMD instruction; unsigned and 64-bit
+// conversions are not in AVX2): u53 = hi * 2^31 + lo, each term and the sum exact.
 PHILOX_HD double u01_f64(uint32_t first, uint32_t second) {
-  return ((double)second * 2097152.0 + (double)(first >> 11)) * PHILOX_2M53;
+  const int32_t hi = (int32_t)(second >> 10);                                // u64 >> 42
+  const int32_t lo = (int32_t)(((second << 21) | (first >> 11)) & 0x7FFFFFFFu);  // (u64 >> 11) mod 2^31
+  return ((double)hi * 2147483648.0 + (double)lo) * PHILOX_2M53;
 }
 
-// float16 in [0, 1): (w >> 21) * 2^-11, returned as IEEE half bits. Exact.
+// float16 in [0, 1): (w >> 21) * 2^-11, returned as IEEE half bits. Exact: k = w >> 21
+// is 0 or k * 2^-11 >= 2^-11 is a normal half, whose bits are the float32's with
+// the exponent rebiased (127 -> 15) and 13 zero mantissa bits dropped.
 PHILOX_HD uint16_t u01_f16_bits(uint32_t w) {
-  return f32_to_f16_bits((float)(int32_t)(w >> 21) * 4.8828125e-04f);
+  const uint32_t k = w >> 21;
+  const uint32_t fb = f32_bits((float)(int32_t)k * 4.8828125e-04f);
+  return (uint16_t)(k ? (fb - 0x38000000u) >> 13 : 0u);
 }
 
 // bfloat16 in [0, 1): (w >> 24) * 2^-8, returned as bfloat16 bits. Exact.

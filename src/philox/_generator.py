@@ -104,6 +104,13 @@ class Generator:
         for p, pos in positions.items():
             self.stream(*p).position = pos
 
+    def __getstate__(self):
+        return self.state_dict()
+
+    def __setstate__(self, d):
+        self.__init__(0)
+        self.load_state_dict(d)
+
     def __repr__(self):
         return f"philox.Generator(seed={self._seed}, streams={len(self._streams)})"
 

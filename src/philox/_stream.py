@@ -43,7 +43,8 @@ def _real(x, name: str) -> float:
 
 
 def _f32(x: float) -> float:
-    return float(np.float32(x))
+    with np.errstate(over="ignore"):
+        return float(np.float32(x))
 
 
 def _bf16_bits(x32: float) -> int:
@@ -57,7 +58,8 @@ def _bf16_value(bits: int) -> float:
 
 
 def _f16_bits(x32: float) -> int:
-    return int(np.array(x32, np.float32).astype(np.float16).view(np.uint16))
+    with np.errstate(over="ignore"):
+        return int(np.array(x32, np.float32).astype(np.float16).view(np.uint16))
 
 
 def _f16_value(bits: int) -> float:
@@ -188,22 +190,24 @@ class Stream:
         lo, hi = _real(low, "low"), _real(high, "high")
         t = prepare(parse_size(size), dtype, device, out, "float", "f64")
         code = t.code
-        if code == "f64":
-            a, b = lo, hi
-            below = float(np.nextafter(b, -np.inf))
-        elif code == "f32":
-            a, b = _f32(lo), _f32(hi)
-            below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
-        else:
-            to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
-            if not (abs(lo) < 65504 and abs(hi) < 65504) and code == "f16":
-                raise ValueError(f"low={low!r} and high={high!r} must lie within float16's range")
-            hb = to_bits(_f32(hi))
-            a, b = value(to_bits(_f32(lo))), value(hb)
-            below = float(_below_bits(hb))
+        with np.errstate(over="ignore"):
+            if code == "f64":
+                a, b = lo, hi
+                below = float(np.nextafter(b, -np.inf))
+            elif code == "f32":
+                a, b = _f32(lo), _f32(hi)
+                below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
+            else:
+                to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
+                hb = to_bits(_f32(hi))
+                a, b = value(to_bits(_f32(lo))), value(hb)
+                below = float(_below_bits(hb))
+            span = float(np.float32(b) - np.float32(a)) if code != "f64" else b - a
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
         if not a < b:
             raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
-        if not math.isfinite(b - a) or (code == "f32" and not math.isfinite(float(np.float32(b) - np.float32(a)))):
+        if not math.isfinite(span):
             raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
         return self._fill(_UNIFORM[code], t, _WORDS[code], affine=True, a=a, b=b, c=below)
 
@@ -219,6 +223,10 @@ class Stream:
         if s < 0:
             raise ValueError(f"std must be non-negative, got {std!r}")
         t = prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if t.code != "f64":  # computed in float32
+            for v, nm in ((m, "mean"), (s, "std")):
+                if not math.isfinite(_f32(v)):
+                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
         return self._fill(_NORMAL[t.code], t, _WORDS[t.code], affine=True, a=m, b=s)
 
     # ------------------------------------------------------------------ integers
