@@ -289,29 +289,38 @@ PHILOX_HD double log_f64(double x) {
 //   float32: m = w & (2^31 - 1),   p = (m + 1/2) * 2^-32     (one word)
 //   float64: m = u64 & (2^63 - 1), p = (m + 1/2) * 2^-64     (two words)
 // z = -Phi^-1(p) > 0, negated when the top bit is set. Tails reach 6.34 (f32)
-// and 9.0 (f64) sigma. q = p - 1/2 is computed from the integer directly so it
+// and 9.16 (f64) sigma. q = p - 1/2 is computed from the integer directly so it
 // keeps full precision near the centre.
 
-// float32, one word: AS241 PPND7 (relative accuracy about 1e-7).
-PHILOX_HD float normal_f32(uint32_t w) {
-  const uint32_t sign = w & 0x80000000u;
-  const float p = ((float)(int32_t)(w & 0x7FFFFFFFu) + 0.5f) * 2.3283064365386963e-10f;  // 2^-32
-  const float q = ((float)(int32_t)(w | 0x80000000u) + 0.5f) * 2.3283064365386963e-10f;  // p - 1/2 < 0
-  // Both pieces' numerators and denominators are computed and one pair is
-  // selected before the single division: branch-free for SIMD lanes and GPU
-  // threads, and the same bits as dividing inside each branch.
-  // centre, |q| <= 0.425: z = q * A(r) / B(r), r = 0.180625 - q^2
+// float32, one word: AS241 PPND7 (relative accuracy about 1e-7). As for float64
+// below, the pieces are separate functions that divide once each.
+PHILOX_HD float normal_f32_q(uint32_t w) {  // q = p - 1/2 < 0, from the integer: exact near 0
+  return ((float)(int32_t)(w | 0x80000000u) + 0.5f) * 2.3283064365386963e-10f;  // 2^-32
+}
+PHILOX_HD float normal_f32_p(uint32_t w) {  // p = (m + 1/2) 2^-32 in (0, 1/2)
+  return ((float)(int32_t)(w & 0x7FFFFFFFu) + 0.5f) * 2.3283064365386963e-10f;
+}
+PHILOX_HD float normal_f32_sign(float z, uint32_t w) { return bits_f32(f32_bits(z) ^ (w & 0x80000000u)); }
+// Centre piece, |q| <= 0.425: z = q A(r) / B(r), r = 0.180625 - q^2.
+PHILOX_HD float normal_f32_centre_piece(float q) {
   const float r = 0.180625f - q * q;
   const float nc = q * (((5.9109374720e+01f * r + 1.5929113202e+02f) * r + 5.0434271938e+01f) * r + 3.3871327179e+00f);
   const float dc = ((6.7187563600e+01f * r + 7.8757757664e+01f) * r + 1.7895169469e+01f) * r + 1.0f;
-  // tail, |q| > 0.425: z = -C(s) / D(s), s = sqrt(-log p) - 1.6. p >= 2^-33 keeps
-  // sqrt(-log p) below 4.8, so AS241's far-tail piece (above 5) is never needed.
+  return nc / dc;
+}
+// Tail piece, |q| > 0.425: z = -C(s) / D(s), s = sqrt(-log p) - 1.6. p >= 2^-33 keeps
+// sqrt(-log p) below 4.8, so AS241's far-tail piece (above 5) is never needed.
+PHILOX_HD float normal_f32_tail_piece(float p) {
   const float s = sqrtf(-log_f32(p)) - 1.6f;
   const float nt = -(((1.7023821103e-01f * s + 1.3067284816e+00f) * s + 2.7568153900e+00f) * s + 1.4234372777e+00f);
   const float dt = (1.2021132975e-01f * s + 7.3700164250e-01f) * s + 1.0f;
-  const bool centre = q >= -0.425f;
-  const float z = (centre ? nc : nt) / (centre ? dc : dt);  // z < 0 here
-  return bits_f32(f32_bits(z) ^ sign);
+  return nt / dt;
+}
+
+PHILOX_HD float normal_f32(uint32_t w) {
+  const float q = normal_f32_q(w);
+  const float z = q >= -0.425f ? normal_f32_centre_piece(q) : normal_f32_tail_piece(normal_f32_p(w));
+  return normal_f32_sign(z, w);  // z < 0 before the sign bit is applied
 }
 
 // float64, two words (u64 = first + 2^32 second): AS241 PPND16 (about 1e-16).

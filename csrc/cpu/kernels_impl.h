@@ -225,6 +225,40 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
 #endif
 }
 
+// float64 normals in two passes: the centre piece for every value (vectorized; no log,
+// sqrt or tail polynomial), then the full function, vectorized again, over the
+// ~15% of values in the tails, gathered into a dense list. normal_*_centre_or_nan
+// agrees with normal_* wherever it is not NaN, so the bits are the same as one
+// pass of normal_* (tests hold them equal).
+template <class F, int K, class Centre, class Full>
+static inline void normals_two_pass(F* __restrict o, size_t nv, const uint32_t* __restrict w,
+                                    Centre centre, Full full) {
+  constexpr size_t N = kChunkWords / K;
+  uint32_t idx[N], tw[K][N];
+  F tz[N];
+  for (size_t j = 0; j < nv; ++j) o[j] = centre(w + K * j);
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {  // branch-free compaction of the NaN (tail) slots
+    idx[m] = (uint32_t)j;
+    for (int c = 0; c < K; ++c) tw[c][m] = w[K * j + c];
+    m += o[j] != o[j];
+  }
+  for (size_t t = 0; t < m; ++t) tz[t] = full(tw, t);
+  for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
+}
+
+// float32 normals in one pass: with 8 lanes per vector the whole function is
+// cheap enough that a second pass does not pay (measured).
+static inline void normals_f32(float* __restrict o, size_t nv, const uint32_t* __restrict w) {
+  for (size_t j = 0; j < nv; ++j) o[j] = normal_f32(w[j]);
+}
+
+static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+  normals_two_pass<double, 2>(
+      o, nv, w, [](const uint32_t* x) { return normal_f64_centre_or_nan(x[0], x[1]); },
+      [](const uint32_t (*tw)[kChunkWords / 2], size_t t) { return normal_f64(tw[0][t], tw[1][t]); });
+}
+
 // Loop bodies: one line each, the value comes from philox.h.
 #define PHILOX_LOOP(K, T, EXPR)                                                          \
   fill<K, T>(job, i0, i1, [=](T* __restrict o, size_t nv, const uint32_t* __restrict w) { \
@@ -267,42 +301,38 @@ static void run_range(const Job& job, size_t i0, size_t i1) {
     }
     case Op::NormalF32: {
       const float mean = (float)job.a, sd = (float)job.b;
-      if (job.affine) PHILOX_LOOP(1, float, normal_f32(w[j], mean, sd));
-      else PHILOX_LOOP(1, float, normal_f32(w[j]));
-      break;
-    }
-    case Op::NormalF64: {
-      // Two passes: the centre piece for every value (vectorized; no log, sqrt or
-      // tail polynomials), then the full function, vectorized again, over the
-      // ~15% of values that fall in the tails, gathered into a dense list.
-      const double mean = job.a, sd = job.b;
       const bool affine = job.affine;
-      fill<2, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
-        uint32_t idx[kChunkWords / 2], tw0[kChunkWords / 2], tw1[kChunkWords / 2];
-        double tz[kChunkWords / 2];
-        for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[2 * j], w[2 * j + 1]);
-        size_t m = 0;
-        for (size_t j = 0; j < nv; ++j) {  // branch-free compaction of the NaN (tail) slots
-          idx[m] = (uint32_t)j; tw0[m] = w[2 * j]; tw1[m] = w[2 * j + 1];
-          m += o[j] != o[j];
-        }
-        for (size_t t = 0; t < m; ++t) tz[t] = normal_f64(tw0[t], tw1[t]);
-        for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
+      fill<1, float>(job, i0, i1, [=](float* __restrict o, size_t nv, const uint32_t* __restrict w) {
+        normals_f32(o, nv, w);
         if (affine)
           for (size_t j = 0; j < nv; ++j) o[j] = mean + sd * o[j];
       });
       break;
     }
-    case Op::NormalF16: {
-      const float mean = (float)job.a, sd = (float)job.b;
-      if (job.affine) PHILOX_LOOP(1, uint16_t, f32_to_f16_bits(normal_f32(w[j], mean, sd)));
-      else PHILOX_LOOP(1, uint16_t, f32_to_f16_bits(normal_f32(w[j])));
+    case Op::NormalF64: {
+      const double mean = job.a, sd = job.b;
+      const bool affine = job.affine;
+      fill<2, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+        normals_f64(o, nv, w);
+        if (affine)
+          for (size_t j = 0; j < nv; ++j) o[j] = mean + sd * o[j];
+      });
       break;
     }
-    case Op::NormalBF16: {
+    case Op::NormalF16:
+    case Op::NormalBF16: {  // the float32 normal, then mean + std * z in float32, then rounded
       const float mean = (float)job.a, sd = (float)job.b;
-      if (job.affine) PHILOX_LOOP(1, uint16_t, f32_to_bf16_bits(normal_f32(w[j], mean, sd)));
-      else PHILOX_LOOP(1, uint16_t, f32_to_bf16_bits(normal_f32(w[j])));
+      const bool affine = job.affine, bf = job.op == Op::NormalBF16;
+      fill<1, uint16_t>(job, i0, i1, [=](uint16_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
+        float z[kChunkWords];
+        normals_f32(z, nv, w);
+        if (affine)
+          for (size_t j = 0; j < nv; ++j) z[j] = mean + sd * z[j];
+        if (bf)
+          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_bf16_bits(z[j]);
+        else
+          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_f16_bits(z[j]);
+      });
       break;
     }
     case Op::IntSmall: {
