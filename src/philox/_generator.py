@@ -12,7 +12,7 @@ import secrets
 import threading
 
 from ._keys import normalize_path, normalize_seed
-from ._stream import FORMAT_VERSION, MAX_POSITION, Stream
+from ._stream import FORMAT_VERSION, Stream, check_format
 
 __all__ = ["Generator", "DEFAULT_SEED", "default_generator", "manual_seed", "initial_seed", "seed", "stream"]
 
@@ -84,8 +84,7 @@ class Generator:
         missing = {"format", "seed", "streams"} - set(d)
         if missing:
             raise ValueError(f"state dict is missing {sorted(missing)}")
-        if d["format"] != FORMAT_VERSION:
-            raise ValueError(f"state dict has format {d['format']!r}; this philox reads format {FORMAT_VERSION}")
+        check_format(d["format"])
         seed = normalize_seed(d["seed"], "state dict seed")
         if not isinstance(d["streams"], (list, tuple)):
             raise TypeError(f"state dict streams must be a list, got {type(d['streams']).__name__}")

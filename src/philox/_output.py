@@ -137,15 +137,16 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
             raise ValueError(f"device={device!r} is not a torch device: {e}") from None
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
-    if dev.type == "cpu":
-        if out is not None and out.is_contiguous():
-            return Target(code, out.numel(), out.data_ptr(), lambda: out)
+    if dev.type == "cpu" and out is not None and out.is_contiguous():
+        return Target(code, out.numel(), out.data_ptr(), lambda: out)
+    try:
         buf = torch.empty(size, dtype=tdtype)
-        if out is None:
-            return Target(code, buf.numel(), buf.data_ptr(), lambda: buf)
-    else:
-        # Another device: the same bits are computed on the CPU and copied over.
-        buf = torch.empty(size, dtype=tdtype, pin_memory=False)
+    except RuntimeError as e:  # torch reports a failed allocation as RuntimeError
+        raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
+    if dev.type == "cpu" and out is None:
+        return Target(code, buf.numel(), buf.data_ptr(), lambda: buf)
+    # A non-contiguous out=, or another device: the same bits are computed on the
+    # CPU and copied over.
 
     def finish():
         if out is not None:

@@ -73,6 +73,12 @@ def _below_bits(bits: int) -> int:
     return bits + 1 if bits & 0x8000 else bits - 1
 
 
+def check_format(fmt) -> None:
+    """A state dict's ``format`` must be this library's stream format (an int, not a bool)."""
+    if not _is_int(fmt) or fmt != FORMAT_VERSION:
+        raise ValueError(f"state dict has format {fmt!r}; this philox reads format {FORMAT_VERSION}")
+
+
 class Stream:
     """A reproducible stream of random values: ``(seed, path or id, position)``.
 
@@ -169,8 +175,11 @@ class Stream:
         return target.finish()
 
     # ------------------------------------------------------------------ raw words
-    def random_raw(self, size=None, dtype=np.uint32, device=None, out=None):
-        """Raw words: uint32 (one word each) or uint64 (``first + 2**32 * second``)."""
+    def random_raw(self, size=None, dtype=None, device=None, out=None):
+        """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
+
+        int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
+        """
         t = prepare(parse_size(size), dtype, device, out, "raw", "u32")
         wide = t.code in ("u64", "i64")
         return self._fill(_RAW64 if wide else _RAW32, t, 2 if wide else 1)
@@ -190,7 +199,7 @@ class Stream:
         lo, hi = _real(low, "low"), _real(high, "high")
         t = prepare(parse_size(size), dtype, device, out, "float", "f64")
         code = t.code
-        with np.errstate(over="ignore"):
+        with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
             if code == "f64":
                 a, b = lo, hi
                 below = float(np.nextafter(b, -np.inf))
@@ -271,10 +280,11 @@ class Stream:
         missing = {"format", "seed", "id", "path", "position"} - set(d)
         if missing:
             raise ValueError(f"state dict is missing {sorted(missing)}")
-        if d["format"] != FORMAT_VERSION:
-            raise ValueError(f"state dict has format {d['format']!r}; this philox reads format {FORMAT_VERSION}")
+        check_format(d["format"])
         path = d["path"]
         if path is None:
+            if d["id"] is None:
+                raise ValueError("state dict needs a path or an id, got neither")
             s = cls(d["seed"], id=d["id"], position=d["position"])
         else:
             if not isinstance(path, (list, tuple)):
