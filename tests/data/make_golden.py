@@ -1,0 +1,131 @@
+"""Make tests/data/golden_v1.json: golden values that freeze stream format v1.
+
+Run from anywhere: ``python tests/data/make_golden.py`` (add ``--check`` to compare with the file
+instead of writing it). The values come from the independent reference implementation
+(tests/reference.py), never from philox itself; tests/test_golden.py checks philox (and the
+reference) against the file. Floats are stored as hex bit patterns so that they are exact;
+integers as JSON integers.
+
+This file must not change within format v1: a change to an output is a new format version.
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import reference as R  # noqa: E402
+
+OUT = os.path.join(HERE, "golden_v1.json")
+N = 8
+
+# (seed, path or None, raw id or None, position): unaligned positions, a block-counter wrap,
+# a negative seed, a raw id, and the last words of a stream
+CASES = [
+    (0, [], None, 0),
+    (888, ["a"], None, 1),
+    (2 ** 64 - 1, ["aug", 3], None, 6),
+    (-5, ["model", 7, "dropout"], None, 4 * 2 ** 32 - 3),
+    (0x243F6A8885A308D3, None, 0x0123456789ABCDEF, 2 ** 40 + 2),
+    (12345, ["end"], None, 2 ** 66 - 4 * N - 1),
+]
+
+# name -> (method, args, dtype, encoding); a draw of N values of ``method(*args, dtype=dtype)``
+DRAWS = {}
+DRAWS["random_raw_uint32"] = ("random_raw", [], "uint32", "int")
+DRAWS["random_raw_uint64"] = ("random_raw", [], "uint64", "int")
+for dt in ("float64", "float32", "float16", "bfloat16"):
+    DRAWS[f"rand_{dt}"] = ("rand", [], dt, "bits")
+    DRAWS[f"uniform_-3_5_{dt}"] = ("uniform", [-3, 5], dt, "bits")
+    DRAWS[f"randn_{dt}"] = ("randn", [], dt, "bits")
+    DRAWS[f"normal_2_0.5_{dt}"] = ("normal", [2, 0.5], dt, "bits")
+for lo, hi, dt in [(0, 10, "int64"), (-5, 2 ** 40, "int64"), (0, 2 ** 64, "uint64"), (-100, 100, "int8"),
+                   (-30000, 30000, "int16"), (-2 ** 31, 2 ** 31 - 1, "int32"), (0, 256, "uint8"),
+                   (0, 2 ** 32, "uint32"), (-2 ** 63, 2 ** 63, "int64")]:
+    DRAWS[f"randint_{lo}_{hi}_{dt}"] = ("randint", [lo, hi], dt, "int")
+
+CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
+        "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
+        "uint64": "u64"}
+HEX_DIGITS = {"f64": 16, "f32": 8, "f16": 4, "bf16": 4}
+
+
+def reference_draw(stream, method, args, dtype, n=N):
+    """The reference's values for one draw, encoded as stored in the file."""
+    code = CODE[dtype]
+    if method == "random_raw":
+        vals = stream.random_raw(n, code)
+    elif method == "rand":
+        vals = stream.rand(n, code)
+    elif method == "uniform":
+        vals = stream.uniform(args[0], args[1], n, code)
+    elif method == "randn":
+        vals = stream.randn(n, code)
+    elif method == "normal":
+        vals = stream.normal(args[0], args[1], n, code)
+    elif method == "randint":
+        vals = stream.randint(args[0], args[1], n, code)
+    else:
+        raise ValueError(method)
+    return encode(vals, code)
+
+
+def encode(vals, code):
+    """Integers as ints; floats as fixed-width hex of their bits (16-bit floats arrive as bits)."""
+    import numpy as np
+    a = np.asarray(vals)
+    if code in HEX_DIGITS:
+        if a.dtype.kind == "f":
+            a = a.view({8: np.uint64, 4: np.uint32, 2: np.uint16}[a.itemsize])
+        return [format(int(v), f"0{HEX_DIGITS[code]}x") for v in a]
+    return [int(v) for v in a]
+
+
+def build():
+    cases = []
+    for seed, path, sid, pos in CASES:
+        values, ends = {}, {}
+        for name, (method, args, dtype, _) in DRAWS.items():
+            if path is not None:
+                s = R.RefStream(seed, *path, position=pos)
+            else:
+                s = R.RefStream(seed, id=sid, position=pos)
+            values[name] = reference_draw(s, method, args, dtype)
+            ends[name] = s.position
+        cases.append({
+            "seed": seed, "path": path, "id": (R.stream_id(*path) if path is not None else sid),
+            "position": pos, "values": values, "end_position": ends,
+        })
+    return {
+        "format": 1,
+        "about": ("Golden values of philox stream format v1 (../shared/SPEC.md, docs/FORMAT.md), made by "
+                  "tests/data/make_golden.py from the independent reference tests/reference.py. For each "
+                  "case, every draw starts from a fresh stream (seed, path or id) at `position` and takes "
+                  f"{N} values; `end_position` is the position after it. Floats are hex bit patterns "
+                  "(float16/bfloat16: 16-bit patterns), integers are plain. Must never change within v1."),
+        "n": N,
+        "draws": {name: {"method": m, "args": a, "dtype": d, "encoding": e} for name, (m, a, d, e) in DRAWS.items()},
+        "cases": cases,
+    }
+
+
+def dumps(data):
+    return json.dumps(data, indent=1) + "\n"
+
+
+def main(argv):
+    text = dumps(build())
+    if "--check" in argv:
+        with open(OUT) as f:
+            same = f.read() == text
+        print("golden_v1.json is up to date" if same else "golden_v1.json DIFFERS from the reference")
+        return 0 if same else 1
+    with open(OUT, "w") as f:
+        f.write(text)
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

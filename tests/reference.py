@@ -1,0 +1,488 @@
+"""An independent reference implementation of stream format v1.
+
+Written from ``../shared/SPEC.md`` and ``docs/FORMAT.md`` only: it never calls philox's compiled
+code (nor imports ``philox`` at all), so the tests that compare the two catch a mistake in either.
+
+* The block function exists twice: on Python ints (``philox4x32_10``, used for stream ids and the
+  known-answer vectors) and vectorized with numpy ``uint64`` arithmetic (``philox4x32_10_np``,
+  used for words; products of two 32-bit values fit in 64 bits).
+* Floating point uses numpy float32/float64 arrays and scalars only: each numpy ufunc is one
+  IEEE-754 operation, correctly rounded to nearest even and never fused, which is exactly the
+  model FORMAT.md section 5 prescribes.
+* Bounded integers use Python big ints (``(u64 * r) >> 64`` and ``(u128 * r) >> 128`` verbatim).
+* 16-bit outputs are returned as their bit patterns (``uint16``), since numpy has no bfloat16.
+
+Dtype codes: ``u32 u64`` (raw), ``f64 f32 f16 bf16`` (floats), ``i8 .. i64, u8 .. u64`` (randint).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
+    "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
+    "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
+]
+
+MASK32 = 0xFFFFFFFF
+U64 = 1 << 64
+MAX_POSITION = 1 << 66
+
+# ------------------------------------------------------------------------------------------------
+# SPEC 1: Philox4x32-10
+M0, M1 = 0xD2511F53, 0xCD9E8D57
+W0, W1 = 0x9E3779B9, 0xBB67AE85
+
+
+def philox4x32_10(ctr, key, rounds: int = 10):
+    """Philox4x32-R on Python ints: counter (x0, x1, x2, x3), key (k0, k1) -> 4 ints."""
+    x0, x1, x2, x3 = (int(v) for v in ctr)
+    k0, k1 = (int(v) for v in key)
+    for r in range(rounds):
+        if r:
+            k0 = (k0 + W0) & MASK32
+            k1 = (k1 + W1) & MASK32
+        p0 = M0 * x0
+        p1 = M1 * x2
+        hi0, lo0 = p0 >> 32, p0 & MASK32
+        hi1, lo1 = p1 >> 32, p1 & MASK32
+        x0, x1, x2, x3 = hi1 ^ x1 ^ k0, lo1, hi0 ^ x3 ^ k1, lo0
+    return x0, x1, x2, x3
+
+
+_M0, _M1 = np.uint64(M0), np.uint64(M1)
+_W0, _W1 = np.uint64(W0), np.uint64(W1)
+_MASK = np.uint64(MASK32)
+_S32 = np.uint64(32)
+
+
+def philox4x32_10_np(x0, x1, x2, x3, k0, k1, rounds: int = 10):
+    """Philox4x32-R vectorized: arrays (or scalars) of 32-bit values, broadcast together.
+
+    Returns four uint32 arrays. Arithmetic in uint64: a 32x32-bit product fits exactly.
+    """
+    x0, x1, x2, x3, k0, k1 = np.broadcast_arrays(*(np.asarray(v, dtype=np.uint64) for v in
+                                                   (x0, x1, x2, x3, k0, k1)))
+    for r in range(rounds):
+        if r:
+            k0 = (k0 + _W0) & _MASK
+            k1 = (k1 + _W1) & _MASK
+        p0 = _M0 * x0
+        p1 = _M1 * x2
+        hi0, lo0 = p0 >> _S32, p0 & _MASK
+        hi1, lo1 = p1 >> _S32, p1 & _MASK
+        x0, x1, x2, x3 = hi1 ^ x1 ^ k0, lo1, hi0 ^ x3 ^ k1, lo0
+    return tuple(np.asarray(v, dtype=np.uint32) for v in (x0, x1, x2, x3))
+
+
+# ------------------------------------------------------------------------------------------------
+# SPEC 2: seeds
+def normalize_seed(seed) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(seed)
+    s = int(seed)
+    if not -(1 << 63) <= s < U64:
+        raise ValueError(seed)
+    return s + U64 if s < 0 else s
+
+
+def seed_key(seed):
+    s = normalize_seed(seed)
+    return s & MASK32, s >> 32
+
+
+# ------------------------------------------------------------------------------------------------
+# SPEC 3: stream ids
+FOLD_K0, FOLD_K1 = 0x243F6A88, 0x85A308D3
+
+
+def blake8(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def fold(p: int, v: int, t: int) -> int:
+    y = philox4x32_10((v & MASK32, v >> 32, p & MASK32, p >> 32), (FOLD_K0 + t, FOLD_K1))
+    return y[0] + (y[1] << 32)
+
+
+def stream_id(*path, parent: int = 0) -> int:
+    p = parent
+    for c in path:
+        if isinstance(c, str):
+            p = fold(p, blake8(c), 1)
+        else:
+            c = int(c)
+            assert 0 <= c < U64
+            p = fold(p, c, 0)
+    return p
+
+
+# ------------------------------------------------------------------------------------------------
+# SPEC 4: words
+def words(seed, sid: int, pos: int, n: int) -> np.ndarray:
+    """Words pos .. pos + n - 1 of stream (seed, sid), as uint32."""
+    if n == 0:
+        return np.zeros(0, np.uint32)
+    assert 0 <= pos and pos + n <= MAX_POSITION
+    k0, k1 = seed_key(seed)
+    b_first, b_last = pos >> 2, (pos + n - 1) >> 2
+    nb = b_last - b_first + 1
+    b = np.uint64(b_first) + np.arange(nb, dtype=np.uint64)
+    y = philox4x32_10_np(b & _MASK, b >> _S32, sid & MASK32, sid >> 32, k0, k1)
+    w = np.stack(y, axis=1).reshape(-1)
+    off = pos & 3
+    return w[off:off + n].copy()
+
+
+def word_scalar(seed, sid: int, w: int) -> int:
+    """Word w computed alone on Python ints (a second, independent path)."""
+    k0, k1 = seed_key(seed)
+    b = w >> 2
+    return philox4x32_10((b & MASK32, b >> 32, sid & MASK32, sid >> 32), (k0, k1))[w & 3]
+
+
+# ------------------------------------------------------------------------------------------------
+# Literals and 16-bit rounding (FORMAT.md section 4)
+def f32_of_fraction(fr: Fraction) -> np.float32:
+    """The float32 nearest to the rational ``fr`` (ties to even): rounded straight from the exact
+    value, never through a double (so no double rounding)."""
+    c = np.float32(float(fr))
+    cands = [c, np.nextafter(c, np.float32(np.inf)), np.nextafter(c, np.float32(-np.inf))]
+    return min(cands, key=lambda v: (abs(Fraction(float(v)) - fr), int(np.array(v).view(np.uint32)) & 1))
+
+
+def f32_literal(s: str) -> np.float32:
+    """The float32 a C compiler makes of the literal ``<s>f``."""
+    return f32_of_fraction(Fraction(s))
+
+
+def f32_to_bf16_bits(x) -> np.ndarray:
+    """FORMAT 4: (bits + 0x7fff + ((bits >> 16) & 1)) >> 16."""
+    b = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((b + np.uint64(0x7FFF) + ((b >> np.uint64(16)) & np.uint64(1))) >> np.uint64(16)).astype(np.uint16)
+
+
+def bf16_bits_to_f32(h) -> np.ndarray:
+    return (np.asarray(h, dtype=np.uint16).astype(np.uint32) << np.uint32(16)).view(np.float32)
+
+
+def f32_to_f16_bits(x) -> np.ndarray:
+    """float32 -> float16 bits, round to nearest even, overflow (|x| rounds to >= 65520) -> inf.
+
+    numpy's float32 -> float16 cast is IEEE round-to-nearest-even (tests/test_reference.py checks
+    it against exact rational rounding on the hard cases).
+    """
+    with np.errstate(over="ignore"):
+        return np.asarray(x, dtype=np.float32).astype(np.float16).view(np.uint16)
+
+
+def f16_bits_to_f32(h) -> np.ndarray:
+    return np.asarray(h, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+
+def f16_exact_round_bits(x: float) -> int:
+    """float16 bits of a finite value by exact rational arithmetic (slow; for checking the above)."""
+    v = Fraction(x)
+    sign = 0x8000 if (v < 0 or (v == 0 and math.copysign(1.0, x) < 0)) else 0
+    a = abs(v)
+    if a >= 65520:
+        return sign | 0x7C00
+    # exponent of the 2^e scale with 10 fraction bits; subnormals share e = -14
+    e = -14
+    while a >= Fraction(2) ** (e + 1):
+        e += 1
+    unit = Fraction(2) ** (e - 10)
+    q, rem = divmod(a, unit)
+    q = int(q)
+    if rem * 2 > unit or (rem * 2 == unit and q & 1):
+        q += 1
+    # q in [0, 2048]; value = q * 2^(e-10)
+    if e == -14 and q < 1024:
+        return sign | q  # subnormal (or rounds up to the smallest normal 0x400 when q == 1024)
+    if q == 2048:
+        q, e = 1024, e + 1
+    return sign | ((e + 15) << 10) | (q - 1024)
+
+
+def _nextdown16(bits: int) -> int:
+    """Bits of the largest 16-bit float (f16 or bf16 layout alike) below the one with ``bits``."""
+    if bits & 0x7FFF == 0:  # +0 or -0: the smallest negative subnormal
+        return 0x8001
+    return bits + 1 if bits & 0x8000 else bits - 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Logarithms (FORMAT 3), by bit manipulation exactly as written
+_F = np.float32
+
+
+# The float32 literals 1/3 .. 1/9: the nearest float32 of each exact fraction.
+_T3, _T5, _T7, _T9 = (f32_of_fraction(Fraction(1, k)) for k in (3, 5, 7, 9))
+_LN2_HI_F = f32_literal("0.693145751953125")
+_LN2_LO_F = f32_literal("1.428606765330187e-06")
+
+
+def log_f32(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    bits = x.view(np.uint32).astype(np.int64)
+    e = (bits >> 23) - 127
+    mb = (bits & 0x7FFFFF) | 0x3F800000
+    big = mb > 0x3FB504F3
+    mb = np.where(big, mb - 0x800000, mb)
+    e = np.where(big, e + 1, e)
+    f = mb.astype(np.uint32).view(np.float32) - _F(1)
+    s = f / (f + _F(2))
+    z = s * s
+    P = z * (_T3 + z * (_T5 + z * (_T7 + z * _T9)))
+    t = s + s
+    logm = t + t * P
+    ef = e.astype(np.float32)
+    return ef * _LN2_HI_F + (ef * _LN2_LO_F + logm)
+
+
+_LN2_HI_D = float("6.93147180369123816490e-01")
+_LN2_LO_D = float("1.90821492927058770002e-10")
+_SERIES_D = [1.0 / k for k in range(3, 23, 2)]  # 1/3 .. 1/21, each correctly rounded
+
+
+def log_f64(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    bits = x.view(np.uint64)
+    e = (bits >> np.uint64(52)).astype(np.int64) - 1023
+    mb = (bits & np.uint64(0x000FFFFFFFFFFFFF)) | np.uint64(0x3FF0000000000000)
+    big = mb > np.uint64(0x3FF6A09E667F3BCC)
+    mb = np.where(big, mb - np.uint64(0x0010000000000000), mb)
+    e = np.where(big, e + 1, e)
+    f = mb.view(np.float64) - 1.0
+    s = f / (f + 2.0)
+    z = s * s
+    acc = np.float64(_SERIES_D[-1])
+    for c in reversed(_SERIES_D[:-1]):  # z * (1/3 + z * (1/5 + ... + z * (1/21)))
+        acc = c + z * acc
+    P = z * acc
+    t = s + s
+    logm = t + t * P
+    ef = e.astype(np.float64)
+    return ef * _LN2_HI_D + (ef * _LN2_LO_D + logm)
+
+
+# ------------------------------------------------------------------------------------------------
+# Normal (FORMAT 3)
+_A = [f32_literal(s) for s in ("3.3871327179", "50.434271938", "159.29113202", "59.109374720")]
+_B = [None] + [f32_literal(s) for s in ("17.895169469", "78.757757664", "67.187563600")]
+_C = [f32_literal(s) for s in ("1.4234372777", "2.7568153900", "1.3067284816", "0.17023821103")]
+_D = [None] + [f32_literal(s) for s in ("0.73700164250", "0.12021132975")]
+_R0_F = f32_literal("0.180625")
+_SPLIT_F = f32_literal("-0.425")
+_ONE6_F = f32_literal("1.6")
+_HALF_F = _F(0.5)
+_2M32_F = _F(2.0 ** -32)
+
+
+def normal_f32(w) -> np.ndarray:
+    """float32 standard normal from one word (array of uint32)."""
+    w = np.asarray(w, dtype=np.uint32)
+    sign = w & np.uint32(0x80000000)
+    p = ((w & np.uint32(0x7FFFFFFF)).astype(np.int32).astype(np.float32) + _HALF_F) * _2M32_F
+    q = ((w | np.uint32(0x80000000)).view(np.int32).astype(np.float32) + _HALF_F) * _2M32_F
+    r = _R0_F - q * q
+    nc = q * (((_A[3] * r + _A[2]) * r + _A[1]) * r + _A[0])
+    dc = ((_B[3] * r + _B[2]) * r + _B[1]) * r + _F(1)
+    s = np.sqrt(-log_f32(p)) - _ONE6_F
+    nt = -(((_C[3] * s + _C[2]) * s + _C[1]) * s + _C[0])
+    dt = (_D[2] * s + _D[1]) * s + _F(1)
+    centre = q >= _SPLIT_F
+    z = np.where(centre, nc, nt) / np.where(centre, dc, dt)
+    z = np.asarray(z, dtype=np.float32)
+    return (z.view(np.uint32) ^ sign).view(np.float32)
+
+
+# AS241 PPND16, highest coefficient first (as in CPython's statistics.NormalDist.inv_cdf).
+_PA = [2.50908_09287_30122_6727e+3, 3.34305_75583_58812_8105e+4, 6.72657_70927_00870_0853e+4,
+       4.59219_53931_54987_1457e+4, 1.37316_93765_50946_1125e+4, 1.97159_09503_06551_4427e+3,
+       1.33141_66789_17843_7745e+2, 3.38713_28727_96366_6080e+0]
+_PB = [5.22649_52788_52854_5610e+3, 2.87290_85735_72194_2674e+4, 3.93078_95800_09271_0610e+4,
+       2.12137_94301_58659_5867e+4, 5.39419_60214_24751_1077e+3, 6.87187_00749_20579_0830e+2,
+       4.23133_30701_60091_1252e+1, 1.0]
+_PC = [7.74545_01427_83414_07640e-4, 2.27238_44989_26918_45833e-2, 2.41780_72517_74506_11770e-1,
+       1.27045_82524_52368_38258e+0, 3.64784_83247_63204_60504e+0, 5.76949_72214_60691_40550e+0,
+       4.63033_78461_56545_29590e+0, 1.42343_71107_49683_57734e+0]
+_PD = [1.05075_00716_44416_84324e-9, 5.47593_80849_95344_94600e-4, 1.51986_66563_61645_71966e-2,
+       1.48103_97642_74800_74590e-1, 6.89767_33498_51000_04550e-1, 1.67638_48301_83803_84940e+0,
+       2.05319_16266_37758_82187e+0, 1.0]
+_PE = [2.01033_43992_92288_13265e-7, 2.71155_55687_43487_57815e-5, 1.24266_09473_88078_43860e-3,
+       2.65321_89526_57612_30930e-2, 2.96560_57182_85048_91230e-1, 1.78482_65399_17291_33580e+0,
+       5.46378_49111_64114_36990e+0, 6.65790_46435_01103_77720e+0]
+_PF = [2.04426_31033_89939_78564e-15, 1.42151_17583_16445_88870e-7, 1.84631_83175_10054_68180e-5,
+       7.86869_13114_56132_59100e-4, 1.48753_61290_85061_48525e-2, 1.36929_88092_27358_05310e-1,
+       5.99832_20655_58879_37690e-1, 1.0]
+
+
+def _horner(coeffs, x):
+    acc = np.float64(coeffs[0])
+    for c in coeffs[1:]:
+        acc = acc * x + c
+    return acc
+
+
+def normal_f64(first, second) -> np.ndarray:
+    """float64 standard normal from two words (arrays of uint32)."""
+    first = np.asarray(first, dtype=np.uint32)
+    second = np.asarray(second, dtype=np.uint32)
+    sign = second & np.uint32(0x80000000)
+    lo = first.astype(np.float64)
+    two32, two_m64 = 2.0 ** 32, 2.0 ** -64
+    p = ((second & np.uint32(0x7FFFFFFF)).astype(np.int32).astype(np.float64) * two32 + lo + 0.5) * two_m64
+    q = ((second | np.uint32(0x80000000)).view(np.int32).astype(np.float64) * two32 + lo + 0.5) * two_m64
+    r = 0.180625 - q * q
+    nc = q * _horner(_PA, r)
+    dc = _horner(_PB, r)
+    s = np.sqrt(-log_f64(p))
+    s1 = s - 1.6
+    s2 = s - 5.0
+    n1 = -_horner(_PC, s1)
+    d1 = _horner(_PD, s1)
+    n2 = -_horner(_PE, s2)
+    d2 = _horner(_PF, s2)
+    centre = q >= -0.425
+    near = s <= 5.0
+    z = np.where(centre, nc, np.where(near, n1, n2)) / np.where(centre, dc, np.where(near, d1, d2))
+    z = np.asarray(z, dtype=np.float64)
+    return (z.view(np.uint64) ^ (sign.astype(np.uint64) << np.uint64(32))).view(np.float64)
+
+
+# ------------------------------------------------------------------------------------------------
+# Draws
+INT_DTYPES = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
+              "u8": np.uint8, "u16": np.uint16, "u32": np.uint32, "u64": np.uint64}
+FLOAT_WORDS = {"f64": 2, "f32": 1, "f16": 1, "bf16": 1}
+WORDS_PER_VALUE = {
+    ("raw", "u32"): 1, ("raw", "u64"): 2,
+    ("rand", "f64"): 2, ("rand", "f32"): 1, ("rand", "f16"): 1, ("rand", "bf16"): 1,
+    ("randn", "f64"): 2, ("randn", "f32"): 1, ("randn", "f16"): 1, ("randn", "bf16"): 1,
+}
+
+
+def int_bounds(code):
+    info = np.iinfo(INT_DTYPES[code])
+    return int(info.min), int(info.max)
+
+
+def _u64(first, second) -> np.ndarray:
+    return first.astype(np.uint64) | (second.astype(np.uint64) << _S32)
+
+
+def _u01(code, w):
+    """[0, 1) values (SPEC 5): float64/float32 arrays, or uint16 bits for 16-bit dtypes."""
+    if code == "f64":
+        u = _u64(w[0::2], w[1::2])
+        return (u >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    if code == "f32":
+        return (w >> np.uint32(8)).astype(np.float32) * _F(2.0 ** -24)
+    if code == "f16":
+        return f32_to_f16_bits((w >> np.uint32(21)).astype(np.float32) * _F(2.0 ** -11))
+    if code == "bf16":
+        return f32_to_bf16_bits((w >> np.uint32(24)).astype(np.float32) * _F(2.0 ** -8))
+    raise KeyError(code)
+
+
+def round16(code, x32) -> np.ndarray:
+    return f32_to_f16_bits(x32) if code == "f16" else f32_to_bf16_bits(x32)
+
+
+def bits16_to_f32(code, h) -> np.ndarray:
+    return f16_bits_to_f32(h) if code == "f16" else bf16_bits_to_f32(h)
+
+
+class RefStream:
+    """A stream (seed, id, position) whose draws follow SPEC/FORMAT; mirrors philox.Stream's calls.
+
+    ``n`` is always a count (flat output). Float16/bfloat16 results are uint16 bit patterns.
+    """
+
+    def __init__(self, seed, *path, id=None, position=0):
+        self.seed = normalize_seed(seed)
+        self.id = stream_id(*path) if id is None else int(id)
+        self.position = position
+
+    def _take(self, nwords):
+        w = words(self.seed, self.id, self.position, nwords)
+        self.position += nwords
+        return w
+
+    def words(self, n):
+        return self._take(n)
+
+    def random_raw(self, n, code="u32"):
+        if code == "u32":
+            return self._take(n)
+        w = self._take(2 * n)
+        return _u64(w[0::2], w[1::2])
+
+    def rand(self, n, code="f64"):
+        return _u01(code, self._take(n * FLOAT_WORDS[code]))
+
+    def uniform(self, low, high, n, code="f64"):
+        u = _u01(code, self._take(n * FLOAT_WORDS[code]))
+        low, high = float(low), float(high)
+        if code == "f64":
+            lo, hi = np.float64(low), np.float64(high)
+            assert lo < hi
+            x = lo + (hi - lo) * u
+            below = np.nextafter(hi, -np.inf)
+            return np.where(x >= hi, below, x).astype(np.float64)
+        if code == "f32":
+            lo, hi = np.float32(low), np.float32(high)
+            assert lo < hi
+            x = lo + (hi - lo) * u
+            below = np.nextafter(hi, np.float32(-np.inf))
+            return np.where(x >= hi, below, x).astype(np.float32)
+        lo16 = round16(code, np.float32(low))
+        hi16 = round16(code, np.float32(high))
+        lo, hi = bits16_to_f32(code, lo16), bits16_to_f32(code, hi16)
+        assert lo < hi
+        x = lo + (hi - lo) * bits16_to_f32(code, u)
+        xb = round16(code, x)
+        below = np.uint16(_nextdown16(int(hi16)))
+        return np.where(bits16_to_f32(code, xb) >= hi, below, xb).astype(np.uint16)
+
+    def _z(self, code, n):
+        if code == "f64":
+            w = self._take(2 * n)
+            return normal_f64(w[0::2], w[1::2])
+        return normal_f32(self._take(n))
+
+    def randn(self, n, code="f64"):
+        z = self._z(code, n)
+        return round16(code, z) if code in ("f16", "bf16") else z
+
+    def normal(self, mean, std, n, code="f64"):
+        z = self._z(code, n)
+        with np.errstate(over="ignore"):  # huge mean/std may overflow to inf, as in any IEEE code
+            if code == "f64":
+                return np.float64(mean) + np.float64(std) * z
+            x = np.float32(mean) + np.float32(std) * z
+        return round16(code, x) if code in ("f16", "bf16") else x
+
+    def randint(self, low, high, n, code="i64"):
+        low, high = int(low), int(high)
+        r = high - low
+        assert 1 <= r <= U64
+        dmin, dmax = int_bounds(code)
+        assert dmin <= low and high - 1 <= dmax
+        if r <= 1 << 32:
+            w = [int(v) for v in self._take(2 * n)]
+            vals = [low + (((w[2 * i] + (w[2 * i + 1] << 32)) * r) >> 64) for i in range(n)]
+        else:
+            w = [int(v) for v in self._take(4 * n)]
+            vals = [low + (((w[4 * i] + (w[4 * i + 1] << 32) + (w[4 * i + 2] << 64) + (w[4 * i + 3] << 96))
+                            * r) >> 128) for i in range(n)]
+        return np.array(vals, dtype=INT_DTYPES[code]) if n else np.zeros(0, INT_DTYPES[code])
+
+
+def randint_words(low, high) -> int:
+    return 2 if high - low <= 1 << 32 else 4

@@ -1,0 +1,110 @@
+"""Deterministic statistical smoke tests (fixed seeds, so each either always passes or always
+fails): KS tests of the uniform and normal transforms, chi-square tests of bounded integers and of
+the raw words' top bits, moments of normal(mean, std). Thresholds are loose (p > 1e-4): these
+catch gross mistakes (a wrong conversion, a lost bit, a sign error), not subtle bias."""
+import numpy as np
+import pytest
+
+stats = pytest.importorskip("scipy.stats")
+
+import philox  # noqa: E402
+
+P_MIN = 1e-4
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed,path", [(1, ("ks",)), (2 ** 63, ("ks", 1))])
+def test_uniform_ks(dtype, seed, path):
+    x = philox.Stream(seed, *path, position=1).rand(300_000, dtype=dtype)
+    assert stats.kstest(x.astype(np.float64), "uniform").pvalue > P_MIN
+    # and the mean/variance of U(0, 1)
+    assert abs(x.mean(dtype=np.float64) - 0.5) < 5 * np.sqrt(1 / 12 / x.size)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [3, 2 ** 64 - 1])
+def test_normal_ks(dtype, seed):
+    z = philox.Stream(seed, "ks-normal").randn(500_000, dtype=dtype).astype(np.float64)
+    assert stats.kstest(z, "norm").pvalue > P_MIN
+    # the tails, where the transform switches pieces: P(|z| > 2.5), P(z < -3.5), symmetric
+    n = z.size
+    for thr in (1.0, 2.5, 3.5):
+        p = 2 * stats.norm.sf(thr)
+        k = int((np.abs(z) > thr).sum())
+        assert stats.binomtest(k, n, p).pvalue > P_MIN, thr
+    k_pos = int((z > 0).sum())
+    assert stats.binomtest(k_pos, n, 0.5).pvalue > P_MIN
+
+
+def test_uniform_low_high_ks():
+    x = philox.Stream(4, "u").uniform(-3, 5, size=200_000)
+    assert stats.kstest(x, "uniform", args=(-3, 8)).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("mean,std,dtype", [(2.0, 0.5, np.float64), (-1e3, 25.0, np.float64),
+                                             (2.0, 0.5, np.float32), (10.0, 3.0, np.float16)])
+def test_normal_moments(mean, std, dtype):
+    n = 400_000
+    x = philox.Stream(5, "moments", str(dtype)).normal(mean, std, size=n, dtype=dtype).astype(np.float64)
+    # mean within 5 standard errors; variance within 5 standard errors (Var(s^2) = 2 sigma^4 / n)
+    tol16 = 0.01 * abs(mean) if dtype == np.float16 else 0.0  # float16 rounding of the values
+    assert abs(x.mean() - mean) < 5 * std / np.sqrt(n) + tol16
+    assert abs(x.var() - std ** 2) < 5 * std ** 2 * np.sqrt(2 / n) + 0.01 * std ** 2 * (dtype == np.float16)
+    assert abs(stats.skew(x)) < 5 * np.sqrt(6 / n)
+    assert abs(stats.kurtosis(x)) < 5 * np.sqrt(24 / n)
+
+
+@pytest.mark.parametrize("low,high,dtype", [(0, 10, np.int64), (-5, 2, np.int8), (0, 256, np.uint8),
+                                            (3, 1000, np.int32)])
+def test_randint_chi_square(low, high, dtype):
+    n = 500_000
+    x = philox.Stream(6, "chi", str(low), high).randint(low, high, size=n, dtype=dtype).astype(np.int64)
+    assert x.min() == low and x.max() == high - 1
+    counts = np.bincount(x - low, minlength=high - low)
+    assert stats.chisquare(counts).pvalue > P_MIN
+
+
+def test_randint_large_range_top_bits():
+    # ranges above 2**32 use the four-word rule: check the top 8 bits of the offsets are uniform
+    r = 3 * 2 ** 40 + 12345
+    x = philox.Stream(7, "big").randint(0, r, size=200_000)
+    assert x.min() >= 0 and x.max() < r
+    bins = (x.astype(np.float64) / r * 256).astype(np.int64)
+    assert stats.chisquare(np.bincount(bins, minlength=256)).pvalue > P_MIN
+    # low bits too (a wrong >> would leave them constant)
+    assert stats.chisquare(np.bincount(x & 255, minlength=256)).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("shift", [0, 8, 16, 24])
+def test_raw_word_bytes_chi_square(shift):
+    w = philox.Stream(8, "raw", position=3).random_raw(1_000_000)
+    b = (w >> np.uint32(shift)) & np.uint32(255)
+    assert stats.chisquare(np.bincount(b, minlength=256)).pvalue > P_MIN
+
+
+def test_raw_words_top_bits_and_lanes():
+    # the top 4 bits, for each lane of the 4-word Philox block separately
+    w = philox.Stream(9, "lanes").random_raw(1_000_000).reshape(-1, 4)
+    for lane in range(4):
+        top = (w[:, lane] >> np.uint32(28)).astype(np.int64)
+        assert stats.chisquare(np.bincount(top, minlength=16)).pvalue > P_MIN, lane
+
+
+def test_neighbouring_streams_are_uncorrelated():
+    # streams that differ in one path component / one seed bit must look independent
+    a = philox.Stream(10, "s", 0).rand(200_000)
+    b = philox.Stream(10, "s", 1).rand(200_000)
+    c = philox.Stream(11, "s", 0).rand(200_000)
+    for x, y in ((a, b), (a, c)):
+        assert stats.pearsonr(x, y).pvalue > P_MIN
+    # successive values of one stream
+    assert stats.pearsonr(a[:-1], a[1:]).pvalue > P_MIN
+
+
+def test_float16_uniform_uses_all_values():
+    # float16 uniform: (w >> 21) * 2**-11 has 2048 equally likely values
+    x = philox.Stream(12).rand(400_000, dtype=np.float16)
+    k = (x.astype(np.float64) * 2048).astype(np.int64)
+    counts = np.bincount(k, minlength=2048)
+    assert counts.size == 2048
+    assert stats.chisquare(counts).pvalue > P_MIN
