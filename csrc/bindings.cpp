@@ -7,6 +7,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <mutex>
+#include <string>
+
 #include "cpu/kernels.h"
 #include "philox.h"
 
@@ -15,21 +18,77 @@ using namespace philox::cpu;
 
 namespace {
 
-void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t block, uint32_t lane, uintptr_t out,
-          size_t n, int elem_size, bool affine, double a, double b, double c, uint64_t ilow,
-          uint64_t range_m1) {
+// A stream's position in words, in [0, 2^66], shared by every thread that draws
+// from the stream. A draw reserves its word range here atomically (the only
+// thing done under the lock) and generates with no lock and no GIL held, so
+// threads get disjoint ranges that together cover exactly the words drawn.
+class Cursor {
+ public:
+  using u128 = unsigned __int128;
+  static constexpr u128 kEnd = (u128)1 << 66;
+
+  py::tuple get() {
+    std::lock_guard<std::mutex> g(mu_);
+    return py::make_tuple((uint64_t)(pos_ >> 64), (uint64_t)pos_);
+  }
+  void set(uint64_t hi, uint64_t lo) {
+    const u128 p = ((u128)hi << 64) | lo;
+    if (p > kEnd) throw py::value_error("position must be in [0, 2**66]");
+    std::lock_guard<std::mutex> g(mu_);
+    pos_ = p;
+  }
+  // First word of a range of `words` words; the position moves past it.
+  u128 reserve(uint64_t words) {
+    std::lock_guard<std::mutex> g(mu_);
+    if (pos_ + words > kEnd)
+      throw py::value_error("a draw of " + std::to_string(words) + " words from position " + to_string(pos_) +
+                            " would run past the end of the stream (2**66 words)");
+    const u128 start = pos_;
+    pos_ += words;
+    return start;
+  }
+
+ private:
+  static std::string to_string(u128 v) {
+    std::string s;
+    do { s.insert(s.begin(), char('0' + (int)(v % 10))); v /= 10; } while (v);
+    return s;
+  }
+  std::mutex mu_;
+  u128 pos_ = 0;
+};
+
+// Reserve n * words_per_value words on the cursor and fill n values at `out`.
+void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, int elem_size,
+             bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("fill: unknown op " + std::to_string(op));
-  if (lane > 3) throw py::value_error("fill: lane must be in [0, 4)");
+  const uint64_t words = (uint64_t)n * (uint64_t)words_per_value((Op)op);
+  const Cursor::u128 start = cur.reserve(words);
   if (n == 0) return;
-  if (!out) throw py::value_error("fill: null output pointer");
   Job job{};
   job.op = (Op)op;
-  job.k0 = k0; job.k1 = k1; job.id = id; job.block = block; job.lane = lane;
-  job.out = reinterpret_cast<void*>(out);
+  job.k0 = k0; job.k1 = k1; job.id = id;
+  job.block = (uint64_t)(start >> 2); job.lane = (uint32_t)(start & 3);
+  job.out = out;
   job.n = n; job.elem_size = elem_size; job.affine = affine;
   job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
   py::gil_scoped_release nogil;
   run(job);
+}
+
+// numpy output: the array was allocated (C-contiguous, writeable) by the caller.
+void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::array out, int elem_size,
+                bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+  if (!(out.flags() & py::array::c_style) || !out.writeable())
+    throw py::value_error("fill_array: output must be C-contiguous and writeable");
+  fill_at(cur, op, k0, k1, id, out.mutable_data(), (size_t)out.size(), elem_size, affine, a, b, c, ilow, range_m1);
+}
+
+// Any other buffer (a contiguous torch CPU tensor) by address and element count.
+void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, int elem_size,
+              bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+  if (n && !out) throw py::value_error("fill_ptr: null output pointer");
+  fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
 py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::array::forcecast> ctr,
@@ -53,11 +112,13 @@ py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "philox CPU backend: Philox4x32-10 kernels (format v1), SIMD with run-time dispatch";
-  m.def("fill", &fill, "Fill n values of one op at a raw address (see csrc/cpu/kernels.h)",
-        py::arg("op"), py::arg("k0"), py::arg("k1"), py::arg("id"), py::arg("block"), py::arg("lane"),
-        py::arg("out"), py::arg("n"), py::arg("elem_size") = 0, py::arg("affine") = false,
-        py::arg("a") = 0.0, py::arg("b") = 0.0, py::arg("c") = 0.0, py::arg("ilow") = 0,
-        py::arg("range_m1") = 0);
+  py::class_<Cursor>(m, "Cursor", "A stream's position in words (thread-safe reservation of word ranges)")
+      .def(py::init<>())
+      .def("get", &Cursor::get, "(high 64 bits, low 64 bits) of the position")
+      .def("set", &Cursor::set, py::arg("hi"), py::arg("lo"));
+  // Positional arguments only: these sit on every draw's path.
+  m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
+  m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
   m.def("philox4x32", &philox4x32, "Philox4x32-10 block function on (n, 4) counters and (n, 2) keys");
   m.def("fold", &philox::fold, "Stream id of parent path + one component (value, kind)");
   m.def("set_num_threads", &set_num_threads);

@@ -55,9 +55,8 @@ class Generator:
         with self._lock:
             self._seed = s
             for st in self._streams.values():
-                with st._lock:
-                    st._set_seed(s)
-                    st._position = 0
+                st._set_seed(s)
+                st.position = 0
         return self
 
     def seed(self) -> int:

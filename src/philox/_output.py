@@ -20,6 +20,8 @@ def parse_size(size, name: str = "size"):
     """None (a scalar draw), or a shape tuple of non-negative ints."""
     if size is None:
         return None
+    if type(size) is int and 0 <= size < MAX_ELEMENTS:  # the common case, fast
+        return (size,)
     if _is_int(size):
         dims = (size,)
     elif isinstance(size, (tuple, list)):
@@ -41,8 +43,12 @@ def parse_star_size(args, name: str = "size"):
     """``rand(2, 3)``, ``rand((2, 3))`` and ``rand()`` (scalar) forms."""
     if not args:
         return None
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return parse_size(args[0], name)
+    if len(args) == 1:
+        a = args[0]
+        if type(a) is int and 0 <= a < MAX_ELEMENTS:  # rand(n): the common case, fast
+            return args
+        if isinstance(a, (tuple, list)):
+            return parse_size(a, name)
     return parse_size(tuple(args), name)
 
 
@@ -50,15 +56,29 @@ _KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64",
 
 
 class Target:
-    """A resolved output: ``code`` (element type), ``n`` elements at ``ptr``; ``finish()`` returns the result."""
+    """A resolved output of element type ``code``: a numpy array ``arr`` to fill, or else
+    ``n`` elements at address ``ptr`` (a torch tensor); ``finish()`` returns the result."""
 
-    __slots__ = ("code", "n", "ptr", "_finish")
+    __slots__ = ("code", "arr", "n", "ptr", "finish")
 
-    def __init__(self, code, n, ptr, finish):
-        self.code, self.n, self.ptr, self._finish = code, n, ptr, finish
+    def __init__(self, code, arr, n, ptr, finish):
+        self.code, self.arr, self.n, self.ptr, self.finish = code, arr, n, ptr, finish
 
-    def finish(self):
-        return self._finish()
+
+def _np_code_fast(dtype):
+    """Element code of a numpy dtype given as a class, np.dtype or str; None if not cached."""
+    try:
+        return _NP_FAST.get(dtype)
+    except TypeError:  # unhashable
+        return None
+
+
+_NP_FAST = {}
+for _code, _dt in D.CODE_NP.items():
+    for _key in (_dt, _dt.type, _dt.name, _dt.str, _dt.char):
+        _NP_FAST[_key] = _code
+_NP_FAST[float] = "f64"
+_NP_FAST[int] = "i64"
 
 
 def _check_code(code, kind, dtype):
@@ -72,6 +92,13 @@ def prepare(shape, dtype, device, out, kind: str, default_np: str) -> Target:
 
     ``default_np`` is the element code used when no dtype is given (numpy output).
     """
+    if out is None and device is None:  # numpy output: the common case, fast
+        code = default_np if dtype is None else _np_code_fast(dtype)
+        if code is not None:
+            if code not in _KIND_CODES[kind]:
+                _check_code(code, kind, dtype)
+            arr = np.empty(() if shape is None else shape, D.CODE_NP[code])
+            return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
     if out is not None:
         if D.is_tensor(out) or isinstance(out, np.ndarray):
             out_shape = tuple(out.shape)
@@ -95,20 +122,17 @@ def _prepare_numpy(shape, dtype, out, kind, default_np):
         if not out.flags.writeable:
             raise ValueError("out is read-only")
         if out.flags.c_contiguous:
-            return Target(code, out.size, out.__array_interface__["data"][0], lambda: out)
+            return Target(code, out, 0, 0, lambda: out)
         buf = np.empty(out.shape, out.dtype)
 
         def finish():
             out[...] = buf
             return out
-        return Target(code, buf.size, buf.__array_interface__["data"][0], finish)
+        return Target(code, buf, 0, 0, finish)
     code = default_np if dtype is None else D.numpy_code(dtype)
     _check_code(code, kind, dtype)
     arr = np.empty(() if shape is None else shape, D.CODE_NP[code])
-    ptr = arr.__array_interface__["data"][0]
-    if shape is None:
-        return Target(code, 1, ptr, lambda: arr[()])
-    return Target(code, arr.size, ptr, lambda: arr)
+    return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
 
 
 def _prepare_torch(shape, dtype, device, out, kind, default_np):
@@ -138,13 +162,13 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
     if dev.type == "cpu" and out is not None and out.is_contiguous():
-        return Target(code, out.numel(), out.data_ptr(), lambda: out)
+        return Target(code, None, out.numel(), out.data_ptr(), lambda: out)
     try:
         buf = torch.empty(size, dtype=tdtype)
     except RuntimeError as e:  # torch reports a failed allocation as RuntimeError
         raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
     if dev.type == "cpu" and out is None:
-        return Target(code, buf.numel(), buf.data_ptr(), lambda: buf)
+        return Target(code, None, buf.numel(), buf.data_ptr(), lambda: buf)
     # A non-contiguous out=, or another device: the same bits are computed on the
     # CPU and copied over.
 
@@ -153,4 +177,4 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
             out.copy_(buf)
             return out
         return buf.to(dev)
-    return Target(code, buf.numel(), buf.data_ptr(), finish)
+    return Target(code, None, buf.numel(), buf.data_ptr(), finish)

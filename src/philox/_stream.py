@@ -3,14 +3,14 @@
 A stream is ``(seed, id)`` plus a position in words (SPEC 4). Every draw of
 ``n`` values that take ``k`` words each reads words ``position .. position +
 n*k - 1`` and moves the position past them; the values are a pure function of
-``(seed, id, position)``. The reservation of that word range is atomic, so
-threads sharing a stream get disjoint ranges, and the kernels run with no lock
-and no GIL held.
+``(seed, id, position)``. Each draw checks its arguments and allocates its
+output first; the backend then reserves the word range atomically on the
+stream's cursor (so threads sharing a stream get disjoint ranges) and fills the
+output with no lock and no GIL held.
 """
 from __future__ import annotations
 
 import math
-import threading
 from typing import Optional, Tuple
 
 import numpy as np
@@ -25,12 +25,11 @@ __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 FORMAT_VERSION = 1
 MAX_POSITION = 1 << 66  # words per stream: 2**64 blocks of 4
 
-# Backend op codes (csrc/cpu/kernels.h).
+# Backend op codes (csrc/cpu/kernels.h); the backend knows each op's words per value.
 _RAW32, _RAW64 = 0, 1
 _UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
 _NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
 _INT_SMALL, _INT_LARGE = 10, 11
-_WORDS = {"f16": 1, "bf16": 1, "f32": 1, "f64": 2}
 
 
 def _real(x, name: str) -> float:
@@ -103,8 +102,8 @@ class Stream:
             self._path = normalize_path(path)
             self._id = path_id(self._path)
         self._set_seed(s)
-        self._lock = threading.Lock()
-        self._position = self._check_position(position)
+        self._cursor = _core.Cursor()
+        self.position = position
 
     def _set_seed(self, s: int) -> None:
         self._seed = s
@@ -139,13 +138,13 @@ class Stream:
     @property
     def position(self) -> int:
         """Words consumed so far; settable (O(1) jump anywhere in ``[0, 2**66]``)."""
-        return self._position
+        hi, lo = self._cursor.get()
+        return (hi << 64) | lo
 
     @position.setter
     def position(self, value) -> None:
         p = self._check_position(value)
-        with self._lock:
-            self._position = p
+        self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
     def stream(self, *more) -> "Stream":
         """A child stream at position 0 whose path is this one's extended by ``more``."""
@@ -157,22 +156,15 @@ class Stream:
             cid = fold_component(cid, c)
         return Stream(self._seed, id=cid)
 
-    def _reserve(self, words: int) -> int:
-        """Atomically take ``words`` words; returns the first one's position."""
-        with self._lock:
-            p = self._position
-            if p + words > MAX_POSITION:
-                raise ValueError(f"this draw of {words} words from position {p} would run past the "
-                                 f"end of the stream (2**66 words)")
-            self._position = p + words
-        return p
-
-    def _fill(self, op: int, target, k: int, **kw):
-        n = target.n
-        p = self._reserve(n * k)
-        if n:
-            _core.fill(op, self._k0, self._k1, self._id, p >> 2, p & 3, target.ptr, n, **kw)
-        return target.finish()
+    def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
+        """Reserve the draw's words (atomically, in the backend) and fill the target."""
+        if t.arr is not None:
+            _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr,
+                             elem_size, affine, a, b, c, ilow, range_m1)
+        else:
+            _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n,
+                           elem_size, affine, a, b, c, ilow, range_m1)
+        return t.finish()
 
     # ------------------------------------------------------------------ raw words
     def random_raw(self, size=None, dtype=None, device=None, out=None):
@@ -181,8 +173,7 @@ class Stream:
         int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
         """
         t = prepare(parse_size(size), dtype, device, out, "raw", "u32")
-        wide = t.code in ("u64", "i64")
-        return self._fill(_RAW64 if wide else _RAW32, t, 2 if wide else 1)
+        return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
     # ------------------------------------------------------------------ uniform
     def rand(self, *size, dtype=None, device=None, out=None):
@@ -192,7 +183,7 @@ class Stream:
         ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
         """
         t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_UNIFORM[t.code], t, _WORDS[t.code])
+        return self._fill(_UNIFORM[t.code], t)
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
         """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
@@ -202,7 +193,7 @@ class Stream:
         with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
             if code == "f64":
                 a, b = lo, hi
-                below = float(np.nextafter(b, -np.inf))
+                below = math.nextafter(b, -math.inf)
             elif code == "f32":
                 a, b = _f32(lo), _f32(hi)
                 below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
@@ -218,13 +209,13 @@ class Stream:
             raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
         if not math.isfinite(span):
             raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
-        return self._fill(_UNIFORM[code], t, _WORDS[code], affine=True, a=a, b=b, c=below)
+        return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
 
     # ------------------------------------------------------------------ normal
     def randn(self, *size, dtype=None, device=None, out=None):
         """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
         t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_NORMAL[t.code], t, _WORDS[t.code])
+        return self._fill(_NORMAL[t.code], t)
 
     def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
         """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
@@ -236,7 +227,7 @@ class Stream:
             for v, nm in ((m, "mean"), (s, "std")):
                 if not math.isfinite(_f32(v)):
                     raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
-        return self._fill(_NORMAL[t.code], t, _WORDS[t.code], affine=True, a=m, b=s)
+        return self._fill(_NORMAL[t.code], t, 0, True, m, s)
 
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
@@ -263,14 +254,14 @@ class Stream:
         dmin, dmax = D.int_bounds(t.code)
         if lo < dmin or hi - 1 > dmax:
             raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
-        op, k = (_INT_SMALL, 2) if r <= 1 << 32 else (_INT_LARGE, 4)
-        return self._fill(op, t, k, elem_size=D.ITEMSIZE[t.code], ilow=lo % (1 << 64), range_m1=r - 1)
+        op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
+        return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
         """Everything that defines this stream: restore with ``Stream.from_state_dict``."""
         return {"format": FORMAT_VERSION, "seed": self._seed, "id": self._id,
-                "path": None if self._path is None else list(self._path), "position": self._position}
+                "path": None if self._path is None else list(self._path), "position": self.position}
 
     @classmethod
     def from_state_dict(cls, d) -> "Stream":
@@ -298,18 +289,16 @@ class Stream:
         return self.state_dict()
 
     def __setstate__(self, d):
-        s = Stream.from_state_dict(d)
-        self.__dict__.update(s.__dict__)
-        self._lock = threading.Lock()
+        self.__dict__.update(Stream.from_state_dict(d).__dict__)
 
     def __eq__(self, other):
         if not isinstance(other, Stream):
             return NotImplemented
-        return (self._seed, self._id, self._path, self._position) == (
-            other._seed, other._id, other._path, other._position)
+        return (self._seed, self._id, self._path, self.position) == (
+            other._seed, other._id, other._path, other.position)
 
     __hash__ = None  # mutable (position)
 
     def __repr__(self):
         name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
-        return f"philox.Stream(seed={self._seed}, {name}, position={self._position})"
+        return f"philox.Stream(seed={self._seed}, {name}, position={self.position})"
