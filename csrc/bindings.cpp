@@ -59,8 +59,8 @@ class Cursor {
 };
 
 // Reserve n * words_per_value words on the cursor and fill n values at `out`.
-void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, int elem_size,
-             bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
+             int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("fill: unknown op " + std::to_string(op));
   const uint64_t words = (uint64_t)n * (uint64_t)words_per_value((Op)op);
   const Cursor::u128 start = cur.reserve(words);
@@ -70,25 +70,26 @@ void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* o
   job.k0 = k0; job.k1 = k1; job.id = id;
   job.block = (uint64_t)(start >> 2); job.lane = (uint32_t)(start & 3);
   job.out = out;
-  job.n = n; job.elem_size = elem_size; job.affine = affine;
+  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
   job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
   py::gil_scoped_release nogil;
   run(job);
 }
 
 // numpy output: the array was allocated (C-contiguous, writeable) by the caller.
-void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::array out, int elem_size,
-                bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::array out, bool fresh,
+                int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (!(out.flags() & py::array::c_style) || !out.writeable())
     throw py::value_error("fill_array: output must be C-contiguous and writeable");
-  fill_at(cur, op, k0, k1, id, out.mutable_data(), (size_t)out.size(), elem_size, affine, a, b, c, ilow, range_m1);
+  fill_at(cur, op, k0, k1, id, out.mutable_data(), (size_t)out.size(), fresh, elem_size, affine, a, b, c, ilow,
+          range_m1);
 }
 
 // Any other buffer (a contiguous torch CPU tensor) by address and element count.
-void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, int elem_size,
-              bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, bool fresh,
+              int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (n && !out) throw py::value_error("fill_ptr: null output pointer");
-  fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+  fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
 py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::array::forcecast> ctr,

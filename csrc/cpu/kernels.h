@@ -37,6 +37,8 @@ struct Job {
   size_t n;
   int elem_size;        // integer ops: bytes per output element (1, 2, 4, 8)
   bool affine;          // float ops: apply low/high (uniform) or mean/std (normal)
+  bool fresh;           // out was just allocated (its pages were zeroed by the OS and
+                        // are in cache): write it with plain stores, never streaming
   double a, b, c;       // uniform: low, high, largest output value below high
                         // (bits, for 16-bit outputs); normal: mean, std
   uint64_t ilow;        // integer ops: low as two's complement bits

@@ -170,6 +170,9 @@ static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_
 constexpr size_t kChunkWords = 2048;
 // Outputs at least this large are written with non-temporal stores: they cannot
 // stay in cache anyway, and streaming skips the read-for-ownership of each line.
+// Not for freshly allocated outputs: the OS has just zeroed those pages, so their
+// lines are in cache and plain stores are cheaper (measured on 10^7 values:
+// float32 1.5 vs 1.8 ns, float64 3.4 vs 3.8 ns per value).
 constexpr size_t kStreamBytes = (size_t)16 << 20;
 
 // Copy n bytes from an L1 buffer to dst with streaming stores (plain stores for
@@ -205,7 +208,7 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
   constexpr size_t kValues = kChunkWords / K;
   alignas(64) T tmp[kValues];
   T* const out = static_cast<T*>(job.out);
-  const bool streaming = job.n * sizeof(T) >= kStreamBytes;
+  const bool streaming = !job.fresh && job.n * sizeof(T) >= kStreamBytes;
   for (size_t v0 = i0; v0 < i1; v0 += kValues) {
     const size_t nv = (i1 - v0 < kValues) ? (i1 - v0) : kValues;
     const uint64_t w0 = (uint64_t)job.lane + (uint64_t)v0 * K;  // words from job.block * 4

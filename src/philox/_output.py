@@ -57,12 +57,13 @@ _KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64",
 
 class Target:
     """A resolved output of element type ``code``: a numpy array ``arr`` to fill, or else
-    ``n`` elements at address ``ptr`` (a torch tensor); ``finish()`` returns the result."""
+    ``n`` elements at address ``ptr`` (a torch tensor); ``finish()`` returns the result.
+    ``fresh``: the buffer was allocated here (not the caller's ``out=``)."""
 
-    __slots__ = ("code", "arr", "n", "ptr", "finish")
+    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh")
 
-    def __init__(self, code, arr, n, ptr, finish):
-        self.code, self.arr, self.n, self.ptr, self.finish = code, arr, n, ptr, finish
+    def __init__(self, code, arr, n, ptr, finish, fresh=True):
+        self.code, self.arr, self.n, self.ptr, self.finish, self.fresh = code, arr, n, ptr, finish, fresh
 
 
 def _np_code_fast(dtype):
@@ -122,7 +123,7 @@ def _prepare_numpy(shape, dtype, out, kind, default_np):
         if not out.flags.writeable:
             raise ValueError("out is read-only")
         if out.flags.c_contiguous:
-            return Target(code, out, 0, 0, lambda: out)
+            return Target(code, out, 0, 0, lambda: out, False)
         buf = np.empty(out.shape, out.dtype)
 
         def finish():
@@ -162,7 +163,7 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
     if dev.type == "cpu" and out is not None and out.is_contiguous():
-        return Target(code, None, out.numel(), out.data_ptr(), lambda: out)
+        return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)
     try:
         buf = torch.empty(size, dtype=tdtype)
     except RuntimeError as e:  # torch reports a failed allocation as RuntimeError

@@ -159,10 +159,10 @@ class Stream:
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
         if t.arr is not None:
-            _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr,
+            _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr, t.fresh,
                              elem_size, affine, a, b, c, ilow, range_m1)
         else:
-            _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n,
+            _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n, t.fresh,
                            elem_size, affine, a, b, c, ilow, range_m1)
         return t.finish()
 
