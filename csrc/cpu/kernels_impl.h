@@ -1,7 +1,7 @@
 // kernels_impl.h -- the CPU loops, compiled once per instruction set.
 //
 // Included by kernels_<isa>.cpp with PHILOX_ISA set to a namespace name; each of
-// those files is compiled with its own -m flags (never -march=native) and the
+// those files is compiled with its own -m flags (never tuned to the build host) and the
 // dispatcher picks one at run time. The loops are written so that GCC and Clang
 // vectorize them: Philox blocks are computed in structure-of-arrays form, then a
 // conversion from philox.h runs over a small buffer that stays in L1.
