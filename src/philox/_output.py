@@ -96,10 +96,8 @@ def prepare(shape, dtype, device, out, kind: str, default_np: str) -> Target:
     if out is None and device is None:  # numpy output: the common case, fast
         code = default_np if dtype is None else _np_code_fast(dtype)
         if code is not None:
-            if code not in _KIND_CODES[kind]:
-                _check_code(code, kind, dtype)
-            arr = np.empty(() if shape is None else shape, D.CODE_NP[code])
-            return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
+            _check_code(code, kind, dtype)
+            return _new_numpy(code, shape)
     if out is not None:
         if D.is_tensor(out) or isinstance(out, np.ndarray):
             out_shape = tuple(out.shape)
@@ -132,6 +130,11 @@ def _prepare_numpy(shape, dtype, out, kind, default_np):
         return Target(code, buf, 0, 0, finish)
     code = default_np if dtype is None else D.numpy_code(dtype)
     _check_code(code, kind, dtype)
+    return _new_numpy(code, shape)
+
+
+def _new_numpy(code, shape):
+    """A fresh numpy output; shape None is one value, returned as a numpy scalar."""
     arr = np.empty(() if shape is None else shape, D.CODE_NP[code])
     return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
 
