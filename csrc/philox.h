@@ -389,10 +389,9 @@ PHILOX_HD double normal_f64_centre_or_nan(uint32_t first, uint32_t second) {
   return q >= -0.425 ? z : bits_f64(0x7FF8000000000000ull);
 }
 
-// normal(mean, std) = mean + std * z, in float32 (float32 and 16-bit outputs) or float64.
-PHILOX_HD float normal_f32(uint32_t w, float mean, float std) { return mean + std * normal_f32(w); }
-PHILOX_HD double normal_f64(uint32_t first, uint32_t second, double mean, double std) {
-  return mean + std * normal_f64(first, second);
-}
+// normal(mean, std) = mean + std * z, in float32 (float32 and 16-bit outputs) or float64,
+// z the standard normal above (16-bit outputs round the float32 result afterwards).
+PHILOX_HD float normal_affine(float z, float mean, float std) { return mean + std * z; }
+PHILOX_HD double normal_affine(double z, double mean, double std) { return mean + std * z; }
 
 }  // namespace philox

@@ -228,38 +228,29 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
 #endif
 }
 
-// float64 normals in two passes: the centre piece for every value (vectorized; no log,
-// sqrt or tail polynomial), then the full function, vectorized again, over the
-// ~15% of values in the tails, gathered into a dense list. normal_*_centre_or_nan
-// agrees with normal_* wherever it is not NaN, so the bits are the same as one
-// pass of normal_* (tests hold them equal).
-template <class F, int K, class Centre, class Full>
-static inline void normals_two_pass(F* __restrict o, size_t nv, const uint32_t* __restrict w,
-                                    Centre centre, Full full) {
-  constexpr size_t N = kChunkWords / K;
-  uint32_t idx[N], tw[K][N];
-  F tz[N];
-  for (size_t j = 0; j < nv; ++j) o[j] = centre(w + K * j);
-  size_t m = 0;
-  for (size_t j = 0; j < nv; ++j) {  // branch-free compaction of the NaN (tail) slots
-    idx[m] = (uint32_t)j;
-    for (int c = 0; c < K; ++c) tw[c][m] = w[K * j + c];
-    m += o[j] != o[j];
-  }
-  for (size_t t = 0; t < m; ++t) tz[t] = full(tw, t);
-  for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
-}
-
 // float32 normals in one pass: with 8 lanes per vector the whole function is
 // cheap enough that a second pass does not pay (measured).
 static inline void normals_f32(float* __restrict o, size_t nv, const uint32_t* __restrict w) {
   for (size_t j = 0; j < nv; ++j) o[j] = normal_f32(w[j]);
 }
 
+// float64 normals in two passes: the centre piece for every value (vectorized; no
+// log, sqrt or tail polynomial), then the full function, vectorized again, over the
+// ~15% of values in the tails, gathered into a dense list. normal_f64_centre_or_nan
+// agrees with normal_f64 wherever it is not NaN, so the bits are those of one pass
+// of normal_f64 (tests hold them equal).
 static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* __restrict w) {
-  normals_two_pass<double, 2>(
-      o, nv, w, [](const uint32_t* x) { return normal_f64_centre_or_nan(x[0], x[1]); },
-      [](const uint32_t (*tw)[kChunkWords / 2], size_t t) { return normal_f64(tw[0][t], tw[1][t]); });
+  constexpr size_t N = kChunkWords / 2;
+  uint32_t idx[N], first[N], second[N];
+  double tz[N];
+  for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[2 * j], w[2 * j + 1]);
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {  // branch-free compaction of the NaN (tail) slots
+    idx[m] = (uint32_t)j; first[m] = w[2 * j]; second[m] = w[2 * j + 1];
+    m += o[j] != o[j];
+  }
+  for (size_t t = 0; t < m; ++t) tz[t] = normal_f64(first[t], second[t]);
+  for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
 }
 
 // Loop bodies: one line each, the value comes from philox.h.
@@ -308,7 +299,7 @@ static void run_range(const Job& job, size_t i0, size_t i1) {
       fill<1, float>(job, i0, i1, [=](float* __restrict o, size_t nv, const uint32_t* __restrict w) {
         normals_f32(o, nv, w);
         if (affine)
-          for (size_t j = 0; j < nv; ++j) o[j] = mean + sd * o[j];
+          for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], mean, sd);
       });
       break;
     }
@@ -318,7 +309,7 @@ static void run_range(const Job& job, size_t i0, size_t i1) {
       fill<2, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
         normals_f64(o, nv, w);
         if (affine)
-          for (size_t j = 0; j < nv; ++j) o[j] = mean + sd * o[j];
+          for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], mean, sd);
       });
       break;
     }
@@ -330,7 +321,7 @@ static void run_range(const Job& job, size_t i0, size_t i1) {
         float z[kChunkWords];
         normals_f32(z, nv, w);
         if (affine)
-          for (size_t j = 0; j < nv; ++j) z[j] = mean + sd * z[j];
+          for (size_t j = 0; j < nv; ++j) z[j] = normal_affine(z[j], mean, sd);
         if (bf)
           for (size_t j = 0; j < nv; ++j) o[j] = f32_to_bf16_bits(z[j]);
         else
