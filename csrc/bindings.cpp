@@ -9,8 +9,10 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cpu/kernels.h"
+#include "cuda/fill_kernels.cuh"
 #include "philox.h"
 
 namespace py = pybind11;
@@ -36,6 +38,13 @@ class Cursor {
     if (p > kEnd) throw py::value_error("position must be in [0, 2**66]");
     std::lock_guard<std::mutex> g(mu_);
     pos_ = p;
+  }
+  // reserve() as a Python int (the position is at most 2^66).
+  py::object reserve_py(uint64_t words) {
+    const u128 start = reserve(words);
+    const uint64_t hi = (uint64_t)(start >> 64), lo = (uint64_t)start;
+    if (!hi) return py::int_(lo);
+    return (py::int_(hi) << py::int_(64)) | py::int_(lo);
   }
   // First word of a range of `words` words; the position moves past it.
   u128 reserve(uint64_t words) {
@@ -92,6 +101,70 @@ void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintpt
   fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
+// A draw of `rows` rows x n values from position pos_hi * 2^64 + pos_lo must end by 2^66.
+void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
+  if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("unknown op " + std::to_string(op));
+  const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
+  const unsigned __int128 end = p + (unsigned __int128)n * (unsigned)words_per_value((Op)op);
+  if (pos_hi > 4 || end > ((unsigned __int128)1 << 66))
+    throw py::value_error("draw runs past the end of the stream (2**66 words)");
+}
+
+// CPU: rows x n values at a given position (no cursor): row r from stream ids[r]
+// (a uint64 buffer at ids_ptr), or every row from `id` when ids_ptr is 0.
+void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
+               uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
+               double c, uint64_t ilow, uint64_t range_m1) {
+  check_span(op, pos_hi, pos_lo, n);
+  if (!n || !rows) return;
+  if (!out) throw py::value_error("fill_rows: null output pointer");
+  Job job{};
+  job.op = (Op)op;
+  job.k0 = k0; job.k1 = k1; job.id = id;
+  job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
+  job.out = reinterpret_cast<void*>(out);
+  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
+  job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
+  py::gil_scoped_release nogil;
+  if (!ids_ptr) {
+    if (rows == 1) { run(job); return; }
+    std::vector<uint64_t> same(rows, id);
+    run_rows(job, same.data(), rows);
+    return;
+  }
+  run_rows(job, reinterpret_cast<const uint64_t*>(ids_ptr), rows);
+}
+
+// CPU: out[i] = fold(parent, index[i], 0) for an int64 index (SPEC 3), raw pointers.
+void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
+  const int64_t* x = reinterpret_cast<const int64_t*>(index);
+  uint64_t* o = reinterpret_cast<uint64_t*>(out);
+  py::gil_scoped_release nogil;
+  for (size_t i = 0; i < n; ++i) philox::gpu::fold_item(x, o, parent, i);
+}
+
+// The CUDA kernels' per-thread code (csrc/cuda/fill_kernels.cuh) run on the CPU
+// for a given grid and block size: every (block, thread) walks its grid-stride
+// loop. For tests only (CI has no GPU): it checks the exact device code path.
+void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows,
+                      uint64_t pos_hi, uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine,
+                      double a, double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid,
+                      uint64_t block) {
+  check_span(op, pos_hi, pos_lo, n);
+  if (!grid || !block) throw py::value_error("grid and block must be positive");
+  const philox::gpu::FillJob job = philox::gpu::make_fill_job(
+      op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
+      reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+  const uint64_t items = job.rows * job.tiles, stride = grid * block;
+  py::gil_scoped_release nogil;
+  philox::gpu::with_op(op, [&](auto opc) {
+    for (uint64_t bx = 0; bx < grid; ++bx)
+      for (uint64_t tx = 0; tx < block; ++tx)
+        for (uint64_t i = bx * block + tx; i < items; i += stride)
+          philox::gpu::fill_item<decltype(opc)::value>(job, i);
+  });
+}
+
 py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::array::forcecast> ctr,
                                  py::array_t<uint32_t, py::array::c_style | py::array::forcecast> key) {
   if (ctr.ndim() != 2 || ctr.shape(1) != 4) throw py::value_error("counter must have shape (n, 4)");
@@ -116,10 +189,19 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Cursor>(m, "Cursor", "A stream's position in words (thread-safe reservation of word ranges)")
       .def(py::init<>())
       .def("get", &Cursor::get, "(high 64 bits, low 64 bits) of the position")
-      .def("set", &Cursor::set, py::arg("hi"), py::arg("lo"));
+      .def("set", &Cursor::set, py::arg("hi"), py::arg("lo"))
+      .def("reserve", &Cursor::reserve_py, py::arg("words"),
+           "Start of the next `words` words; the position moves past them (ValueError past 2**66, "
+           "position unchanged)");
   // Positional arguments only: these sit on every draw's path.
   m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
+  m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
+  m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
+  m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");
+  m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
+    return philox::gpu::tiles_per_row(lane, n, philox::gpu::op_words(op));
+  });
   m.def("philox4x32", &philox4x32, "Philox4x32-10 block function on (n, 4) counters and (n, 2) keys");
   m.def("fold", &philox::fold, "Stream id of parent path + one component (value, kind)");
   m.def("set_num_threads", &set_num_threads);

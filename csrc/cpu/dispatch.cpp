@@ -87,6 +87,37 @@ void run(const Job& job) {
   for (auto& th : pool) th.join();
 }
 
+void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
+  const uint64_t row_words = (uint64_t)job.n * (uint64_t)words_per_value(job.op);
+  const int bytes = job.op == Op::IntSmall || job.op == Op::IntLarge ? job.elem_size
+                    : (job.op == Op::Raw64 || job.op == Op::UniformF64 || job.op == Op::NormalF64) ? 8
+                    : (job.op == Op::Raw32 || job.op == Op::UniformF32 || job.op == Op::NormalF32) ? 4 : 2;
+  auto row_job = [&](size_t r) {
+    Job j = job;
+    j.id = ids[r];
+    j.out = static_cast<char*>(job.out) + r * job.n * (size_t)bytes;
+    return j;
+  };
+  int t = g_threads.load(std::memory_order_relaxed);
+  if (rows <= 1 || row_words >= kParallelWords || t <= 1 || row_words * rows < kParallelWords) {
+    for (size_t r = 0; r < rows; ++r) run(row_job(r));  // big rows thread inside run()
+    return;
+  }
+  const RangeFn fn = current().fn;
+  t = (int)std::min<uint64_t>((uint64_t)t, std::min<uint64_t>(rows, row_words * rows / (kParallelWords / 2)));
+  auto work = [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      const Job j = row_job(r);
+      fn(j, 0, j.n);
+    }
+  };
+  const size_t per = (rows + t - 1) / t;
+  std::vector<std::thread> pool;
+  for (size_t r0 = per; r0 < rows; r0 += per) pool.emplace_back(work, r0, std::min(rows, r0 + per));
+  work(0, std::min(per, rows));
+  for (auto& th : pool) th.join();
+}
+
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
 int get_num_threads() { return g_threads.load(); }
 const char* isa_name() { return current().name; }

@@ -51,6 +51,11 @@ int words_per_value(Op op);
 // Fill job.out; splits big jobs across threads. Releases nothing: callers hold no GIL.
 void run(const Job& job);
 
+// Fill `rows` rows of job.n values: row r from stream ids[r], all from job's
+// position, into (T*)job.out + r * job.n. Threads split the rows (or, for few
+// big rows, each row); results never depend on the split.
+void run_rows(const Job& job, const uint64_t* ids, size_t rows);
+
 // Threads used for big jobs (>= 1); results never depend on it.
 void set_num_threads(int n);
 int get_num_threads();
