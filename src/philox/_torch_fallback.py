@@ -1,0 +1,540 @@
+"""Format v1 in plain torch tensor arithmetic: the backend for any torch device.
+
+This mirrors ``csrc/philox.h`` function by function (same names, same order of
+floating-point operations). It runs wherever torch runs (CPU, CUDA without the
+compiled module, MPS, ...) because it uses only basic int64 and float32 ops
+(float64 only for float64 outputs), and it is the second, independent
+implementation the tests hold equal to the C++ kernels.
+
+Rules that keep the bits identical:
+
+- uint32 words are held in int64 tensors (values in ``[0, 2**32)``); uint64
+  values in int64 two's complement. The 32x32->64 products of Philox and of the
+  bounded integers are built from 16-bit halves, so no int64 op ever overflows.
+- One torch op per IEEE operation, so each rounds exactly once; float constants
+  are Python floats whose float32 rounding equals the C literal (tested); scalars
+  meant as float32 are rounded to float32 before they reach an op.
+- The entry points are wrapped in ``torch.compiler.disable``: inductor must not
+  fuse them into code that could contract a multiply and an add into an FMA.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["fill", "fold_ids", "philox4x32_10"]
+
+M32 = 0xFFFFFFFF
+PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
+PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+FOLD_K0, FOLD_K1 = 0x243F6A88, 0x85A308D3
+
+# words per value of each op (csrc/cpu/kernels.h)
+_OP_WORDS = {0: 1, 1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 2, 8: 1, 9: 1, 10: 2, 11: 4}
+# most words one chunk of a draw holds (int64 temporaries: about 100 bytes each)
+_CHUNK_WORDS = 1 << 21
+
+
+# ---------------------------------------------------------------- integer helpers
+def mulhilo32(a, b):
+    """(hi, lo) of the 64-bit product of uint32 values a and b (tensors or ints), via 16-bit halves."""
+    al, ah = a & 0xFFFF, a >> 16
+    bl, bh = b & 0xFFFF, b >> 16
+    t0 = al * bl
+    mid = ah * bl + al * bh + (t0 >> 16)  # < 2**33 + 2**16
+    lo = ((mid & 0xFFFF) << 16) | (t0 & 0xFFFF)
+    hi = ah * bh + (mid >> 16)
+    return hi, lo
+
+
+def _signed64(hi, lo):
+    """int64 two's complement of hi * 2**32 + lo (hi, lo uint32 in int64), with no overflow."""
+    return (hi - ((hi >> 31) & 1) * (1 << 32)) * (1 << 32) + lo
+
+
+def _signed32(x):
+    """int32 value of uint32 x (in int64)."""
+    return x - ((x >> 31) & 1) * (1 << 32)
+
+
+def _u32(t):
+    """uint32 bits of a float32 tensor, in int64."""
+    return t.view(torch.int32).to(torch.int64) & M32
+
+
+def _f32(x):
+    """float32 with the uint32 bits x (int64 tensor)."""
+    return _signed32(x).to(torch.int32).view(torch.float32)
+
+
+def _sub32(a: float, b: float) -> float:
+    """a - b in float32 arithmetic (one IEEE float32 rounding), a and b float32 values."""
+    with np.errstate(all="ignore"):
+        return float(np.float32(a) - np.float32(b))
+
+
+def _u64(t):
+    return t.view(torch.int64)
+
+
+def _f64(x):
+    return x.view(torch.float64)
+
+
+def _c32(x: float) -> float:
+    """A constant or scalar rounded to float32 (as a C float literal or (float) cast)."""
+    return float(np.float32(x))
+
+
+# ---------------------------------------------------------------- block function
+def philox4x32_round(x0, x1, x2, x3, k0, k1):
+    hi0, lo0 = mulhilo32(x0, PHILOX_M0)
+    hi1, lo1 = mulhilo32(x2, PHILOX_M1)
+    return hi1 ^ x1 ^ k0, lo1, hi0 ^ x3 ^ k1, lo0
+
+
+def philox4x32_10(x0, x1, x2, x3, k0: int, k1: int):
+    """Philox4x32-10 on int64 tensors holding uint32 counter words; key as ints."""
+    for r in range(10):
+        if r:
+            k0 = (k0 + PHILOX_W0) & M32
+            k1 = (k1 + PHILOX_W1) & M32
+        x0, x1, x2, x3 = philox4x32_round(x0, x1, x2, x3, k0, k1)
+    return x0, x1, x2, x3
+
+
+def fold(parent, v, t: int):
+    """Stream id (int64 two's complement) of parent + a component of value v and kind t (tensors)."""
+    y0, y1, _, _ = philox4x32_10(v & M32, (v >> 32) & M32, parent & M32, (parent >> 32) & M32,
+                                 FOLD_K0 + t, FOLD_K1)
+    return _signed64(y1, y0)
+
+
+# ---------------------------------------------------------------- 16-bit floats
+def f32_to_f16_bits(f):
+    x = _u32(f)
+    sign = (x >> 16) & 0x8000
+    ax = x & 0x7FFFFFFF
+    v = _f32(ax) * 16777216.0                 # exact
+    r = (v + 8388608.0) - 8388608.0            # round to an integer, nearest even
+    sub = sign | r.to(torch.int64)
+    lsb = (ax >> 13) & 1
+    rounded = ax + 0xFFF + lsb
+    norm = sign | ((rounded - 0x38000000) >> 13)
+    out = torch.where(ax < 0x38800000, sub, norm)
+    return torch.where(ax >= 0x477FF000, sign | 0x7C00, out)
+
+
+def f16_bits_to_f32(h):
+    sign = (h & 0x8000) << 16
+    mag = h & 0x7FFF
+    sub = mag.to(torch.float32) * 5.9604644775390625e-08
+    norm = (mag << 13) + 0x38000000
+    bits = torch.where(mag < 0x0400, _u32(sub), norm)
+    return _f32(bits | sign)
+
+
+def bf16_bits_to_f32(h):
+    return _f32(h << 16)
+
+
+def f32_to_bf16_bits(f):
+    x = _u32(f)
+    return ((x + 0x7FFF + ((x >> 16) & 1)) >> 16) & 0xFFFF
+
+
+# ---------------------------------------------------------------- uniforms
+def u01_f32(w):
+    return (w >> 8).to(torch.float32) * 5.9604644775390625e-08
+
+
+def u01_f64(first, second):
+    hi = (second >> 10).to(torch.float64)
+    lo = ((((second << 21) & M32) | (first >> 11)) & 0x7FFFFFFF).to(torch.float64)
+    return (hi * 2147483648.0 + lo) * 1.1102230246251565404236316680908203125e-16
+
+
+def u01_f16_bits(w):
+    k = w >> 21
+    fb = _u32(k.to(torch.float32) * 4.8828125e-04)
+    return torch.where(k != 0, (fb - 0x38000000) >> 13, torch.zeros_like(k))
+
+
+def u01_bf16_bits(w):
+    return _u32((w >> 24).to(torch.float32) * 3.90625e-03) >> 16
+
+
+def uniform_f32(w, low, high, below):
+    x = low + (_sub32(high, low) * u01_f32(w))
+    return torch.where(x < high, x, torch.full_like(x, below))
+
+
+def uniform_f64(first, second, low, high, below):
+    x = low + ((high - low) * u01_f64(first, second))
+    return torch.where(x < high, x, torch.full_like(x, below))
+
+
+def uniform_f16_bits(w, low, high, below):
+    h = f32_to_f16_bits(low + (_sub32(high, low) * f16_bits_to_f32(u01_f16_bits(w))))
+    return torch.where(f16_bits_to_f32(h) < high, h, torch.full_like(h, below))
+
+
+def uniform_bf16_bits(w, low, high, below):
+    h = f32_to_bf16_bits(low + (_sub32(high, low) * bf16_bits_to_f32(u01_bf16_bits(w))))
+    return torch.where(bf16_bits_to_f32(h) < high, h, torch.full_like(h, below))
+
+
+# ---------------------------------------------------------------- bounded integers
+def _mul_high(words, r: int):
+    """floor(u * r / 2**(32*len(words))) as (low limb, high limb), u = sum words[i] 2**(32 i).
+
+    Schoolbook product in 32-bit limbs; every column sum stays below 2**36.
+    This is bounded_small (two words) and bounded_large (four words) of philox.h.
+    """
+    r_limbs = [r & M32, (r >> 32) & M32, r >> 64]
+    nw = len(words)
+    cols = [0] * (nw + len(r_limbs) + 1)
+    for i, w in enumerate(words):
+        for j, rj in enumerate(r_limbs):
+            if rj == 0:
+                continue
+            hi, lo = mulhilo32(w, rj)
+            cols[i + j] = cols[i + j] + lo
+            cols[i + j + 1] = cols[i + j + 1] + hi
+    carry = 0
+    limbs = []
+    for k in range(nw + 2):
+        s = cols[k] + carry
+        if k >= nw:
+            limbs.append(s & M32)
+        carry = s >> 32
+    return limbs[0], limbs[1]
+
+
+def bounded_small(first, second, r: int):
+    return _mul_high([first, second], r)
+
+
+def bounded_large(w0, w1, w2, w3, r_minus_1: int):
+    return _mul_high([w0, w1, w2, w3], r_minus_1 + 1)
+
+
+# ---------------------------------------------------------------- square root
+# torch.sqrt is not correctly rounded on every device (on the CPU it goes
+# through MKL/Sleef: measured 1.2% of float64 and 17% of float32 results one ulp
+# off), while philox.h's sqrt is IEEE's. So the fallback takes torch.sqrt's
+# value as a guess and corrects it exactly: y is the correctly rounded root iff
+# (lower midpoint)^2 < x < (upper midpoint)^2 (a midpoint's square is never x).
+# The squares are compared in integers: mantissas as int64 (float32) or as two
+# 56-bit limbs (float64), so no rounding enters the test.
+def _cmp_sq(m_hi, m_lo, msq_shift, x_mant, d, limb_bits):
+    """sign(M^2 - X * 2^d) with M = m_hi * 2^(limb_bits/2) + m_lo (limb_bits/2-bit halves), X < 2^limb_bits."""
+    h = limb_bits // 2
+    mask = (1 << limb_bits) - 1
+    t = m_lo * m_lo
+    c = 2 * m_hi * m_lo
+    lo = t + ((c & ((1 << h) - 1)) << h)
+    hi = m_hi * m_hi + (c >> h) + (lo >> limb_bits)
+    lo = lo & mask
+    d = d.clamp(0, 2 * limb_bits - 2)
+    small = d <= limb_bits
+    sh_r = torch.where(small, limb_bits - d, torch.zeros_like(d))
+    sh_l = torch.where(small, torch.zeros_like(d), d - limb_bits)
+    b_hi = torch.where(small, x_mant >> sh_r, x_mant << sh_l)
+    b_lo = torch.where(small, (x_mant & ((torch.ones_like(d) << sh_r) - 1)) << d.clamp(max=limb_bits), torch.zeros_like(d))
+    return torch.where(hi != b_hi, torch.sign(hi - b_hi), torch.sign(lo - b_lo))
+
+
+def _fix_sqrt(x_bits, y_bits, mant_bits, exp_bias, limb_bits):
+    """One correction step of y ~ sqrt(x) (positive normal floats, bits in int64)."""
+    one = 1 << mant_bits
+    X = (x_bits & (one - 1)) | one
+    ex = (x_bits >> mant_bits) - (exp_bias + mant_bits)
+    Y = (y_bits & (one - 1)) | one
+    ey = (y_bits >> mant_bits) - (exp_bias + mant_bits)
+    h = limb_bits // 2
+
+    def cmp(M, e_m):  # sign(M^2 * 2^(2 e_m) - x)
+        return _cmp_sq(M >> h, M & ((1 << h) - 1), None, X, ex - 2 * e_m, limb_bits)
+
+    up = cmp(2 * Y + 1, ey - 1) < 0                      # upper midpoint below sqrt(x): round up
+    pow2 = Y == one
+    down = torch.where(pow2, cmp(4 * Y - 1, ey - 2), cmp(2 * Y - 1, ey - 1)) > 0
+    return torch.where(up, y_bits + 1, torch.where(down, y_bits - 1, y_bits))
+
+
+def sqrt_f32(x):
+    """Correctly rounded float32 sqrt of positive normal x (as sqrtf)."""
+    xb, yb = _u32(x), _u32(torch.sqrt(x))
+    for _ in range(2):
+        yb = _fix_sqrt(xb, yb, 23, 127, 26)
+    return _f32(yb)
+
+
+def sqrt_f64(x):
+    """Correctly rounded float64 sqrt of positive normal x (as sqrt)."""
+    xb, yb = _u64(x), _u64(torch.sqrt(x))
+    for _ in range(2):
+        yb = _fix_sqrt(xb, yb, 52, 1023, 56)
+    return _f64(yb)
+
+
+# ---------------------------------------------------------------- logarithm
+def log_f32(x):
+    bx = _u32(x)
+    e = (bx >> 23) - 127
+    mb = (bx & 0x007FFFFF) | 0x3F800000
+    big = mb > 0x3FB504F3
+    mb = torch.where(big, mb - 0x00800000, mb)
+    e = torch.where(big, e + 1, e).to(torch.float32)
+    f = _f32(mb) - 1.0
+    s = f / (f + 2.0)
+    z = s * s
+    p = z * _C_LOG32[3]
+    p = p + _C_LOG32[2]
+    p = z * p
+    p = p + _C_LOG32[1]
+    p = z * p
+    p = p + _C_LOG32[0]
+    p = z * p
+    two_s = s + s
+    logm = two_s + (two_s * p)
+    return (e * 0.693145751953125) + ((e * _c32(1.428606765330187e-06)) + logm)
+
+
+_C_LOG32 = [_c32(0.33333333333333333), _c32(0.2), _c32(0.14285714285714285), _c32(0.11111111111111111)]
+
+
+def log_f64(x):
+    bx = _u64(x)
+    e = (bx >> 52) - 1023
+    mb = (bx & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000
+    big = mb > 0x3FF6A09E667F3BCC
+    mb = torch.where(big, mb - 0x0010000000000000, mb)
+    e = torch.where(big, e + 1, e).to(torch.float64)
+    f = _f64(mb) - 1.0
+    s = f / (f + 2.0)
+    z = s * s
+    p = z * (1.0 / 21.0)
+    for k in (19, 17, 15, 13, 11, 9, 7, 5, 3):
+        p = p + (1.0 / k)
+        p = z * p
+    two_s = s + s
+    logm = two_s + (two_s * p)
+    return (e * 6.93147180369123816490e-01) + ((e * 1.90821492927058770002e-10) + logm)
+
+
+# ---------------------------------------------------------------- normal
+def _horner(x, coeffs):
+    """((c[0] * x + c[1]) * x + ...) + c[-1], one rounding per op."""
+    acc = x * coeffs[0]
+    acc = acc + coeffs[1]
+    for c in coeffs[2:]:
+        acc = acc * x
+        acc = acc + c
+    return acc
+
+
+_A32 = [_c32(v) for v in (5.9109374720e+01, 1.5929113202e+02, 5.0434271938e+01, 3.3871327179e+00)]
+_B32 = [_c32(v) for v in (6.7187563600e+01, 7.8757757664e+01, 1.7895169469e+01)] + [1.0]
+_C32 = [_c32(v) for v in (1.7023821103e-01, 1.3067284816e+00, 2.7568153900e+00, 1.4234372777e+00)]
+_D32 = [_c32(v) for v in (1.2021132975e-01, 7.3700164250e-01)] + [1.0]
+_C32_CENTRE_R, _C32_TAIL_S, _C32_SPLIT = _c32(0.180625), _c32(1.6), _c32(-0.425)
+_2M32 = 2.3283064365386963e-10
+
+
+def normal_f32_q(w):
+    return (_signed32(w | 0x80000000).to(torch.float32) + 0.5) * _2M32
+
+
+def normal_f32_p(w):
+    return ((w & 0x7FFFFFFF).to(torch.float32) + 0.5) * _2M32
+
+
+def normal_f32_sign(z, w):
+    return _f32(_u32(z) ^ (w & 0x80000000))
+
+
+def normal_f32_centre_piece(q):
+    r = _C32_CENTRE_R - (q * q)
+    nc = q * _horner(r, _A32)
+    dc = _horner(r, _B32)
+    return nc / dc
+
+
+def normal_f32_tail_piece(p):
+    s = sqrt_f32(-log_f32(p)) - _C32_TAIL_S
+    nt = -_horner(s, _C32)
+    dt = _horner(s, _D32)
+    return nt / dt
+
+
+def normal_f32(w):
+    q = normal_f32_q(w)
+    z = torch.where(q >= _C32_SPLIT, normal_f32_centre_piece(q), normal_f32_tail_piece(normal_f32_p(w)))
+    return normal_f32_sign(z, w)
+
+
+_A64 = (2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4, 4.5921953931549871457e+4,
+        1.3731693765509461125e+4, 1.9715909503065514427e+3, 1.3314166789178437745e+2, 3.3871328727963666080e+0)
+_B64 = (5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4, 2.1213794301586595867e+4,
+        5.3941960214247511077e+3, 6.8718700749205790830e+2, 4.2313330701600911252e+1, 1.0)
+_C64 = (7.7454501427834140764e-4, 2.2723844989269184583e-2, 2.4178072517745061177e-1, 1.2704582524523683826e+0,
+        3.6478483247632045960e+0, 5.7694972214606914055e+0, 4.6303378461565452959e+0, 1.4234371107496835773e+0)
+_D64 = (1.0507500716444168432e-9, 5.4759380849953449460e-4, 1.5198666563616457197e-2, 1.4810397642748007459e-1,
+        6.8976733498510000455e-1, 1.6763848301838038494e+0, 2.0531916266377588219e+0, 1.0)
+_E64 = (2.0103343992922881327e-7, 2.7115555687434875782e-5, 1.2426609473880784386e-3, 2.6532189526576123093e-2,
+        2.9656057182850489123e-1, 1.7848265399172913358e+0, 5.4637849111641143699e+0, 6.6579046435011037772e+0)
+_F64 = (2.0442631033899397856e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5, 7.8686913114561325910e-4,
+        1.4875361290850614853e-2, 1.3692988092273580531e-1, 5.9983220655588793769e-1, 1.0)
+_2M64 = 5.42101086242752217e-20
+
+
+def normal_f64_q(first, second):
+    hi = _signed32(second | 0x80000000).to(torch.float64) * 4294967296.0
+    return ((hi + first.to(torch.float64)) + 0.5) * _2M64
+
+
+def normal_f64_p(first, second):
+    hi = (second & 0x7FFFFFFF).to(torch.float64) * 4294967296.0
+    return ((hi + first.to(torch.float64)) + 0.5) * _2M64
+
+
+def normal_f64_sign(z, second):
+    # xor of the sign bit: negation flips exactly that bit (z is never NaN)
+    return torch.where((second & 0x80000000) != 0, -z, z)
+
+
+def normal_f64_centre_piece(q):
+    r = 0.180625 - (q * q)
+    return (q * _horner(r, _A64)) / _horner(r, _B64)
+
+
+def normal_f64_tail_piece(p):
+    s = sqrt_f64(-log_f64(p))
+    s1 = s - 1.6
+    n1, d1 = -_horner(s1, _C64), _horner(s1, _D64)
+    s2 = s - 5.0
+    n2, d2 = -_horner(s2, _E64), _horner(s2, _F64)
+    near = s <= 5.0
+    return torch.where(near, n1, n2) / torch.where(near, d1, d2)
+
+
+def normal_f64(first, second):
+    q = normal_f64_q(first, second)
+    z = torch.where(q >= -0.425, normal_f64_centre_piece(q), normal_f64_tail_piece(normal_f64_p(first, second)))
+    return normal_f64_sign(z, second)
+
+
+def normal_affine(z, mean: float, std: float):
+    return mean + (std * z)
+
+
+# ---------------------------------------------------------------- draws
+def _values(op, w, elem_size, affine, a, b, c, ilow, range_m1):
+    """Values of op from words w (..., K) as (tensor, kind): kind "f" (float tensor), "bits16"
+    (int64 16-bit patterns) or "int" (int64 two's complement, narrowed later)."""
+    w0 = w[..., 0]
+    if op == 0:
+        return w0, "int"
+    if op == 1:
+        return _signed64(w[..., 1], w0), "int"
+    if op == 2:
+        return (uniform_f32(w0, _c32(a), _c32(b), _c32(c)) if affine else u01_f32(w0)), "f"
+    if op == 3:
+        return (uniform_f64(w0, w[..., 1], a, b, c) if affine else u01_f64(w0, w[..., 1])), "f"
+    if op == 4:
+        return (uniform_f16_bits(w0, _c32(a), _c32(b), int(c)) if affine else u01_f16_bits(w0)), "bits16"
+    if op == 5:
+        return (uniform_bf16_bits(w0, _c32(a), _c32(b), int(c)) if affine else u01_bf16_bits(w0)), "bits16"
+    if op in (6, 8, 9):
+        z = normal_f32(w0)
+        if affine:
+            z = normal_affine(z, _c32(a), _c32(b))
+        if op == 6:
+            return z, "f"
+        return (f32_to_f16_bits(z) if op == 8 else f32_to_bf16_bits(z)), "bits16"
+    if op == 7:
+        z = normal_f64(w0, w[..., 1])
+        return (normal_affine(z, a, b) if affine else z), "f"
+    if op == 10:
+        if range_m1 == M32:  # r = 2**32: the second word
+            off_lo, off_hi = w[..., 1], 0
+        else:
+            off_lo, off_hi = bounded_small(w0, w[..., 1], range_m1 + 1)
+    else:
+        off_lo, off_hi = bounded_large(w0, w[..., 1], w[..., 2], w[..., 3], range_m1)
+    lo = (ilow & M32) + off_lo  # low + offset mod 2**64, in 32-bit halves
+    hi = ((ilow >> 32) + off_hi + (lo >> 32)) & M32
+    return _signed64(hi, lo & M32), "int"
+
+
+def _store(dst, vals, kind, elem_size):
+    """Write values into dst (a tensor of the output dtype, same shape)."""
+    if kind == "f":
+        dst.copy_(vals)
+        return
+    if kind == "bits16":
+        dst.view(torch.int16).copy_((vals - ((vals >> 15) & 1) * 65536).to(torch.int16))
+        return
+    elem_size = dst.element_size()
+    if elem_size == 8:
+        dst.view(torch.int64).copy_(vals)
+        return
+    bits = 8 * elem_size
+    half = 1 << (bits - 1)
+    mask = (1 << bits) - 1
+    narrow = (((vals & mask) + half) & mask) - half  # two's complement of the low bits
+    dst.view({1: torch.int8, 2: torch.int16, 4: torch.int32}[elem_size]).copy_(narrow.to(
+        {1: torch.int8, 2: torch.int16, 4: torch.int32}[elem_size]))
+
+
+def _words(k0, k1, c2, c3, position: int, count: int, device):
+    """Words position .. position + count - 1 of the streams whose ids give counter words c2, c3
+    (int64 tensors of shape (R, 1)): an int64 tensor (R, count)."""
+    b0, lane = position >> 2, position & 3
+    nb = (lane + count + 3) // 4
+    t = torch.arange(nb, dtype=torch.int64, device=device) + (b0 & M32)
+    x0 = (t & M32).unsqueeze(0)
+    x1 = (((b0 >> 32) + (t >> 32)) & M32).unsqueeze(0)
+    rows = c2.shape[0]
+    x0, x1 = x0.expand(rows, nb), x1.expand(rows, nb)
+    x2, x3 = c2.expand(rows, nb), c3.expand(rows, nb)
+    y = philox4x32_10(x0, x1, x2, x3, k0, k1)
+    return torch.stack(y, dim=-1).reshape(rows, 4 * nb)[:, lane:lane + count]
+
+
+@torch.compiler.disable
+def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, affine: bool = False,
+         a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
+    """Fill the contiguous tensor ``out`` with a draw from word ``position``.
+
+    ``id`` is an int (one stream: all of ``out``) or an int64 tensor of R stream ids
+    (two's complement) on out's device: row r (``out.view(R, -1)[r]``) is stream id[r].
+    Same arguments as the C++ backend (csrc/cpu/kernels.h ``Job``).
+    """
+    k = _OP_WORDS[op]
+    dev = out.device
+    if isinstance(id, int):
+        ids = torch.tensor([id - (1 << 64) if id >= 1 << 63 else id], dtype=torch.int64, device=dev)
+    else:
+        ids = id.to(device=dev, dtype=torch.int64).reshape(-1)
+    rows = ids.shape[0]
+    n = out.numel() // rows if rows else 0
+    if n == 0:
+        return
+    dst = out.view(rows, n)
+    c2, c3 = (ids & M32).unsqueeze(1), ((ids >> 32) & M32).unsqueeze(1)
+    per = max(1, _CHUNK_WORDS // (k * rows))
+    for i0 in range(0, n, per):
+        nv = min(per, n - i0)
+        w = _words(k0, k1, c2, c3, position + i0 * k, nv * k, dev).reshape(rows, nv, k)
+        vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
+        _store(dst[:, i0:i0 + nv], vals, kind, elem_size)
+
+
+@torch.compiler.disable
+def fold_ids(index, parent: int):
+    """Stream ids (int64 two's complement) of (parent path, index[i]) for an int64 tensor, on its device."""
+    p = torch.tensor(parent - (1 << 64) if parent >= 1 << 63 else parent, dtype=torch.int64, device=index.device)
+    return fold(p, index.to(torch.int64), 0)
