@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from . import _backend
 from . import _dtypes as D
 from ._keys import _is_int
 
@@ -58,12 +59,14 @@ _KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64",
 class Target:
     """A resolved output of element type ``code``: a numpy array ``arr`` to fill, or else
     ``n`` elements at address ``ptr`` (a torch tensor); ``finish()`` returns the result.
-    ``fresh``: the buffer was allocated here (not the caller's ``out=``)."""
+    ``fresh``: the buffer was allocated here (not the caller's ``out=``). ``tensor``: a
+    contiguous tensor that a device backend fills (``_backend.fill``), instead of ``ptr``."""
 
-    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh")
+    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh", "tensor")
 
-    def __init__(self, code, arr, n, ptr, finish, fresh=True):
+    def __init__(self, code, arr, n, ptr, finish, fresh=True, tensor=None):
         self.code, self.arr, self.n, self.ptr, self.finish, self.fresh = code, arr, n, ptr, finish, fresh
+        self.tensor = tensor
 
 
 def _np_code_fast(dtype):
@@ -165,20 +168,23 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
             raise ValueError(f"device={device!r} is not a torch device: {e}") from None
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
-    if dev.type == "cpu" and out is not None and out.is_contiguous():
-        return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)
+    host = dev.type == "cpu" and not _backend.forced()
+    if out is not None and out.is_contiguous():
+        if host:
+            return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)
+        return Target(code, None, out.numel(), 0, lambda: out, False, out)
     try:
-        buf = torch.empty(size, dtype=tdtype)
-    except RuntimeError as e:  # torch reports a failed allocation as RuntimeError
-        raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
-    if dev.type == "cpu" and out is None:
-        return Target(code, None, buf.numel(), buf.data_ptr(), lambda: buf)
-    # A non-contiguous out=, or another device: the same bits are computed on the
-    # CPU and copied over.
-
-    def finish():
-        if out is not None:
+        buf = torch.empty(size, dtype=tdtype, device=dev)
+    except RuntimeError as e:  # torch reports a failed allocation (or an unusable device) as RuntimeError
+        if "memory" in str(e).lower():
+            raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
+        raise ValueError(f"device={dev} cannot be used: {e}") from None
+    if out is None:
+        finish = lambda: buf  # noqa: E731
+    else:  # a non-contiguous out=: fill a contiguous buffer on its device, then copy
+        def finish():
             out.copy_(buf)
             return out
-        return buf.to(dev)
-    return Target(code, None, buf.numel(), buf.data_ptr(), finish)
+    if host:
+        return Target(code, None, buf.numel(), buf.data_ptr(), finish)
+    return Target(code, None, buf.numel(), 0, finish, True, buf)

@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from . import _core
+from . import _backend, _core
 from . import _dtypes as D
 from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
 from ._output import parse_size, parse_star_size, prepare
@@ -158,7 +158,11 @@ class Stream:
 
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
-        if t.arr is not None:
+        if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
+            start = self._cursor.reserve(t.n * _core.words_per_value(op))
+            _backend.fill(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, a, b, c, ilow,
+                          range_m1)
+        elif t.arr is not None:
             _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr, t.fresh,
                              elem_size, affine, a, b, c, ilow, range_m1)
         else:
