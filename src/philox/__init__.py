@@ -13,12 +13,13 @@ from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_see
                          stream)
 from ._keys import stream_id
 from ._stream import FORMAT_VERSION, MAX_POSITION, Stream
+from ._batch import StreamBatch
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Generator", "Stream", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
+    "Generator", "Stream", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
     "FORMAT_VERSION", "MAX_POSITION", "__version__",
 ]

@@ -142,7 +142,8 @@ def _new_numpy(code, shape):
     return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
 
 
-def _prepare_torch(shape, dtype, device, out, kind, default_np):
+def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=False):
+    """A torch output; ``tensor_target``: always a Target with ``tensor`` (for ``_backend.fill``)."""
     torch = D.torch_module()
     if torch is None:
         raise TypeError("device= and torch dtypes need torch, which is not installed (pip install torch)")
@@ -168,7 +169,7 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np):
             raise ValueError(f"device={device!r} is not a torch device: {e}") from None
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
-    host = dev.type == "cpu" and not _backend.forced()
+    host = dev.type == "cpu" and not _backend.forced() and not tensor_target
     if out is not None and out.is_contiguous():
         if host:
             return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)

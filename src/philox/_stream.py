@@ -78,7 +78,108 @@ def check_format(fmt) -> None:
         raise ValueError(f"state dict has format {fmt!r}; this philox reads format {FORMAT_VERSION}")
 
 
-class Stream:
+class _Draws:
+    """The draws of a stream (and of a batch of streams, ``philox.StreamBatch``).
+
+    Subclasses provide ``_prepare(shape, dtype, device, out, kind, default_np)`` (the
+    output ``Target``) and ``_fill(op, target, ...)`` (reserve the words, fill, finish).
+    """
+
+    _prepare = staticmethod(prepare)
+
+    # ------------------------------------------------------------------ raw words
+    def random_raw(self, size=None, dtype=None, device=None, out=None):
+        """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
+
+        int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
+        """
+        t = self._prepare(parse_size(size), dtype, device, out, "raw", "u32")
+        return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
+
+    # ------------------------------------------------------------------ uniform
+    def rand(self, *size, dtype=None, device=None, out=None):
+        """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
+
+        ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
+        ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
+        """
+        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_UNIFORM[t.code], t)
+
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
+        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
+        lo, hi = _real(low, "low"), _real(high, "high")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        code = t.code
+        with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
+            if code == "f64":
+                a, b = lo, hi
+                below = math.nextafter(b, -math.inf)
+            elif code == "f32":
+                a, b = _f32(lo), _f32(hi)
+                below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
+            else:
+                to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
+                hb = to_bits(_f32(hi))
+                a, b = value(to_bits(_f32(lo))), value(hb)
+                below = float(_below_bits(hb))
+            span = float(np.float32(b) - np.float32(a)) if code != "f64" else b - a
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
+        if not a < b:
+            raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
+        if not math.isfinite(span):
+            raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
+        return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
+
+    # ------------------------------------------------------------------ normal
+    def randn(self, *size, dtype=None, device=None, out=None):
+        """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
+        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_NORMAL[t.code], t)
+
+    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
+        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
+        m, s = _real(mean, "mean"), _real(std, "std")
+        if s < 0:
+            raise ValueError(f"std must be non-negative, got {std!r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if t.code != "f64":  # computed in float32
+            for v, nm in ((m, "mean"), (s, "std")):
+                if not math.isfinite(_f32(v)):
+                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
+        return self._fill(_NORMAL[t.code], t, 0, True, m, s)
+
+    # ------------------------------------------------------------------ integers
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+        """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
+
+        Bounds must be ints (floats are refused, never truncated); the range may be
+        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
+        """
+        if high is None:
+            low, high = 0, low
+            names = ("high", "high")
+        else:
+            names = ("low", "high")
+        for v, nm in ((low, names[0]), (high, names[1])):
+            if not _is_int(v):
+                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
+        lo, hi = int(low), int(high)
+        if lo >= hi:
+            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
+        r = hi - lo
+        if r > 1 << 64:
+            raise ValueError(f"high - low must be at most 2**64, got {r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
+        dmin, dmax = D.int_bounds(t.code)
+        if lo < dmin or hi - 1 > dmax:
+            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
+        op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
+        return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
+
+
+class Stream(_Draws):
     """A reproducible stream of random values: ``(seed, path or id, position)``.
 
     ``Stream(seed, *path)`` names the stream by a path of str / non-negative int
@@ -156,6 +257,20 @@ class Stream:
             cid = fold_component(cid, c)
         return Stream(self._seed, id=cid)
 
+    def fold(self, index, *, check: bool = True):
+        """A batch of child streams, one per index value: row ``b`` is ``self.stream(index[b])``.
+
+        ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
+        fold), a numpy integer array or a list of ints (CPU). Returns a
+        ``philox.StreamBatch`` at position 0 whose draws are ``(*index.shape, *size)``
+        tensors on the index's device. This stream's position does not move.
+        Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
+        with one host sync (``check=False`` skips it; negatives then count as their
+        two's complement, ``v + 2**64``). uint64 tensors need no check.
+        """
+        from ._batch import fold
+        return fold(self, index, check)
+
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
@@ -169,97 +284,6 @@ class Stream:
             _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n, t.fresh,
                            elem_size, affine, a, b, c, ilow, range_m1)
         return t.finish()
-
-    # ------------------------------------------------------------------ raw words
-    def random_raw(self, size=None, dtype=None, device=None, out=None):
-        """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
-
-        int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
-        """
-        t = prepare(parse_size(size), dtype, device, out, "raw", "u32")
-        return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
-
-    # ------------------------------------------------------------------ uniform
-    def rand(self, *size, dtype=None, device=None, out=None):
-        """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
-
-        ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
-        ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
-        """
-        t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_UNIFORM[t.code], t)
-
-    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
-        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
-        lo, hi = _real(low, "low"), _real(high, "high")
-        t = prepare(parse_size(size), dtype, device, out, "float", "f64")
-        code = t.code
-        with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
-            if code == "f64":
-                a, b = lo, hi
-                below = math.nextafter(b, -math.inf)
-            elif code == "f32":
-                a, b = _f32(lo), _f32(hi)
-                below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
-            else:
-                to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
-                hb = to_bits(_f32(hi))
-                a, b = value(to_bits(_f32(lo))), value(hb)
-                below = float(_below_bits(hb))
-            span = float(np.float32(b) - np.float32(a)) if code != "f64" else b - a
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
-        if not a < b:
-            raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
-        if not math.isfinite(span):
-            raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
-        return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
-
-    # ------------------------------------------------------------------ normal
-    def randn(self, *size, dtype=None, device=None, out=None):
-        """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
-        t = prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_NORMAL[t.code], t)
-
-    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
-        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
-        m, s = _real(mean, "mean"), _real(std, "std")
-        if s < 0:
-            raise ValueError(f"std must be non-negative, got {std!r}")
-        t = prepare(parse_size(size), dtype, device, out, "float", "f64")
-        if t.code != "f64":  # computed in float32
-            for v, nm in ((m, "mean"), (s, "std")):
-                if not math.isfinite(_f32(v)):
-                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
-        return self._fill(_NORMAL[t.code], t, 0, True, m, s)
-
-    # ------------------------------------------------------------------ integers
-    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
-        """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
-
-        Bounds must be ints (floats are refused, never truncated); the range may be
-        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
-        """
-        if high is None:
-            low, high = 0, low
-            names = ("high", "high")
-        else:
-            names = ("low", "high")
-        for v, nm in ((low, names[0]), (high, names[1])):
-            if not _is_int(v):
-                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
-        lo, hi = int(low), int(high)
-        if lo >= hi:
-            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
-        r = hi - lo
-        if r > 1 << 64:
-            raise ValueError(f"high - low must be at most 2**64, got {r}")
-        t = prepare(parse_size(size), dtype, device, out, "int", "i64")
-        dmin, dmax = D.int_bounds(t.code)
-        if lo < dmin or hi - 1 > dmax:
-            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
-        op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
-        return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

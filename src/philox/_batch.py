@@ -1,0 +1,157 @@
+"""StreamBatch: a batch of streams drawn together, one row per stream.
+
+``Stream.fold(index)`` makes one: row ``b`` is the stream ``(path..., index[b])``
+(SPEC 3 fold of the parent's id with the int ``index[b]``), its ids computed on
+the index's device. All rows share one position, starting at 0; a draw of
+``size`` returns a ``(*index.shape, *size)`` tensor on that device whose row
+``b`` holds exactly what ``Stream(seed, *path, index[b])`` would draw from the
+same position (tests hold them equal). The parent stream's position never moves.
+"""
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+from . import _backend, _core
+from . import _dtypes as D
+from ._output import _prepare_torch
+from ._stream import MAX_POSITION, Stream, _Draws
+
+__all__ = ["StreamBatch"]
+
+_U64 = 1 << 64
+
+
+def index_tensor(index, check: bool = True):
+    """``index`` as a contiguous int64 tensor of uint64 values in two's complement, on its device.
+
+    Accepts an integer torch tensor (any device), a numpy integer array or a (nested) list of ints
+    (both made CPU tensors). ``check``: refuse negative values in a signed tensor (one host sync).
+    """
+    torch = D.torch_module()
+    if torch is None:
+        raise TypeError("Stream.fold(index) needs torch, which is not installed (pip install torch)")
+    if isinstance(index, torch.Tensor):
+        if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():
+            raise TypeError(f"index must be an integer tensor, got dtype {index.dtype}")
+        if index.dtype == getattr(torch, "uint64", None):
+            return index.contiguous().view(torch.int64)
+        t = index.to(torch.int64).contiguous()
+        # the one host sync of fold(): a device cannot raise, so the check reads one bool back
+        if check and t.numel() and bool((t < 0).any()):
+            bad = int(t[t < 0].reshape(-1)[0])
+            raise ValueError(f"index values must be in [0, 2**64), got {bad}")
+        return t
+    import numpy as np
+    if isinstance(index, np.ndarray):
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
+        values = index.reshape(-1).tolist()
+        shape = index.shape
+    elif isinstance(index, (list, tuple)):
+        arr = np.asarray(index, dtype=object)
+        values = arr.reshape(-1).tolist()
+        shape = arr.shape
+    else:
+        raise TypeError(f"index must be an integer tensor, numpy array or list of ints, got "
+                        f"{type(index).__name__}")
+    from ._keys import check_u64
+    for v in values:
+        check_u64(v, "index value")
+    flat = [v - _U64 if v >= 1 << 63 else v for v in map(int, values)]
+    return torch.tensor(flat, dtype=torch.int64).reshape(shape)
+
+
+class StreamBatch(_Draws):
+    """Streams ``ids[b]`` of one seed, drawn together: each draw returns a tensor of shape
+    ``(*batch_shape, *size)`` on the ids' device whose row ``b`` is stream ``ids[b]``'s values.
+
+    Made by ``Stream.fold(index)``. All rows share one position (words, from 0); the
+    draws are those of ``Stream`` with the same argument checks (a failed call moves
+    nothing). ``device=`` may be omitted or must name the batch's device.
+    """
+
+    def __init__(self, seed: int, ids, position: int = 0):
+        self._seed = seed
+        self._k0, self._k1 = seed & 0xFFFFFFFF, seed >> 32
+        self._ids = ids
+        self._flat = ids.reshape(-1)
+        self._cursor = _core.Cursor()
+        self.position = position
+
+    @property
+    def seed(self) -> int:
+        """The normalized 64-bit seed."""
+        return self._seed
+
+    @property
+    def ids(self):
+        """Stream ids, an int64 tensor (uint64 values in two's complement) of the batch shape."""
+        return self._ids
+
+    @property
+    def batch_shape(self) -> Tuple[int, ...]:
+        """Leading shape of every draw (the index's shape)."""
+        return tuple(self._ids.shape)
+
+    @property
+    def device(self):
+        """The device draws are made on (the index's)."""
+        return self._ids.device
+
+    def __len__(self) -> int:
+        return self._ids.shape[0] if self._ids.dim() else 1
+
+    @property
+    def position(self) -> int:
+        """Words consumed so far by every row; settable in ``[0, 2**66]``."""
+        hi, lo = self._cursor.get()
+        return (hi << 64) | lo
+
+    @position.setter
+    def position(self, value) -> None:
+        p = Stream._check_position(value)
+        self._cursor.set(p >> 64, p & (_U64 - 1))
+
+    def row(self, b: int) -> Stream:
+        """Row ``b`` (an index into the flattened batch) as a ``Stream`` at the batch's position
+        (reads one id back from the device)."""
+        return Stream(self._seed, id=int(self._flat[b]) % _U64, position=self.position)
+
+    def _prepare(self, shape, dtype, device, out, kind, default_np):
+        torch = D.torch_module()
+        if device is not None:
+            try:
+                dev = torch.device(device)
+            except (RuntimeError, TypeError) as e:
+                raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+            if dev.type != self.device.type or (dev.index is not None and dev.index != self.device.index):
+                raise ValueError(f"device={device!r} does not match the batch's device {self.device}")
+        if out is not None and not isinstance(out, torch.Tensor):
+            raise TypeError(f"out must be a torch tensor for a StreamBatch, got {type(out).__name__}")
+        full = self.batch_shape + (() if shape is None else shape)
+        if out is not None and tuple(out.shape) != full:
+            raise ValueError(f"out.shape {tuple(out.shape)} must be the batch shape + size, {full}")
+        if math.prod(full) >= 1 << 62:
+            raise ValueError(f"a draw of shape {full} is too large")
+        return _prepare_torch(full, dtype, self.device, out, kind, default_np, tensor_target=True)
+
+    def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
+        rows = self._flat.numel()
+        per_row = t.n // rows if rows else math.prod(tuple(t.tensor.shape[self._ids.dim():]))
+        start = self._cursor.reserve(per_row * _core.words_per_value(op))
+        if rows:
+            _backend.fill(t.tensor, op, self._k0, self._k1, self._flat, start, elem_size, affine, a, b, c, ilow,
+                          range_m1)
+        return t.finish()
+
+    def __repr__(self):
+        return (f"philox.StreamBatch(seed={self._seed}, batch_shape={self.batch_shape}, device={self.device}, "
+                f"position={self.position})")
+
+
+def fold(stream: Stream, index, check: bool = True) -> StreamBatch:
+    """``stream.fold(index)``: see ``Stream.fold``."""
+    idx = index_tensor(index, check)
+    ids = _backend.fold_ids(idx, stream.id)
+    return StreamBatch(stream.seed, ids)
