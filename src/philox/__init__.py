@@ -18,8 +18,16 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
+
+def torch_ops():
+    """Register philox's torch custom ops (once) and return ``torch.ops.philox``
+    (``fill_``, ``draw``, ``fold_ids``; see ``philox._ops``). Needs torch."""
+    from ._ops import register
+    return register()
+
+
 __all__ = [
     "Generator", "Stream", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
-    "FORMAT_VERSION", "MAX_POSITION", "__version__",
+    "FORMAT_VERSION", "MAX_POSITION", "__version__", "torch_ops",
 ]

@@ -1,0 +1,78 @@
+"""torch.library registration: philox's kernels as torch custom ops, in one place.
+
+Registered lazily (``register()``, called on first torch use of a device backend
+or by ``philox.torch_ops()``), so ``import philox`` stays fast and works without torch.
+
+- ``philox::fill_(Tensor(a!) out, Tensor? ids, int op, ...) -> ()`` fills ``out``
+  in place (every row from one id, or row r from ``ids[r]``) from a word position.
+- ``philox::draw(SymInt[] size, ScalarType dtype, Device device, Tensor? ids, ...) -> Tensor``:
+  the functional form, a new tensor.
+- ``philox::fold_ids(Tensor index, int parent) -> Tensor``: stream ids of (parent, index[i]).
+
+Every op dispatches per device through ``philox._backend`` (C++ CPU kernels, the CUDA
+launcher on torch's current stream, or the torch fallback), never synchronizes, and
+has a fake (meta) implementation, so ``torch.compile(fullgraph=True)`` traces calls
+to them without graph breaks. The 64-bit unsigned arguments (stream id, position's
+low word, integer low, range - 1) travel as int64 two's complement (torch's ``int``).
+Wrappers are a line each; arguments are as csrc/cpu/kernels.h's ``Job``.
+"""
+# (no `from __future__ import annotations`: custom_op reads the annotations as types)
+from typing import List, Optional
+
+_U64 = 1 << 64
+_registered = False
+
+
+def s64(v: int) -> int:
+    """uint64 -> int64 two's complement (torch's int)."""
+    return v - _U64 if v >= 1 << 63 else v
+
+
+def register():
+    """Define the ops once; returns ``torch.ops.philox``."""
+    global _registered
+    import torch
+    if _registered:
+        return torch.ops.philox
+    from torch import Tensor
+
+    from . import _backend
+
+    def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        dst = out if out.is_contiguous() else torch.empty_like(out, memory_format=torch.contiguous_format)
+        _backend.fill(dst, op, k0, k1, id % _U64 if ids is None else ids.contiguous(), (pos_hi << 64) | (pos_lo % _U64),
+                      elem_size, affine, a, b, c, ilow % _U64, range_m1 % _U64)
+        if dst is not out:
+            out.copy_(dst)
+
+    @torch.library.custom_op("philox::fill_", mutates_args=("out",))
+    def fill_(out: Tensor, ids: Optional[Tensor], op: int, k0: int, k1: int, id: int, pos_hi: int, pos_lo: int,
+              elem_size: int, affine: bool, a: float, b: float, c: float, ilow: int, range_m1: int) -> None:
+        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1)
+
+    @fill_.register_fake
+    def _(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        return None
+
+    @torch.library.custom_op("philox::draw", mutates_args=())
+    def draw(size: List[int], dtype: torch.dtype, device: torch.device, ids: Optional[Tensor], op: int, k0: int,
+             k1: int, id: int, pos_hi: int, pos_lo: int, elem_size: int, affine: bool, a: float, b: float, c: float,
+             ilow: int, range_m1: int) -> Tensor:
+        out = torch.empty(size, dtype=dtype, device=device)
+        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1)
+        return out
+
+    @draw.register_fake
+    def _(size, dtype, device, *args):
+        return torch.empty(size, dtype=dtype, device=device)
+
+    @torch.library.custom_op("philox::fold_ids", mutates_args=())
+    def fold_ids(index: Tensor, parent: int) -> Tensor:
+        return _backend.fold_ids(index.to(torch.int64).contiguous(), parent % _U64)
+
+    @fold_ids.register_fake
+    def _(index, parent):
+        return torch.empty(index.shape, dtype=torch.int64, device=index.device)
+
+    _registered = True
+    return torch.ops.philox
