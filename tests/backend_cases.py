@@ -1,0 +1,98 @@
+"""Backend-level draw cases shared by the fallback, GPU-emulation and CUDA tests (not a test module).
+
+A case is the raw argument set of one backend draw (csrc/cpu/kernels.h ``Job``): every op, every
+output dtype, plain and affine parameters, both integer paths and their corner ranges. ``cpu_fill``
+runs the C++ CPU kernels (``_core.fill_rows``) into a torch CPU tensor: the reference the other
+backends must equal bit for bit.
+"""
+import numpy as np
+import torch
+
+from philox import _core
+
+U64 = 1 << 64
+
+
+class Case:
+    def __init__(self, name, op, dtype, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
+        self.name, self.op, self.dtype = name, op, dtype
+        self.affine, self.a, self.b, self.c, self.ilow, self.range_m1 = affine, a, b, c, ilow, range_m1
+        self.k = _core.words_per_value(op)
+        self.elem_size = torch.empty(0, dtype=dtype).element_size()
+
+    def __repr__(self):
+        return self.name
+
+    def args(self):
+        return (self.elem_size, self.affine, self.a, self.b, self.c, self.ilow, self.range_m1)
+
+
+def _cases():
+    f16_below = int(np.array(np.float16(5.0), np.float16).view(np.uint16)) - 1
+    out = [
+        Case("raw32", 0, torch.int32), Case("raw32_u", 0, torch.uint32), Case("raw64", 1, torch.int64),
+        Case("rand_f32", 2, torch.float32), Case("rand_f64", 3, torch.float64),
+        Case("rand_f16", 4, torch.float16), Case("rand_bf16", 5, torch.bfloat16),
+        Case("uniform_f32", 2, torch.float32, True, -3.0, 5.0, float(np.nextafter(np.float32(5), np.float32(0)))),
+        Case("uniform_f32_narrow", 2, torch.float32, True, 1.0, 1.0 + 3 * 2.0 ** -23, 1.0 + 2 * 2.0 ** -23),
+        Case("uniform_f64", 3, torch.float64, True, -3.0, 5.0, float(np.nextafter(5.0, 0))),
+        Case("uniform_f64_narrow", 3, torch.float64, True, 1.0, 1.0 + 3 * 2.0 ** -52, 1.0 + 2 * 2.0 ** -52),
+        Case("uniform_f16", 4, torch.float16, True, -3.0, 5.0, float(f16_below)),
+        Case("uniform_f16_sub", 4, torch.float16, True, -3 * 2.0 ** -24, 0.0, float(0x8001)),
+        Case("uniform_bf16", 5, torch.bfloat16, True, 1.0, 2.0, float(0x3FFF)),
+        Case("randn_f32", 6, torch.float32), Case("randn_f64", 7, torch.float64),
+        Case("randn_f16", 8, torch.float16), Case("randn_bf16", 9, torch.bfloat16),
+        Case("normal_f32", 6, torch.float32, True, 2.0, 0.5), Case("normal_f64", 7, torch.float64, True, 2.0, 0.5),
+        Case("normal_f16_big", 8, torch.float16, True, 0.0, 3e4), Case("normal_f16_tiny", 8, torch.float16, True, 0.0, 1e-6),
+        Case("normal_bf16", 9, torch.bfloat16, True, -1.0, 3.0),
+        Case("normal_f64_huge", 7, torch.float64, True, 1e300, 1e300),
+    ]
+    for lo, r, dt in [(0, 10, torch.int64), (-5, 1 << 32, torch.int64), (0, 1 << 32, torch.int32),
+                      (-128, 256, torch.int8), (0, 256, torch.uint8), (-32768, 65536, torch.int16),
+                      (-7, 2 ** 31 + 6, torch.int32), (2 ** 63 - 9, 2 ** 33, torch.int64),
+                      (0, 2 ** 64, torch.int64), (-2 ** 63, 2 ** 64, torch.int64), (0, 2 ** 32 + 1, torch.int64),
+                      (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
+        op = 10 if r <= 1 << 32 else 11
+        out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
+    return out
+
+
+CASES = _cases()
+CASE_BY_NAME = {c.name: c for c in CASES}
+# positions: aligned, every lane, a block counter that carries past 2**32 mid-draw, the end of the stream
+POSITIONS = [0, 1, 2, 3, 4 * (2 ** 32 - 2) + 1, 4 * (2 ** 32 - 1), 4 * (2 ** 64 - 2 ** 33) + 3]
+
+
+def end_position(case, n):
+    """A position from which n values end exactly at the end of the stream (2**66)."""
+    return (1 << 66) - n * case.k
+
+
+def as_ids(ids):
+    """uint64 ids (ints) as an int64 two's complement CPU tensor."""
+    return torch.tensor([v - U64 if v >= 1 << 63 else v for v in ids], dtype=torch.int64)
+
+
+def cpu_fill(case, k0, k1, id, position, n, ids=None):
+    """The C++ CPU kernels' values: a flat tensor of (rows * n) values of case.dtype."""
+    rows = 1 if ids is None else ids.numel()
+    out = torch.zeros(rows * n, dtype=case.dtype)
+    _core.fill_rows(case.op, k0, k1, id, 0 if ids is None else ids.data_ptr(), rows, position >> 64,
+                    position & (U64 - 1), out.data_ptr(), n, False, *case.args())
+    return out
+
+
+def tbits(t):
+    """Bit patterns of a tensor (any dtype) as an int tensor on the CPU."""
+    t = t.detach().cpu().contiguous()
+    return t.view({1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[t.element_size()])
+
+
+def assert_same_bits(actual, expected, what=""):
+    a, e = tbits(actual), tbits(expected)
+    assert a.shape == e.shape, f"{what}: shape {tuple(a.shape)} != {tuple(e.shape)}"
+    bad = (a != e).nonzero()
+    if bad.numel():
+        i = tuple(bad[0].tolist())
+        raise AssertionError(f"{what}: {bad.shape[0]} of {a.numel()} values differ; first at {i}: "
+                             f"{actual.detach().cpu()[i]!r} != {expected.detach().cpu()[i]!r}")
