@@ -16,6 +16,23 @@ from philox import _core  # noqa: E402
 ISAS = ("baseline", "avx2", "avx512")
 
 
+def _have_cuda() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` are skipped where torch sees no CUDA GPU (``pytest -m cuda`` selects them)."""
+    if any("cuda" in item.keywords for item in items) and not _have_cuda():
+        skip = pytest.mark.skip(reason="needs a CUDA GPU (torch.cuda.is_available() is False)")
+        for item in items:
+            if "cuda" in item.keywords:
+                item.add_marker(skip)
+
+
 @pytest.fixture(params=ISAS)
 def isa(request):
     """Run the test once per instruction set of the CPU backend (skipped where unsupported);

@@ -1,0 +1,144 @@
+"""Stream.fold(index) and StreamBatch: per-row child streams drawn together."""
+import numpy as np
+import pytest
+import torch
+
+import philox
+from philox import StreamBatch
+
+from backend_cases import assert_same_bits
+
+DRAWS = [
+    ("random_raw", lambda s, n, **kw: s.random_raw(n, **kw), {"dtype": torch.int64}),
+    ("random_raw32", lambda s, n, **kw: s.random_raw(n, **kw), {"dtype": torch.int32}),
+    ("rand", lambda s, n, **kw: s.rand(n, **kw), {"dtype": torch.float32}),
+    ("rand64", lambda s, n, **kw: s.rand(n, **kw), {"dtype": torch.float64}),
+    ("rand16", lambda s, n, **kw: s.rand(n, **kw), {"dtype": torch.bfloat16}),
+    ("uniform", lambda s, n, **kw: s.uniform(-2, 3, size=n, **kw), {"dtype": torch.float16}),
+    ("randn", lambda s, n, **kw: s.randn(n, **kw), {"dtype": torch.float64}),
+    ("normal", lambda s, n, **kw: s.normal(1, 3, size=n, **kw), {"dtype": torch.float32}),
+    ("randint", lambda s, n, **kw: s.randint(-3, 2 ** 40, size=n, **kw), {"dtype": torch.int64}),
+    ("randint8", lambda s, n, **kw: s.randint(-3, 100, size=n, **kw), {"dtype": torch.int8}),
+]
+
+
+@pytest.mark.parametrize("name,draw,kw", DRAWS, ids=[d[0] for d in DRAWS])
+def test_rows_equal_child_streams(name, draw, kw):
+    parent = philox.Stream(11, "noise")
+    index = torch.tensor([0, 5, 2 ** 62, 7, 5])
+    batch = parent.fold(index)
+    batch.position = 3
+    got = draw(batch, 17, **kw)
+    assert got.shape == (5, 17) and got.device == index.device
+    for b, v in enumerate(index.tolist()):
+        child = philox.Stream(11, "noise", v, position=3)
+        assert_same_bits(got[b], draw(child, 17, **kw), f"{name} row {b}")
+        assert batch.position == child.position  # every row moved as one stream would
+    assert parent.position == 0
+
+
+def test_fold_shapes_and_split_invariance():
+    s = philox.Stream(1, "a")
+    batch = s.fold(torch.arange(6).reshape(2, 3))
+    assert batch.batch_shape == (2, 3) and len(batch) == 2
+    x = batch.rand(4, 5, dtype=torch.float32)
+    assert x.shape == (2, 3, 4, 5)
+    batch2 = s.fold(torch.arange(6).reshape(2, 3))
+    y1, y2 = batch2.rand(8, dtype=torch.float32), batch2.rand(12, dtype=torch.float32)
+    assert torch.equal(torch.cat([y1, y2], dim=-1).reshape(2, 3, 4, 5), x)
+    assert batch.rand(dtype=torch.float32).shape == (2, 3)  # no size: one value per row
+    assert isinstance(batch, StreamBatch)
+
+
+def test_fold_index_kinds_and_raw_id_parent():
+    s = philox.Stream(2, id=123)
+    want = s.fold(torch.tensor([1, 2, 3])).ids
+    assert torch.equal(s.fold([1, 2, 3]).ids, want)
+    assert torch.equal(s.fold(np.array([1, 2, 3], np.uint16)).ids, want)
+    assert torch.equal(s.fold(torch.tensor([1, 2, 3], dtype=torch.int16)).ids, want)
+    assert int(want[1]) % 2 ** 64 == s.stream(2).id
+    big = s.fold([2 ** 64 - 1]).ids
+    assert int(big[0]) % 2 ** 64 == s.stream(2 ** 64 - 1).id
+    assert int(s.fold(torch.tensor([-1], dtype=torch.int64), check=False).ids[0]) == int(big[0])
+    if hasattr(torch, "uint64"):
+        assert torch.equal(s.fold(torch.tensor([2 ** 64 - 1], dtype=torch.uint64)).ids, big)
+
+
+def test_row_is_a_stream():
+    batch = philox.Stream(4, "r").fold([3, 9])
+    batch.position = 10
+    r = batch.row(1)
+    assert r.id == philox.Stream(4, "r", 9).id and r.position == 10
+
+
+@pytest.mark.parametrize("index,exc,match", [
+    (torch.tensor([1.0, 2.0]), TypeError, "integer tensor"),
+    (torch.tensor([True]), TypeError, "integer tensor"),
+    (torch.tensor([3, -2]), ValueError, "-2"),
+    ([1, -1], ValueError, "-1"),
+    ([1, 2 ** 64], ValueError, str(2 ** 64)),
+    ([1, 2.5], TypeError, "2.5"),
+    (np.array([1.5]), TypeError, "dtype"),
+    ("abc", TypeError, "str"),
+])
+def test_fold_errors(index, exc, match):
+    s = philox.Stream(1, "e")
+    s.position = 7
+    with pytest.raises(exc, match=match):
+        s.fold(index)
+    assert s.position == 7
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda b: b.rand(-1), ValueError, "size"),
+    (lambda b: b.rand(3, dtype=np.int32), TypeError, "dtype"),
+    (lambda b: b.uniform(2, 1, size=3), ValueError, "low"),
+    (lambda b: b.normal(0, -1, size=3), ValueError, "std"),
+    (lambda b: b.randint(5, 5, size=3), ValueError, "low"),
+    (lambda b: b.randint(0, 2 ** 70, size=3), ValueError, "2\\*\\*64"),
+    (lambda b: b.randint(0, 300, size=3, dtype=torch.int8), ValueError, "fit"),
+    (lambda b: b.rand(3, device="meta"), ValueError, "device"),
+    (lambda b: b.rand(3, out=np.zeros((2, 3))), TypeError, "out"),
+    (lambda b: b.rand(3, out=torch.zeros(2, 4)), ValueError, "shape"),
+    (lambda b: b.random_raw(3, dtype=torch.float32), TypeError, "dtype"),
+])
+def test_batch_draw_errors_leave_position(call, exc, match):
+    b = philox.Stream(1).fold([1, 2])
+    b.position = 5
+    with pytest.raises(exc, match=match):
+        call(b)
+    assert b.position == 5
+
+
+def test_batch_position_end_and_bounds():
+    b = philox.Stream(1).fold([1, 2])
+    b.position = 2 ** 66 - 4
+    x = b.rand(4, dtype=torch.float32)
+    assert x.shape == (2, 4) and b.position == 2 ** 66
+    with pytest.raises(ValueError, match="end of the stream"):
+        b.rand(1)
+    assert b.position == 2 ** 66
+    with pytest.raises(ValueError, match="position"):
+        b.position = 2 ** 66 + 1
+    with pytest.raises(TypeError, match="position"):
+        b.position = 1.5
+
+
+def test_batch_out_inplace_and_empty():
+    b = philox.Stream(6).fold([1, 2, 3])
+    out = torch.zeros(3, 8)[:, ::2]
+    r = b.rand(4, out=out)
+    assert r is out
+    assert torch.equal(out, philox.Stream(6).fold([1, 2, 3]).rand(4, dtype=torch.float32))
+    e = philox.Stream(6).fold(torch.zeros(0, dtype=torch.int64))
+    assert e.rand(5).shape == (0, 5) and e.position == 5
+
+
+def test_batch_rows_cpu_threads_match_serial(num_threads):
+    """The C++ rows entry splits rows across threads; values never depend on it."""
+    idx = torch.arange(300)
+    philox.set_num_threads(1)
+    a = philox.Stream(8).fold(idx).randn(2000, dtype=torch.float32)
+    philox.set_num_threads(4)
+    b = philox.Stream(8).fold(idx).randn(2000, dtype=torch.float32)
+    assert torch.equal(a, b)

@@ -1,0 +1,85 @@
+"""torch.library registration (src/philox/_ops.py): opcheck on CPU tensors, torch.compile fullgraph.
+
+The CPU implementations call the C++ kernels, so CI checks the schemas, the fake (meta)
+implementations and tracing without a GPU; the CUDA implementations share the same Python wrapper.
+"""
+import pytest
+import torch
+
+import philox
+
+ops = philox.torch_ops()
+SEED = 0x0000000200000001  # key (1, 2)
+
+
+def _fill_args(out, ids=None, op=2, pos=3, affine=False, a=0.0, b=0.0):
+    return (out, ids, op, 1, 2, -5, 0, pos, out.element_size(), affine, a, b, 0.0, 0, 0)
+
+
+@pytest.mark.parametrize("op,dtype", [(2, torch.float32), (7, torch.float64), (5, torch.bfloat16), (0, torch.int32)])
+def test_opcheck_fill(op, dtype):
+    torch.library.opcheck(ops.fill_.default, _fill_args(torch.empty(10, dtype=dtype), op=op))
+    torch.library.opcheck(ops.fill_.default, _fill_args(torch.empty(3, 4, dtype=dtype), torch.tensor([1, 2, 3]), op=op))
+
+
+def test_opcheck_draw_and_fold():
+    ids = torch.tensor([4, 5])
+    torch.library.opcheck(ops.fold_ids.default, (ids, 7))
+    torch.library.opcheck(ops.draw.default, ([2, 6], torch.float32, torch.device("cpu"), ids, 6, 1, 2, 0, 0, 1, 4,
+                                             True, 1.0, 2.0, 0.0, 0, 0))
+
+
+def test_fill_op_equals_stream():
+    out = torch.empty(100)
+    ops.fill_(*_fill_args(out))
+    assert torch.equal(out, philox.Stream(SEED, id=2 ** 64 - 5, position=3).rand(100, dtype=torch.float32))
+    nc = torch.zeros(10, 20)[:, ::2]  # a non-contiguous out
+    ops.fill_(*_fill_args(nc))
+    assert torch.equal(nc, philox.Stream(SEED, id=2 ** 64 - 5, position=3).rand(10, 10, dtype=torch.float32))
+
+
+def test_compile_fullgraph_functional_ops():
+    torch._dynamo.reset()
+
+    @torch.compile(fullgraph=True, backend="inductor")
+    def f(index):
+        ids = ops.fold_ids(index, 7)
+        x = ops.draw([3, 4], torch.float32, index.device, ids, 6, 1, 2, 0, 0, 1, 4, True, 1.0, 2.0, 0.0, 0, 0)
+        return x * 2 + 1
+
+    got = f(torch.arange(3))
+    b = philox.Stream(SEED, id=7).fold(torch.arange(3))
+    b.position = 1
+    assert torch.equal(got, b.normal(1.0, 2.0, size=4, dtype=torch.float32) * 2 + 1)
+
+
+def test_compile_fullgraph_mutating_op():
+    torch._dynamo.reset()
+
+    @torch.compile(fullgraph=True, backend="aot_eager")
+    def g(out):
+        ops.fill_(*_fill_args(out, op=6))
+        return out + 0
+
+    out = torch.empty(16)
+    got = g(out)
+    want = philox.Stream(SEED, id=2 ** 64 - 5, position=3).randn(16, dtype=torch.float32)
+    assert torch.equal(got, want) and torch.equal(out, want)
+
+
+@pytest.mark.filterwarnings("ignore:Dynamo does not know how to trace")
+def test_stream_draws_under_compile():
+    """Stream draws reserve their words in Python (a graph break, docs/DESIGN.md) and still give the
+    eager values, with the position moving once per call."""
+    torch._dynamo.reset()
+    s = philox.Stream(5, "c")
+
+    @torch.compile(backend="eager")
+    def h():
+        return s.rand(8, dtype=torch.float32) + 1
+
+    a, b = h(), h()
+    ref = philox.Stream(5, "c")
+    assert torch.equal(a, ref.rand(8, dtype=torch.float32) + 1)
+    assert torch.equal(b, ref.rand(8, dtype=torch.float32) + 1)
+    assert s.position == 16
