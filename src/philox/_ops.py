@@ -39,9 +39,19 @@ def register():
     from . import _backend
 
     def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)):
+            raise ValueError(f"ids ({ids.numel()} on {ids.device}) must be on out's device ({out.device}) "
+                             f"and divide out.numel() ({out.numel()}) into rows")
+        if not 0 <= op <= 11:
+            raise ValueError(f"op must be in [0, 11], got {op}")
+        pos = (pos_hi << 64) | (pos_lo % _U64)
+        per_row = out.numel() // max(ids.numel(), 1) if ids is not None else out.numel()
+        words = per_row * (4 if op == 11 else 2 if op in (1, 3, 7, 10) else 1)
+        if pos_hi < 0 or pos + words > 1 << 66:
+            raise ValueError(f"a draw of {words} words from position {pos} runs past the end of the stream (2**66)")
         dst = out if out.is_contiguous() else torch.empty_like(out, memory_format=torch.contiguous_format)
-        _backend.fill(dst, op, k0, k1, id % _U64 if ids is None else ids.contiguous(), (pos_hi << 64) | (pos_lo % _U64),
-                      elem_size, affine, a, b, c, ilow % _U64, range_m1 % _U64)
+        _backend.fill(dst, op, k0, k1, id % _U64 if ids is None else ids.contiguous(), pos, elem_size, affine,
+                      a, b, c, ilow % _U64, range_m1 % _U64)
         if dst is not out:
             out.copy_(dst)
 

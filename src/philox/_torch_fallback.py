@@ -515,8 +515,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     """
     k = _OP_WORDS[op]
     dev = out.device
-    if isinstance(id, int):
-        ids = torch.tensor([id - (1 << 64) if id >= 1 << 63 else id], dtype=torch.int64, device=dev)
+    if isinstance(id, int):  # torch.full, not torch.tensor: no host-to-device copy
+        ids = torch.full((1,), id - (1 << 64) if id >= 1 << 63 else id, dtype=torch.int64, device=dev)
     else:
         ids = id.to(device=dev, dtype=torch.int64).reshape(-1)
     rows = ids.shape[0]
@@ -536,5 +536,5 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
 @torch.compiler.disable
 def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement) of (parent path, index[i]) for an int64 tensor, on its device."""
-    p = torch.tensor(parent - (1 << 64) if parent >= 1 << 63 else parent, dtype=torch.int64, device=index.device)
+    p = torch.full((), parent - (1 << 64) if parent >= 1 << 63 else parent, dtype=torch.int64, device=index.device)
     return fold(p, index.to(torch.int64), 0)
