@@ -142,3 +142,12 @@ def test_batch_rows_cpu_threads_match_serial(num_threads):
     philox.set_num_threads(4)
     b = philox.Stream(8).fold(idx).randn(2000, dtype=torch.float32)
     assert torch.equal(a, b)
+
+
+def test_unusable_device_is_a_value_error():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is usable here")
+    s = philox.Stream(1)
+    with pytest.raises(ValueError, match="cuda"):
+        s.rand(3, device="cuda")
+    assert s.position == 0

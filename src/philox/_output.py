@@ -176,8 +176,8 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
         return Target(code, None, out.numel(), 0, lambda: out, False, out)
     try:
         buf = torch.empty(size, dtype=tdtype, device=dev)
-    except RuntimeError as e:  # torch reports a failed allocation (or an unusable device) as RuntimeError
-        if "memory" in str(e).lower():
+    except (RuntimeError, AssertionError) as e:  # a failed allocation, or a device this torch cannot use
+        if isinstance(e, RuntimeError) and "memory" in str(e).lower():
             raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
         raise ValueError(f"device={dev} cannot be used: {e}") from None
     if out is None:
