@@ -145,11 +145,13 @@ void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
 
 // The CUDA kernels' per-thread code (csrc/cuda/fill_kernels.cuh) run on the CPU
 // for a given grid and block size: every (block, thread) walks its grid-stride
-// loop. For tests only (CI has no GPU): it checks the exact device code path.
+// loop; `staged` runs the kernel's staged loop (stage all threads, barrier, flush
+// all threads), else the plain per-item loop. For tests only (CI has no GPU): it
+// checks the exact device code path.
 void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows,
                       uint64_t pos_hi, uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine,
                       double a, double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid,
-                      uint64_t block) {
+                      uint64_t block, bool staged) {
   check_span(op, pos_hi, pos_lo, n);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
   const philox::gpu::FillJob job = philox::gpu::make_fill_job(
@@ -157,11 +159,23 @@ void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t i
       reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
   const uint64_t items = job.rows * job.tiles, stride = grid * block;
   py::gil_scoped_release nogil;
+  std::vector<uint64_t> stage(block * philox::gpu::kStageBytesPerThread / 8);
   philox::gpu::with_op(op, [&](auto opc) {
-    for (uint64_t bx = 0; bx < grid; ++bx)
-      for (uint64_t tx = 0; tx < block; ++tx)
-        for (uint64_t i = bx * block + tx; i < items; i += stride)
-          philox::gpu::fill_item<decltype(opc)::value>(job, i);
+    constexpr int OP = decltype(opc)::value;
+    for (uint64_t bx = 0; bx < grid; ++bx) {
+      if (!staged) {  // one item per thread per step, written straight to the output
+        for (uint64_t tx = 0; tx < block; ++tx)
+          for (uint64_t i = bx * block + tx; i < items; i += stride) philox::gpu::fill_item<OP>(job, i);
+        continue;
+      }
+      // the kernel's loop: each chunk is staged by every thread, then (after the
+      // barrier) flushed by every thread
+      for (uint64_t chunk = bx * block; chunk < items; chunk += stride) {
+        for (uint64_t tx = 0; tx < block; ++tx) philox::gpu::stage_item<OP>(job, chunk, (uint32_t)tx, stage.data());
+        for (uint64_t tx = 0; tx < block; ++tx)
+          philox::gpu::flush_chunk<OP>(job, chunk, (uint32_t)tx, (uint32_t)block, stage.data());
+      }
+    }
   });
 }
 

@@ -13,11 +13,21 @@ namespace philox {
 namespace gpu {
 namespace {
 
+constexpr int kThreads = 256;
+
+// Grid-stride loop over chunks of kThreads work items: each thread stages its
+// item's values in shared memory, then the block writes the chunk's contiguous
+// run of the output with coalesced stores (fill_kernels.cuh).
 template <int OP>
-__global__ void __launch_bounds__(256) fill_kernel(FillJob job, uint64_t items) {
-  const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
-  for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < items; i += stride)
-    fill_item<OP>(job, i);
+__global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job, uint64_t items) {
+  __shared__ __align__(16) unsigned char stage[kThreads * kStageBytesPerThread];
+  const uint64_t stride = (uint64_t)gridDim.x * kThreads;
+  for (uint64_t chunk = (uint64_t)blockIdx.x * kThreads; chunk < items; chunk += stride) {
+    stage_item<OP>(job, chunk, threadIdx.x, stage);
+    __syncthreads();
+    flush_chunk<OP>(job, chunk, threadIdx.x, kThreads, stage);
+    __syncthreads();  // the next chunk reuses the buffer
+  }
 }
 
 __global__ void fold_kernel(const int64_t* index, uint64_t* out, uint64_t n, uint64_t parent) {
@@ -25,8 +35,6 @@ __global__ void fold_kernel(const int64_t* index, uint64_t* out, uint64_t n, uin
   for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
     fold_item(index, out, parent, i);
 }
-
-constexpr int kThreads = 256;
 
 // Blocks for `items` work items: enough to fill the device a few times over,
 // no more (the grid-stride loop covers the rest). Cached per device.

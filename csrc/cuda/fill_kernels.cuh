@@ -56,33 +56,33 @@ PHILOX_HD uint64_t tiles_per_row(uint32_t lane, uint64_t n, int k) {
   return n ? (lane + (n - 1) * (uint64_t)k) / kTileWords + 1 : 0;
 }
 
-// Value o of the output from the words w[0 .. K-1].
+// Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1].
 template <int OP>
-PHILOX_HD void put_value(const FillJob& j, uint64_t o, const uint32_t* w) {
+PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, const uint32_t* w) {
   if constexpr (OP == 0) {
-    static_cast<uint32_t*>(j.out)[o] = w[0];
+    static_cast<uint32_t*>(dst)[o] = w[0];
   } else if constexpr (OP == 1) {
-    static_cast<uint64_t*>(j.out)[o] = (uint64_t)w[0] | ((uint64_t)w[1] << 32);
+    static_cast<uint64_t*>(dst)[o] = (uint64_t)w[0] | ((uint64_t)w[1] << 32);
   } else if constexpr (OP == 2) {
-    static_cast<float*>(j.out)[o] = j.affine ? uniform_f32(w[0], (float)j.a, (float)j.b, (float)j.c) : u01_f32(w[0]);
+    static_cast<float*>(dst)[o] = j.affine ? uniform_f32(w[0], (float)j.a, (float)j.b, (float)j.c) : u01_f32(w[0]);
   } else if constexpr (OP == 3) {
-    static_cast<double*>(j.out)[o] = j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]);
+    static_cast<double*>(dst)[o] = j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]);
   } else if constexpr (OP == 4) {
-    static_cast<uint16_t*>(j.out)[o] =
+    static_cast<uint16_t*>(dst)[o] =
         j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]);
   } else if constexpr (OP == 5) {
-    static_cast<uint16_t*>(j.out)[o] =
+    static_cast<uint16_t*>(dst)[o] =
         j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]);
   } else if constexpr (OP == 6) {
     const float z = normal_f32(w[0]);
-    static_cast<float*>(j.out)[o] = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
+    static_cast<float*>(dst)[o] = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
   } else if constexpr (OP == 7) {
     const double z = normal_f64(w[0], w[1]);
-    static_cast<double*>(j.out)[o] = j.affine ? normal_affine(z, j.a, j.b) : z;
+    static_cast<double*>(dst)[o] = j.affine ? normal_affine(z, j.a, j.b) : z;
   } else if constexpr (OP == 8 || OP == 9) {
     float z = normal_f32(w[0]);
     z = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
-    static_cast<uint16_t*>(j.out)[o] = OP == 8 ? f32_to_f16_bits(z) : f32_to_bf16_bits(z);
+    static_cast<uint16_t*>(dst)[o] = OP == 8 ? f32_to_f16_bits(z) : f32_to_bf16_bits(z);
   } else {
     // integers: low + offset, truncated to the element width (two's complement
     // makes this right for signed and unsigned outputs alike)
@@ -92,10 +92,10 @@ PHILOX_HD void put_value(const FillJob& j, uint64_t o, const uint32_t* w) {
     else
       v = j.ilow + bounded_large(w[0], w[1], w[2], w[3], j.range_m1);
     switch (j.elem_size) {
-      case 1: static_cast<uint8_t*>(j.out)[o] = (uint8_t)v; break;
-      case 2: static_cast<uint16_t*>(j.out)[o] = (uint16_t)v; break;
-      case 4: static_cast<uint32_t*>(j.out)[o] = (uint32_t)v; break;
-      default: static_cast<uint64_t*>(j.out)[o] = v; break;
+      case 1: static_cast<uint8_t*>(dst)[o] = (uint8_t)v; break;
+      case 2: static_cast<uint16_t*>(dst)[o] = (uint16_t)v; break;
+      case 4: static_cast<uint32_t*>(dst)[o] = (uint32_t)v; break;
+      default: static_cast<uint64_t*>(dst)[o] = v; break;
     }
   }
 }
@@ -106,31 +106,68 @@ PHILOX_HD void block_words(uint32_t* w, uint64_t b, uint64_t id, uint32_t k0, ui
   w[0] = x0; w[1] = x1; w[2] = x2; w[3] = x3;
 }
 
-// Work item `item` (< rows * tiles) of a job whose op is OP (K words per value).
 template <int OP>
-PHILOX_HD void fill_item(const FillJob& j, uint64_t item) {
-  constexpr int K = (OP == 1 || OP == 3 || OP == 7 || OP == 10) ? 2 : OP == 11 ? 4 : 1;
-  uint64_t row = 0, t = item;
-  if (j.rows > 1) {
-    row = item / j.tiles;
-    t = item - row * j.tiles;
+struct OpInfo {
+  static constexpr int K = (OP == 1 || OP == 3 || OP == 7 || OP == 10) ? 2 : OP == 11 ? 4 : 1;
+};
+
+// Bytes per output value (integer ops: the job's element size).
+PHILOX_HD int value_bytes(const FillJob& j) {
+  switch (j.op) {
+    case 0: case 2: case 6: return 4;
+    case 1: case 3: case 7: return 8;
+    case 4: case 5: case 8: case 9: return 2;
+    default: return j.elem_size;
   }
-  const uint64_t id = j.ids ? j.ids[row] : j.id;
-  const uint64_t rel0 = t * kTileWords;  // first word of the tile, counted from 4 * j.block
-  // values with their first word in this tile: i in [i0, i1)
-  const uint64_t i0 = rel0 <= j.lane ? 0 : (rel0 - j.lane + K - 1) / K;
-  uint64_t i1 = (rel0 + kTileWords - j.lane + K - 1) / K;
-  if (i1 > j.n) i1 = j.n;
-  if (i0 >= i1) return;
-  const uint64_t last = j.lane + i1 * K - 1 - rel0;  // last word needed, relative to the tile
+}
+
+// Row and tile of a work item, and its values: i in [i0, i1) of that row (i0 >= i1: none).
+struct ItemSpan {
+  uint64_t row, tile, i0, i1;
+};
+
+template <int K>
+PHILOX_HD ItemSpan item_span(const FillJob& j, uint64_t item) {
+  ItemSpan s;
+  s.row = 0;
+  s.tile = item;
+  if (j.rows > 1) {
+    s.row = item / j.tiles;
+    s.tile = item - s.row * j.tiles;
+  }
+  const uint64_t rel0 = s.tile * kTileWords;  // first word of the tile, counted from 4 * j.block
+  s.i0 = rel0 <= j.lane ? 0 : (rel0 - j.lane + K - 1) / K;
+  s.i1 = (rel0 + kTileWords - j.lane + K - 1) / K;
+  if (s.i1 > j.n) s.i1 = j.n;
+  return s;
+}
+
+// Index in the whole output (row * n + i) of the first value of `item`; rows * n for item = all items.
+template <int K>
+PHILOX_HD uint64_t item_first_value(const FillJob& j, uint64_t item) {
+  if (item >= j.rows * j.tiles) return j.rows * j.n;
+  const ItemSpan s = item_span<K>(j, item);
+  return s.row * j.n + s.i0;
+}
+
+// Work item `item` (< rows * tiles): computes its tile's blocks and writes its values to
+// dst[row * n + i - dst_base] (dst_base 0 and dst = out: straight to the output).
+template <int OP>
+PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t dst_base) {
+  constexpr int K = OpInfo<OP>::K;
+  const ItemSpan sp = item_span<K>(j, item);
+  if (sp.i0 >= sp.i1) return;
+  const uint64_t id = j.ids ? j.ids[sp.row] : j.id;
+  const uint64_t rel0 = sp.tile * kTileWords;
+  const uint64_t last = j.lane + sp.i1 * K - 1 - rel0;  // last word needed, relative to the tile
   uint32_t w[kTileWords + 4];
-  const uint64_t b = j.block + t * kTileBlocks;
+  const uint64_t b = j.block + sp.tile * kTileBlocks;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int g = 0; g <= kTileBlocks; ++g)
     if (4 * (uint64_t)g <= last) block_words(w + 4 * g, b + g, id, j.k0, j.k1);
-  const uint64_t base = row * j.n;
+  const uint64_t base = sp.row * j.n - dst_base;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
@@ -138,8 +175,48 @@ PHILOX_HD void fill_item(const FillJob& j, uint64_t item) {
     const uint64_t rw = rel0 + q;
     if (rw < j.lane || (rw - j.lane) % K) continue;
     const uint64_t i = (rw - j.lane) / K;
-    if (i < i0 || i >= i1) continue;
-    put_value<OP>(j, base + i, w + q);
+    if (i < sp.i0 || i >= sp.i1) continue;
+    put_value<OP>(j, dst, base + i, w + q);
+  }
+}
+
+template <int OP>
+PHILOX_HD void fill_item(const FillJob& j, uint64_t item) {
+  fill_item_to<OP>(j, item, j.out, 0);
+}
+
+// Staged writes, for coalesced stores. A thread block takes the items
+// [chunk, chunk + nthreads): their values are one contiguous run of the output
+// (items and output are both row-major), so each thread first writes its
+// tile's values into the block's staging buffer (stage_item), and after a
+// barrier the threads copy the run out with consecutive threads on consecutive
+// elements (flush_chunk). A tile holds 16 / K values of at most 4 (K = 1) or
+// 8 bytes (K >= 2): 64 bytes per thread at most.
+constexpr int kStageBytesPerThread = 64;
+
+template <int OP>
+PHILOX_HD void stage_item(const FillJob& j, uint64_t chunk, uint32_t tx, void* stage) {
+  const uint64_t items = j.rows * j.tiles;
+  if (chunk + tx < items) fill_item_to<OP>(j, chunk + tx, stage, item_first_value<OpInfo<OP>::K>(j, chunk));
+}
+
+template <class T>
+PHILOX_HD void copy_run(void* out, const void* stage, uint64_t first, uint64_t count, uint32_t tx, uint32_t nthreads) {
+  T* o = static_cast<T*>(out) + first;
+  const T* st = static_cast<const T*>(stage);
+  for (uint64_t e = tx; e < count; e += nthreads) o[e] = st[e];
+}
+
+template <int OP>
+PHILOX_HD void flush_chunk(const FillJob& j, uint64_t chunk, uint32_t tx, uint32_t nthreads, const void* stage) {
+  constexpr int K = OpInfo<OP>::K;
+  const uint64_t first = item_first_value<K>(j, chunk);
+  const uint64_t count = item_first_value<K>(j, chunk + nthreads) - first;
+  switch (value_bytes(j)) {
+    case 1: copy_run<uint8_t>(j.out, stage, first, count, tx, nthreads); break;
+    case 2: copy_run<uint16_t>(j.out, stage, first, count, tx, nthreads); break;
+    case 4: copy_run<uint32_t>(j.out, stage, first, count, tx, nthreads); break;
+    default: copy_run<uint64_t>(j.out, stage, first, count, tx, nthreads); break;
   }
 }
 
