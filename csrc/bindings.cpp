@@ -159,7 +159,7 @@ void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t i
       reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
   const uint64_t items = job.rows * job.tiles, stride = grid * block;
   py::gil_scoped_release nogil;
-  std::vector<uint64_t> stage(block * philox::gpu::kStageBytesPerThread / 8);
+  std::vector<uint64_t> stage((block * philox::gpu::kStageBytesPerThread + 7) / 8);
   philox::gpu::with_op(op, [&](auto opc) {
     constexpr int OP = decltype(opc)::value;
     for (uint64_t bx = 0; bx < grid; ++bx) {

@@ -56,33 +56,48 @@ PHILOX_HD uint64_t tiles_per_row(uint32_t lane, uint64_t n, int k) {
   return n ? (lane + (n - 1) * (uint64_t)k) / kTileWords + 1 : 0;
 }
 
+// Byte offset of element e (of `bytes` bytes) in a staging buffer: after every 128
+// bytes comes a pad of max(4, bytes) bytes, so that threads writing their tiles
+// (64 bytes apart) hit different shared-memory banks, and 8-byte values stay aligned.
+PHILOX_HD uint64_t stage_offset(uint64_t e, uint64_t bytes) {
+  const uint64_t b = e * bytes;
+  return b + (b >> 7) * (bytes > 4 ? bytes : 4);
+}
+
+// Element o of dst (the output, or with staged a staging buffer) = v.
+template <class T>
+PHILOX_HD void put(void* dst, uint64_t o, bool staged, T v) {
+  if (staged)
+    *reinterpret_cast<T*>(static_cast<unsigned char*>(dst) + stage_offset(o, sizeof(T))) = v;
+  else
+    static_cast<T*>(dst)[o] = v;
+}
+
 // Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1].
 template <int OP>
-PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, const uint32_t* w) {
+PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w) {
   if constexpr (OP == 0) {
-    static_cast<uint32_t*>(dst)[o] = w[0];
+    put<uint32_t>(dst, o, staged, w[0]);
   } else if constexpr (OP == 1) {
-    static_cast<uint64_t*>(dst)[o] = (uint64_t)w[0] | ((uint64_t)w[1] << 32);
+    put<uint64_t>(dst, o, staged, (uint64_t)w[0] | ((uint64_t)w[1] << 32));
   } else if constexpr (OP == 2) {
-    static_cast<float*>(dst)[o] = j.affine ? uniform_f32(w[0], (float)j.a, (float)j.b, (float)j.c) : u01_f32(w[0]);
+    put<float>(dst, o, staged, j.affine ? uniform_f32(w[0], (float)j.a, (float)j.b, (float)j.c) : u01_f32(w[0]));
   } else if constexpr (OP == 3) {
-    static_cast<double*>(dst)[o] = j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]);
+    put<double>(dst, o, staged, j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]));
   } else if constexpr (OP == 4) {
-    static_cast<uint16_t*>(dst)[o] =
-        j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]);
+    put<uint16_t>(dst, o, staged, j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]));
   } else if constexpr (OP == 5) {
-    static_cast<uint16_t*>(dst)[o] =
-        j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]);
+    put<uint16_t>(dst, o, staged, j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]));
   } else if constexpr (OP == 6) {
     const float z = normal_f32(w[0]);
-    static_cast<float*>(dst)[o] = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
+    put<float>(dst, o, staged, j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z);
   } else if constexpr (OP == 7) {
     const double z = normal_f64(w[0], w[1]);
-    static_cast<double*>(dst)[o] = j.affine ? normal_affine(z, j.a, j.b) : z;
+    put<double>(dst, o, staged, j.affine ? normal_affine(z, j.a, j.b) : z);
   } else if constexpr (OP == 8 || OP == 9) {
     float z = normal_f32(w[0]);
     z = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
-    static_cast<uint16_t*>(dst)[o] = OP == 8 ? f32_to_f16_bits(z) : f32_to_bf16_bits(z);
+    put<uint16_t>(dst, o, staged, OP == 8 ? f32_to_f16_bits(z) : f32_to_bf16_bits(z));
   } else {
     // integers: low + offset, truncated to the element width (two's complement
     // makes this right for signed and unsigned outputs alike)
@@ -92,10 +107,10 @@ PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, const uint32_t
     else
       v = j.ilow + bounded_large(w[0], w[1], w[2], w[3], j.range_m1);
     switch (j.elem_size) {
-      case 1: static_cast<uint8_t*>(dst)[o] = (uint8_t)v; break;
-      case 2: static_cast<uint16_t*>(dst)[o] = (uint16_t)v; break;
-      case 4: static_cast<uint32_t*>(dst)[o] = (uint32_t)v; break;
-      default: static_cast<uint64_t*>(dst)[o] = v; break;
+      case 1: put<uint8_t>(dst, o, staged, (uint8_t)v); break;
+      case 2: put<uint16_t>(dst, o, staged, (uint16_t)v); break;
+      case 4: put<uint32_t>(dst, o, staged, (uint32_t)v); break;
+      default: put<uint64_t>(dst, o, staged, v); break;
     }
   }
 }
@@ -153,7 +168,7 @@ PHILOX_HD uint64_t item_first_value(const FillJob& j, uint64_t item) {
 // Work item `item` (< rows * tiles): computes its tile's blocks and writes its values to
 // dst[row * n + i - dst_base] (dst_base 0 and dst = out: straight to the output).
 template <int OP>
-PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t dst_base) {
+PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t dst_base, bool staged) {
   constexpr int K = OpInfo<OP>::K;
   const ItemSpan sp = item_span<K>(j, item);
   if (sp.i0 >= sp.i1) return;
@@ -176,13 +191,13 @@ PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t
     if (rw < j.lane || (rw - j.lane) % K) continue;
     const uint64_t i = (rw - j.lane) / K;
     if (i < sp.i0 || i >= sp.i1) continue;
-    put_value<OP>(j, dst, base + i, w + q);
+    put_value<OP>(j, dst, base + i, staged, w + q);
   }
 }
 
 template <int OP>
 PHILOX_HD void fill_item(const FillJob& j, uint64_t item) {
-  fill_item_to<OP>(j, item, j.out, 0);
+  fill_item_to<OP>(j, item, j.out, 0, false);
 }
 
 // Staged writes, for coalesced stores. A thread block takes the items
@@ -191,20 +206,21 @@ PHILOX_HD void fill_item(const FillJob& j, uint64_t item) {
 // tile's values into the block's staging buffer (stage_item), and after a
 // barrier the threads copy the run out with consecutive threads on consecutive
 // elements (flush_chunk). A tile holds 16 / K values of at most 4 (K = 1) or
-// 8 bytes (K >= 2): 64 bytes per thread at most.
-constexpr int kStageBytesPerThread = 64;
+// 8 bytes (K >= 2): 64 bytes per thread at most, plus the bank padding
+// (stage_offset: 8 bytes per 128).
+constexpr int kStageBytesPerThread = 64 + 4;
 
 template <int OP>
 PHILOX_HD void stage_item(const FillJob& j, uint64_t chunk, uint32_t tx, void* stage) {
   const uint64_t items = j.rows * j.tiles;
-  if (chunk + tx < items) fill_item_to<OP>(j, chunk + tx, stage, item_first_value<OpInfo<OP>::K>(j, chunk));
+  if (chunk + tx < items) fill_item_to<OP>(j, chunk + tx, stage, item_first_value<OpInfo<OP>::K>(j, chunk), true);
 }
 
 template <class T>
 PHILOX_HD void copy_run(void* out, const void* stage, uint64_t first, uint64_t count, uint32_t tx, uint32_t nthreads) {
   T* o = static_cast<T*>(out) + first;
-  const T* st = static_cast<const T*>(stage);
-  for (uint64_t e = tx; e < count; e += nthreads) o[e] = st[e];
+  const unsigned char* st = static_cast<const unsigned char*>(stage);
+  for (uint64_t e = tx; e < count; e += nthreads) o[e] = *reinterpret_cast<const T*>(st + stage_offset(e, sizeof(T)));
 }
 
 template <int OP>
