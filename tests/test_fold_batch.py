@@ -151,3 +151,16 @@ def test_unusable_device_is_a_value_error():
     with pytest.raises(ValueError, match="cuda"):
         s.rand(3, device="cuda")
     assert s.position == 0
+
+
+def test_fallback_warning_is_given_once(monkeypatch):
+    """The warning for CUDA tensors without the compiled module says how to get it, once."""
+    import warnings
+
+    from philox import _backend
+    monkeypatch.setattr(_backend, "_warned", False)
+    with pytest.warns(RuntimeWarning, match="nvcc"):
+        _backend._warn_fallback()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _backend._warn_fallback()
