@@ -109,8 +109,9 @@ def seed_everything(seed: Optional[int] = None, *, deterministic: bool = False) 
         RuntimeError: called inside a ``philox.isolate`` block of the default generator.
 
     Nothing is changed when an error is raised. Without torch installed the torch steps
-    are skipped (``deterministic=True`` then only sets nothing torch-specific but the
-    environment variable is still set, for a torch imported later).
+    are skipped (``deterministic=True`` then only sets ``CUBLAS_WORKSPACE_CONFIG``).
+    torch is imported here if it is installed and not imported yet, so that its generator
+    is seeded before the program's first torch draw.
     """
     if not isinstance(deterministic, (bool, np.bool_)):
         raise TypeError(f"deterministic must be a bool, got {deterministic!r} of type "
