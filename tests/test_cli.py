@@ -153,6 +153,29 @@ def test_bench_run_api():
         _bench.run(10, ops=["nope"])
 
 
+def test_bench_gpu_rows_code_path_on_cpu():
+    """The GPU rows' code (philox public API with device=, torch draws, fill_) run on device="cpu"."""
+    torch = pytest.importorskip("torch")
+    from philox import _bench
+    steps = []
+    rows = _bench._gpu_rows(300, _bench.GPU_OPS, 1, torch, steps.append, device="cpu")
+    assert len(steps) == 1 + len(_bench.GPU_OPS)
+    assert {(r["op"], r["lib"], r["variant"]) for r in rows if r["op"] == "randn f64"} == {
+        ("randn f64", lib, v) for lib in ("philox", "torch") for v in ("new", "out")}
+    assert all(r["ratio"] == 1.0 for r in rows if r["lib"] == "torch")
+    text = _bench.format_table(rows)
+    assert "memory fill 8B" in text
+
+
+@pytest.mark.cuda
+def test_bench_gpu_rows(capsys):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    rc, out, _ = _main(["bench", "--n", "10000", "--repeats", "2", "--threads", "1", "--ops", "rand f32"], capsys)
+    assert rc == 0 and "GPU (cuda)" in out
+
+
 def test_numpy_only_install():
     """seed_everything, isolate and checkpoints with torch unimportable (as if not installed)."""
     code = textwrap.dedent("""

@@ -452,3 +452,34 @@ def test_numpy_global_replaced_falls_back(monkeypatch):
     monkeypatch.setattr(np.random.mtrand, "_rand", rs)
     f = _isolate._np_current()
     assert f is None or f.rs is rs
+
+
+@pytest.mark.cuda
+def test_cuda_states_isolated():
+    if torch is None or not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    torch.cuda.init()
+
+    def gpu_fn():
+        return torch.rand(4, device="cuda").tolist()
+
+    def project(order):
+        philox.seed_everything(1)
+        fns = {"a": philox.isolate("a")(gpu_fn), "b": philox.isolate("b")(gpu_fn)}
+        return {k: fns[k]() for k in order}
+    assert project("ab") == project("ba")
+    before = torch.cuda.get_rng_state_all()
+    with philox.isolate("a"):
+        torch.rand(3, device="cuda")
+    assert all(torch.equal(x, y) for x, y in zip(before, torch.cuda.get_rng_state_all()))
+    g = philox.Generator(3)
+    with g.isolate("c"):
+        torch.rand(3, device="cuda")
+    sd = g.state_dict()
+    assert sd["isolate"]["paths"][0]["cuda"] is not None
+    with g.isolate("c"):
+        nxt = gpu_fn()
+    g2 = philox.Generator(0)
+    g2.load_state_dict(sd)
+    with g2.isolate("c"):
+        assert gpu_fn() == nxt

@@ -252,10 +252,13 @@ def gpu_available(torch=None) -> bool:
         return False
 
 
-def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress) -> List[dict]:
-    """philox's public API on device="cuda" against torch's own CUDA draws, synchronized."""
-    dev = torch.device("cuda")
-    sync = torch.cuda.synchronize
+def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress, device: str = "cuda") -> List[dict]:
+    """philox's public API on ``device`` against torch's own draws there, synchronized.
+
+    (``device="cpu"`` runs the same code without a GPU: the tests use it.)
+    """
+    dev = torch.device(device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     rows: List[dict] = []
 
     def timed(fn):
@@ -274,16 +277,16 @@ def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress) -> List
         del buf
         for variant, t in (("out", t_out), ("new", t_new)):
             bw[(variant, itemsize)] = n * itemsize / t / 1e9
-            rows.append(dict(device="cuda", op=f"memory fill {itemsize}B",
+            rows.append(dict(device=dev.type, op=f"memory fill {itemsize}B",
                              lib="torch.empty+fill_" if variant == "new" else "fill_", variant=variant, threads=1,
                              n=n, bytes_per_value=itemsize, seconds=t, ns_per_value=t / n * 1e9,
                              gb_per_s=bw[(variant, itemsize)], ratio=None, pct_bw=None))
     if progress:
-        progress(f"n={n}: cuda memory fill done")
+        progress(f"n={n}: {dev.type} memory fill done")
     for op in ops:
         tdt = {"rand f32": torch.float32, "rand f64": torch.float64, "randn f32": torch.float32,
                "randn f64": torch.float64, "randint(0,1000) i64": torch.int64}[op]
-        s = philox.Stream(20240601, "bench", op, "cuda")
+        s = philox.Stream(20240601, "bench", op, dev.type)
         g = torch.Generator(device=dev).manual_seed(20240601)
         pbuf = torch.empty(n, dtype=tdt, device=dev)
         tbuf = torch.empty(n, dtype=tdt, device=dev)
@@ -307,12 +310,12 @@ def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress) -> List
         bpv = OPS[op]
         for (lib, variant, _), t in zip(cands, secs):
             gbps = n * bpv / t / 1e9
-            rows.append(dict(device="cuda", op=op, lib=lib, variant=variant, threads=1, n=n, bytes_per_value=bpv,
+            rows.append(dict(device=dev.type, op=op, lib=lib, variant=variant, threads=1, n=n, bytes_per_value=bpv,
                              seconds=t, ns_per_value=t / n * 1e9, gb_per_s=gbps, ratio=ref[variant] / t,
                              pct_bw=100.0 * gbps / bw[(variant, bpv)]))
         del pbuf, tbuf
         if progress:
-            progress(f"n={n}: cuda {op} done")
+            progress(f"n={n}: {dev.type} {op} done")
     return rows
 
 
