@@ -213,3 +213,18 @@ def test_numpy_only_install():
     r = _run(code=code)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "numpy-only ok" in r.stdout
+
+
+def test_readme_commands_and_tour(keep_globals):
+    """The README's first commands are the ones CI runs, and its tour runs as written."""
+    import re
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    first = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    assert first.splitlines()[0].startswith("pip install . && python -m philox demo")
+    assert first.splitlines()[1].startswith('pip install ".[test]" && python -m pytest')
+    tour = re.search(r"## A tour\n\n```python\n(.*?)```", text, re.S).group(1)
+    assert len(tour.strip().splitlines()) <= 10
+    ns = {}
+    exec(compile(tour, "README tour", "exec"), ns)  # keep_globals restores what it seeds
+    assert ns["legacy_aug"].__name__ == "legacy_aug"
