@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sys
 
-from philox._bench import TARGETS, OPS, check_targets, format_table, machine_info, run  # noqa: F401
+from philox._bench import OPS, TARGETS, check_targets, format_table, machine_info, run  # noqa: F401
 from philox._bench import main as _main
 
-__all__ = ["run", "main", "machine_info", "format_table", "check_targets", "TARGETS"]
+__all__ = ["run", "main", "machine_info", "format_table", "check_targets", "TARGETS", "OPS"]
 
 
 def main(argv=None) -> int:

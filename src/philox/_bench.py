@@ -313,7 +313,6 @@ def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress, device:
             rows.append(dict(device=dev.type, op=op, lib=lib, variant=variant, threads=1, n=n, bytes_per_value=bpv,
                              seconds=t, ns_per_value=t / n * 1e9, gb_per_s=gbps, ratio=ref[variant] / t,
                              pct_bw=100.0 * gbps / bw[(variant, bpv)]))
-        del pbuf, tbuf
         if progress:
             progress(f"n={n}: {dev.type} {op} done")
     return rows

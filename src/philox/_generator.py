@@ -186,6 +186,7 @@ class Generator:
         return f"philox.Generator(seed={self._seed}, streams={len(self._streams)})"
 
 
+#: The generator behind ``philox.stream``, ``manual_seed``, ``isolate`` and ``seed_everything``.
 default_generator = Generator(DEFAULT_SEED)
 
 
