@@ -262,7 +262,11 @@ class IsolateRegistry:
             if st is not None:
                 fresh.update(st)
             st = fresh
-        _set_globals(st, torch)
+        try:
+            _set_globals(st, torch)
+        except BaseException:
+            _set_globals(outer, torch)  # leave the globals as they were
+            raise
         if _owner[0] is None or not _frames:
             _owner[0] = me
         _frames.append(_Frame(self, path, outer, cuda))
