@@ -177,7 +177,7 @@ def test_bench_gpu_rows(capsys):
 
 
 def test_numpy_only_install():
-    """seed_everything, isolate and checkpoints with torch unimportable (as if not installed)."""
+    """seed_everything, isolate, checkpoints and the demo with torch unimportable (as if not installed)."""
     code = textwrap.dedent("""
         import sys
         sys.modules["torch"] = None  # import torch now raises ImportError
@@ -207,6 +207,10 @@ def test_numpy_only_install():
             v = np.random.rand(2)
         with g.isolate("x"):
             assert np.array_equal(np.random.rand(2), v)
+        from philox._demo import run
+        lines = []
+        assert run(out=lines.append), " / ".join(lines)  # the README's first command, without torch
+        assert "torch: not installed" in lines[0]
         assert sys.modules["torch"] is None
         print("numpy-only ok")
     """)
