@@ -31,13 +31,16 @@ def restore_globals():
 
 @pytest.fixture(params=["fast", "slow"])
 def numpy_path(request, monkeypatch):
-    """Run with the raw-memory numpy state copy and with numpy's get_state/set_state."""
+    """Run with the raw-memory state copies (numpy and random) and with the libraries' own
+    get_state/set_state and getstate/setstate."""
     if request.param == "fast":
-        if _isolate._np_current() is None:
-            pytest.skip("this numpy's RandomState layout is not recognized (slow path only)")
+        if _isolate._np_current() is None or _isolate._rnd_current() is None:
+            pytest.skip("this numpy's or Python's generator layout is not recognized (slow path only)")
     else:
         monkeypatch.setattr(_isolate, "_np_fast", [None])
         monkeypatch.setattr(_isolate, "_probe", lambda: None)
+        monkeypatch.setattr(_isolate, "_rnd_fast", [None])
+        monkeypatch.setattr(_isolate, "_probe_random", lambda: None)
     return request.param
 
 
@@ -442,6 +445,29 @@ def test_numpy_fast_path_matches_numpy_api():
     _isolate._np_set(st)
     _, key2, pos2, hg2, g2 = np.random.get_state()
     assert (key2.tobytes(), pos2, hg2, g2) == st
+
+
+def test_random_fast_path_matches_random_api():
+    f = _isolate._rnd_current()
+    if f is None:
+        pytest.skip("Python's Random layout not recognized: slow path in use")
+    random.seed(3)
+    random.gauss(0, 1)  # leaves gauss_next set
+    st = _isolate._rnd_get()
+    v, internal, g = random.getstate()
+    assert st == (np.array(internal[:624], np.uint32).tobytes(), internal[624], g) and g is not None
+    random.seed(4)
+    _isolate._rnd_set(st)
+    assert random.getstate() == (v, internal, g)
+
+
+def test_random_global_replaced_falls_back(monkeypatch):
+    if _isolate._rnd_current() is None:
+        pytest.skip("slow path in use")
+    r = random.Random(5)
+    monkeypatch.setattr(random, "_inst", r)
+    f = _isolate._rnd_current()
+    assert f is None or f.obj is r
 
 
 def test_numpy_global_replaced_falls_back(monkeypatch):

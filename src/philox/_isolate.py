@@ -168,9 +168,102 @@ def _np_set(st) -> None:
         _np_fast_set(f, st)
 
 
+# ----------------------------------------------------------------------------- random's global state
+# A random-module state here is ``(key, index, gauss_next)``: the 624 MT19937 words as
+# native uint32 bytes, the index, and the cached gaussian of ``random.gauss``.
+#
+# random.getstate() builds a tuple of 625 ints (about 15 us, the biggest cost left once
+# numpy's is cut). CPython's Random object is ``{PyObject_HEAD; int index; uint32_t
+# state[624]}``; the fast path finds the state in the object by comparing with getstate()
+# and verifies it with round trips through getstate/setstate, as for numpy; any surprise
+# (another Python implementation or layout) keeps getstate/setstate.
+class _RandomFast:
+    __slots__ = ("obj", "addr", "idx")
+
+    def __init__(self, obj, addr, idx):
+        self.obj, self.addr, self.idx = obj, addr, idx
+
+
+_rnd_fast: List[Optional[_RandomFast]] = []
+
+
+def _rnd_state_of(obj) -> tuple:
+    version, internal, gauss = obj.getstate()
+    return (np.array(internal[:_NP_KEY_LEN], dtype=np.uint32).tobytes(), int(internal[_NP_KEY_LEN]), gauss)
+
+
+def _rnd_slow_set(obj, st) -> None:
+    key, index, gauss = st
+    obj.setstate((obj.VERSION, tuple(np.frombuffer(key, dtype=np.uint32).tolist()) + (index,), gauss))
+
+
+def _probe_random() -> Optional[_RandomFast]:
+    try:
+        obj = random._inst
+        if type(obj) is not random.Random:
+            return None
+        saved = _rnd_state_of(obj)
+        try:
+            key = np.arange(7, 7 + _NP_KEY_LEN, dtype=np.uint32).tobytes()
+            _rnd_slow_set(obj, (key, 311, None))
+            base, size = id(obj), sys.getsizeof(obj)
+            fast = None
+            for o in range(16, min(size, 128), 4):
+                if ctypes.string_at(base + o, _KEY_BYTES) == key and ctypes.c_int.from_address(base + o - 4).value == 311:
+                    fast = _RandomFast(obj, base + o, base + o - 4)
+                    break
+            if fast is None:
+                return None
+            for st in ((key[::-1], 624, 0.5), (key, 0, None)):
+                _rnd_slow_set(obj, st)
+                if _rnd_fast_get(fast) != st:
+                    return None
+            _rnd_fast_set(fast, (key[::-1], 17, -1.25))
+            if _rnd_state_of(obj) != (key[::-1], 17, -1.25):
+                return None
+        finally:
+            _rnd_slow_set(obj, saved)
+        return fast
+    except Exception:
+        return None
+
+
+def _rnd_fast_get(f: _RandomFast) -> tuple:
+    return (ctypes.string_at(f.addr, _KEY_BYTES), ctypes.c_int.from_address(f.idx).value, f.obj.gauss_next)
+
+
+def _rnd_fast_set(f: _RandomFast, st) -> None:
+    key, index, gauss = st
+    ctypes.memmove(f.addr, key, _KEY_BYTES)
+    ctypes.c_int.from_address(f.idx).value = index
+    f.obj.gauss_next = gauss
+
+
+def _rnd_current() -> Optional[_RandomFast]:
+    if not _rnd_fast:
+        _rnd_fast.append(_probe_random())
+    f = _rnd_fast[0]
+    if f is not None and random._inst is not f.obj:
+        _rnd_fast[0] = f = _probe_random()
+    return f
+
+
+def _rnd_get() -> tuple:
+    f = _rnd_current()
+    return _rnd_state_of(random._inst) if f is None else _rnd_fast_get(f)
+
+
+def _rnd_set(st) -> None:
+    f = _rnd_current()
+    if f is None:
+        _rnd_slow_set(random._inst, st)
+    else:
+        _rnd_fast_set(f, st)
+
+
 # ----------------------------------------------------------------------------- live globals
 def _get_globals(torch, cuda: bool) -> Dict[str, Any]:
-    st = {"random": random.getstate(), "numpy": _np_get()}
+    st = {"random": _rnd_get(), "numpy": _np_get()}
     if torch is not None:
         st["torch"] = torch.get_rng_state()
         if cuda:
@@ -179,7 +272,7 @@ def _get_globals(torch, cuda: bool) -> Dict[str, Any]:
 
 
 def _set_globals(st: Dict[str, Any], torch) -> None:
-    random.setstate(st["random"])
+    _rnd_set(st["random"])
     _np_set(st["numpy"])
     if torch is not None and "torch" in st:
         torch.set_rng_state(st["torch"])
@@ -190,7 +283,7 @@ def _set_globals(st: Dict[str, Any], torch) -> None:
 def _fresh_states(seed: int, path: tuple, torch, cuda: bool) -> Dict[str, Any]:
     """The states a path starts from: each library seeded from its own philox stream."""
     seeds = derived_seeds(seed, "isolate", *path)
-    st = {"random": random.Random(seeds.random).getstate(),
+    st = {"random": _rnd_state_of(random.Random(seeds.random)),
           "numpy": _np_state_of(np.random.RandomState(np.array(seeds.numpy, dtype=np.uint32)))}
     if torch is not None:
         st["torch"] = torch.Generator().manual_seed(seeds.torch).get_state()
@@ -332,8 +425,8 @@ class IsolateRegistry:
 def _random_to_plain(st):
     if st is None:
         return None
-    version, internal, gauss = st
-    return [version, list(internal), gauss]
+    key, index, gauss = st
+    return [random.Random.VERSION, np.frombuffer(key, dtype=np.uint32).tolist() + [index], gauss]
 
 
 def _numpy_to_plain(st):
@@ -405,7 +498,7 @@ def parse_state_entry(d) -> Dict[tuple, Dict[str, Any]]:
                 random.Random().setstate(state)
             except (TypeError, ValueError) as ex:
                 raise ValueError(f"{w}['random'] is not a random-module state: {ex}") from None
-            st["random"] = state
+            st["random"] = (np.array(internal[:_NP_KEY_LEN], dtype=np.uint32).tobytes(), internal[_NP_KEY_LEN], gauss)
         n = e["numpy"]
         if n is not None:
             if not isinstance(n, dict) or set(n) != {"key", "pos", "has_gauss", "gauss"}:
