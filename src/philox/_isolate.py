@@ -208,7 +208,7 @@ def _probe_random() -> Optional[_RandomFast]:
             _rnd_slow_set(obj, (key, 311, None))
             base, size = id(obj), sys.getsizeof(obj)
             fast = None
-            for o in range(16, min(size, 128), 4):
+            for o in range(16, min(size - _KEY_BYTES, 128) + 1, 4):  # never read past the object
                 if ctypes.string_at(base + o, _KEY_BYTES) == key and ctypes.c_int.from_address(base + o - 4).value == 311:
                     fast = _RandomFast(obj, base + o, base + o - 4)
                     break
