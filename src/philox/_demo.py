@@ -65,6 +65,7 @@ def _global_run(order: Sequence[str], seed: int = SEED) -> Dict[str, np.ndarray]
 
 
 def section_global(d: Demo) -> None:
+    """The problem: with one global seed, each function's values depend on the call order."""
     ga, gb = _global_run(ORDER_A), _global_run(ORDER_B)
     d.table(ga, gb)
     d.check(not all(_same(ga, gb).values()), "values change with call order (the problem)")
@@ -80,6 +81,7 @@ def _philox_run(order: Sequence[str], seed: int = SEED) -> Dict[str, np.ndarray]
 
 
 def section_streams(d: Demo) -> None:
+    """The fix: a named stream per function gives the same values in any order."""
     pa, pb = _philox_run(ORDER_A), _philox_run(ORDER_B)
     d.table(pa, pb)
     d.check(all(_same(pa, pb).values()), "every named stream gives equal values in both orders")
@@ -112,6 +114,7 @@ def _legacy_run(order: Sequence[str], isolated: bool) -> Dict[str, object]:
 
 
 def section_isolate(d: Demo) -> None:
+    """Legacy functions on the global RNGs: order-dependent when only seeded, order-free when isolated."""
     d.out("   init: np.random.randn(3); dropout: np.random.rand(3); augment: random.random(), np.random.rand(), torch.rand(1)")
     d.out("   without isolate (philox.seed_everything(888) seeds random, np.random and torch):")
     la, lb = _legacy_run(ORDER_A, False), _legacy_run(ORDER_B, False)
@@ -135,6 +138,7 @@ def section_isolate(d: Demo) -> None:
 
 # ------------------------------------------------------------------ 4. positions and checkpoints
 def section_checkpoints(d: Demo) -> None:
+    """Positions are random access; a Generator checkpoint restores streams and isolated states."""
     s = philox.Stream(SEED, "noise")
     full = s.randn(1000)
     s.position = 600 * 2  # float64 normals take 2 words each
