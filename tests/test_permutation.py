@@ -243,3 +243,31 @@ def test_perm_fill_checks_indices():
     with pytest.raises(ValueError):
         _core.perm_fill(w, 0, 0, 1, np.empty(0, np.int64), False)
     assert perm_indices(w, 10).tolist() == _perm(w, 10).tolist()
+
+
+@pytest.mark.skipif(__import__("shutil").which("nvcc") is None, reason="nvcc not installed")
+def test_bijection_compiles_as_device_code(tmp_path):
+    import pathlib
+    import subprocess
+    root = pathlib.Path(__file__).resolve().parents[1]
+    cmd = ["nvcc", "--fmad=false", "-std=c++17", "-I", str(root / "csrc"), "-c",
+           str(root / "tests" / "cuda" / "perm_check.cu"), "-o", str(tmp_path / "perm_check.o")]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "warning" not in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
+
+
+@pytest.mark.cuda
+def test_cuda_device_matches_cpu():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    for n in (4, 20, 21, 1000, 10 ** 6 + 3):
+        a = philox.Stream(9, "cuda").permutation(n, device="cuda")
+        assert a.device.type == "cuda"
+        assert np.array_equal(a.cpu().numpy(), philox.Stream(9, "cuda").permutation(n))
+    x = torch.arange(50, device="cuda")
+    philox.Stream(9).shuffle(x)
+    assert x.cpu().tolist() == philox.Stream(9).permutation(50).tolist()
+    c = philox.Stream(9).choice(10 ** 12, size=100, replace=False, device="cuda")
+    assert c.cpu().tolist() == philox.Stream(9).choice(10 ** 12, size=100, replace=False).tolist()
