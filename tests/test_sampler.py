@@ -194,6 +194,22 @@ def test_dataloader_workers_give_the_same_batches():
     assert [b.tolist() for b in DataLoader(ds, batch_sampler=bsamp, num_workers=2)] == out[0][:8]
 
 
+def test_dataloader_resume_with_other_workers_and_batch_size():
+    ds = _Ds(61)
+    s = PhiloxSampler(ds, seed=12)
+    dl = DataLoader(ds, sampler=s, batch_size=4, num_workers=2, prefetch_factor=2)
+    it = iter(dl)
+    done = [next(it).tolist() for _ in range(3)]  # the loop finished 3 batches; the loader ran ahead
+    assert s.state_dict()["position"] > 12
+    st = s.state_dict(consumed=3 * 4)
+    del it
+    s2 = PhiloxSampler(ds, seed=12)
+    s2.load_state_dict(st)
+    rest = [b.tolist() for b in DataLoader(ds, sampler=s2, batch_size=7, num_workers=0)]
+    flat = sum(done, []) + sum(rest, [])
+    assert flat == list(PhiloxSampler(ds, seed=12))  # exactly the unseen samples, same global order
+
+
 def test_world_size_env_without_process_group(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     with pytest.raises(ValueError, match="WORLD_SIZE"):

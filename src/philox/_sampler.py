@@ -334,7 +334,9 @@ class PhiloxSampler(_SamplerBase):
                 self._yielded += 1
                 yield v
             j += m
-            chunk = min(chunk * 4, 8192)
+            # chunks grow (the first index comes at once) up to 8192 indices of this rank, and
+            # span at most ~2**16 global positions (draws with replacement compute the whole span)
+            chunk = min(chunk * 4, max(64, min(8192, (1 << 16) // W)))
         if (self._epoch, self._start) == (epoch, start):  # ran to the end: the next epoch, from its start
             self._epoch, self._start, self._yielded = epoch + 1, 0, 0
 

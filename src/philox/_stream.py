@@ -291,7 +291,9 @@ class Stream:
         ``replace=False`` costs O(size) (the first ``size`` elements of one permutation, 12 words);
         with replacement each value takes ``randint``'s words. With probabilities ``p``: an alias
         table (4 words per value) with replacement, exponential keys (2 words per population
-        element) without. numpy's semantics otherwise; ``size=None`` gives one value.
+        element) without. numpy's semantics otherwise; ``size=None`` gives one value. ``device=``
+        returns a tensor there (the permutation path runs on the device; the others are computed
+        on the CPU and copied, same values). Arguments are checked before any word is drawn.
         """
         return _choice.choice(self, a, size, replace, p, device)
 
