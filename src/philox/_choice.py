@@ -137,8 +137,8 @@ def _finish(idx, shape, values, dev):
     if torch is not None and not isinstance(idx, torch.Tensor):
         idx = torch.from_numpy(np.ascontiguousarray(idx))
     if values is None:
-        if shape is None:
-            return int(idx[0]) if torch is not None else idx[0]
+        if shape is None:  # one value: a numpy scalar, or a 0-d tensor on the device
+            return idx[0].to(dev) if torch is not None else idx[0]
         out = idx.reshape(shape)
         return out.to(dev) if torch is not None else out
     if D.is_tensor(values):
