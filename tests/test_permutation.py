@@ -271,3 +271,20 @@ def test_cuda_device_matches_cpu():
     assert x.cpu().tolist() == philox.Stream(9).permutation(50).tolist()
     c = philox.Stream(9).choice(10 ** 12, size=100, replace=False, device="cuda")
     assert c.cpu().tolist() == philox.Stream(9).choice(10 ** 12, size=100, replace=False).tolist()
+
+
+# ------------------------------------------------------------------------------------------------ properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.one_of(st.integers(1, 300), st.integers(1, MAXN)), seed=st.integers(0, 2 ** 64 - 1), data=st.data())
+def test_any_n_any_index_matches_reference_and_is_injective(n, seed, data):
+    w = philox.Stream(seed, "hyp").random_raw(12)
+    i = data.draw(st.integers(0, n - 1))
+    j = data.draw(st.integers(0, n - 1))
+    ref = R.RefPerm(w, n)
+    pi, pj = _perm(w, n, i, 1, 1)[0], _perm(w, n, j, 1, 1)[0]
+    assert 0 <= pi < n and pi == ref(i) and pj == ref(j)
+    assert (pi == pj) == (i == j)

@@ -173,6 +173,9 @@ class PhiloxSampler(_SamplerBase):
             if T > nz:
                 raise ValueError(f"num_samples={T} exceeds the {nz} samples with non-zero weight "
                                  "(without replacement)")
+        if self._shuffle and not self._replacement and self._weights is None and \
+                PERM_WORDS * ((T - 1) // n + 1) > 1 << 66:
+            raise ValueError(f"num_samples={T} chains more permutations of {n} than one stream holds keys for")
         self._T = T
         self._W, self._rank = _world(num_replicas, rank)
         self._digest = None if self._weights is None else hashlib.blake2b(
