@@ -252,7 +252,7 @@ def test_bad_state_dicts():
     s = PhiloxSampler(10, seed=1)
     good = s.state_dict()
     for change in (dict(seed=2), dict(n=11), dict(stream=["other"]), dict(shuffle=False), dict(replacement=True),
-                   dict(num_samples=5), dict(weights="00"), dict(type="Other"), dict(format=2),
+                   dict(num_samples=5), dict(weights_digest="00"), dict(type="Other"), dict(format=2),
                    dict(position=11), dict(position=-1), dict(epoch=-1)):
         bad = dict(good, **change)
         with pytest.raises(ValueError):
@@ -264,7 +264,7 @@ def test_bad_state_dicts():
     with pytest.raises(ValueError, match="missing"):
         s.load_state_dict({"format": 1})
     other = PhiloxSampler(10, seed=1, weights=[1.0] * 10)
-    with pytest.raises(ValueError, match="weights"):
+    with pytest.raises(ValueError, match="weights_digest"):
         other.load_state_dict(good)
     assert s.state_dict() == good  # nothing changed
     with pytest.raises(TypeError):

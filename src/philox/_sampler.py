@@ -179,7 +179,7 @@ class PhiloxSampler(_SamplerBase):
         self._T = T
         self._W, self._rank = _world(num_replicas, rank)
         self._digest = None if self._weights is None else hashlib.blake2b(
-            self._weights.tobytes(), digest_size=8).hexdigest()
+            self._weights.astype("<f8").tobytes(), digest_size=8).hexdigest()
         self._epoch = 0
         self._start = 0      # global position this pass starts from (R)
         self._yielded = 0    # indices handed out by the current pass on this rank
@@ -358,7 +358,7 @@ class PhiloxSampler(_SamplerBase):
         pos = min(self._T, self._start + self._W * k)
         return {"format": FORMAT_VERSION, "type": _KIND, "seed": self._seed, "stream": list(self._path),
                 "n": self._n, "num_samples": self._T, "shuffle": self._shuffle,
-                "replacement": self._replacement, "weights": self._digest,
+                "replacement": self._replacement, "weights_digest": self._digest,
                 "epoch": self._epoch, "position": pos}
 
     def load_state_dict(self, state) -> None:
@@ -367,7 +367,7 @@ class PhiloxSampler(_SamplerBase):
         ``drop_last``, workers and batch size may differ."""
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict, got {type(state).__name__}")
-        need = {"format", "type", "seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights",
+        need = {"format", "type", "seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights_digest",
                 "epoch", "position"}
         missing = need - set(state)
         if missing:
@@ -376,7 +376,7 @@ class PhiloxSampler(_SamplerBase):
         if state["type"] != _KIND:
             raise ValueError(f"state dict is of a {state['type']!r}, not a {_KIND}")
         mine = self.state_dict(consumed=0)
-        for f in ("seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights"):
+        for f in ("seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights_digest"):
             theirs = state[f]
             if f == "stream" and isinstance(theirs, (list, tuple)):
                 theirs = list(theirs)
