@@ -5,10 +5,16 @@ Bijection: exhaustive for every n up to 3000, around every power of two up to 2*
 instruction set and thread count, and the torch mirror equals the C++ path. Uniformity: all 24
 orders of n = 4 and all 120 of n = 5 over 10**5 seeds (chi-square).
 """
+import itertools
 import math
+import pathlib
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import philox
@@ -118,7 +124,7 @@ def _order_counts(n, seeds):
     fact = math.factorial(n)
     counts = np.zeros(fact, np.int64)
     # rank of each order in lexicographic order
-    perms = {p: i for i, p in enumerate(__import__("itertools").permutations(range(n)))}
+    perms = {p: i for i, p in enumerate(itertools.permutations(range(n)))}
     for s in range(seeds):
         counts[perms[tuple(philox.Stream(s).permutation(n).tolist())]] += 1
     return counts
@@ -245,10 +251,8 @@ def test_perm_fill_checks_indices():
     assert perm_indices(w, 10).tolist() == _perm(w, 10).tolist()
 
 
-@pytest.mark.skipif(__import__("shutil").which("nvcc") is None, reason="nvcc not installed")
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
 def test_bijection_compiles_as_device_code(tmp_path):
-    import pathlib
-    import subprocess
     root = pathlib.Path(__file__).resolve().parents[1]
     cmd = ["nvcc", "--fmad=false", "-std=c++17", "-I", str(root / "csrc"), "-c",
            str(root / "tests" / "cuda" / "perm_check.cu"), "-o", str(tmp_path / "perm_check.o")]
@@ -274,9 +278,6 @@ def test_cuda_device_matches_cpu():
 
 
 # ------------------------------------------------------------------------------------------------ properties
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 
 @settings(max_examples=300, deadline=None)
 @given(n=st.one_of(st.integers(1, 300), st.integers(1, MAXN)), seed=st.integers(0, 2 ** 64 - 1), data=st.data())

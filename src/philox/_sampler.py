@@ -21,7 +21,6 @@ work as plain iterables otherwise.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from typing import Iterator, List, Optional
 
