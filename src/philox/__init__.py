@@ -23,8 +23,18 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # The samplers load on first use: they subclass torch's Sampler when torch is importable,
+    # and `import philox` must stay fast (and work) without torch.
+    if name in ("PhiloxSampler", "PhiloxBatchSampler"):
+        from . import _sampler
+        return getattr(_sampler, name)
+    raise AttributeError(f"module 'philox' has no attribute {name!r}")
+
 __all__ = [
     "Generator", "Stream", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
     "FORMAT_VERSION", "MAX_POSITION", "__version__", "seed_everything", "worker_init_fn", "isolate", "Isolate",
+    "PhiloxSampler", "PhiloxBatchSampler",
 ]
