@@ -159,12 +159,54 @@ def section_checkpoints(d: Demo) -> None:
     d.check(np.array_equal(legacy_again, legacy_after), "... and every isolated function's global-RNG state")
 
 
+# ------------------------------------------------------------------ 5. data loading
+def _loader_batches(sampler, n: int, batch_size: int, stop: Optional[int] = None) -> List[List[int]]:
+    """Batches of a dataset of ``n`` items (item i is i), through a torch DataLoader if installed."""
+    torch = D.torch_module()
+    if torch is not None:
+        from torch.utils.data import DataLoader
+        it = (b.tolist() for b in DataLoader(range(n), sampler=sampler, batch_size=batch_size))
+    else:
+        order = list(sampler)
+        it = (order[i:i + batch_size] for i in range(0, len(order), batch_size))
+    out = []
+    for b in it:
+        out.append(b)
+        if stop is not None and len(out) == stop:
+            break
+    return out
+
+
+def section_sampler(d: Demo) -> None:
+    """PhiloxSampler: the same shuffle in every run, a new one per epoch, and a mid-epoch resume."""
+    n, bs = 20, 4
+    d.out(f"   philox.PhiloxSampler({n}, seed={SEED}) in a DataLoader(batch_size={bs}):")
+    run1 = _loader_batches(philox.PhiloxSampler(n, seed=SEED), n, bs)
+    run2 = _loader_batches(philox.PhiloxSampler(n, seed=SEED), n, bs)
+    d.out(f"   epoch 0, run 1: {run1}")
+    d.check(run1 == run2, "a second run shuffles the data in exactly the same order")
+    s = philox.PhiloxSampler(n, seed=SEED)
+    s.set_epoch(1)
+    epoch1 = _loader_batches(s, n, bs)
+    d.check(epoch1 != run1 and sorted(sum(epoch1, [])) == list(range(n)),
+            "set_epoch(1) gives a new order of the same samples")
+    s = philox.PhiloxSampler(n, seed=SEED)
+    _loader_batches(s, n, bs, stop=2)            # train on two batches, then checkpoint
+    ckpt = s.state_dict(consumed=2 * bs)
+    resumed = philox.PhiloxSampler(n, seed=SEED)
+    resumed.load_state_dict(ckpt)             # a new process; here with another batch size
+    rest = sum(_loader_batches(resumed, n, 3), [])
+    d.out(f"   checkpoint after 2 batches, resumed with batch_size=3: {rest}")
+    d.check(rest == sum(run1, [])[2 * bs:], "the resumed run sees exactly the samples not yet seen, in order")
+
+
 #: The demo's sections in order: (title, function). Later issues append their own.
 SECTIONS: List[Tuple[str, Callable[[Demo], None]]] = [
     ("One global seed (np.random.seed(888)):", section_global),
     ("Named streams (philox.manual_seed(888); philox.stream(name).rand(3)):", section_streams),
     ("Legacy code that calls random / np.random / torch directly: philox.isolate", section_isolate),
     ("Random access and checkpoints:", section_checkpoints),
+    ("Data loading: philox.PhiloxSampler", section_sampler),
 ]
 
 
