@@ -13,6 +13,7 @@ and the command exits 1, if any check fails. To add a section, write a function
 """
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -166,9 +167,9 @@ def _loader_batches(sampler, n: int, batch_size: int, stop: Optional[int] = None
     if torch is not None:
         from torch.utils.data import DataLoader
         it = (b.tolist() for b in DataLoader(range(n), sampler=sampler, batch_size=batch_size))
-    else:
-        order = list(sampler)
-        it = (order[i:i + batch_size] for i in range(0, len(order), batch_size))
+    else:  # the sampler is a plain iterable: batch it lazily, as a DataLoader does
+        indices = iter(sampler)
+        it = iter(lambda: list(itertools.islice(indices, batch_size)), [])
     out = []
     for b in it:
         out.append(b)
