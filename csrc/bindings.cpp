@@ -198,6 +198,8 @@ py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::
 
 }  // namespace
 
+void register_permute(py::module_& m);  // bindings_permute.cpp
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "philox CPU backend: Philox4x32-10 kernels (format v1), SIMD with run-time dispatch";
   py::class_<Cursor>(m, "Cursor", "A stream's position in words (thread-safe reservation of word ranges)")
@@ -223,4 +225,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("isa", &isa_name, "Instruction set chosen at run time");
   m.def("force_isa", &force_isa, "Use 'baseline', 'avx2', 'avx512' or 'auto'; False if unsupported");
   m.def("words_per_value", [](int op) { return words_per_value((Op)op); });
+  register_permute(m);
 }

@@ -394,4 +394,142 @@ PHILOX_HD double normal_f64_centre_or_nan(uint32_t first, uint32_t second) {
 PHILOX_HD float normal_affine(float z, float mean, float std) { return mean + std * z; }
 PHILOX_HD double normal_affine(double z, double mean, double std) { return mean + std * z; }
 
+
+// ---------------------------------------------------------------- keyed bijection on [0, n) (docs/FORMAT.md 6)
+// One permutation of [0, n), 1 <= n <= 2^63 - 1, keyed by PHILOX_PERM_WORDS words
+// of a stream, computable at any index in O(1) time and memory, so that
+// permutation, shuffle, choice(replace=False) and the sampler can evaluate any
+// element alone (one GPU thread per element, or a few SIMD lanes on the CPU).
+//
+// * n <= PHILOX_PERM_SMALL_MAX: exact. A Lehmer index L in [0, n!) comes from
+//   words 0..3 by SPEC 5's 4-word rule, L = (u128 * n!) >> 128; its mixed-radix
+//   digits d_k = (L div (n (n-1) .. (n-k+1))) mod (n - k) pick, at position k,
+//   the d_k-th smallest element not placed yet (Fisher-Yates order). Bias < 2^-66.
+// * n > PHILOX_PERM_SMALL_MAX: a Feistel network on b = bit_length(n - 1) bits
+//   (2^(b-1) < n <= 2^b, so the domain is < 2n), halves of floor(b/2) (high)
+//   and ceil(b/2) (low) bits, PHILOX_PERM_ROUNDS rounds, one key word each:
+//     (L, R) -> (R, (L + F(R ^ k_j) >> (32 - |L|)) mod 2^|L|)   (the widths swap)
+//   with F = perm_mix32 below; modular addition, not xor, so both parities of
+//   permutation occur. Cycle walking (apply again while the value is >= n)
+//   restricts it to [0, n); expected < 2 passes per index.
+constexpr int PHILOX_PERM_ROUNDS = 12;
+constexpr int PHILOX_PERM_WORDS = 12;             // words consumed by one key (= rounds)
+constexpr uint64_t PHILOX_PERM_SMALL_MAX = 20;    // 20! < 2^63: the Lehmer index fits 64 bits
+
+struct PermKey {
+  uint64_t n;
+  uint64_t lehmer;                  // n <= PHILOX_PERM_SMALL_MAX: index in [0, n!)
+  uint32_t k[PHILOX_PERM_ROUNDS];   // round keys (the key words, in order)
+  uint32_t wl, wr;                  // widths of the high and low halves before round 0
+};
+
+// Round function: a 32-bit integer hash with full avalanche (two multiply-xorshift
+// steps, constants of C. Wellons' "lowbias32"). The top bits of its output are used.
+PHILOX_HD uint32_t perm_mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x846CA68Bu;
+  x ^= x >> 16;
+  return x;
+}
+
+// The key of the permutation of [0, n) from words w[0 .. PHILOX_PERM_WORDS - 1].
+PHILOX_HD PermKey perm_key(uint64_t n, const uint32_t* w) {
+  PermKey key;
+  key.n = n;
+  for (int j = 0; j < PHILOX_PERM_ROUNDS; ++j) key.k[j] = w[j];
+  key.lehmer = 0;
+  key.wl = key.wr = 0;
+  if (n <= PHILOX_PERM_SMALL_MAX) {
+    uint64_t f = 1;  // n!
+    for (uint64_t m = 2; m <= n; ++m) f *= m;
+    key.lehmer = bounded_large(w[0], w[1], w[2], w[3], f - 1);
+  } else {
+    uint32_t b = 0;
+    while (b < 64 && ((n - 1) >> b)) ++b;  // bit_length(n - 1), in [5, 63]
+    key.wl = b / 2;
+    key.wr = b - b / 2;
+  }
+  return key;
+}
+
+// One Feistel half-round on split state: a = (a + F(bb ^ k) >> (32 - wa)) mod 2^wa.
+// wa in [2, 32]; the caller swaps the roles of a and bb afterwards.
+PHILOX_HD uint32_t perm_round(uint32_t a, uint32_t bb, uint32_t k, uint32_t wa) {
+  const uint32_t f = perm_mix32(bb ^ k) >> (32u - wa);
+  const uint32_t mask = wa == 32u ? 0xFFFFFFFFu : ((1u << wa) - 1u);
+  return (a + f) & mask;
+}
+
+// The Feistel permutation of [0, 2^b) (one pass, no cycle walking).
+PHILOX_HD uint64_t perm_feistel(const PermKey& key, uint64_t x) {
+  uint32_t wl = key.wl, wr = key.wr;
+  uint32_t l = (uint32_t)(x >> wr);
+  uint32_t r = (uint32_t)(x & (((uint64_t)1 << wr) - 1));
+  for (int j = 0; j < PHILOX_PERM_ROUNDS; ++j) {
+    const uint32_t nr = perm_round(l, r, key.k[j], wl);
+    l = r;
+    r = nr;
+    const uint32_t t = wl; wl = wr; wr = t;
+  }
+  return ((uint64_t)l << wr) | r;
+}
+
+PHILOX_HD uint32_t perm_ctz32(uint32_t m) {  // m != 0
+#if defined(__CUDA_ARCH__)
+  return (uint32_t)(__ffs((int)m) - 1);
+#elif defined(__GNUC__) || defined(__clang__)
+  return (uint32_t)__builtin_ctz(m);
+#else
+  uint32_t c = 0; while (!(m & 1u)) { m >>= 1; ++c; } return c;
+#endif
+}
+
+// Element at position i (< n <= PHILOX_PERM_SMALL_MAX) of the exact small permutation.
+PHILOX_HD uint64_t perm_small_at(uint64_t lehmer, uint64_t n, uint64_t i) {
+  uint32_t left = (uint32_t)((1u << n) - 1u);  // elements not placed yet, as bits
+  uint64_t l = lehmer;
+  for (uint64_t k = 0;; ++k) {
+    const uint64_t radix = n - k;
+    uint64_t d = l % radix;
+    l /= radix;
+    uint32_t m = left;
+    for (; d; --d) m &= m - 1u;  // drop the d lowest remaining elements
+    const uint32_t pick = perm_ctz32(m);
+    if (k == i) return pick;
+    left &= ~(1u << pick);
+  }
+}
+
+// The bijection: element at position i in [0, n).
+PHILOX_HD uint64_t perm_at(const PermKey& key, uint64_t i) {
+  if (key.n <= PHILOX_PERM_SMALL_MAX) return perm_small_at(key.lehmer, key.n, i);
+  uint64_t x = i;
+  do {
+    x = perm_feistel(key, x);
+  } while (x >= key.n);
+  return x;
+}
+
+// ---------------------------------------------------------------- weighted choice (docs/FORMAT.md 7)
+// With replacement, an alias table (prob[], alias[]) of m entries, 4 words per draw:
+// column j = bounded_small(w0, w1, m) (SPEC 5), u = u01_f64(w2, w3); j if u < prob[j], else alias[j].
+PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const double* prob,
+                              const int64_t* alias, uint32_t m_minus_1) {
+  const uint64_t j = m_minus_1 == 0xFFFFFFFFu ? (uint64_t)w1 : bounded_small(w0, w1, m_minus_1 + 1u);
+  return u01_f64(w2, w3) < prob[j] ? j : (uint64_t)alias[j];
+}
+
+// Without replacement (Efraimidis-Spirakis), 2 words per population element: the
+// exponential key -log(u) / p with u = (2 (u64 >> 12) + 1) 2^-53 in (0, 1)
+// (exact), u64 = first + 2^32 second; p = 0 gives +inf. The sample is the
+// elements of the smallest keys, in increasing (key, index) order.
+PHILOX_HD double exp_key(uint32_t first, uint32_t second, double p) {
+  const uint64_t u64 = (uint64_t)first | ((uint64_t)second << 32);
+  const double u = ((double)(int64_t)((u64 >> 12) * 2u + 1u)) * PHILOX_2M53;
+  const double e = -log_f64(u);
+  return p > 0.0 ? e / p : bits_f64(0x7FF0000000000000ull);
+}
+
 }  // namespace philox

@@ -486,3 +486,128 @@ class RefStream:
 
 def randint_words(low, high) -> int:
     return 2 if high - low <= 1 << 32 else 4
+
+
+# ------------------------------------------------------------------------------------------------
+# FORMAT 6: the keyed bijection on [0, n), on Python ints
+PERM_WORDS = 12
+PERM_SMALL_MAX = 20
+
+
+def _mix32(x: int) -> int:
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & MASK32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & MASK32
+    x ^= x >> 16
+    return x
+
+
+class RefPerm:
+    """pi of FORMAT 6 for the 12 key words ``w`` (ints) and size ``n``."""
+
+    def __init__(self, w, n: int):
+        w = [int(v) for v in w]
+        assert len(w) == PERM_WORDS and 1 <= n <= 2 ** 63 - 1
+        self.w, self.n = w, n
+        if n <= PERM_SMALL_MAX:
+            u128 = w[0] + (w[1] << 32) + (w[2] << 64) + (w[3] << 96)
+            L = (u128 * math.factorial(n)) >> 128
+            left = list(range(n))
+            self.table = []
+            for k in range(n):
+                L, d = divmod(L, n - k)
+                self.table.append(left.pop(d))
+        else:
+            self.b = (n - 1).bit_length()
+
+    def E(self, x: int) -> int:
+        wl = self.b // 2
+        wr = self.b - wl
+        hi, lo = x >> wr, x & ((1 << wr) - 1)
+        for j in range(12):
+            f = _mix32(lo ^ self.w[j]) >> (32 - wl)
+            hi, lo = lo, (hi + f) & ((1 << wl) - 1)
+            wl, wr = wr, wl
+        return (hi << wr) | lo
+
+    def __call__(self, i: int) -> int:
+        assert 0 <= i < self.n
+        if self.n <= PERM_SMALL_MAX:
+            return self.table[i]
+        x = self.E(i)
+        while x >= self.n:
+            x = self.E(x)
+        return x
+
+
+def ref_permutation(w, n: int, start: int = 0, step: int = 1, count=None) -> np.ndarray:
+    pi = RefPerm(w, n)
+    count = n if count is None else count
+    return np.array([pi(start + step * j) for j in range(count)], dtype=np.int64)
+
+
+# ------------------------------------------------------------------------------------------------
+# FORMAT 7: weighted choice
+def ref_alias_table(p):
+    p = [float(v) for v in p]
+    m = len(p)
+    s = math.fsum(p)
+    q = [(v * float(m)) / s for v in p]
+    prob, alias = [0.0] * m, [0] * m
+    small = [i for i in range(m) if q[i] < 1.0]
+    large = [i for i in range(m) if q[i] >= 1.0]
+    while small and large:
+        l, g = small.pop(), large.pop()
+        prob[l], alias[l] = q[l], g
+        q[g] = (q[g] + q[l]) - 1.0
+        (small if q[g] < 1.0 else large).append(g)
+    for i in large + small:
+        prob[i], alias[i] = 1.0, i
+    return prob, alias
+
+
+def ref_alias_draws(words, prob, alias) -> np.ndarray:
+    w = [int(v) for v in words]
+    m = len(prob)
+    out = []
+    for i in range(len(w) // 4):
+        u64 = w[4 * i] + (w[4 * i + 1] << 32)
+        j = (u64 * m) >> 64
+        u = ((w[4 * i + 2] + (w[4 * i + 3] << 32)) >> 11) * 2.0 ** -53
+        out.append(j if u < prob[j] else alias[j])
+    return np.array(out, dtype=np.int64)
+
+
+def ref_exp_keys(words, p) -> np.ndarray:
+    w = np.asarray(words, dtype=np.uint32).astype(np.uint64)
+    u64 = w[0::2] | (w[1::2] << np.uint64(32))
+    u = ((u64 >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64) * 2.0 ** -53
+    e = -log_f64(u)
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(p > 0, e / np.where(p > 0, p, 1.0), np.inf)
+
+
+def ref_weighted_order(words, p, count) -> np.ndarray:
+    keys = ref_exp_keys(words, p)
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
+    return np.array(order[:count], dtype=np.int64)
+
+
+# ------------------------------------------------------------------------------------------------
+# FORMAT 8: the sampler's global order (unweighted cases and weights)
+def ref_sampler_index(seed, path, n, epoch, g, shuffle=True, replacement=False, weights=None) -> int:
+    sid = stream_id(*path, "order", epoch)
+    if weights is not None:
+        if replacement:
+            prob, alias = ref_alias_table(weights)
+            return int(ref_alias_draws(words(seed, sid, 4 * g, 4), prob, alias)[0])
+        return int(ref_weighted_order(words(seed, sid, 0, 2 * n), weights, g + 1)[g])
+    if replacement:
+        k = 2 if n <= 1 << 32 else 4
+        return int(RefStream(seed, id=sid, position=k * g).randint(0, n, 1)[0])
+    if not shuffle:
+        return g % n
+    c, i = divmod(g, n)
+    return RefPerm(words(seed, sid, 12 * c, 12), n)(i)

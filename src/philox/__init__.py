@@ -7,11 +7,17 @@ Philox4x32-10 (stream format v1, docs/FORMAT.md)::
     philox.manual_seed(888)
     a = philox.stream("a").rand(10)          # the same whatever else draws first
     b = philox.stream("aug", 3).randint(0, 10, size=5)
+
+For code that uses the global generators (``random``, ``np.random``, ``torch``):
+``philox.seed_everything(seed)`` seeds them all, and ``philox.isolate(*path)`` gives a
+function its own persistent state of them, so call order stops mattering there too.
 """
 from ._bits import philox4x32
-from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_seed, manual_seed, seed,
+from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_seed, isolate, manual_seed, seed,
                          stream)
+from ._isolate import Isolate
 from ._keys import stream_id
+from ._seeding import seed_everything, worker_init_fn
 from ._stream import FORMAT_VERSION, MAX_POSITION, Stream
 from ._batch import StreamBatch
 from ._threads import get_num_threads, set_num_threads
@@ -26,8 +32,17 @@ def torch_ops():
     return register()
 
 
+def __getattr__(name):
+    # The samplers load on first use: they subclass torch's Sampler when torch is importable,
+    # and `import philox` must stay fast (and work) without torch.
+    if name in ("PhiloxSampler", "PhiloxBatchSampler"):
+        from . import _sampler
+        return getattr(_sampler, name)
+    raise AttributeError(f"module 'philox' has no attribute {name!r}")
+
 __all__ = [
     "Generator", "Stream", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
-    "FORMAT_VERSION", "MAX_POSITION", "__version__", "torch_ops",
+    "FORMAT_VERSION", "MAX_POSITION", "__version__", "seed_everything", "worker_init_fn", "isolate", "Isolate",
+    "PhiloxSampler", "PhiloxBatchSampler", "torch_ops",
 ]

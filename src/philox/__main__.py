@@ -1,24 +1,47 @@
-"""Command line: ``python -m philox demo`` (see ``--help``)."""
+"""Command line: ``python -m philox {demo,bench}`` (also installed as the ``philox`` script).
+
+    python -m philox demo                     # the problem with one global seed, and the fix
+    python -m philox bench --n 1e6 --plot b.png
+    python -m philox --version
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import List, Optional
 
 import philox
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    from . import _bench
     parser = argparse.ArgumentParser(
         prog="python -m philox",
-        description="Reproducible counter-based random numbers (Philox4x32-10, stream format v1).")
+        description="Reproducible counter-based random numbers (Philox4x32-10, stream format v1).",
+        epilog="Run 'python -m philox COMMAND --help' for a command's options.")
     parser.add_argument("--version", action="version",
                         version=f"philox {philox.__version__} (format v{philox.FORMAT_VERSION})")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("demo", help="show call-order independence of named streams; exits 1 if a check fails")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub.add_parser("demo", help="show why one global seed breaks when call order changes, and the fix "
+                                "(named streams, isolate); exits 1 if any of its checks fails",
+                   description="A short, self-checking run of the problem and the fix.")
+    bench = sub.add_parser("bench", help="benchmark table for this machine: philox against numpy, torch and the "
+                                         "memory bandwidth (GPU rows when CUDA works); --plot FILE.png for a chart",
+                           description=_bench.__doc__.split("\n\n")[0])
+    _bench.add_arguments(bench)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``) and run the command; returns the exit status."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
         from ._demo import run
         return 0 if run() else 1
+    if args.command == "bench":
+        from ._bench import run_cli
+        return run_cli(args)
     parser.print_help()
     return 0
 

@@ -26,8 +26,13 @@ def _is_int(x) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
-def normalize_seed(seed, name: str = "seed") -> int:
-    """The 64-bit seed ``S`` for ``seed`` (SPEC 2): an int in [-2**63, 2**64); negatives wrap."""
+def normalize_seed(seed: Union[int, np.integer], name: str = "seed") -> int:
+    """The 64-bit seed ``S`` for ``seed`` (SPEC 2): an int in [-2**63, 2**64); negatives wrap.
+
+    Raises:
+        TypeError: ``seed`` is not an int or numpy integer (``bool`` is refused).
+        ValueError: ``seed`` is outside ``[-2**63, 2**64)``.
+    """
     if not _is_int(seed):
         raise TypeError(
             f"{name} must be an int in [-2**63, 2**64), got {seed!r} of type {type(seed).__name__}")
@@ -42,7 +47,8 @@ def seed_key(seed: int) -> Tuple[int, int]:
     return seed & 0xFFFFFFFF, seed >> 32
 
 
-def check_u64(value, name: str) -> int:
+def check_u64(value: Union[int, np.integer], name: str) -> int:
+    """``value`` as an int in ``[0, 2**64)``; TypeError (not an int) / ValueError (out of range)."""
     if not _is_int(value):
         raise TypeError(f"{name} must be an int in [0, 2**64), got {value!r} of type {type(value).__name__}")
     v = int(value)
@@ -52,7 +58,12 @@ def check_u64(value, name: str) -> int:
 
 
 def normalize_path(path, name: str = "path") -> Tuple[Component, ...]:
-    """Check each component (a ``str``, or an int in [0, 2**64)) and return the path as a tuple."""
+    """Check each component (a ``str``, or an int in [0, 2**64)) and return the path as a tuple.
+
+    Raises:
+        TypeError: a component is neither a ``str`` nor an int (``bool`` is refused).
+        ValueError: an int component is outside ``[0, 2**64)``.
+    """
     out = []
     for i, c in enumerate(path):
         if isinstance(c, str):
@@ -78,6 +89,7 @@ def fold_component(parent: int, c: Component) -> int:
 
 
 def path_id(path: Tuple[Component, ...], parent: int = 0) -> int:
+    """Id of ``parent``'s path extended by every (already checked) component of ``path``."""
     for c in path:
         parent = fold_component(parent, c)
     return parent
@@ -85,6 +97,8 @@ def path_id(path: Tuple[Component, ...], parent: int = 0) -> int:
 
 def stream_id(*path: Component) -> int:
     """The 64-bit id of a stream path (SPEC 3); ``stream_id()`` is 0.
+
+    Raises TypeError / ValueError for a component that is not a ``str`` or an int in ``[0, 2**64)``.
 
     >>> stream_id("a") == stream_id("a")
     True

@@ -20,6 +20,8 @@ from . import _dtypes as D
 from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
 from ._output import parse_size, parse_star_size, prepare
 
+from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
+
 __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
@@ -30,6 +32,7 @@ _RAW32, _RAW64 = 0, 1
 _UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
 _NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
 _INT_SMALL, _INT_LARGE = 10, 11
+_PERM_WORDS = int(_core.PERM_WORDS)
 
 
 def _real(x, name: str) -> float:
@@ -284,6 +287,43 @@ class Stream(_Draws):
             _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n, t.fresh,
                            elem_size, affine, a, b, c, ilow, range_m1)
         return t.finish()
+
+    # ------------------------------------------------------------------ permutations and choice
+    def permutation(self, x, device=None, dtype=None):
+        """A random permutation: ``permutation(n)`` is a shuffled ``arange(n)`` (int64 numpy, or a
+        tensor on ``device``); an array or tensor ``x`` gives a shuffled copy along axis 0.
+
+        Every call consumes exactly 12 words (the key of the bijection, docs/FORMAT.md 6), whatever
+        ``n`` is; element ``i`` is computable alone in O(1), and ``device="cuda"`` gives the same
+        values as the CPU.
+        """
+        if type(x) is int and device is None and dtype is None and 0 < x <= 1 << 24:  # the common case, fast
+            words = np.empty(_PERM_WORDS, np.uint32)
+            _core.fill_array(self._cursor, _RAW32, self._k0, self._k1, self._id, words, True, 0, False,
+                             0.0, 0.0, 0.0, 0, 0)
+            out = np.empty(x, np.int64)
+            _core.perm_fill(words, x, 0, 1, out, False)
+            return out
+        return _permutation.permutation(self, x, device, dtype)
+
+    def shuffle(self, x) -> None:
+        """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor or a list.
+
+        The order is ``permutation(len(x))``'s (12 words per call).
+        """
+        return _permutation.shuffle(self, x)
+
+    def choice(self, a, size=None, replace=True, p=None, device=None):
+        """A random sample of ``a`` (an int n means ``arange(n)``; an array or tensor: along axis 0).
+
+        ``replace=False`` costs O(size) (the first ``size`` elements of one permutation, 12 words);
+        with replacement each value takes ``randint``'s words. With probabilities ``p``: an alias
+        table (4 words per value) with replacement, exponential keys (2 words per population
+        element) without. numpy's semantics otherwise; ``size=None`` gives one value. ``device=``
+        returns a tensor there (the permutation path runs on the device; the others are computed
+        on the CPU and copied, same values). Arguments are checked before any word is drawn.
+        """
+        return _choice.choice(self, a, size, replace, p, device)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

@@ -114,17 +114,83 @@ def dumps(data):
     return json.dumps(data, indent=1) + "\n"
 
 
+# ------------------------------------------------------------------------------------------------
+# golden_perm_v1.json: the keyed bijection, choice and sampler orders (docs/FORMAT.md 6-8)
+OUT_PERM = os.path.join(HERE, "golden_perm_v1.json")
+PERM_CASES = [(0, [], 0), (888, ["perm"], 3), (2 ** 64 - 1, ["shuffle", 9], 2 ** 40 + 1)]
+PERM_NS = [1, 2, 3, 4, 5, 20, 21, 32, 33, 64, 1000, 2 ** 32 + 1, 10 ** 15, 2 ** 63 - 1]
+WEIGHTS = [0.1, 0.0, 0.25, 0.15, 0.05, 0.3, 0.0, 0.15]
+SAMPLER_CASES = [  # (seed, stream, n, epoch, mode)
+    (0, ["sampler"], 10, 0, "shuffle"), (5, ["sampler"], 1000, 3, "shuffle"), (5, ["data", 2], 12, 1, "shuffle"),
+    (7, ["sampler"], 10, 0, "sequential"), (7, ["sampler"], 10 ** 12, 2, "shuffle"),
+    (7, ["sampler"], 2 ** 40, 0, "replacement"), (1, ["w"], 8, 4, "weights_replacement"),
+    (1, ["w"], 8, 4, "weights"),
+]
+SAMPLER_COUNT = 16
+
+
+def perm_probe(n):
+    """The indices stored for a permutation of n: all of them up to 64, else 8 spread ones."""
+    if n <= 64:
+        return list(range(n))
+    return sorted({0, 1, 2, 3, n // 3, n // 2, n - 2, n - 1})
+
+
+def build_perm():
+    perms = []
+    for seed, path, pos in PERM_CASES:
+        sid = R.stream_id(*path)
+        w = [int(v) for v in R.words(seed, sid, pos, R.PERM_WORDS)]
+        for n in PERM_NS:
+            pi = R.RefPerm(w, n)
+            perms.append({"seed": seed, "path": path, "position": pos, "n": n, "indices": perm_probe(n),
+                          "values": [pi(i) for i in perm_probe(n)], "end_position": pos + R.PERM_WORDS})
+    choices = []
+    for seed, path, pos in PERM_CASES:
+        sid = R.stream_id(*path)
+        prob, alias = R.ref_alias_table(WEIGHTS)
+        vals = R.ref_alias_draws(R.words(seed, sid, pos, 4 * 16), prob, alias)
+        choices.append({"seed": seed, "path": path, "position": pos, "replace": True, "size": 16,
+                        "values": [int(v) for v in vals], "end_position": pos + 64})
+        vals = R.ref_weighted_order(R.words(seed, sid, pos, 2 * len(WEIGHTS)), WEIGHTS, 5)
+        choices.append({"seed": seed, "path": path, "position": pos, "replace": False, "size": 5,
+                        "values": [int(v) for v in vals], "end_position": pos + 2 * len(WEIGHTS)})
+    samplers = []
+    for seed, stream, n, epoch, mode in SAMPLER_CASES:
+        kw = {"shuffle": mode != "sequential", "replacement": mode in ("replacement", "weights_replacement"),
+              "weights": WEIGHTS if mode.startswith("weights") else None}
+        samplers.append({"seed": seed, "stream": stream, "n": n, "epoch": epoch, "mode": mode,
+                         "values": [R.ref_sampler_index(seed, tuple(stream), n, epoch, g, **kw)
+                                    for g in range(6 if mode == "weights" else SAMPLER_COUNT)]})
+    return {
+        "format": 1,
+        "about": ("Golden values of philox format v1's keyed bijection, choice with p and PhiloxSampler orders "
+                  "(docs/FORMAT.md sections 6-8), made by tests/data/make_golden.py from tests/reference.py. "
+                  "permutations: element `indices[j]` of the permutation of [0, n) keyed by the 12 words at "
+                  "`position` is `values[j]`. choices: choice(8, size, replace, p=weights) from `position`. "
+                  "samplers: the first global positions of PhiloxSampler(n, seed=, stream=, ...) in `epoch` "
+                  "(mode weights: without replacement, num_samples = 6, the non-zero weights). Must never change within v1."),
+        "weights": WEIGHTS,
+        "permutations": perms,
+        "choices": choices,
+        "samplers": samplers,
+    }
+
+
 def main(argv):
-    text = dumps(build())
-    if "--check" in argv:
-        with open(OUT) as f:
-            same = f.read() == text
-        print("golden_v1.json is up to date" if same else "golden_v1.json DIFFERS from the reference")
-        return 0 if same else 1
-    with open(OUT, "w") as f:
-        f.write(text)
-    print(f"wrote {OUT}")
-    return 0
+    ok = True
+    for path, text in ((OUT, dumps(build())), (OUT_PERM, dumps(build_perm()))):
+        name = os.path.basename(path)
+        if "--check" in argv:
+            with open(path) as f:
+                same = f.read() == text
+            print(f"{name} is up to date" if same else f"{name} DIFFERS from the reference")
+            ok = ok and same
+            continue
+        with open(path, "w") as f:
+            f.write(text)
+        print(f"wrote {path}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

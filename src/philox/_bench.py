@@ -1,0 +1,725 @@
+"""Benchmarks: philox against numpy (PCG64, Philox), randomgen and torch, next to the memory bandwidth.
+
+    python -m philox bench                      # n = 10**7; GPU rows when torch.cuda works
+    python -m philox bench --n 1e6 --plot bench.png
+    python benchmarks/bench_cpu.py --n 1e5 1e6 1e7 --repeats 15 --json out.json   # CPU rows only
+
+Every measurement is the median of ``repeats`` timed calls after one untimed
+warm-up call. The candidates of one operation are timed round-robin (call 1 of
+each, then call 2 of each, ...) so that a noisy spell on a shared machine hits
+all of them alike. Two variants:
+
+* ``new``: every call allocates its output (``np.empty`` / ``torch.empty``
+  inside the library), as user code usually does. At large n this includes the
+  page faults of fresh memory, for every library alike.
+* ``out``: the output array is allocated once and refilled through ``out=``
+  (philox, numpy ``random``/``standard_normal``, torch). No page faults: closer
+  to the generator's own speed.
+
+Columns: ns per value, GB/s (output bytes / time, 1 GB = 1e9 bytes), ``%bw``
+(GB/s relative to the memory-fill row of the same variant: ``np.empty + fill``
+for ``new``, ``fill`` of a preallocated array for ``out``) and ``ratio``
+(numpy PCG64 time / this row's time for the same operation and variant; >1
+means faster than numpy PCG64).
+
+GPU rows (device ``cuda``) time philox's public API with ``device="cuda"`` (or a
+CUDA ``out=`` tensor) against ``torch.rand``/``randn``/``randint`` on the GPU,
+each call followed by ``torch.cuda.synchronize()`` inside the timed region; their
+``ratio`` is torch's time / this row's, and ``%bw`` is relative to a CUDA
+``fill_`` of the same size.
+
+``run()`` returns the rows as dicts; ``benchmarks/bench_cpu.py`` is a thin
+wrapper over this module.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+from statistics import median
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+import philox
+
+__all__ = ["run", "main", "machine_info", "format_table", "check_targets", "isolate_cost", "plot", "TARGETS",
+           "OPS", "GPU_OPS", "count_steps", "add_arguments", "run_cli"]
+
+# (op, minimum ratio numpy PCG64 time / philox time, single thread, fresh output)
+TARGETS = (("rand f32", 3.0), ("rand f64", 2.0), ("randint(0,1000) i64", 2.0), ("randn f32", 2.0))
+
+# op name -> bytes per output value
+OPS = {
+    "rand f32": 4,
+    "rand f64": 8,
+    "randint(0,1000) i64": 8,
+    "randn f32": 4,
+    "randn f64": 8,
+    "random_raw u32": 4,
+}
+
+# GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).
+GPU_OPS = ("rand f32", "rand f64", "randint(0,1000) i64", "randn f32", "randn f64")
+
+_NP_DTYPE = {"rand f32": np.float32, "rand f64": np.float64, "randint(0,1000) i64": np.int64,
+             "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32}
+
+
+def _optional(name):
+    try:
+        return __import__(name)
+    except Exception:  # not installed, or broken: skip silently
+        return None
+
+
+# ---------------------------------------------------------------- candidates
+# A candidate is (lib, variant, threads, setup) where setup(n) returns a
+# zero-argument callable doing one draw of n values (allocating anything
+# reused by the "out" variant once, up front).
+
+def _philox_cands(op: str, threads: Sequence[int]):
+    s = philox.Stream(20240601, "bench", op)
+    dt = _NP_DTYPE[op]
+
+    def new(n):
+        if op.startswith("rand f"):
+            return lambda: s.rand(n, dtype=dt)
+        if op.startswith("randn"):
+            return lambda: s.randn(n, dtype=dt)
+        if op.startswith("randint"):
+            return lambda: s.randint(0, 1000, n)
+        return lambda: s.random_raw(n, dtype=np.uint32)
+
+    def out(n):
+        buf = np.empty(n, dt)
+        if op.startswith("rand f"):
+            return lambda: s.rand(out=buf)
+        if op.startswith("randn"):
+            return lambda: s.randn(out=buf)
+        if op.startswith("randint"):
+            return lambda: s.randint(0, 1000, out=buf)
+        return lambda: s.random_raw(out=buf)
+
+    for t in threads:
+        yield "philox", "new", t, new
+        yield "philox", "out", t, out
+
+
+def _numpy_cands(op: str, lib: str, bitgen_factory):
+    dt = _NP_DTYPE[op]
+
+    def gen():
+        return np.random.Generator(bitgen_factory())
+
+    def new(n):
+        g = gen()
+        if op.startswith("rand f"):
+            return lambda: g.random(n, dtype=dt)
+        if op.startswith("randn"):
+            return lambda: g.standard_normal(n, dtype=dt)
+        if op.startswith("randint"):
+            return lambda: g.integers(0, 1000, n)  # int64
+        return lambda: g.integers(0, 1 << 32, n, dtype=np.uint32)  # full range: raw 32-bit words
+
+    def out(n):
+        g = gen()
+        buf = np.empty(n, dt)
+        if op.startswith("rand f"):
+            return lambda: g.random(dtype=dt, out=buf)
+        return lambda: g.standard_normal(dtype=dt, out=buf)
+
+    yield lib, "new", 1, new
+    if op.startswith(("rand f", "randn")):  # Generator.integers has no out=
+        yield lib, "out", 1, out
+
+
+def _torch_cands(op: str, torch, threads: Sequence[int]):
+    if op.startswith("random_raw"):
+        return
+    tdt = {"rand f32": torch.float32, "rand f64": torch.float64, "randn f32": torch.float32,
+           "randn f64": torch.float64, "randint(0,1000) i64": torch.int64}[op]
+
+    def new(n):
+        g = torch.Generator().manual_seed(20240601)
+        if op.startswith("rand f"):
+            return lambda: torch.rand(n, dtype=tdt, generator=g)
+        if op.startswith("randn"):
+            return lambda: torch.randn(n, dtype=tdt, generator=g)
+        return lambda: torch.randint(0, 1000, (n,), dtype=tdt, generator=g)
+
+    def out(n):
+        g = torch.Generator().manual_seed(20240601)
+        buf = torch.empty(n, dtype=tdt)
+        if op.startswith("rand f"):
+            return lambda: torch.rand(n, generator=g, out=buf)
+        if op.startswith("randn"):
+            return lambda: torch.randn(n, generator=g, out=buf)
+        return lambda: torch.randint(0, 1000, (n,), generator=g, out=buf)
+
+    for t in threads:
+        yield "torch", "new", t, new
+        yield "torch", "out", t, out
+
+
+def _candidates(op: str, threads: Sequence[int], torch, randomgen):
+    yield from _philox_cands(op, threads)
+    yield from _numpy_cands(op, "numpy PCG64", lambda: np.random.PCG64(20240601))
+    yield from _numpy_cands(op, "numpy Philox", lambda: np.random.Philox(20240601))
+    if randomgen is not None:
+        def rg_philox():
+            try:
+                return randomgen.Philox(20240601, number=4, width=32)
+            except TypeError:  # very old randomgen
+                return randomgen.Philox(20240601)
+        yield from _numpy_cands(op, "randomgen Philox4x32", rg_philox)
+    if torch is not None:
+        yield from _torch_cands(op, torch, threads)
+
+
+# ---------------------------------------------------------------- timing
+def _set_threads(lib: str, t: int, torch) -> None:
+    if lib == "philox":
+        philox.set_num_threads(t)
+    elif lib == "torch" and torch is not None:
+        torch.set_num_threads(t)
+
+
+def _time_round_robin(fns, repeats: int) -> List[float]:
+    """Median seconds of each (before, fn) after one warm-up call, timed round-robin.
+
+    ``before()`` (thread settings) runs untimed before each call.
+    """
+    times = [[] for _ in fns]
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for before, fn in fns:  # warm-up
+            before()
+            r = fn()
+            del r
+        k = len(fns)
+        for rep in range(repeats):
+            for j in range(k):  # rotate the order each round: no fixed place in it
+                i = (j + rep) % k
+                before, fn = fns[i]
+                before()
+                t0 = time.perf_counter()
+                r = fn()
+                t1 = time.perf_counter()
+                del r  # freeing (munmap) is not timed, for anyone
+                times[i].append(t1 - t0)
+    finally:
+        if gc_was:
+            gc.enable()
+    return [median(ts) for ts in times]
+
+
+def _mem_rows(n: int, repeats: int) -> List[dict]:
+    """Memory write bandwidth: fill of a preallocated array, and np.empty + fill."""
+    rows = []
+    for itemsize, dt in ((4, np.float32), (8, np.float64)):
+        buf = np.empty(n, dt)
+
+        def fill(buf=buf):
+            buf.fill(1.0)
+
+        def empty_fill(dt=dt):
+            a = np.empty(n, dt)
+            a.fill(1.0)
+            return a
+
+        t_out, t_new = _time_round_robin([(lambda: None, fill), (lambda: None, empty_fill)], repeats)
+        del buf
+        for variant, t in (("out", t_out), ("new", t_new)):
+            rows.append(dict(device="cpu", op=f"memory fill {itemsize}B", lib="np.empty+fill" if variant == "new" else "ndarray.fill",
+                             variant=variant, threads=1, n=n, bytes_per_value=itemsize, seconds=t,
+                             ns_per_value=t / n * 1e9, gb_per_s=n * itemsize / t / 1e9, ratio=None, pct_bw=None))
+    return rows
+
+
+# ---------------------------------------------------------------- GPU
+def gpu_available(torch=None) -> bool:
+    """True when torch is installed and ``torch.cuda.is_available()``."""
+    torch = _optional("torch") if torch is None else torch
+    try:
+        return torch is not None and bool(torch.cuda.is_available())
+    except Exception:
+        return False
+
+
+def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress, device: str = "cuda") -> List[dict]:
+    """philox's public API on ``device`` against torch's own draws there, synchronized.
+
+    (``device="cpu"`` runs the same code without a GPU: the tests use it.)
+    """
+    dev = torch.device(device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    rows: List[dict] = []
+
+    def timed(fn):
+        def call():
+            r = fn()
+            sync()
+            return r
+        return call
+
+    bw = {}
+    for itemsize, tdt in ((4, torch.float32), (8, torch.float64)):
+        buf = torch.empty(n, dtype=tdt, device=dev)
+        t_out, t_new = _time_round_robin(
+            [(lambda: None, timed(lambda buf=buf: buf.fill_(1.0))),
+             (lambda: None, timed(lambda tdt=tdt: torch.empty(n, dtype=tdt, device=dev).fill_(1.0)))], repeats)
+        del buf
+        for variant, t in (("out", t_out), ("new", t_new)):
+            bw[(variant, itemsize)] = n * itemsize / t / 1e9
+            rows.append(dict(device=dev.type, op=f"memory fill {itemsize}B",
+                             lib="torch.empty+fill_" if variant == "new" else "fill_", variant=variant, threads=1,
+                             n=n, bytes_per_value=itemsize, seconds=t, ns_per_value=t / n * 1e9,
+                             gb_per_s=bw[(variant, itemsize)], ratio=None, pct_bw=None))
+    if progress:
+        progress(f"n={n}: {dev.type} memory fill done")
+    for op in ops:
+        tdt = {"rand f32": torch.float32, "rand f64": torch.float64, "randn f32": torch.float32,
+               "randn f64": torch.float64, "randint(0,1000) i64": torch.int64}[op]
+        s = philox.Stream(20240601, "bench", op, dev.type)
+        g = torch.Generator(device=dev).manual_seed(20240601)
+        pbuf = torch.empty(n, dtype=tdt, device=dev)
+        tbuf = torch.empty(n, dtype=tdt, device=dev)
+        if op.startswith("rand f"):
+            cands = [("philox", "new", lambda: s.rand(n, dtype=tdt, device=dev)),
+                     ("philox", "out", lambda: s.rand(out=pbuf)),
+                     ("torch", "new", lambda: torch.rand(n, dtype=tdt, device=dev, generator=g)),
+                     ("torch", "out", lambda: torch.rand(n, generator=g, out=tbuf))]
+        elif op.startswith("randn"):
+            cands = [("philox", "new", lambda: s.randn(n, dtype=tdt, device=dev)),
+                     ("philox", "out", lambda: s.randn(out=pbuf)),
+                     ("torch", "new", lambda: torch.randn(n, dtype=tdt, device=dev, generator=g)),
+                     ("torch", "out", lambda: torch.randn(n, generator=g, out=tbuf))]
+        else:
+            cands = [("philox", "new", lambda: s.randint(0, 1000, n, dtype=tdt, device=dev)),
+                     ("philox", "out", lambda: s.randint(0, 1000, out=pbuf)),
+                     ("torch", "new", lambda: torch.randint(0, 1000, (n,), dtype=tdt, device=dev, generator=g)),
+                     ("torch", "out", lambda: torch.randint(0, 1000, (n,), generator=g, out=tbuf))]
+        secs = _time_round_robin([(lambda: None, timed(fn)) for _, _, fn in cands], repeats)
+        ref = {v: t for (lib, v, _), t in zip(cands, secs) if lib == "torch"}
+        bpv = OPS[op]
+        for (lib, variant, _), t in zip(cands, secs):
+            gbps = n * bpv / t / 1e9
+            rows.append(dict(device=dev.type, op=op, lib=lib, variant=variant, threads=1, n=n, bytes_per_value=bpv,
+                             seconds=t, ns_per_value=t / n * 1e9, gb_per_s=gbps, ratio=ref[variant] / t,
+                             pct_bw=100.0 * gbps / bw[(variant, bpv)]))
+        if progress:
+            progress(f"n={n}: {dev.type} {op} done")
+    return rows
+
+
+def count_steps(n, ops: Optional[Sequence[str]] = None, gpu: bool = False) -> int:
+    """How many times ``run(n, ops=ops, gpu=gpu)`` calls ``progress``."""
+    ns = 1 if np.isscalar(n) else len(n)
+    ops = list(OPS) if ops is None else list(ops)
+    per_n = 1 + len(ops)
+    if gpu:
+        per_n += 1 + len([op for op in ops if op in GPU_OPS])
+    return ns * per_n
+
+
+# ---------------------------------------------------------------- isolate
+def isolate_cost(calls: int = 300, repeats: int = 9) -> Dict[str, float]:
+    """Microseconds per entry + exit of an empty ``philox.isolate`` block (median of ``repeats``
+    batches of ``calls``), on a generator of its own: ``"with torch"`` (random, numpy and
+    torch CPU states swapped; only when torch is installed) and ``"without torch"``
+    (random and numpy only, as on a numpy-only install)."""
+    from . import _isolate
+    out: Dict[str, float] = {}
+    block = philox.Generator(0).isolate("philox bench", "isolate cost")  # not the default generator
+    saved = list(_isolate._torch_cache)
+
+    def measure() -> float:
+        with block:  # the first entry seeds the path's states: not timed
+            pass
+        ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                with block:
+                    pass
+            ts.append((time.perf_counter() - t0) / calls * 1e6)
+        return median(ts)
+
+    try:
+        if _isolate._torch() is not None:
+            out["with torch"] = measure()
+        _isolate._torch_cache[:] = [None]
+        out["without torch"] = measure()
+    finally:
+        _isolate._torch_cache[:] = saved
+    return out
+
+
+def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[str], None]] = None,
+        ops: Optional[Sequence[str]] = None, gpu: Optional[bool] = False) -> List[dict]:
+    """Measure every candidate for each n; returns rows (dicts).
+
+    ``n`` is an int or a sequence of ints; ``progress(message)`` is called as
+    each group finishes (``count_steps`` says how many groups there are). Row
+    keys: device ("cpu"/"cuda"), op, lib, variant ("new"/"out"), threads, n,
+    bytes_per_value, seconds (median), ns_per_value, gb_per_s, ratio (numpy
+    PCG64 seconds / this row's, same op and variant, None where numpy has no
+    such variant; on cuda: torch's seconds / this row's), pct_bw (percent of
+    the memory-fill bandwidth of the variant and device).
+
+    ``gpu``: False (CPU rows only, the default), True (GPU rows too; ValueError
+    if ``torch.cuda`` is not available) or None (GPU rows when it is).
+
+    Raises:
+        ValueError: ``repeats < 1``, an n below 1, an unknown op, or ``gpu=True``
+            without a usable ``torch.cuda``.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    ns = [int(n)] if np.isscalar(n) else [int(x) for x in n]
+    if not ns or min(ns) < 1:
+        raise ValueError(f"n must be one or more positive ints, got {n!r}")
+    threads = tuple(int(t) for t in threads)
+    ops = list(OPS) if ops is None else list(ops)
+    for op in ops:
+        if op not in OPS:
+            raise ValueError(f"unknown op {op!r}; choose from {list(OPS)}")
+    torch = _optional("torch")
+    randomgen = _optional("randomgen")
+    use_gpu = gpu_available(torch) if gpu is None else bool(gpu)
+    if use_gpu and not gpu_available(torch):
+        raise ValueError("gpu=True needs torch with a working CUDA device")
+    saved_philox = philox.get_num_threads()
+    saved_torch = torch.get_num_threads() if torch is not None else None
+    rows: List[dict] = []
+    try:
+        for nn in ns:
+            mem = _mem_rows(nn, repeats)
+            rows.extend(mem)
+            bw = {r["variant"]: {} for r in mem}
+            for r in mem:
+                bw[r["variant"]][r["bytes_per_value"]] = r["gb_per_s"]
+            if progress:
+                progress(f"n={nn}: memory fill done")
+            for op in ops:
+                cands = list(_candidates(op, threads, torch, randomgen))
+                secs = [0.0] * len(cands)
+                # torch runs in groups of its own, one per thread count: torch.set_num_threads
+                # rebuilds its thread pool, and its idle OpenMP threads may spin for a while
+                # after a parallel call; neither should land on another library's timings.
+                groups: Dict[tuple, List[int]] = {}
+                for i, (lib, variant, t, _) in enumerate(cands):
+                    groups.setdefault(("torch", t) if lib == "torch" else ("main",), []).append(i)
+                for idx in groups.values():
+                    if cands[idx[0]][0] == "torch":
+                        torch.set_num_threads(cands[idx[0]][2])
+                    fns = [((lambda lib=cands[i][0], t=cands[i][2]: _set_threads(lib, t, None)
+                             if lib == "philox" else None), cands[i][3](nn)) for i in idx]
+                    for i, s in zip(idx, _time_round_robin(fns, repeats)):
+                        secs[i] = s
+                    del fns
+                ref = {v: s for (lib, v, t, _), s in zip(cands, secs) if lib == "numpy PCG64"}
+                bpv = OPS[op]
+                for (lib, variant, t, _), s in zip(cands, secs):
+                    gbps = nn * bpv / s / 1e9
+                    rows.append(dict(device="cpu", op=op, lib=lib, variant=variant, threads=t, n=nn, bytes_per_value=bpv,
+                                     seconds=s, ns_per_value=s / nn * 1e9, gb_per_s=gbps,
+                                     ratio=(ref[variant] / s) if variant in ref else None,
+                                     pct_bw=100.0 * gbps / bw[variant][bpv]))
+                if progress:
+                    progress(f"n={nn}: {op} done ({len(cands)} candidates)")
+            if use_gpu:
+                rows.extend(_gpu_rows(nn, [op for op in ops if op in GPU_OPS], repeats, torch, progress))
+    finally:
+        philox.set_num_threads(saved_philox)
+        if torch is not None:
+            torch.set_num_threads(saved_torch)
+    return rows
+
+
+# ---------------------------------------------------------------- reporting
+def machine_info() -> Dict[str, str]:
+    """What the numbers depend on: CPU, cores, ISA, versions, GPU, git commit, load."""
+    model = platform.processor() or platform.machine()
+    try:
+        fields = {}
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # first processor only
+                k, _, v = line.partition(":")
+                fields[k.strip()] = v.strip()
+        if "model name" in fields:
+            model = fields["model name"]
+            if "cpu family" in fields and "model" in fields:
+                model += f" (family {fields['cpu family']}, model {fields['model']})"
+    except OSError:
+        pass
+    try:
+        avail = len(os.sched_getaffinity(0))
+    except AttributeError:
+        avail = os.cpu_count()
+    torch = _optional("torch")
+    randomgen = _optional("randomgen")
+    tree = "unknown"
+    try:  # the philox source measured: commit, and whether src/ or csrc/ differ from it
+        import subprocess
+        here = os.path.dirname(os.path.abspath(__file__))  # src/philox in a checkout (editable install)
+        root = subprocess.run(["git", "-C", here, "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        head = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "src", "csrc", "CMakeLists.txt"],
+                               capture_output=True, text=True, timeout=10).stdout.strip() if root else ""
+        if head and root and os.path.isfile(os.path.join(root, "csrc", "philox.h")):
+            tree = head + (" + uncommitted changes in src/csrc" if dirty else "")
+    except Exception:
+        pass
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except (AttributeError, OSError):
+        load = "unknown"
+    gpu = "none"
+    if gpu_available(torch):
+        try:
+            gpu = f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda}, {torch.cuda.device_count()} device(s))"
+        except Exception:
+            gpu = "available"
+    return {
+        "cpu": model,
+        "cores": f"{os.cpu_count()} logical, {avail} usable",
+        "philox isa": philox._core.isa(),
+        "philox": philox.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch is not None else "not installed",
+        "randomgen": randomgen.__version__ if randomgen is not None else "not installed",
+        "gpu": gpu,
+        "os": f"{platform.system()} {platform.release()}",
+        "git": tree,
+        "load avg": load + " (1/5/15 min, at start)",
+    }
+
+
+def format_table(rows: List[dict]) -> str:
+    """The rows as a text table, one block per n (CPU rows, then GPU rows)."""
+    head = f"{'op':<20} {'library':<21} {'thr':>3} {'var':<3} {'ns/value':>9} {'GB/s':>7} {'%bw':>5} {'ratio':>6}"
+    lines = []
+    for dev in ("cpu", "cuda"):
+        for nn in sorted({r["n"] for r in rows if r.get("device", "cpu") == dev}):
+            lines.append(f"n = {nn:,}" + ("" if dev == "cpu" else "  GPU (cuda): ratio = torch cuda time / this time"))
+            lines.append(head)
+            lines.append("-" * len(head))
+            last_op = None
+            for r in (r for r in rows if r["n"] == nn and r.get("device", "cpu") == dev):
+                if last_op is not None and r["op"] != last_op:
+                    lines.append("")
+                last_op = r["op"]
+                ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+                pct = "" if r["pct_bw"] is None else f"{r['pct_bw']:.0f}"
+                lines.append(f"{r['op']:<20} {r['lib']:<21} {r['threads']:>3} {r['variant']:<3} "
+                             f"{r['ns_per_value']:>9.2f} {r['gb_per_s']:>7.2f} {pct:>5} {ratio:>6}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def check_targets(rows: List[dict]) -> List[str]:
+    """One line per speed target (CPU, single thread, fresh output; out= variant shown too)."""
+    out = []
+    cpu = [r for r in rows if r.get("device", "cpu") == "cpu"]
+    for nn in sorted({r["n"] for r in cpu}):
+        for op, need in TARGETS:
+            got = {r["variant"]: r["ratio"] for r in cpu
+                   if r["n"] == nn and r["op"] == op and r["lib"] == "philox" and r["threads"] == 1}
+            if "new" not in got:
+                continue
+            ok = got["new"] >= need
+            extra = f", out= {got['out']:.2f}x" if got.get("out") is not None else ""
+            out.append(f"n={nn:,} {op:<20} target >= {need:.0f}x numpy PCG64: "
+                       f"{got['new']:.2f}x{extra} -> {'MET' if ok else 'NOT MET'}")
+    return out
+
+
+def plot(rows: List[dict], path: str, title: str = "") -> None:
+    """A bar chart (PNG) of GB/s per op and library at the largest n: fresh outputs, one
+    thread (philox also with the most threads measured), memory fill marked as the limit.
+    One panel per device. Needs matplotlib (ImportError otherwise)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    devices = [d for d in ("cpu", "cuda") if any(r.get("device", "cpu") == d for r in rows)]
+    fig, axes = plt.subplots(len(devices), 1, figsize=(11, 4.5 * len(devices)), squeeze=False)
+    for ax, dev in zip(axes[:, 0], devices):
+        drows = [r for r in rows if r.get("device", "cpu") == dev]
+        nn = max(r["n"] for r in drows)
+        drows = [r for r in drows if r["n"] == nn and r["variant"] == "new"]
+        ops = [op for op in dict.fromkeys(r["op"] for r in drows) if not op.startswith("memory fill")]
+        fill = {r["bytes_per_value"]: r["gb_per_s"] for r in drows if r["op"].startswith("memory fill")}
+        tmax = max(r["threads"] for r in drows)
+        series = []
+        for r in drows:
+            if r["op"].startswith("memory fill") or not (r["threads"] == 1 or (r["lib"] == "philox" and r["threads"] == tmax)):
+                continue
+            name = r["lib"] + (f" ({r['threads']} threads)" if r["threads"] > 1 else "")
+            if name not in series:
+                series.append(name)
+        width = 0.8 / max(1, len(series))
+        for k, name in enumerate(series):
+            xs, ys = [], []
+            for x, op in enumerate(ops):
+                for r in drows:
+                    nm = r["lib"] + (f" ({r['threads']} threads)" if r["threads"] > 1 else "")
+                    if r["op"] == op and nm == name:
+                        xs.append(x - 0.4 + width * (k + 0.5))
+                        ys.append(r["gb_per_s"])
+            ax.bar(xs, ys, width, label=name)
+        for x, op in enumerate(ops):
+            lim = fill.get(OPS[op])
+            if lim:
+                ax.hlines(lim, x - 0.45, x + 0.45, colors="black", linestyles="dashed",
+                          label="memory fill (limit)" if x == 0 else None)
+        ax.set_xticks(range(len(ops)))
+        ax.set_xticklabels(ops)
+        ax.set_ylabel("GB/s (fresh output, higher is better)")
+        ax.set_title(f"{dev.upper()}, n = {nn:,}" + (f"  ({title})" if title else ""))
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _parse_n(s: str) -> int:
+    t = s.strip().replace("_", "")
+    try:
+        if "**" in t:
+            b, e = t.split("**")
+            v = int(b) ** int(e)
+        else:
+            v = int(float(t)) if ("e" in t.lower() or "." in t) else int(t)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive count like 1000, 1e6 or 10**7, got {s!r}")
+    return v
+
+
+class _Progress:
+    """Progress on stderr: tqdm when installed, else a counter line (rewritten in place on a terminal)."""
+
+    def __init__(self, total: int, quiet: bool = False) -> None:
+        self.total, self.done, self.quiet = total, 0, quiet
+        self.t0 = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        if not quiet:
+            tqdm = _optional("tqdm")
+            if tqdm is not None and self.tty:
+                self.bar = tqdm.tqdm(total=total, file=sys.stderr, unit="group", leave=False)
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.set_description(message, refresh=False)
+            self.bar.update(1)
+            return
+        line = f"  [{time.perf_counter() - self.t0:6.1f}s] {self.done}/{self.total} {message}"
+        if self.tty:
+            sys.stderr.write("\r" + line[:119].ljust(119))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.tty and not self.quiet:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def add_arguments(ap: argparse.ArgumentParser, cpu_only: bool = False) -> None:
+    """The benchmark's options (shared by ``python -m philox bench`` and benchmarks/bench_cpu.py)."""
+    ap.add_argument("--n", nargs="+", type=_parse_n, default=[10**7], metavar="N",
+                    help="values per draw (e.g. 1000, 1e6, 10**7; several allowed); default 10**7")
+    ap.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="thread counts for philox/torch rows")
+    ap.add_argument("--repeats", type=int, default=9, help="timed calls per measurement (median); default 9")
+    ap.add_argument("--ops", nargs="+", choices=list(OPS), metavar="OP", default=None,
+                    help=f"subset of ops (quote them): {', '.join(OPS)}")
+    ap.add_argument("--json", metavar="PATH", help="also write machine info and rows as JSON")
+    ap.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    if not cpu_only:
+        ap.add_argument("--plot", metavar="FILE.png", help="also draw a bar chart (needs matplotlib)")
+        ap.add_argument("--no-gpu", action="store_true", help="CPU rows only, even when a GPU is present")
+
+
+def run_cli(a: argparse.Namespace, cpu_only: bool = False) -> int:
+    """Run the benchmark for parsed options; prints the table. Exit status: 0, or 2 for bad
+    options (``--plot`` without matplotlib, ``--repeats`` below 1)."""
+    plot_path = getattr(a, "plot", None)
+    if plot_path and _optional("matplotlib") is None:
+        print("error: --plot needs matplotlib, which is not installed (pip install matplotlib, "
+              "or pip install \".[bench]\")", file=sys.stderr)
+        return 2
+    if a.repeats < 1:
+        print(f"error: --repeats must be at least 1, got {a.repeats}", file=sys.stderr)
+        return 2
+    if any(t < 1 for t in a.threads):
+        print(f"error: --threads must be positive, got {a.threads}", file=sys.stderr)
+        return 2
+    gpu = False if cpu_only or getattr(a, "no_gpu", False) else gpu_available()
+    info = machine_info()
+    print(f"philox {'CPU ' if not gpu else ''}benchmark  " + time.strftime("%Y-%m-%d %H:%M %Z"))
+    for k, v in info.items():
+        print(f"  {k:<11} {v}")
+    print(f"  repeats     {a.repeats} timed calls per row after 1 warm-up, median shown")
+    print()
+    t0 = time.perf_counter()
+    prog = _Progress(count_steps(a.n, a.ops, gpu), quiet=a.quiet)
+    try:
+        rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=a.ops, gpu=gpu)
+    finally:
+        prog.close()
+    print(format_table(rows))
+    print("var: new = fresh output each call, out = preallocated output reused (out=).")
+    print("%bw: GB/s relative to the memory-fill row of the same variant and element size.")
+    print("ratio: numpy PCG64 time / this time, same op and variant (> 1: faster than numpy PCG64).")
+    print()
+    lines = check_targets(rows)
+    if lines:
+        print("Speed targets (single thread, fresh output):")
+        for line in lines:
+            print("  " + line)
+    iso = None
+    if not cpu_only:
+        iso = isolate_cost()
+        print("\nphilox.isolate, entry + exit of an empty block: " +
+              ", ".join(f"{v:.1f} us {k}" for k, v in iso.items()))
+    print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"machine": info, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "repeats": a.repeats,
+                       "rows": rows, "isolate_us": iso}, f, indent=1)
+    if plot_path:
+        plot(rows, plot_path, title=info["cpu"] if not gpu else f"{info['cpu']}; {info['gpu']}")
+        print(f"bar chart written to {plot_path}")
+    return 0
+
+
+def main(argv=None, prog: str = "python -m philox bench", cpu_only: bool = False) -> int:
+    """Command line of the benchmark: parse ``argv`` and run (see ``--help``)."""
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    add_arguments(ap, cpu_only)
+    return run_cli(ap.parse_args(argv), cpu_only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Permutations: the keyed bijection on [0, n) (docs/FORMAT.md 6), ``permutation`` and ``shuffle``.
+
+A permutation of ``n`` elements is keyed by ``PERM_WORDS`` (12) words of the stream at its position:
+each call consumes exactly those words, whatever ``n`` is, and element ``i`` of the permutation is a
+pure function of the key and ``i`` (O(1) time and memory). The C++ path (``csrc/cpu/permute*``)
+serves numpy arrays and CPU tensors; tensors on other devices use the torch mirror
+(``_permute_torch``), which gives the same bits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from . import _dtypes as D
+from ._keys import _is_int
+
+__all__ = ["PERM_WORDS", "MAX_N", "perm_key_words", "perm_indices", "permutation", "shuffle"]
+
+PERM_WORDS = int(_core.PERM_WORDS)
+MAX_N = (1 << 63) - 1
+
+
+def check_n(n, name: str = "n", low: int = 1) -> int:
+    """An int in [low, 2**63 - 1] (bool refused)."""
+    if not _is_int(n):
+        raise TypeError(f"{name} must be an int, got {n!r} of type {type(n).__name__}")
+    v = int(n)
+    if not low <= v <= MAX_N:
+        raise ValueError(f"{name} must be in [{low}, 2**63 - 1], got {v}")
+    return v
+
+
+def perm_key_words(stream) -> np.ndarray:
+    """Draw the key of one permutation: ``PERM_WORDS`` raw words (the position moves by that many)."""
+    return stream.random_raw(PERM_WORDS)
+
+
+def _is_cpu(device) -> bool:
+    if device is None:
+        return True
+    torch = D.torch_module()
+    return torch.device(device).type == "cpu"
+
+
+def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count=None, device=None):
+    """Elements ``start + step*j`` (j < count) of the permutation of [0, n) keyed by ``words``.
+
+    numpy int64 when ``device`` is None, else an int64 tensor on ``device``.
+    """
+    if count is None:
+        count = n
+    if device is not None and not _is_cpu(device):
+        from ._permute_torch import perm_indices_torch
+        return perm_indices_torch(words, n, start, step, count, device)
+    out = np.empty(count, np.int64)
+    if count:
+        _core.perm_fill(words, n, start, step, out, False)
+    if device is not None:
+        return D.torch_module().from_numpy(out)
+    return out
+
+
+def _torch_device(device):
+    torch = D.torch_module()
+    if torch is None:
+        raise TypeError("device= needs torch, which is not installed (pip install torch)")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+
+
+def permutation(stream, x, device=None, dtype=None):
+    """See ``Stream.permutation``."""
+    if _is_int(x):
+        n = int(x)
+        if n < 0 or n > MAX_N:
+            raise ValueError(f"x must be in [0, 2**63 - 1] when it is an int, got {n}")
+        dev = None if device is None else _torch_device(device)
+        code = _int_code(dtype, dev is not None)
+        if code is not None:
+            lo, hi = D.int_bounds(code)
+            if n - 1 > hi:
+                raise ValueError(f"dtype={dtype!r} cannot hold the values 0 .. {n - 1}")
+        words = perm_key_words(stream)
+        if n == 0:
+            idx = np.empty(0, np.int64)
+            idx = idx if dev is None else D.torch_module().from_numpy(idx).to(dev)
+        else:
+            idx = perm_indices(words, n, device=dev)
+        if code is not None and code != "i64":
+            idx = idx.astype(D.CODE_NP[code]) if dev is None else idx.to(D.code_torch(code))
+        return idx
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError("x must be an int, an array or a tensor, got a bool")
+    if device is not None or dtype is not None:
+        raise TypeError("device= and dtype= apply to permutation(n) with an int n only; "
+                        "an array or tensor keeps its own dtype and device")
+    if D.is_tensor(x):
+        if x.dim() == 0:
+            raise ValueError("x must have at least one dimension, got a 0-d tensor")
+        n = int(x.shape[0])
+        words = perm_key_words(stream)
+        if n == 0:
+            return x.clone()
+        return x[perm_indices(words, n, device=x.device)]
+    a = np.asarray(x)
+    if a.ndim == 0:
+        raise ValueError(f"x must be an int or have at least one dimension, got {x!r}")
+    n = a.shape[0]
+    words = perm_key_words(stream)
+    if n == 0:
+        return a.copy()
+    return a[perm_indices(words, n)]
+
+
+def _int_code(dtype, torch_out: bool):
+    """Element code of an integer output dtype (None: int64 default)."""
+    if dtype is None:
+        return None
+    if D.is_torch_dtype(dtype):
+        code = D.torch_code(dtype)
+    else:
+        code = D.numpy_code(dtype)
+    if code not in D.INT_CODES:
+        raise TypeError(f"dtype={dtype!r} must be an integer dtype")
+    return code
+
+
+def shuffle(stream, x) -> None:
+    """See ``Stream.shuffle``."""
+    if D.is_tensor(x):
+        if x.dim() == 0:
+            raise ValueError("x must have at least one dimension, got a 0-d tensor")
+        n = int(x.shape[0])
+        words = perm_key_words(stream)
+        if n:
+            idx = perm_indices(words, n, device=x.device)
+            import torch
+            with torch.no_grad():
+                x.copy_(x[idx])
+        return None
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            raise ValueError("x must have at least one dimension, got a 0-d array")
+        if not x.flags.writeable:
+            raise ValueError("x is read-only; shuffle works in place")
+        n = x.shape[0]
+        words = perm_key_words(stream)
+        if n:
+            x[...] = x[perm_indices(words, n)]
+        return None
+    if isinstance(x, list):
+        n = len(x)
+        words = perm_key_words(stream)
+        if n:
+            x[:] = [x[i] for i in perm_indices(words, n).tolist()]
+        return None
+    raise TypeError(f"shuffle works in place on a numpy array, a torch tensor or a list, got "
+                    f"{type(x).__name__} (use permutation() for a shuffled copy)")

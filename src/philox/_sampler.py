@@ -1,0 +1,439 @@
+"""PhiloxSampler and PhiloxBatchSampler: O(1)-memory shuffles for torch DataLoaders that resume anywhere.
+
+Each epoch's global order is a pure function of (seed, stream path, epoch, global position)
+(docs/FORMAT.md 8): the epoch enters through the stream path, ``(*stream, "order", epoch)``, so no
+(seed, epoch) pair aliases another. Element ``g`` of the order is computed on its own (the keyed
+bijection of FORMAT 6), so the sampler holds no index list, starts yielding at once for any ``n``,
+and a checkpoint is a handful of integers.
+
+*Consumed* positions. ``state_dict()`` records the global position ``R + W * k`` where ``R`` is the
+position this pass started from, ``W`` the number of replicas and ``k`` the number of indices this
+rank counts as consumed. By default ``k`` is the number of indices the iterator has handed out. A
+``DataLoader`` iterates the sampler in the main process (whatever ``num_workers``) and runs ahead of
+the training loop by its prefetch (up to ``num_workers * prefetch_factor`` batches), so the default
+counts samples that were loaded but not trained on: they would be skipped after a resume. To
+record exactly what the loop finished, pass it: ``sampler.state_dict(consumed=steps_done *
+batch_size)`` (``PhiloxBatchSampler.state_dict(consumed_batches=steps_done)``).
+
+torch is optional: the classes subclass ``torch.utils.data.Sampler`` when torch is importable and
+work as plain iterables otherwise.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Iterator, List, Optional
+
+import numpy as np
+
+from . import _core
+from ._choice import alias_table, weighted_order
+from ._generator import initial_seed
+from ._keys import _is_int, normalize_path, normalize_seed
+from ._permutation import MAX_N, PERM_WORDS
+from ._stream import FORMAT_VERSION, Stream, check_format
+
+try:  # torch is optional
+    from torch.utils.data import Sampler as _SamplerBase
+except Exception:  # pragma: no cover - exercised only without torch
+    _SamplerBase = object
+
+__all__ = ["PhiloxSampler", "PhiloxBatchSampler"]
+
+_KIND = "PhiloxSampler"
+
+
+def _check_int(v, name, low, high=MAX_N):
+    if not _is_int(v):
+        raise TypeError(f"{name} must be an int, got {v!r} of type {type(v).__name__}")
+    v = int(v)
+    if not low <= v <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {v}")
+    return v
+
+
+def _check_bool(v, name):
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {v!r}")
+    return bool(v)
+
+
+def _world(num_replicas, rank):
+    """(W, r): explicit values, else torch.distributed's when initialized, else (1, 0)."""
+    dist = None
+    try:
+        import torch.distributed as dist  # noqa: F811
+        if not (dist.is_available() and dist.is_initialized()):
+            dist = None
+    except Exception:
+        dist = None
+    if num_replicas is None:
+        if dist is not None:
+            num_replicas = dist.get_world_size()
+        else:
+            env = os.environ.get("WORLD_SIZE")
+            if env is not None and env.strip().isdigit() and int(env) > 1:
+                raise ValueError(
+                    f"WORLD_SIZE={env} but torch.distributed has no process group: every rank would "
+                    "see the whole dataset. Call torch.distributed.init_process_group() before making "
+                    "the sampler, or pass num_replicas= and rank=")
+            num_replicas = 1
+    W = _check_int(num_replicas, "num_replicas", 1, 2 ** 31)
+    if rank is None:
+        if dist is not None:
+            rank = dist.get_rank()
+        elif W == 1:
+            rank = 0
+        else:
+            raise ValueError(f"rank must be given with num_replicas={W} when torch.distributed is not initialized")
+    r = _check_int(rank, "rank", 0, 2 ** 31)
+    if r >= W:
+        raise ValueError(f"rank must be in [0, num_replicas={W}), got {r}")
+    return W, r
+
+
+def _check_weights(weights, n):
+    try:
+        import torch
+        if isinstance(weights, torch.Tensor):
+            weights = weights.detach().cpu().numpy()
+    except ImportError:
+        pass
+    try:
+        w = np.array(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"weights must be a 1-D sequence of numbers, got {weights!r}") from None
+    if w.ndim != 1:
+        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
+    if w.size != n:
+        raise ValueError(f"weights must have one entry per sample ({n}), got {w.size}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite (no NaN or inf)")
+    if np.any(w < 0):
+        raise ValueError(f"weights must be non-negative, got a minimum of {w.min()!r}")
+    if not np.any(w > 0):
+        raise ValueError("weights must not be all zero")
+    return w
+
+
+class PhiloxSampler(_SamplerBase):
+    """Shuffled (or weighted) indices of ``[0, n)`` for ``DataLoader``, sharded over replicas.
+
+    ``PhiloxSampler(data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True,
+    replacement=False, num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False)``
+
+    * ``data_source_or_len``: a dataset (``len()`` is taken) or the number of samples ``n >= 1``.
+    * ``seed``: None means ``philox.initial_seed()`` (fixed unless the program seeds philox, so
+      every rank agrees). ``stream``: a str or a path tuple naming the sampler's streams.
+    * ``shuffle=False``: ``0, 1, ..., n-1`` (repeated when ``num_samples > n``).
+    * ``replacement=True``: independent uniform draws; ``weights``: draws proportional to weights
+      (with replacement by an alias table; without, by exponential keys, O(n) per epoch).
+    * ``num_samples``: samples per epoch (default ``n``; without replacement and weights, more than
+      ``n`` chains fresh permutations).
+    * ``num_replicas``/``rank``: default to torch.distributed's when it is initialized, else 1/0
+      (a ``WORLD_SIZE`` above 1 without a process group is an error). Rank ``r`` takes global
+      positions ``r, r + W, ...``; the tail is padded with the pass's first positions (``padded``
+      tells how many) unless ``drop_last=True`` drops it.
+
+    Epochs: ``set_epoch(e)``; an iteration that runs to the end moves to the next epoch by itself.
+    ``state_dict()``/``load_state_dict()`` checkpoint mid-epoch in O(1) and resume with any world
+    size, number of workers or batch size (see the module docs for what counts as consumed).
+    ``sample_stream(k)`` is a stream for sample ``k``'s own randomness (augmentation) that depends on
+    (seed, stream, epoch, k) only.
+    """
+
+    def __init__(self, data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True, replacement=False,
+                 num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False):
+        if _is_int(data_source_or_len):
+            n = _check_int(data_source_or_len, "data_source_or_len", 1)
+        elif hasattr(data_source_or_len, "__len__") and not isinstance(data_source_or_len, (str, bytes, bool)):
+            n = len(data_source_or_len)
+            if n < 1:
+                raise ValueError("data_source_or_len is empty: a sampler needs at least one sample")
+        else:
+            raise TypeError(f"data_source_or_len must be a dataset with len() or an int, got "
+                            f"{type(data_source_or_len).__name__}")
+        self._seed = initial_seed() if seed is None else normalize_seed(seed)
+        if isinstance(stream, (str, int, np.integer)) and not isinstance(stream, bool):
+            stream = (stream,)
+        if not isinstance(stream, (tuple, list)):
+            raise TypeError(f"stream must be a str or a tuple of str/int components, got {stream!r}")
+        self._path = normalize_path(stream, "stream")
+        self._shuffle = _check_bool(shuffle, "shuffle")
+        self._replacement = _check_bool(replacement, "replacement")
+        self._drop_last = _check_bool(drop_last, "drop_last")
+        self._n = n
+        self._weights = None if weights is None else _check_weights(weights, n)
+        if (self._replacement or self._weights is not None) and not self._shuffle:
+            raise ValueError("shuffle=False cannot be combined with replacement=True or weights")
+        T = n if num_samples is None else _check_int(num_samples, "num_samples", 1)
+        if self._weights is not None and not self._replacement:
+            nz = int(np.count_nonzero(self._weights))
+            if T > nz:
+                raise ValueError(f"num_samples={T} exceeds the {nz} samples with non-zero weight "
+                                 "(without replacement)")
+        if self._shuffle and not self._replacement and self._weights is None and \
+                PERM_WORDS * ((T - 1) // n + 1) > 1 << 66:
+            raise ValueError(f"num_samples={T} chains more permutations of {n} than one stream holds keys for")
+        self._T = T
+        self._W, self._rank = _world(num_replicas, rank)
+        self._digest = None if self._weights is None else hashlib.blake2b(
+            self._weights.astype("<f8").tobytes(), digest_size=8).hexdigest()
+        self._epoch = 0
+        self._start = 0      # global position this pass starts from (R)
+        self._yielded = 0    # indices handed out by the current pass on this rank
+        self._cache = {}     # per-epoch order stream / weighted order / alias table
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def seed(self) -> int:
+        """The sampler's 64-bit seed."""
+        return self._seed
+
+    @property
+    def epoch(self) -> int:
+        """The current epoch."""
+        return self._epoch
+
+    @property
+    def num_replicas(self) -> int:
+        return self._W
+
+    @property
+    def rank(self) -> int:
+        return self._rank
+
+    @property
+    def num_samples(self) -> int:
+        """Samples per epoch over all replicas (before padding or dropping)."""
+        return self._T
+
+    @property
+    def position(self) -> int:
+        """Global position the current pass started from (0 at an epoch's start)."""
+        return self._start
+
+    def _pass(self, start=None):
+        """(remaining, per_rank, padded) of a pass from global position ``start``."""
+        start = self._start if start is None else start
+        rem = self._T - start
+        per = rem // self._W if self._drop_last else -(-rem // self._W)
+        return rem, per, per * self._W - rem
+
+    @property
+    def padded(self) -> int:
+        """Padded positions (over all ranks) in the current pass: repeats of its first samples."""
+        return max(0, self._pass()[2])
+
+    @property
+    def local_padded(self) -> int:
+        """How many of this rank's indices in the current pass are padding (they come last)."""
+        rem, per, _ = self._pass()
+        real = max(0, -(-(rem - self._rank) // self._W)) if rem > self._rank else 0
+        return max(0, per - real)
+
+    def __len__(self) -> int:
+        return self._pass()[1]
+
+    # ------------------------------------------------------------------ epochs
+    def set_epoch(self, epoch) -> None:
+        """Use epoch ``epoch`` from its start; the current epoch again keeps a restored position."""
+        e = _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        if e != self._epoch:
+            self._epoch, self._start, self._yielded = e, 0, 0
+
+    def _order_stream(self, epoch) -> Stream:
+        key = ("stream", epoch)
+        s = self._cache.get(key)
+        if s is None:
+            self._cache = {k: v for k, v in self._cache.items() if k[1] == epoch}
+            s = self._cache[key] = Stream(self._seed, *self._path, "order", epoch)
+        return s
+
+    def sample_stream(self, k, epoch=None) -> Stream:
+        """A fresh stream for sample ``k``'s own randomness: ``Stream(seed, *stream, "sample", epoch, k)``.
+
+        It depends on (seed, stream, epoch, k) only, never on the worker or world size.
+        """
+        kk = _check_int(k, "k", 0, 2 ** 64 - 1)
+        e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        return Stream(self._seed, *self._path, "sample", e, kk)
+
+    # ------------------------------------------------------------------ the order
+    def indices_at(self, positions, epoch=None) -> np.ndarray:
+        """Sample indices at global positions (each in ``[0, num_samples)``) of an epoch's order."""
+        e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        g = np.asarray(positions, dtype=np.int64).reshape(-1)
+        if g.size and (g.min() < 0 or g.max() >= self._T):
+            raise ValueError(f"positions must be in [0, num_samples={self._T})")
+        return self._order(e, g)
+
+    def _order(self, epoch, g: np.ndarray) -> np.ndarray:
+        n = self._n
+        if g.size == 0:
+            return np.empty(0, np.int64)
+        if self._weights is not None and not self._replacement:
+            key = ("worder", epoch)
+            order = self._cache.get(key)
+            if order is None:
+                s = self._order_stream(epoch)
+                s.position = 0
+                order = self._cache[key] = weighted_order(s.random_raw(2 * n), self._weights, self._T)
+            return order[g]
+        if self._replacement:
+            s = self._order_stream(epoch)
+            lo, hi = int(g.min()), int(g.max())
+            if self._weights is not None:
+                key = ("alias", 0)
+                tab = self._cache.get(key)
+                if tab is None:
+                    tab = self._cache[key] = alias_table(self._weights)
+                s.position = 4 * lo
+                words = s.random_raw(4 * (hi - lo + 1))
+                vals = np.empty(hi - lo + 1, np.int64)
+                _core.alias_draw(words, tab[0], tab[1], vals)
+            else:
+                s.position = (2 if n <= 1 << 32 else 4) * lo
+                vals = s.randint(0, n, size=hi - lo + 1)
+            return vals[g - lo]
+        if not self._shuffle:
+            return g % n
+        s = self._order_stream(epoch)
+        out = np.empty(g.size, np.int64)
+        blocks = g // n
+        for c in np.unique(blocks).tolist():
+            sel = blocks == c
+            s.position = PERM_WORDS * c
+            w = s.random_raw(PERM_WORDS)
+            i = g[sel] - c * n
+            if i.size > 1 and np.all(np.diff(i) == i[1] - i[0]) and i[1] > i[0]:  # an arithmetic run
+                tmp = np.empty(i.size, np.int64)
+                _core.perm_fill(w, n, int(i[0]), int(i[1] - i[0]), tmp, False)
+            else:
+                tmp = np.array([self._perm_one(w, n, int(v)) for v in i], np.int64)
+            out[sel] = tmp
+        return out
+
+    @staticmethod
+    def _perm_one(w, n, i):
+        t = np.empty(1, np.int64)
+        _core.perm_fill(w, n, i, 1, t, False)
+        return t[0]
+
+    def __iter__(self) -> Iterator[int]:
+        epoch, start = self._epoch, self._start
+        W, r, T = self._W, self._rank, self._T
+        rem, per, _ = self._pass(start)
+        self._yielded = 0
+        j, chunk = 0, 64
+        while j < per:
+            m = min(chunk, per - j)
+            g = start + r + W * (j + np.arange(m, dtype=np.int64))
+            pad = g >= T
+            if pad.any():
+                g = np.where(pad, start + (g - T) % rem, g)
+            for v in self._order(epoch, g).tolist():
+                self._yielded += 1
+                yield v
+            j += m
+            # chunks grow (the first index comes at once) up to 8192 indices of this rank, and
+            # span at most ~2**16 global positions (draws with replacement compute the whole span)
+            chunk = min(chunk * 4, max(64, min(8192, (1 << 16) // W)))
+        if (self._epoch, self._start) == (epoch, start):  # ran to the end: the next epoch, from its start
+            self._epoch, self._start, self._yielded = epoch + 1, 0, 0
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self, consumed: Optional[int] = None) -> dict:
+        """Epoch and global position, plus what identifies this sampler (checked on load).
+
+        ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
+        ``steps * batch_size``); default: the indices handed out so far, which a prefetching
+        ``DataLoader`` runs ahead of (module docs). The position saved is
+        ``position + num_replicas * consumed`` (capped at ``num_samples``).
+        """
+        k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
+        if k > self._pass()[1]:
+            raise ValueError(f"consumed={k} exceeds the {self._pass()[1]} indices of this rank's pass")
+        pos = min(self._T, self._start + self._W * k)
+        return {"format": FORMAT_VERSION, "type": _KIND, "seed": self._seed, "stream": list(self._path),
+                "n": self._n, "num_samples": self._T, "shuffle": self._shuffle,
+                "replacement": self._replacement, "weights_digest": self._digest,
+                "epoch": self._epoch, "position": pos}
+
+    def load_state_dict(self, state) -> None:
+        """Resume from ``state_dict()``: O(1), nothing replayed. Refuses a state of another sampler
+        (seed, stream, n, num_samples, shuffle, replacement or weights differ); the world size,
+        ``drop_last``, workers and batch size may differ."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        need = {"format", "type", "seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights_digest",
+                "epoch", "position"}
+        missing = need - set(state)
+        if missing:
+            raise ValueError(f"state dict is missing {sorted(missing)}")
+        check_format(state["format"])
+        if state["type"] != _KIND:
+            raise ValueError(f"state dict is of a {state['type']!r}, not a {_KIND}")
+        mine = self.state_dict(consumed=0)
+        for f in ("seed", "stream", "n", "num_samples", "shuffle", "replacement", "weights_digest"):
+            theirs = state[f]
+            if f == "stream" and isinstance(theirs, (list, tuple)):
+                theirs = list(theirs)
+            if theirs != mine[f]:
+                raise ValueError(f"state dict belongs to another sampler: its {f} is {state[f]!r}, "
+                                 f"this sampler's is {mine[f]!r}")
+        e = _check_int(state["epoch"], "state dict epoch", 0, 2 ** 64 - 1)
+        p = _check_int(state["position"], "state dict position", 0, self._T)
+        self._epoch, self._start, self._yielded = e, p, 0
+
+    def __repr__(self):
+        return (f"philox.PhiloxSampler(n={self._n}, seed={self._seed}, stream={self._path!r}, epoch={self._epoch}, "
+                f"position={self._start}, num_replicas={self._W}, rank={self._rank})")
+
+
+class PhiloxBatchSampler(_SamplerBase):
+    """Batches of a ``PhiloxSampler``'s indices, for ``DataLoader(batch_sampler=...)``.
+
+    ``state_dict(consumed_batches=None)`` records the batches the loop finished (default: the
+    batches handed out); ``set_epoch``, ``load_state_dict`` and ``sample_stream`` go to the sampler.
+    """
+
+    def __init__(self, sampler: PhiloxSampler, batch_size, drop_last=False):
+        if not isinstance(sampler, PhiloxSampler):
+            raise TypeError(f"sampler must be a philox.PhiloxSampler, got {type(sampler).__name__}")
+        self.sampler = sampler
+        self.batch_size = _check_int(batch_size, "batch_size", 1)
+        self.drop_last = _check_bool(drop_last, "drop_last")
+
+    def __iter__(self) -> Iterator[List[int]]:
+        batch = []
+        for i in self.sampler:
+            batch.append(i)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        m = len(self.sampler)
+        return m // self.batch_size if self.drop_last else -(-m // self.batch_size)
+
+    def set_epoch(self, epoch) -> None:
+        """``sampler.set_epoch(epoch)``."""
+        self.sampler.set_epoch(epoch)
+
+    def sample_stream(self, k, epoch=None) -> Stream:
+        """``sampler.sample_stream(k, epoch)``."""
+        return self.sampler.sample_stream(k, epoch)
+
+    def state_dict(self, consumed_batches: Optional[int] = None) -> dict:
+        """The sampler's state; ``consumed_batches`` = batches this rank's loop has finished."""
+        if consumed_batches is None:
+            return self.sampler.state_dict()
+        b = _check_int(consumed_batches, "consumed_batches", 0)
+        return self.sampler.state_dict(consumed=min(len(self.sampler), b * self.batch_size))
+
+    def load_state_dict(self, state) -> None:
+        """``sampler.load_state_dict(state)``."""
+        self.sampler.load_state_dict(state)
