@@ -83,3 +83,15 @@ def test_stream_draws_under_compile():
     assert torch.equal(a, ref.rand(8, dtype=torch.float32) + 1)
     assert torch.equal(b, ref.rand(8, dtype=torch.float32) + 1)
     assert s.position == 16
+
+
+def test_fill_op_refuses_bad_ids_and_spans():
+    out = torch.empty(6)
+    with pytest.raises(ValueError, match="int64"):
+        ops.fill_(*_fill_args(out, torch.tensor([1, 2], dtype=torch.int32)))
+    with pytest.raises(ValueError, match="rows"):
+        ops.fill_(*_fill_args(out, torch.tensor([1, 2, 3, 4])))
+    with pytest.raises(ValueError, match="end of the stream"):
+        ops.fill_(out, None, 2, 1, 2, 5, 4, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
+    with pytest.raises(ValueError, match="op"):
+        ops.fill_(out, None, 12, 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)

@@ -39,6 +39,10 @@ def register():
     from . import _backend
 
     def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        if ids is not None and ids.dtype == getattr(torch, "uint64", None):
+            ids = ids.view(torch.int64)
+        if ids is not None and ids.dtype != torch.int64:
+            raise ValueError(f"ids must be an int64 (or uint64) tensor of stream ids, got {ids.dtype}")
         if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)):
             raise ValueError(f"ids ({ids.numel()} on {ids.device}) must be on out's device ({out.device}) "
                              f"and divide out.numel() ({out.numel()}) into rows")
