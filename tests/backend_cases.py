@@ -43,7 +43,8 @@ def _cases():
         Case("randn_f32", 6, torch.float32), Case("randn_f64", 7, torch.float64),
         Case("randn_f16", 8, torch.float16), Case("randn_bf16", 9, torch.bfloat16),
         Case("normal_f32", 6, torch.float32, True, 2.0, 0.5), Case("normal_f64", 7, torch.float64, True, 2.0, 0.5),
-        Case("normal_f16_big", 8, torch.float16, True, 0.0, 3e4), Case("normal_f16_tiny", 8, torch.float16, True, 0.0, 1e-6),
+        Case("normal_f16_big", 8, torch.float16, True, 0.0, 3e4),
+        Case("normal_f16_tiny", 8, torch.float16, True, 0.0, 1e-6),
         Case("normal_bf16", 9, torch.bfloat16, True, -1.0, 3.0),
         Case("normal_f64_huge", 7, torch.float64, True, 1e300, 1e300),
     ]

@@ -125,7 +125,8 @@ def torch_backend():
 def test_stream_api_through_the_fallback(torch_backend):
     """Stream draws on CPU tensors through the forced fallback equal the C++ path (numpy)."""
     for make in (lambda s: s.rand(50, dtype=torch.float32), lambda s: s.randn(7, 3, dtype=torch.float64),
-                 lambda s: s.uniform(-2, 3, size=40, dtype=torch.bfloat16), lambda s: s.normal(1, 2, size=33, dtype=torch.float16),
+                 lambda s: s.uniform(-2, 3, size=40, dtype=torch.bfloat16),
+                 lambda s: s.normal(1, 2, size=33, dtype=torch.float16),
                  lambda s: s.randint(-5, 2 ** 40, size=21, device="cpu"), lambda s: s.random_raw(9, dtype=torch.int64)):
         s = philox.Stream(9, "x", position=5)
         got = make(s)

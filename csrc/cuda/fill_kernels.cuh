@@ -8,10 +8,12 @@
 // Which item a thread runs never changes a value: values depend on (key, id,
 // position) only (SPEC 6.3), so any grid or block size gives the same bits.
 //
-// The kernel (fill_kernels.cu) is a grid-stride loop over items calling
-// fill_item(); the CPU module compiles this same header into an emulator
-// (_core._emulate_gpu_fill) that runs the loop for a given grid and block size,
-// so CI without a GPU checks this exact code against the CPU kernels.
+// The kernel (fill_kernels.cu) is a grid-stride loop over chunks of items, each
+// staged in shared memory (stage_item) and written out coalesced (flush_chunk);
+// the CPU module compiles this same header into an emulator
+// (_core._emulate_gpu_fill) that runs that loop for a given grid and block size
+// (or the plain per-item loop, fill_item), so CI without a GPU checks this exact
+// code against the CPU kernels.
 // The word loop below is unrolled with compile-time indexes: the tile's words
 // stay in registers on the device (no local memory).
 #pragma once
@@ -85,9 +87,11 @@ PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, c
   } else if constexpr (OP == 3) {
     put<double>(dst, o, staged, j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]));
   } else if constexpr (OP == 4) {
-    put<uint16_t>(dst, o, staged, j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]));
+    put<uint16_t>(dst, o, staged,
+                  j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]));
   } else if constexpr (OP == 5) {
-    put<uint16_t>(dst, o, staged, j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]));
+    put<uint16_t>(dst, o, staged,
+                  j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]));
   } else if constexpr (OP == 6) {
     const float z = normal_f32(w[0]);
     put<float>(dst, o, staged, j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z);
@@ -103,7 +107,8 @@ PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, c
     // makes this right for signed and unsigned outputs alike)
     uint64_t v;
     if constexpr (OP == 10)
-      v = j.ilow + (j.range_m1 == 0xFFFFFFFFull ? (uint64_t)w[1] : bounded_small(w[0], w[1], (uint32_t)(j.range_m1 + 1)));
+      v = j.ilow + (j.range_m1 == 0xFFFFFFFFull ? (uint64_t)w[1]  // r = 2^32: the second word
+                                                : bounded_small(w[0], w[1], (uint32_t)(j.range_m1 + 1)));
     else
       v = j.ilow + bounded_large(w[0], w[1], w[2], w[3], j.range_m1);
     switch (j.elem_size) {

@@ -241,7 +241,8 @@ def _cmp_sq(m_hi, m_lo, msq_shift, x_mant, d, limb_bits):
     sh_r = torch.where(small, limb_bits - d, torch.zeros_like(d))
     sh_l = torch.where(small, torch.zeros_like(d), d - limb_bits)
     b_hi = torch.where(small, x_mant >> sh_r, x_mant << sh_l)
-    b_lo = torch.where(small, (x_mant & ((torch.ones_like(d) << sh_r) - 1)) << d.clamp(max=limb_bits), torch.zeros_like(d))
+    low_bits = x_mant & ((torch.ones_like(d) << sh_r) - 1)
+    b_lo = torch.where(small, low_bits << d.clamp(max=limb_bits), torch.zeros_like(d))
     return torch.where(hi != b_hi, torch.sign(hi - b_hi), torch.sign(lo - b_lo))
 
 
