@@ -164,3 +164,14 @@ def test_fallback_warning_is_given_once(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _backend._warn_fallback()
+
+
+def test_unsigned_index_needs_no_check(monkeypatch):
+    """An unsigned index is never compared against 0 (no host sync on a device)."""
+    idx = torch.tensor([1, 200], dtype=torch.uint8)
+    calls = []
+    real_any = torch.Tensor.any
+    monkeypatch.setattr(torch.Tensor, "any", lambda self, *a, **k: calls.append(1) or real_any(self, *a, **k))
+    ids = philox.Stream(3).fold(idx).ids
+    assert not calls
+    assert torch.equal(ids, philox.Stream(3).fold([1, 200]).ids)

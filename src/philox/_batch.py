@@ -38,7 +38,8 @@ def index_tensor(index, check: bool = True):
             return index.contiguous().view(torch.int64)
         t = index.to(torch.int64).contiguous()
         # the one host sync of fold(): a device cannot raise, so the check reads one bool back
-        if check and t.numel() and bool((t < 0).any()):
+        # (unsigned tensors cannot hold negatives and skip it)
+        if check and index.is_signed() and t.numel() and bool((t < 0).any()):
             bad = int(t[t < 0].reshape(-1)[0])
             raise ValueError(f"index values must be in [0, 2**64), got {bad}")
         return t

@@ -269,7 +269,7 @@ class Stream(_Draws):
         tensors on the index's device. This stream's position does not move.
         Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
         with one host sync (``check=False`` skips it; negatives then count as their
-        two's complement, ``v + 2**64``). uint64 tensors need no check.
+        two's complement, ``v + 2**64``). Unsigned tensors (uint8 .. uint64) need no check.
         """
         from ._batch import fold
         return fold(self, index, check)
