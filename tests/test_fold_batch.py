@@ -175,3 +175,17 @@ def test_unsigned_index_needs_no_check(monkeypatch):
     ids = philox.Stream(3).fold(idx).ids
     assert not calls
     assert torch.equal(ids, philox.Stream(3).fold([1, 200]).ids)
+
+
+def test_cursor_reserve():
+    """Cursor.reserve (device draws reserve their words through it): start positions, the end of
+    the stream, and no move on a refused reservation."""
+    from philox import _core
+    c = _core.Cursor()
+    assert c.reserve(5) == 0 and c.reserve(3) == 5
+    c.set(3, 2 ** 64 - 2)  # 2**66 - 2: the start comes back as a Python int above 2**64
+    assert c.reserve(2) == 2 ** 66 - 2
+    assert c.reserve(0) == 2 ** 66
+    with pytest.raises(ValueError, match="end of the stream"):
+        c.reserve(1)
+    assert c.get() == (4, 0)

@@ -8,6 +8,8 @@ import torch
 
 import philox
 
+# opcheck's own internals use torch.jit.script_method, deprecated in this torch
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
 ops = philox.torch_ops()
 SEED = 0x0000000200000001  # key (1, 2)
 
