@@ -151,3 +151,32 @@ def test_second_device(cuda_mod):
         y = philox.Stream(8).fold(torch.arange(3, device="cuda:1")).rand(5, dtype=torch.float32)
     assert y.device.index == 1
     assert torch.equal(y.cpu(), philox.Stream(8).fold(torch.arange(3)).rand(5, dtype=torch.float32))
+
+
+@pytest.mark.parametrize("n", [1, 5, 20, 21, 1000, 1 << 20, (1 << 20) + 1, 10 ** 12, (1 << 63) - 1])
+def test_perm_kernel_equals_cpu_and_fallback(cuda_mod, n):
+    from philox._permutation import perm_indices
+    words = philox.Stream(5, "perm").random_raw(12)
+    start, step = (n - 1) // 3, max(1, n // 5000)
+    count = min(4096, (n - 1 - start) // step + 1)
+    want = perm_indices(words, n, start, step, count)
+    got = perm_indices(words, n, start, step, count, device="cuda")
+    assert got.device.type == "cuda" and got.dtype == torch.int64
+    assert (got.cpu().numpy() == want).all()
+    _backend.set_backend("torch")
+    try:
+        fb = perm_indices(words, n, start, step, count, device="cuda")
+    finally:
+        _backend.set_backend("auto")
+    assert (fb.cpu().numpy() == want).all()
+
+
+def test_shuffle_and_choice_on_cuda_equal_cpu(cuda_mod):
+    x = torch.arange(3000, device="cuda").reshape(1000, 3)
+    philox.Stream(6).shuffle(x)
+    y = torch.arange(3000).reshape(1000, 3)
+    philox.Stream(6).shuffle(y)
+    assert torch.equal(x.cpu(), y)
+    a = philox.Stream(6).choice(10 ** 9, size=(10, 7), replace=False, device="cuda")
+    b = philox.Stream(6).choice(10 ** 9, size=(10, 7), replace=False)
+    assert (a.cpu().numpy() == b).all()

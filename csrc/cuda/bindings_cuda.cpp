@@ -6,12 +6,15 @@
 // without a driver; device_count() is then 0. Pointers and the cudaStream_t
 // arrive as integers (tensor.data_ptr(), torch.cuda.current_stream().cuda_stream).
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <string>
+#include <vector>
 
 #include "launch.h"
 
 namespace py = pybind11;
+using namespace philox;
 using namespace philox::gpu;
 
 namespace {
@@ -49,12 +52,32 @@ void fold_ids(uintptr_t index, uintptr_t out, uint64_t n, uint64_t parent, int d
   check(e);
 }
 
+// The permutation of [0, n) keyed by 12 words (docs/FORMAT.md 6): out[j] = perm(start + step * j).
+void perm_fill(std::vector<uint32_t> words, uint64_t n, uint64_t start, uint64_t step, uintptr_t out,
+               uint64_t count, int device, uintptr_t stream) {
+  if (words.size() != (size_t)PHILOX_PERM_WORDS)
+    throw py::value_error("permutation key needs exactly " + std::to_string(PHILOX_PERM_WORDS) + " words");
+  if (n < 1 || n > ((uint64_t)1 << 63) - 1) throw py::value_error("n must be in [1, 2**63 - 1]");
+  if (!count) return;
+  if (!out) throw py::value_error("null output pointer");
+  if ((unsigned __int128)start + (unsigned __int128)step * (count - 1) >= n)
+    throw py::value_error("perm_fill: start + step * (count - 1) is not below n");
+  const PermKey key = perm_key(n, words.data());
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_perm(key, start, step, reinterpret_cast<int64_t*>(out), count, device, stream);
+  }
+  check(e);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
+  m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");
   m.def("available", []() { return device_count() > 0; }, "True if a CUDA device is usable");
   m.def("runtime_version", &runtime_version);

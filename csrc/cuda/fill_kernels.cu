@@ -36,6 +36,14 @@ __global__ void fold_kernel(const int64_t* index, uint64_t* out, uint64_t n, uin
     fold_item(index, out, parent, i);
 }
 
+// out[j] = perm_at(key, start + step * j): the keyed bijection of philox.h, one
+// index per thread (values depend on the key and the index only).
+__global__ void perm_kernel(PermKey key, uint64_t start, uint64_t step, int64_t* out, uint64_t count) {
+  const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+  for (uint64_t j = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; j < count; j += stride)
+    out[j] = (int64_t)perm_at(key, start + step * j);
+}
+
 // Blocks for `items` work items: enough to fill the device a few times over,
 // no more (the grid-stride loop covers the rest). Cached per device.
 unsigned grid_for(int device, uint64_t items) {
@@ -81,6 +89,16 @@ std::string launch_fold(const int64_t* index, uint64_t* out, uint64_t n, uint64_
   cudaError_t e = cudaSetDevice(device);
   if (e != cudaSuccess) return err(e);
   fold_kernel<<<grid_for(device, n), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(index, out, n, parent);
+  return err(cudaGetLastError());
+}
+
+std::string launch_perm(const PermKey& key, uint64_t start, uint64_t step, int64_t* out, uint64_t count,
+                        int device, uintptr_t stream) {
+  if (!count) return "";
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return err(e);
+  perm_kernel<<<grid_for(device, count), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(key, start, step,
+                                                                                                 out, count);
   return err(cudaGetLastError());
 }
 

@@ -18,6 +18,10 @@ std::string launch_fill(const FillJob& job, int device, uintptr_t stream);
 // out[i] = fold(parent, index[i], 0) for i < n, device pointers.
 std::string launch_fold(const int64_t* index, uint64_t* out, uint64_t n, uint64_t parent, int device,
                         uintptr_t stream);
+// out[j] = perm_at(key, start + step * j) for j < count (the keyed bijection,
+// docs/FORMAT.md 6); every index is < key.n (the caller checks), device pointer.
+std::string launch_perm(const PermKey& key, uint64_t start, uint64_t step, int64_t* out, uint64_t count,
+                        int device, uintptr_t stream);
 // Devices visible to the CUDA runtime; 0 without a driver or a GPU (never throws).
 int device_count();
 // The runtime's version (e.g. 13000) and the driver's (0 without a driver).

@@ -18,7 +18,7 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fold_ids"]
+__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fold_ids", "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -82,6 +82,13 @@ def _register_ops():
         register()
 
 
+def _cuda_target(dev):
+    """(device index, torch's current stream on it as an integer handle) for a CUDA device."""
+    import torch
+    index = dev.index if dev.index is not None else torch.cuda.current_device()
+    return index, torch.cuda.current_stream(index).cuda_stream
+
+
 def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, affine: bool = False,
          a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
     """Fill the contiguous tensor ``out`` with a draw from word ``position`` (see csrc/cpu/kernels.h).
@@ -106,9 +113,7 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
         if dev.type == "cuda":
             mod = cuda_module()
             if mod is not None:
-                import torch
-                index = dev.index if dev.index is not None else torch.cuda.current_device()
-                stream = torch.cuda.current_stream(index).cuda_stream
+                index, stream = _cuda_target(dev)
                 mod.fill(op, k0, k1, id if one else 0, 0 if one else id.data_ptr(), rows, position >> 64,
                          position & (_U64 - 1), out.data_ptr(), n, elem_size, affine, a, b, c, ilow, range_m1,
                          index, stream)
@@ -134,10 +139,25 @@ def fold_ids(index, parent: int):
         if dev.type == "cuda":
             mod = cuda_module()
             if mod is not None:
-                i = dev.index if dev.index is not None else torch.cuda.current_device()
-                mod.fold_ids(index.data_ptr(), out.data_ptr(), index.numel(), parent, i,
-                             torch.cuda.current_stream(i).cuda_stream)
+                mod.fold_ids(index.data_ptr(), out.data_ptr(), index.numel(), parent, *_cuda_target(dev))
                 return out
             _warn_fallback()
     from . import _torch_fallback
     return _torch_fallback.fold_ids(index, parent)
+
+
+def perm_indices(words, n: int, start: int, step: int, count: int, dev):
+    """int64 tensor on the torch device ``dev`` (not the CPU): element ``start + step*j`` (j < count)
+    of the permutation of [0, n) keyed by ``words`` (docs/FORMAT.md 6); the caller checked the range."""
+    import torch
+    if not forced() and dev.type == "cuda":
+        mod = cuda_module()
+        if mod is not None:
+            index, stream = _cuda_target(dev)
+            out = torch.empty(count, dtype=torch.int64, device=torch.device("cuda", index))
+            if count:
+                mod.perm_fill([int(w) for w in words], n, start, step, out.data_ptr(), count, index, stream)
+            return out
+        _warn_fallback()
+    from ._permute_torch import perm_indices_torch
+    return perm_indices_torch(words, n, start, step, count, dev)

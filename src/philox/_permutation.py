@@ -3,8 +3,8 @@
 A permutation of ``n`` elements is keyed by ``PERM_WORDS`` (12) words of the stream at its position:
 each call consumes exactly those words, whatever ``n`` is, and element ``i`` of the permutation is a
 pure function of the key and ``i`` (O(1) time and memory). The C++ path (``csrc/cpu/permute*``)
-serves numpy arrays and CPU tensors; tensors on other devices use the torch mirror
-(``_permute_torch``), which gives the same bits.
+serves numpy arrays and CPU tensors; CUDA tensors use the CUDA kernel (``philox._cuda.perm_fill``)
+when it is built, and tensors on other devices the torch mirror (``_permute_torch``): the same bits.
 """
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count
     """
     if count is None:
         count = n
-    if device is not None and not _is_cpu(device):
-        from ._permute_torch import perm_indices_torch
-        return perm_indices_torch(words, n, start, step, count, device)
+    if device is not None and not _is_cpu(device):  # the CUDA kernel, else the torch mirror
+        from . import _backend
+        return _backend.perm_indices(words, n, start, step, count, D.torch_module().device(device))
     out = np.empty(count, np.int64)
     if count:
         _core.perm_fill(words, n, start, step, out, False)
