@@ -147,7 +147,7 @@ def fold_ids(index, parent: int):
 
 
 def perm_indices(words, n: int, start: int, step: int, count: int, dev):
-    """int64 tensor on the torch device ``dev`` (not the CPU): element ``start + step*j`` (j < count)
+    """int64 tensor on the torch device ``dev`` (CPU only when the fallback is forced): element ``start + step*j`` (j < count)
     of the permutation of [0, n) keyed by ``words`` (docs/FORMAT.md 6); the caller checked the range."""
     import torch
     if not forced() and dev.type == "cuda":

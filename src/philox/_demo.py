@@ -201,6 +201,43 @@ def section_sampler(d: Demo) -> None:
     d.check(rest == sum(run1, [])[2 * bs:], "the resumed run sees exactly the samples not yet seen, in order")
 
 
+# ------------------------------------------------------------------ 6. devices
+def _device_draws(device: str) -> list:
+    """The same draws on one device, as CPU tensors: normals, floats, integers and per-row streams."""
+    torch = D.torch_module()
+    s = philox.Stream(SEED, "noise")
+    rows = s.fold(torch.arange(3, device=device)).rand(5, dtype=torch.float32)
+    return [t.cpu() for t in (s.randn(4, 1000, dtype=torch.float32, device=device),
+                              s.rand(1000, dtype=torch.float64, device=device),
+                              s.randint(-5, 10 ** 12, size=1000, device=device),
+                              s.permutation(1000, device=device), rows)]
+
+
+def section_devices(d: Demo) -> None:
+    """Every backend gives the same bits: C++ on the CPU, the CUDA kernels, the pure-torch fallback."""
+    torch = D.torch_module()
+    if torch is None:
+        d.out("   torch is not installed: tensors and GPUs need it (pip install torch)")
+        return
+    from . import _backend
+    cpu = _device_draws("cpu")
+    _backend.set_backend("torch")
+    try:
+        fallback = _device_draws("cpu")
+    finally:
+        _backend.set_backend("auto")
+    d.out("   randn / rand / randint / permutation / fold(rows).rand on CPU tensors, C++ and pure torch:")
+    d.check(all(torch.equal(a, b) for a, b in zip(cpu, fallback)),
+            "the pure-torch fallback gives the C++ kernels' bits")
+    if not torch.cuda.is_available():
+        d.out("   no CUDA GPU here: the CPU = GPU check runs where torch.cuda.is_available()")
+        return
+    kind = "compiled CUDA kernels" if _backend.cuda_module() is not None else "pure-torch fallback on the GPU"
+    d.out(f"   the same draws on {torch.cuda.get_device_name()} ({kind}):")
+    gpu = _device_draws("cuda")
+    d.check(all(torch.equal(a, b) for a, b in zip(cpu, gpu)), "CPU and GPU draws are equal bit for bit")
+
+
 #: The demo's sections in order: (title, function). Later issues append their own.
 SECTIONS: List[Tuple[str, Callable[[Demo], None]]] = [
     ("One global seed (np.random.seed(888)):", section_global),
@@ -208,6 +245,7 @@ SECTIONS: List[Tuple[str, Callable[[Demo], None]]] = [
     ("Legacy code that calls random / np.random / torch directly: philox.isolate", section_isolate),
     ("Random access and checkpoints:", section_checkpoints),
     ("Data loading: philox.PhiloxSampler", section_sampler),
+    ("Devices: the same bits from every backend", section_devices),
 ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
+from . import _backend, _core
 from . import _dtypes as D
 from ._keys import _is_int
 
@@ -49,8 +49,7 @@ def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count
     """
     if count is None:
         count = n
-    if device is not None and not _is_cpu(device):  # the CUDA kernel, else the torch mirror
-        from . import _backend
+    if device is not None and (not _is_cpu(device) or _backend.forced()):  # CUDA kernel or torch mirror
         return _backend.perm_indices(words, n, start, step, count, D.torch_module().device(device))
     out = np.empty(count, np.int64)
     if count:
