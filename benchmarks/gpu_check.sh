@@ -28,8 +28,8 @@ print("devices", c.device_count(), "runtime", c.runtime_version(), "driver", c.d
 assert _backend.cuda_module() is not None, "philox._cuda sees no device"
 ')
 
-step "GPU tests (pytest -m cuda)"
-"$PY" -m pytest -q -m cuda -p no:cacheprovider --rootdir=. --import-mode=append tests/test_cuda.py
+step "GPU tests (every test marked cuda: draws, folds, permutations, isolate, seeding, bench rows)"
+"$PY" -m pytest -q -m cuda -p no:cacheprovider --rootdir=. --import-mode=append tests/
 
 step "GPU-free tests of the device code (emulator, fallback, ops, fold)"
 "$PY" -m pytest -q -p no:cacheprovider --import-mode=append tests/test_gpu_emulation.py \
