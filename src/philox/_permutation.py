@@ -77,6 +77,8 @@ def permutation(stream, x, device=None, dtype=None):
         if n < 0 or n > MAX_N:
             raise ValueError(f"x must be in [0, 2**63 - 1] when it is an int, got {n}")
         dev = None if device is None else _torch_device(device)
+        if dev is None and D.is_torch_dtype(dtype):  # a torch dtype means a tensor (on the CPU)
+            dev = _torch_device("cpu")
         code = _int_code(dtype, dev is not None)
         if code is not None:
             lo, hi = D.int_bounds(code)

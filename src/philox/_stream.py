@@ -291,7 +291,8 @@ class Stream(_Draws):
     # ------------------------------------------------------------------ permutations and choice
     def permutation(self, x, device=None, dtype=None):
         """A random permutation: ``permutation(n)`` is a shuffled ``arange(n)`` (int64 numpy, or a
-        tensor on ``device``); an array or tensor ``x`` gives a shuffled copy along axis 0.
+        tensor when ``device=`` or a torch ``dtype=`` is given; ``dtype`` may be any integer dtype
+        that holds ``n - 1``); an array or tensor ``x`` gives a shuffled copy along axis 0.
 
         Every call consumes exactly 12 words (the key of the bijection, docs/FORMAT.md 6), whatever
         ``n`` is; element ``i`` is computable alone in O(1), and ``device="cuda"`` gives the same
