@@ -18,3 +18,36 @@ def test_permutation_with_a_torch_dtype_gives_a_tensor():
     e = s.permutation(0, dtype=torch.int16)
     assert isinstance(e, torch.Tensor) and e.dtype == torch.int16 and e.numel() == 0
     assert s.position == 24
+
+
+def test_shuffle_of_an_expanded_tensor_is_refused_before_any_word():
+    torch = pytest.importorskip("torch")
+    s = philox.Stream(0, "shuf", position=5)
+    x = torch.arange(3).expand(4, 3)  # stride 0 along axis 0: an in-place shuffle cannot be written
+    with pytest.raises(ValueError, match="share memory"):
+        s.shuffle(x)
+    assert s.position == 5
+    y = x.clone()
+    s.shuffle(y)
+    assert s.position == 17 and y.tolist() == x.tolist()
+
+
+def test_shuffle_views_and_mutable_sequences_follow_the_permutation():
+    import array
+    import collections
+    order = philox.Stream(2, "seq").permutation(6).tolist()
+    base = np.arange(24).reshape(6, 4)
+    col = base.copy()
+    philox.Stream(2, "seq").shuffle(col[:, 1])  # a strided view: only that column moves
+    assert col[:, 1].tolist() == [base[i, 1] for i in order] and np.array_equal(np.delete(col, 1, 1),
+                                                                                  np.delete(base, 1, 1))
+    t = base.T.copy().T  # Fortran order, 2-D, shuffled along axis 0
+    philox.Stream(2, "seq").shuffle(t)
+    assert np.array_equal(t, base[order])
+    for seq in (bytearray(b"abcdef"), collections.UserList("abcdef"), array.array("i", range(6))):
+        ref = list(seq)
+        s = philox.Stream(2, "seq")
+        s.shuffle(seq)
+        assert list(seq) == [ref[i] for i in order] and s.position == 12
+    with pytest.raises(TypeError, match="mutable sequence"):
+        philox.Stream(2).shuffle("abcdef")

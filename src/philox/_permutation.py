@@ -8,6 +8,8 @@ serves numpy arrays and CPU tensors; tensors on other devices use the torch mirr
 """
 from __future__ import annotations
 
+from collections.abc import MutableSequence
+
 import numpy as np
 
 from . import _core
@@ -134,6 +136,9 @@ def shuffle(stream, x) -> None:
     if D.is_tensor(x):
         if x.dim() == 0:
             raise ValueError("x must have at least one dimension, got a 0-d tensor")
+        if any(st == 0 and sz > 1 for st, sz in zip(x.stride(), x.shape)):
+            raise ValueError(f"x has elements that share memory (an expanded tensor, shape {tuple(x.shape)}, "
+                             f"strides {x.stride()}); shuffle works in place: pass x.clone()")
         n = int(x.shape[0])
         words = perm_key_words(stream)
         if n:
@@ -158,5 +163,13 @@ def shuffle(stream, x) -> None:
         if n:
             x[:] = [x[i] for i in perm_indices(words, n).tolist()]
         return None
-    raise TypeError(f"shuffle works in place on a numpy array, a torch tensor or a list, got "
-                    f"{type(x).__name__} (use permutation() for a shuffled copy)")
+    if isinstance(x, MutableSequence):  # numpy's shuffle takes any mutable sequence too
+        n = len(x)
+        words = perm_key_words(stream)
+        if n:
+            vals = [x[i] for i in perm_indices(words, n).tolist()]
+            for k, v in enumerate(vals):
+                x[k] = v
+        return None
+    raise TypeError(f"shuffle works in place on a numpy array, a torch tensor or a mutable sequence (a list), "
+                    f"got {type(x).__name__} (use permutation() for a shuffled copy)")

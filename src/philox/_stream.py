@@ -308,7 +308,8 @@ class Stream(_Draws):
         return _permutation.permutation(self, x, device, dtype)
 
     def shuffle(self, x) -> None:
-        """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor or a list.
+        """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor, a list or another
+        mutable sequence (``bytearray``, ``collections.UserList``, ...).
 
         The order is ``permutation(len(x))``'s (12 words per call).
         """
