@@ -51,3 +51,14 @@ def test_shuffle_views_and_mutable_sequences_follow_the_permutation():
         assert list(seq) == [ref[i] for i in order] and s.position == 12
     with pytest.raises(TypeError, match="mutable sequence"):
         philox.Stream(2).shuffle("abcdef")
+
+
+# ------------------------------------------------------------------------------------- choice
+def test_choice_device_with_a_population_torch_cannot_hold_leaves_the_position():
+    pytest.importorskip("torch")
+    s = philox.Stream(0, "ch", position=3)
+    with pytest.raises(TypeError, match="dtype"):
+        s.choice(["a", "b", "c"], 2, device="cpu")
+    assert s.position == 3
+    assert s.choice([1.5, 2.5], 2, device="cpu").tolist() == philox.Stream(0, "ch", position=3).choice(
+        [1.5, 2.5], 2).tolist()

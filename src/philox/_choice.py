@@ -101,6 +101,12 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
     dev = None if device is None else _torch_device(device)
     if dev is not None and values is not None and D.is_tensor(values) and values.device != dev:
         raise ValueError(f"device={device!r} does not match the device of a ({values.device})")
+    if dev is not None and values is not None and not D.is_tensor(values):
+        try:  # the sample becomes a tensor: check now that torch can hold a's dtype
+            D.torch_module().from_numpy(np.empty(0, values.dtype))
+        except TypeError:
+            raise TypeError(f"device={device!r} needs a population torch can hold; a has dtype "
+                            f"{values.dtype} (pass device=None for a numpy sample)") from None
     pa = None if p is None else check_p(p, n)
     if count > 0 and n == 0:
         raise ValueError("a is empty: cannot take a sample from an empty population")
