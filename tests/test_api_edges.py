@@ -62,3 +62,18 @@ def test_choice_device_with_a_population_torch_cannot_hold_leaves_the_position()
     assert s.position == 3
     assert s.choice([1.5, 2.5], 2, device="cpu").tolist() == philox.Stream(0, "ch", position=3).choice(
         [1.5, 2.5], 2).tolist()
+
+
+def test_weighted_without_replacement_never_takes_a_zero_probability():
+    # 1e-320's key -log(u) / 1e-320 overflows to +inf, like a zero p's key: the index tie-break
+    # used to let index 0 (p = 0) in ahead of index 1 in every draw
+    for seed in range(20):
+        assert 0 not in philox.Stream(seed).choice(3, 2, replace=False, p=[0, 1e-320, 1 - 1e-320]).tolist()
+    s = philox.PhiloxSampler(3, seed=1, weights=[0, 1e-320, 1.0], num_samples=2)
+    assert sorted(s) == [1, 2]
+    # the ordinary case is unchanged: the same words give the same order as before
+    p = np.array([0.1, 0.0, 0.2, 0.3, 0.4])
+    w = philox.Stream(4, "es").random_raw(10)
+    keys = philox._core.exp_keys(w, p)
+    ref = sorted((i for i in range(5) if p[i] > 0), key=lambda i: (keys[i], i))[:3]
+    assert philox.Stream(4, "es").choice(5, 3, replace=False, p=p).tolist() == ref

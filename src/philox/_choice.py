@@ -59,15 +59,22 @@ def alias_table(p: np.ndarray):
 
 
 def weighted_order(words: np.ndarray, p: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` smallest exponential keys, in increasing (key, index) order."""
+    """Indices of the ``count`` smallest exponential keys among the non-zero ``p_i``, in increasing
+    (key, index) order (docs/FORMAT.md 7). ``count`` must not exceed the number of non-zero ``p_i``.
+
+    Zero weights are left out rather than ranked by their +inf key: a tiny non-zero weight's key
+    can overflow to +inf too, and the index tie-break would then let a zero weight in.
+    """
     keys = _core.exp_keys(words, p)
-    n = keys.size
-    if count < n // 8:  # partial selection; every tie at the boundary is kept, then sorted exactly
-        kth = np.partition(keys, count - 1)[count - 1]
-        cand = np.flatnonzero(keys <= kth)
-        order = cand[np.lexsort((cand, keys[cand]))]
-    else:
-        order = np.lexsort((np.arange(n), keys))
+    cand = np.flatnonzero(p > 0)
+    if count == 0:
+        return np.empty(0, np.int64)
+    k = keys[cand]
+    if count < cand.size // 8:  # partial selection; every tie at the boundary is kept, then sorted exactly
+        kth = np.partition(k, count - 1)[count - 1]
+        sel = k <= kth
+        cand, k = cand[sel], k[sel]
+    order = cand[np.lexsort((cand, k))]
     return order[:count].astype(np.int64)
 
 
