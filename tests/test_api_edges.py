@@ -77,3 +77,12 @@ def test_weighted_without_replacement_never_takes_a_zero_probability():
     keys = philox._core.exp_keys(w, p)
     ref = sorted((i for i in range(5) if p[i] > 0), key=lambda i: (keys[i], i))[:3]
     assert philox.Stream(4, "es").choice(5, 3, replace=False, p=p).tolist() == ref
+
+
+# ------------------------------------------------------------------------------------- samplers
+def test_sampler_weights_that_overflow_are_a_value_error():
+    for w in ([1e308, 1e308, 1e308], [1e307] * 2 + [0.0] * 98):
+        with pytest.raises(ValueError, match="rescale"):
+            philox.PhiloxSampler(len(w), weights=w, replacement=True)
+    s = philox.PhiloxSampler(3, seed=2, weights=[1e300, 2e300, 3e300], replacement=True)
+    assert list(s) == list(philox.PhiloxSampler(3, seed=2, weights=[1, 2, 3], replacement=True))

@@ -21,6 +21,7 @@ work as plain iterables otherwise.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from typing import Iterator, List, Optional
 
@@ -113,6 +114,13 @@ def _check_weights(weights, n):
         raise ValueError(f"weights must be non-negative, got a minimum of {w.min()!r}")
     if not np.any(w > 0):
         raise ValueError("weights must not be all zero")
+    try:  # the alias table computes w_i * n / sum(w) in float64
+        ok = math.isfinite(math.fsum(w.tolist())) and math.isfinite(float(w.max()) * n)
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValueError(f"weights are too large for float64 arithmetic (maximum {w.max()!r}, n = {n}); "
+                         "rescale them (only their ratios matter)")
     return w
 
 
