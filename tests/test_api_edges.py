@@ -86,3 +86,36 @@ def test_sampler_weights_that_overflow_are_a_value_error():
             philox.PhiloxSampler(len(w), weights=w, replacement=True)
     s = philox.PhiloxSampler(3, seed=2, weights=[1e300, 2e300, 3e300], replacement=True)
     assert list(s) == list(philox.PhiloxSampler(3, seed=2, weights=[1, 2, 3], replacement=True))
+
+
+def test_consumed_counts_in_the_pass_a_prefetching_loader_exhausted():
+    # A DataLoader with workers prefetches: the sampler runs to its end (and moves to epoch 1)
+    # while the loop still trains on epoch 0's last batches. A checkpoint then must say epoch 0.
+    n, W = 100, 2
+    for drop_last in (False, True):
+        s = philox.PhiloxSampler(n, seed=5, num_replicas=W, rank=0, drop_last=drop_last)
+        s.set_epoch(0)
+        handed = list(s)  # the prefetcher took everything
+        assert s.epoch == 1
+        st = s.state_dict(consumed=30)  # the loop finished 30 of this rank's indices
+        assert (st["epoch"], st["position"]) == (0, 60)
+        assert s.state_dict()["epoch"] == 1 and s.state_dict()["position"] == 0  # handed out: all of epoch 0
+        r = philox.PhiloxSampler(n, seed=5, num_replicas=1, rank=0)
+        r.load_state_dict(st)
+        r.set_epoch(0)  # the resumed loop sets the epoch again: the position stays
+        rest = list(r)
+        assert len(rest) == 40 and rest == philox.PhiloxSampler(n, seed=5).indices_at(range(60, 100)).tolist()
+        assert handed[:30] == philox.PhiloxSampler(n, seed=5).indices_at(range(0, 60, 2)).tolist()
+        # the next epoch's own state once the loop moves on
+        s.set_epoch(1)
+        assert (s.state_dict(consumed=0)["epoch"], s.state_dict(consumed=0)["position"]) == (1, 0)
+        with pytest.raises(ValueError, match="exceeds"):
+            s.state_dict(consumed=51)
+    b = philox.PhiloxBatchSampler(philox.PhiloxSampler(95, seed=1), 10)
+    batches = list(b)
+    assert len(batches) == 10 and b.sampler.epoch == 1
+    assert (b.state_dict(consumed_batches=3)["epoch"], b.state_dict(consumed_batches=3)["position"]) == (0, 30)
+    assert b.state_dict(consumed_batches=10)["position"] == 95
+    it = iter(b)
+    next(it)  # a new iteration: counts are in epoch 1 again
+    assert b.state_dict(consumed_batches=1)["epoch"] == 1

@@ -190,6 +190,7 @@ class PhiloxSampler(_SamplerBase):
         self._epoch = 0
         self._start = 0      # global position this pass starts from (R)
         self._yielded = 0    # indices handed out by the current pass on this rank
+        self._finished = None  # (epoch, start) of a pass whose iterator ran to its end (see state_dict)
         self._cache = {}     # per-epoch order stream / weighted order / alias table
 
     # ------------------------------------------------------------------ properties
@@ -247,6 +248,7 @@ class PhiloxSampler(_SamplerBase):
     def set_epoch(self, epoch) -> None:
         """Use epoch ``epoch`` from its start; the current epoch again keeps a restored position."""
         e = _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        self._finished = None
         if e != self._epoch:
             self._epoch, self._start, self._yielded = e, 0, 0
 
@@ -333,6 +335,7 @@ class PhiloxSampler(_SamplerBase):
         W, r, T = self._W, self._rank, self._T
         rem, per, _ = self._pass(start)
         self._yielded = 0
+        self._finished = None
         j, chunk = 0, 64
         while j < per:
             m = min(chunk, per - j)
@@ -349,6 +352,7 @@ class PhiloxSampler(_SamplerBase):
             chunk = min(chunk * 4, max(64, min(8192, (1 << 16) // W)))
         if (self._epoch, self._start) == (epoch, start):  # ran to the end: the next epoch, from its start
             self._epoch, self._start, self._yielded = epoch + 1, 0, 0
+            self._finished = (epoch, start)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self, consumed: Optional[int] = None) -> dict:
@@ -358,15 +362,25 @@ class PhiloxSampler(_SamplerBase):
         ``steps * batch_size``); default: the indices handed out so far, which a prefetching
         ``DataLoader`` runs ahead of (module docs). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
+
+        A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
+        while the loop still trains on the epoch's last batches: until ``set_epoch`` is called or
+        a new iteration starts, ``consumed`` counts in the pass that was exhausted.
         """
+        epoch, start = self._consumed_pass() if consumed is not None else (self._epoch, self._start)
+        per = self._pass(start)[1]
         k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
-        if k > self._pass()[1]:
-            raise ValueError(f"consumed={k} exceeds the {self._pass()[1]} indices of this rank's pass")
-        pos = min(self._T, self._start + self._W * k)
+        if k > per:
+            raise ValueError(f"consumed={k} exceeds the {per} indices of this rank's pass")
+        pos = min(self._T, start + self._W * k)
         return {"format": FORMAT_VERSION, "type": _KIND, "seed": self._seed, "stream": list(self._path),
                 "n": self._n, "num_samples": self._T, "shuffle": self._shuffle,
                 "replacement": self._replacement, "weights_digest": self._digest,
-                "epoch": self._epoch, "position": pos}
+                "epoch": epoch, "position": pos}
+
+    def _consumed_pass(self):
+        """(epoch, start) of the pass that an explicit ``consumed`` counts in."""
+        return self._finished if self._finished is not None else (self._epoch, self._start)
 
     def load_state_dict(self, state) -> None:
         """Resume from ``state_dict()``: O(1), nothing replayed. Refuses a state of another sampler
@@ -392,7 +406,7 @@ class PhiloxSampler(_SamplerBase):
                                  f"this sampler's is {mine[f]!r}")
         e = _check_int(state["epoch"], "state dict epoch", 0, 2 ** 64 - 1)
         p = _check_int(state["position"], "state dict position", 0, self._T)
-        self._epoch, self._start, self._yielded = e, p, 0
+        self._epoch, self._start, self._yielded, self._finished = e, p, 0, None
 
     def __repr__(self):
         return (f"philox.PhiloxSampler(n={self._n}, seed={self._seed}, stream={self._path!r}, epoch={self._epoch}, "
@@ -440,7 +454,8 @@ class PhiloxBatchSampler(_SamplerBase):
         if consumed_batches is None:
             return self.sampler.state_dict()
         b = _check_int(consumed_batches, "consumed_batches", 0)
-        return self.sampler.state_dict(consumed=min(len(self.sampler), b * self.batch_size))
+        per = self.sampler._pass(self.sampler._consumed_pass()[1])[1]
+        return self.sampler.state_dict(consumed=min(per, b * self.batch_size))
 
     def load_state_dict(self, state) -> None:
         """``sampler.load_state_dict(state)``."""
