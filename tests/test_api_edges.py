@@ -119,3 +119,16 @@ def test_consumed_counts_in_the_pass_a_prefetching_loader_exhausted():
     it = iter(b)
     next(it)  # a new iteration: counts are in epoch 1 again
     assert b.state_dict(consumed_batches=1)["epoch"] == 1
+
+
+def test_indices_at_checks_its_positions():
+    s = philox.PhiloxSampler(10, seed=1)
+    ref = s.indices_at(np.arange(10))
+    assert s.indices_at(3).tolist() == [ref[3]] and s.indices_at(range(2, 5)).tolist() == ref[2:5].tolist()
+    assert s.indices_at(np.array([1, 2], np.uint8)).tolist() == ref[1:3].tolist()
+    with pytest.raises(TypeError, match="floats"):
+        s.indices_at([1.5])  # used to be truncated to 1
+    with pytest.raises(ValueError, match=r"num_samples=10"):
+        s.indices_at([2 ** 64])  # used to be an OverflowError
+    with pytest.raises(ValueError, match=r"num_samples=10"):
+        s.indices_at([-1])

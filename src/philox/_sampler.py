@@ -273,10 +273,19 @@ class PhiloxSampler(_SamplerBase):
     def indices_at(self, positions, epoch=None) -> np.ndarray:
         """Sample indices at global positions (each in ``[0, num_samples)``) of an epoch's order."""
         e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
-        g = np.asarray(positions, dtype=np.int64).reshape(-1)
-        if g.size and (g.min() < 0 or g.max() >= self._T):
-            raise ValueError(f"positions must be in [0, num_samples={self._T})")
-        return self._order(e, g)
+        if _is_int(positions):
+            positions = [positions]
+        try:
+            a = np.asarray(positions)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"positions must be an int or a 1-D sequence of ints, got {positions!r:.100}") from None
+        if a.size and (a.dtype.kind not in "iuO" or (a.dtype.kind == "O" and not all(map(_is_int, a.flat)))):
+            raise TypeError(f"positions must be ints (floats are not truncated), got dtype {a.dtype}")
+        lo, hi = (int(min(a.flat)), int(max(a.flat))) if a.dtype.kind == "O" else (
+            (int(a.min()), int(a.max())) if a.size else (0, 0))
+        if a.size and (lo < 0 or hi >= self._T):
+            raise ValueError(f"positions must be in [0, num_samples={self._T}), got values from {lo} to {hi}")
+        return self._order(e, a.astype(np.int64).reshape(-1))
 
     def _order(self, epoch, g: np.ndarray) -> np.ndarray:
         n = self._n
