@@ -132,3 +132,52 @@ def test_indices_at_checks_its_positions():
         s.indices_at([2 ** 64])  # used to be an OverflowError
     with pytest.raises(ValueError, match=r"num_samples=10"):
         s.indices_at([-1])
+
+
+# ------------------------------------------------------------------------------------- isolate
+def test_isolate_raw_copies_only_where_they_can_be_safe(monkeypatch):
+    import random
+    import sys
+    import types
+    from philox import _isolate
+    for name in ("_np_fast", "_rnd_fast"):
+        monkeypatch.setattr(_isolate, name, [])
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)  # a free-threaded build
+    assert _isolate._probe() is None and _isolate._probe_random() is None
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)
+    impl = types.SimpleNamespace(**vars(sys.implementation))
+    impl.name = "pypy"  # id() is not an address there
+    monkeypatch.setattr(sys, "implementation", impl)
+    assert _isolate._probe() is None and _isolate._probe_random() is None
+    monkeypatch.undo()
+    # the public-API path gives the same values as the raw one
+    random.seed(1)
+    np.random.seed(1)
+    with philox.Generator(7).isolate("x"):
+        a = (random.random(), np.random.rand())
+    for name in ("_np_fast", "_rnd_fast"):
+        monkeypatch.setattr(_isolate, name, [None])
+    with philox.Generator(7).isolate("x"):
+        b = (random.random(), np.random.rand())
+    assert a == b
+
+
+def test_isolate_raw_copies_refuse_a_state_of_the_wrong_size():
+    import random
+    from philox import _isolate
+    f, r = _isolate._np_current(), _isolate._rnd_current()
+    if f is None or r is None:
+        pytest.skip("the raw copies are not used with this numpy / Python")
+    before = (np.random.get_state()[1].copy(), random.getstate())
+    with pytest.raises(ValueError):
+        _isolate._np_fast_set(f, (b"\0" * 100, 0, 0, 0.0))  # memmove would read past the bytes
+    with pytest.raises(ValueError):
+        _isolate._rnd_fast_set(r, (b"\0" * 100, 0, None))
+    with pytest.raises(ValueError):
+        _isolate._rnd_fast_set(r, (b"\0" * 2496, 625, None))  # index past the key
+    assert np.array_equal(np.random.get_state()[1], before[0]) and random.getstate() == before[1]
+    # the scans stay inside the objects: their extent is the type's basic size, not sys.getsizeof
+    import sys
+    for obj in (np.random.mtrand._rand, random._inst):
+        head, size = _isolate._object_extent(obj)
+        assert head == object.__basicsize__ and size == type(obj).__basicsize__ <= sys.getsizeof(obj)
