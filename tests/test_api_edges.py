@@ -181,3 +181,25 @@ def test_isolate_raw_copies_refuse_a_state_of_the_wrong_size():
     for obj in (np.random.mtrand._rand, random._inst):
         head, size = _isolate._object_extent(obj)
         assert head == object.__basicsize__ and size == type(obj).__basicsize__ <= sys.getsizeof(obj)
+
+
+# ------------------------------------------------------------------------------------- command line
+@pytest.mark.parametrize("args, msg", [
+    (["--n", "-5"], "positive count"),
+    (["--n", "1.5"], "positive count"),  # was truncated to 1
+    (["--n", "1e30"], "at most 2**32"),  # was a traceback from numpy
+    (["--n", "10**100"], "at most 2**32"),
+    (["--n", "nan"], "positive count"),
+])
+def test_bench_bad_counts_are_argparse_errors(args, msg, capsys):
+    from philox.__main__ import main
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--quiet"] + args)
+    assert e.value.code == 2 and msg in capsys.readouterr().err
+
+
+def test_bench_json_into_a_missing_folder_fails_before_the_run(tmp_path, capsys):
+    from philox.__main__ import main
+    assert main(["bench", "--quiet", "--n", "1000", "--json", str(tmp_path / "no" / "x.json")]) == 2
+    err = capsys.readouterr()
+    assert "does not exist" in err.err and "benchmark" not in err.out
