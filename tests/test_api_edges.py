@@ -203,3 +203,18 @@ def test_bench_json_into_a_missing_folder_fails_before_the_run(tmp_path, capsys)
     assert main(["bench", "--quiet", "--n", "1000", "--json", str(tmp_path / "no" / "x.json")]) == 2
     err = capsys.readouterr()
     assert "does not exist" in err.err and "benchmark" not in err.out
+
+
+@pytest.mark.parametrize("weights", [None, [1.0, 2.0, 3.0]])
+def test_draws_with_replacement_do_not_span_from_the_padding_to_the_end(weights):
+    # The last chunk of a padded pass holds positions near the end and padding that wraps to the
+    # pass's start: they were drawn as one run over the whole epoch (10**12 values here).
+    n = 3 if weights else 10 ** 12 + 1
+    T = 10 ** 12 + 1
+    s = philox.PhiloxSampler(n, seed=4, replacement=True, weights=weights, num_samples=T)
+    far = s.indices_at([T - 1, 0, T - 2, 1])
+    near = np.concatenate([s.indices_at([T - 1]), s.indices_at([0]), s.indices_at([T - 2]), s.indices_at([1])])
+    assert np.array_equal(far, near)
+    # an epoch's padding (rank 1 of 2 over an odd count) repeats position 0's index
+    s = philox.PhiloxSampler(5, seed=4, replacement=True, weights=weights and [1.0] * 5, num_replicas=2, rank=1)
+    assert list(s) == s.indices_at([1, 3, 0], epoch=0).tolist()

@@ -300,21 +300,30 @@ class PhiloxSampler(_SamplerBase):
                 order = self._cache[key] = weighted_order(s.random_raw(2 * n), self._weights, self._T)
             return order[g]
         if self._replacement:
+            # Draw each cluster of positions as one contiguous run: a chunk's padding wraps to the
+            # pass's start, so one run over min(g) .. max(g) would draw the whole epoch.
             s = self._order_stream(epoch)
-            lo, hi = int(g.min()), int(g.max())
+            tab = None
             if self._weights is not None:
-                key = ("alias", 0)
-                tab = self._cache.get(key)
+                tab = self._cache.get(("alias", 0))
                 if tab is None:
-                    tab = self._cache[key] = alias_table(self._weights)
-                s.position = 4 * lo
-                words = s.random_raw(4 * (hi - lo + 1))
-                vals = np.empty(hi - lo + 1, np.int64)
-                _core.alias_draw(words, tab[0], tab[1], vals)
-            else:
-                s.position = (2 if n <= 1 << 32 else 4) * lo
-                vals = s.randint(0, n, size=hi - lo + 1)
-            return vals[g - lo]
+                    tab = self._cache[("alias", 0)] = alias_table(self._weights)
+            srt = np.argsort(g, kind="stable")
+            gs = g[srt]
+            out = np.empty(g.size, np.int64)
+            cuts = [0] + (np.flatnonzero(np.diff(gs) > 4096) + 1).tolist() + [g.size]
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                lo, hi = int(gs[a]), int(gs[b - 1])
+                if tab is not None:
+                    s.position = 4 * lo
+                    words = s.random_raw(4 * (hi - lo + 1))
+                    vals = np.empty(hi - lo + 1, np.int64)
+                    _core.alias_draw(words, tab[0], tab[1], vals)
+                else:
+                    s.position = (2 if n <= 1 << 32 else 4) * lo
+                    vals = s.randint(0, n, size=hi - lo + 1)
+                out[srt[a:b]] = vals[gs[a:b] - lo]
+            return out
         if not self._shuffle:
             return g % n
         s = self._order_stream(epoch)
