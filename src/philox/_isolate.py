@@ -26,7 +26,6 @@ thread. Entering a block while another thread has one open raises ``RuntimeError
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 import inspect
 import sys
@@ -86,13 +85,17 @@ def _cuda_ready(torch) -> bool:
 # - every copy has a fixed length, checked, and holds the GIL (``_memmove``); numpy's copies
 #   also hold the bit generator's lock, as its own draws do (they may run without the GIL).
 _KEY_BYTES = 4 * _NP_KEY_LEN
-_memmove = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
-    ctypes.cast(ctypes.memmove, ctypes.c_void_p).value)  # ctypes.memmove, but the GIL stays held
+try:  # some embedded Pythons have no ctypes: the public API then does it all
+    import ctypes
+    _memmove = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
+        ctypes.cast(ctypes.memmove, ctypes.c_void_p).value)  # ctypes.memmove, but the GIL stays held
+except Exception:  # pragma: no cover
+    ctypes = _memmove = None
 
 
 def _raw_copies_allowed() -> bool:
     """True where copying generator states through raw addresses can be safe at all."""
-    if sys.implementation.name != "cpython":
+    if _memmove is None or sys.implementation.name != "cpython":
         return False
     gil = getattr(sys, "_is_gil_enabled", None)
     return gil is None or bool(gil())
