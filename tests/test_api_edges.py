@@ -218,3 +218,20 @@ def test_draws_with_replacement_do_not_span_from_the_padding_to_the_end(weights)
     # an epoch's padding (rank 1 of 2 over an odd count) repeats position 0's index
     s = philox.PhiloxSampler(5, seed=4, replacement=True, weights=weights and [1.0] * 5, num_replicas=2, rank=1)
     assert list(s) == s.indices_at([1, 3, 0], epoch=0).tolist()
+
+
+def test_float32_probabilities_get_numpy_s_float32_tolerance():
+    torch = pytest.importorskip("torch")
+    p = torch.softmax(torch.linspace(-3, 3, 1000), 0)  # float32: sums to 1 within ~1e-7, not 1.5e-8
+    assert abs(float(p.double().sum()) - 1) > 1.5e-8
+    v = philox.Stream(0).choice(1000, 5, p=p)
+    assert np.array_equal(v, philox.Stream(0).choice(1000, 5, p=p.double() / p.double().sum()))
+    philox.Stream(0).choice(1000, 5, p=p.numpy())
+    philox.Stream(0).choice(1000, 5, p=p.to(torch.bfloat16))
+    p32 = np.full(3, 1 / 3, np.float32) * np.float32(1.0001)  # numpy's Generator.choice accepts it
+    np.random.default_rng(0).choice(3, 2, p=p32)
+    philox.Stream(0).choice(3, 2, p=p32)
+    with pytest.raises(ValueError, match="sum to 1"):  # float64 keeps float64's tolerance
+        philox.Stream(0).choice(3, 2, p=p32.astype(np.float64))
+    with pytest.raises(ValueError, match="sum to 1"):
+        philox.Stream(0).choice(3, 2, p=np.array([0.3, 0.3, 0.3], np.float32))

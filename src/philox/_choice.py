@@ -28,9 +28,15 @@ _ATOL = math.sqrt(np.finfo(np.float64).eps)
 
 def check_p(p, n: int, name: str = "p") -> np.ndarray:
     """float64 copy of probabilities ``p`` for a population of ``n``: 1-D, length n, finite,
-    non-negative, summing to 1 within sqrt(eps) (as numpy checks)."""
+    non-negative, summing to 1 within sqrt(eps) (as numpy checks: the eps of float64, or of ``p``'s
+    own dtype when it is a lower-precision float array or tensor, e.g. a float32 softmax)."""
+    atol = _ATOL
     if D.is_tensor(p):
-        p = p.detach().cpu().numpy()
+        if p.dtype.is_floating_point:
+            atol = max(atol, math.sqrt(D.torch_module().finfo(p.dtype).eps))
+        p = p.detach().cpu().float().numpy() if p.dtype == D.torch_module().bfloat16 else p.detach().cpu().numpy()
+    elif isinstance(p, np.ndarray) and np.issubdtype(p.dtype, np.floating):
+        atol = max(atol, math.sqrt(float(np.finfo(p.dtype).eps)))
     try:
         a = np.array(p, dtype=np.float64)
     except (TypeError, ValueError):
@@ -46,8 +52,8 @@ def check_p(p, n: int, name: str = "p") -> np.ndarray:
     s = math.fsum(a.tolist())
     if s == 0:
         raise ValueError(f"{name} must not be all zero")
-    if abs(s - 1.0) > _ATOL:
-        raise ValueError(f"{name} must sum to 1 (within {_ATOL:.2g}), got a sum of {s!r}")
+    if abs(s - 1.0) > atol:
+        raise ValueError(f"{name} must sum to 1 (within {atol:.2g}), got a sum of {s!r}")
     return a
 
 
