@@ -235,3 +235,13 @@ def test_float32_probabilities_get_numpy_s_float32_tolerance():
         philox.Stream(0).choice(3, 2, p=p32.astype(np.float64))
     with pytest.raises(ValueError, match="sum to 1"):
         philox.Stream(0).choice(3, 2, p=np.array([0.3, 0.3, 0.3], np.float32))
+
+
+def test_sampler_exposes_distributed_sampler_attributes():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DistributedSampler
+    for n, W, dl in ((10, 3, False), (10, 3, True), (2, 4, False)):
+        d = DistributedSampler(range(n), num_replicas=W, rank=1, shuffle=True, drop_last=dl)
+        p = philox.PhiloxSampler(n, num_replicas=W, rank=1, drop_last=dl)
+        assert (len(p), p.total_size, p.num_replicas, p.rank, p.shuffle, p.drop_last, p.epoch) == (
+            d.num_samples, d.total_size, d.num_replicas, d.rank, d.shuffle, d.drop_last, d.epoch)

@@ -214,8 +214,27 @@ class PhiloxSampler(_SamplerBase):
 
     @property
     def num_samples(self) -> int:
-        """Samples per epoch over all replicas (before padding or dropping)."""
+        """Samples per epoch over all replicas (before padding or dropping), as ``RandomSampler``'s
+        ``num_samples``. (``DistributedSampler.num_samples`` is per replica: that is ``len(self)``.)"""
         return self._T
+
+    @property
+    def total_size(self) -> int:
+        """Positions of the current pass over all replicas, padding included (``len(self) * num_replicas``),
+        as ``DistributedSampler.total_size``."""
+        return len(self) * self._W
+
+    @property
+    def shuffle(self) -> bool:
+        return self._shuffle
+
+    @property
+    def replacement(self) -> bool:
+        return self._replacement
+
+    @property
+    def drop_last(self) -> bool:
+        return self._drop_last
 
     @property
     def position(self) -> int:
