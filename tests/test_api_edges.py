@@ -245,3 +245,16 @@ def test_sampler_exposes_distributed_sampler_attributes():
         p = philox.PhiloxSampler(n, num_replicas=W, rank=1, drop_last=dl)
         assert (len(p), p.total_size, p.num_replicas, p.rank, p.shuffle, p.drop_last, p.epoch) == (
             d.num_samples, d.total_size, d.num_replicas, d.rank, d.shuffle, d.drop_last, d.epoch)
+
+
+def test_shuffle_of_an_inference_tensor_outside_inference_mode_leaves_the_position():
+    torch = pytest.importorskip("torch")
+    with torch.inference_mode():
+        t = torch.arange(6)
+    s = philox.Stream(0, "inf", position=2)
+    with pytest.raises(ValueError, match="inference"):
+        s.shuffle(t)
+    assert s.position == 2 and t.tolist() == list(range(6))
+    with torch.inference_mode():
+        s.shuffle(t)
+    assert s.position == 14 and t.tolist() == philox.Stream(0, "inf", position=2).permutation(6).tolist()

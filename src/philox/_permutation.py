@@ -139,6 +139,10 @@ def shuffle(stream, x) -> None:
         if any(st == 0 and sz > 1 for st, sz in zip(x.stride(), x.shape)):
             raise ValueError(f"x has elements that share memory (an expanded tensor, shape {tuple(x.shape)}, "
                              f"strides {x.stride()}); shuffle works in place: pass x.clone()")
+        torch = D.torch_module()
+        if x.is_inference() and not torch.is_inference_mode_enabled():
+            raise ValueError("x is an inference tensor, which cannot be changed in place outside "
+                             "torch.inference_mode(); shuffle x.clone(), or shuffle inside inference_mode")
         n = int(x.shape[0])
         words = perm_key_words(stream)
         if n:
