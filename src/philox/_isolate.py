@@ -95,8 +95,8 @@ except Exception:  # pragma: no cover
 
 def _raw_copies_allowed() -> bool:
     """True where copying generator states through raw addresses can be safe at all."""
-    if _memmove is None or sys.implementation.name != "cpython":
-        return False
+    if _memmove is None or sys.implementation.name != "cpython" or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return False  # the numpy offsets below assume 64-bit pointers
     gil = getattr(sys, "_is_gil_enabled", None)
     return gil is None or bool(gil())
 
