@@ -282,7 +282,10 @@ class PhiloxSampler(_SamplerBase):
     def sample_stream(self, k, epoch=None) -> Stream:
         """A fresh stream for sample ``k``'s own randomness: ``Stream(seed, *stream, "sample", epoch, k)``.
 
-        It depends on (seed, stream, epoch, k) only, never on the worker or world size.
+        It depends on (seed, stream, epoch, k) only, never on the worker or world size. ``epoch``
+        defaults to this object's current epoch. A dataset that calls this inside ``DataLoader``
+        workers holds a copy of the sampler made when the workers started: with
+        ``persistent_workers=True`` that copy keeps the first epoch, so pass ``epoch=`` there.
         """
         kk = _check_int(k, "k", 0, 2 ** 64 - 1)
         e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
