@@ -258,3 +258,8 @@ def test_shuffle_of_an_inference_tensor_outside_inference_mode_leaves_the_positi
     with torch.inference_mode():
         s.shuffle(t)
     assert s.position == 14 and t.tolist() == philox.Stream(0, "inf", position=2).permutation(6).tolist()
+
+
+def test_sampler_of_a_0d_array_names_the_argument():
+    with pytest.raises(TypeError, match="data_source_or_len"):
+        philox.PhiloxSampler(np.array(5))

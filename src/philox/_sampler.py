@@ -155,7 +155,11 @@ class PhiloxSampler(_SamplerBase):
         if _is_int(data_source_or_len):
             n = _check_int(data_source_or_len, "data_source_or_len", 1)
         elif hasattr(data_source_or_len, "__len__") and not isinstance(data_source_or_len, (str, bytes, bool)):
-            n = len(data_source_or_len)
+            try:
+                n = len(data_source_or_len)
+            except TypeError as e:  # e.g. a 0-d tensor or array
+                raise TypeError(f"data_source_or_len must be a dataset with len() or an int, got a "
+                                f"{type(data_source_or_len).__name__} without a length ({e})") from None
             if n < 1:
                 raise ValueError("data_source_or_len is empty: a sampler needs at least one sample")
         else:
