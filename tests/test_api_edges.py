@@ -263,3 +263,12 @@ def test_shuffle_of_an_inference_tensor_outside_inference_mode_leaves_the_positi
 def test_sampler_of_a_0d_array_names_the_argument():
     with pytest.raises(TypeError, match="data_source_or_len"):
         philox.PhiloxSampler(np.array(5))
+
+
+def test_choice_from_an_empty_population_says_so_even_with_p():
+    s = philox.Stream(0, position=1)
+    with pytest.raises(ValueError, match="a is empty"):
+        s.choice(0, p=[])  # said "p must not be all zero"
+    with pytest.raises(ValueError, match="a is empty"):
+        s.choice([], 2, p=[])
+    assert s.position == 1

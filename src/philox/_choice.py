@@ -120,9 +120,9 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
         except TypeError:
             raise TypeError(f"device={device!r} needs a population torch can hold; a has dtype "
                             f"{values.dtype} (pass device=None for a numpy sample)") from None
-    pa = None if p is None else check_p(p, n)
     if count > 0 and n == 0:
         raise ValueError("a is empty: cannot take a sample from an empty population")
+    pa = None if p is None else check_p(p, n)
     if not replace:
         avail = n if pa is None else int(np.count_nonzero(pa))
         if count > avail:
