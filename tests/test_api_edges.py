@@ -272,3 +272,56 @@ def test_choice_from_an_empty_population_says_so_even_with_p():
     with pytest.raises(ValueError, match="a is empty"):
         s.choice([], 2, p=[])
     assert s.position == 1
+
+
+# ------------------------------------------------------------------------------------- FORMAT 6, read afresh
+def _format6_pi(w, n):
+    """docs/FORMAT.md 6 transcribed line by line (independently of tests/reference.py)."""
+    import math
+    w = [int(v) for v in w]
+    m32 = 0xFFFFFFFF
+    if n <= 20:
+        L = ((w[0] + (w[1] << 32) + (w[2] << 64) + (w[3] << 96)) * math.factorial(n)) >> 128
+        left, out = list(range(n)), []
+        for k in range(n):
+            d, L = L % (n - k), L // (n - k)
+            out.append(left.pop(d))
+        return out.__getitem__
+
+    def mix32(x):
+        x ^= x >> 16
+        x = (x * 0x7FEB352D) & m32
+        x ^= x >> 15
+        x = (x * 0x846CA68B) & m32
+        return x ^ (x >> 16)
+
+    b = (n - 1).bit_length()
+
+    def E(x):
+        wl, wr = b // 2, b - b // 2
+        hi, lo = x >> wr, x & ((1 << wr) - 1)
+        for j in range(12):
+            f = mix32(lo ^ w[j]) >> (32 - wl)
+            hi, lo = lo, (hi + f) % (1 << wl)
+            wl, wr = wr, wl
+        return (hi << wr) | lo
+
+    def pi(i):
+        x = E(i)
+        while x >= n:
+            x = E(x)
+        return x
+    return pi
+
+
+@pytest.mark.parametrize("n", list(range(1, 42)) + [64, 65, 1000, 2 ** 32 + 1, 10 ** 12, 2 ** 63 - 1])
+def test_permutation_and_choice_follow_format_6_as_written(n):
+    for seed in (0, 1):
+        s = philox.Stream(seed, "format6", n, position=seed * 3)  # positions not a multiple of 4 too
+        pi = _format6_pi(philox.Stream(seed, "format6", n, position=seed * 3).random_raw(12), n)
+        k = min(n, 50)
+        if n <= 1000:
+            assert s.permutation(n).tolist() == [pi(i) for i in range(n)]
+        else:
+            assert s.choice(n, k, replace=False).tolist() == [pi(i) for i in range(k)]
+        assert s.position == seed * 3 + 12
