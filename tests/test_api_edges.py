@@ -325,3 +325,14 @@ def test_permutation_and_choice_follow_format_6_as_written(n):
         else:
             assert s.choice(n, k, replace=False).tolist() == [pi(i) for i in range(k)]
         assert s.position == seed * 3 + 12
+
+
+def test_padding_near_the_largest_n_does_not_overflow():
+    T = 2 ** 63 - 1
+    last = philox.PhiloxSampler(T, seed=0).indices_at([T - 1], epoch=0).tolist()
+    for W in (3, 5):
+        s = philox.PhiloxSampler(T, seed=0, num_replicas=W, rank=W - 1)
+        st = s.state_dict()
+        st["position"] = T - 1  # one sample left: rank W-1's position T + W - 2 is padding
+        s.load_state_dict(st)
+        assert len(s) == 1 and list(s) == last  # was an OverflowError (int64)

@@ -383,10 +383,12 @@ class PhiloxSampler(_SamplerBase):
         j, chunk = 0, 64
         while j < per:
             m = min(chunk, per - j)
-            g = start + r + W * (j + np.arange(m, dtype=np.int64))
-            pad = g >= T
+            # offsets from the pass's start in uint64: a padded one may pass 2**63 - 1 when n is near it
+            o = np.uint64(r) + np.uint64(W) * (np.uint64(j) + np.arange(m, dtype=np.uint64))
+            pad = o >= np.uint64(rem)
             if pad.any():
-                g = np.where(pad, start + (g - T) % rem, g)
+                o = np.where(pad, (o - np.uint64(rem)) % np.uint64(rem), o)
+            g = (o + np.uint64(start)).astype(np.int64)  # < num_samples <= 2**63 - 1
             for v in self._order(epoch, g).tolist():
                 self._yielded += 1
                 yield v
