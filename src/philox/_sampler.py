@@ -210,10 +210,12 @@ class PhiloxSampler(_SamplerBase):
 
     @property
     def num_replicas(self) -> int:
+        """The number of replicas the epoch is sharded over."""
         return self._W
 
     @property
     def rank(self) -> int:
+        """This replica's rank in ``[0, num_replicas)``."""
         return self._rank
 
     @property
@@ -230,14 +232,17 @@ class PhiloxSampler(_SamplerBase):
 
     @property
     def shuffle(self) -> bool:
+        """Whether the order is shuffled (``shuffle=``)."""
         return self._shuffle
 
     @property
     def replacement(self) -> bool:
+        """Whether samples are drawn with replacement (``replacement=``)."""
         return self._replacement
 
     @property
     def drop_last(self) -> bool:
+        """Whether the tail that does not fill every replica is dropped (``drop_last=``)."""
         return self._drop_last
 
     @property
