@@ -336,3 +336,23 @@ def test_padding_near_the_largest_n_does_not_overflow():
         st["position"] = T - 1  # one sample left: rank W-1's position T + W - 2 is padding
         s.load_state_dict(st)
         assert len(s) == 1 and list(s) == last  # was an OverflowError (int64)
+
+
+def test_checkpoint_in_the_last_steps_of_a_prefetching_dataloader():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+    n, bs = 40, 4
+    s = philox.PhiloxSampler(n, seed=3)
+    loader = DataLoader(list(range(n)), sampler=s, batch_size=bs, num_workers=2, prefetch_factor=2)
+    s.set_epoch(0)
+    seen = []
+    for step, b in enumerate(loader):
+        seen += b.tolist()
+        if step == 7:  # 2 batches left; the workers have taken every index already
+            st = s.state_dict(consumed=(step + 1) * bs)
+            break
+    assert (st["epoch"], st["position"]) == (0, 32)
+    r = philox.PhiloxSampler(n, seed=3)
+    r.load_state_dict(st)
+    r.set_epoch(0)
+    assert sorted(seen + list(r)) == list(range(n))
