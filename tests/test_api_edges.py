@@ -356,3 +356,40 @@ def test_checkpoint_in_the_last_steps_of_a_prefetching_dataloader():
     r.load_state_dict(st)
     r.set_epoch(0)
     assert sorted(seen + list(r)) == list(range(n))
+
+
+def test_resume_across_world_sizes_in_every_mode():
+    """Ranks in lockstep consume k indices each; a resume with another world size sees exactly the
+    rest of the global order (shuffle, no shuffle, replacement, weights, num_samples > n)."""
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n = int(rng.integers(1, 30))
+        T = int(rng.integers(1, 3 * n + 2))
+        mode = int(rng.integers(0, 4))
+        kw = dict(seed=int(rng.integers(0, 5)), num_samples=T)
+        if mode == 1:
+            kw["replacement"] = True
+        elif mode == 2:
+            kw["shuffle"] = False
+        elif mode == 3:
+            kw.update(weights=(rng.random(n) + 0.01).tolist(), replacement=True)
+        W1, W2, e = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(0, 3))
+        order = philox.PhiloxSampler(n, **kw).indices_at(np.arange(T), epoch=e).tolist()
+        ranks = [philox.PhiloxSampler(n, num_replicas=W1, rank=r, **kw) for r in range(W1)]
+        k = int(rng.integers(0, len(ranks[0]) + 1))
+        for r, s in enumerate(ranks):
+            s.set_epoch(e)
+            it = iter(s)
+            got = [next(it) for _ in range(k)]
+            assert got == [order[(r + W1 * j) % T] for j in range(k)]  # padding repeats the first ones
+        st = ranks[0].state_dict(consumed=k)
+        pos = st["position"]
+        assert (st["epoch"], pos) == (e, min(T, W1 * k))
+        rest = {}
+        for r in range(W2):
+            s = philox.PhiloxSampler(n, num_replicas=W2, rank=r, **kw)
+            s.load_state_dict(st)
+            s.set_epoch(e)
+            assert len(s) == -(-(T - pos) // W2)
+            rest.update(zip(range(pos + r, T, W2), list(s)))
+        assert [rest[g] for g in range(pos, T)] == order[pos:]
