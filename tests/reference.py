@@ -591,7 +591,7 @@ def ref_exp_keys(words, p) -> np.ndarray:
 
 def ref_weighted_order(words, p, count) -> np.ndarray:
     keys = ref_exp_keys(words, p)
-    order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
+    order = sorted((i for i in range(len(keys)) if p[i] > 0), key=lambda i: (keys[i], i))
     return np.array(order[:count], dtype=np.int64)
 
 

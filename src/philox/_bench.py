@@ -595,18 +595,27 @@ def plot(rows: List[dict], path: str, title: str = "") -> None:
     plt.close(fig)
 
 
+_MAX_N = 1 << 32  # values per draw; the table allocates several outputs of this many 8-byte values
+
+
 def _parse_n(s: str) -> int:
     t = s.strip().replace("_", "")
     try:
         if "**" in t:
             b, e = t.split("**")
             v = int(b) ** int(e)
+        elif "e" in t.lower() or "." in t:
+            f = float(t)
+            v = int(f) if f.is_integer() else 0  # 1.5 is no count (it was truncated to 1)
         else:
-            v = int(float(t)) if ("e" in t.lower() or "." in t) else int(t)
-    except ValueError:
+            v = int(t)
+    except (ValueError, OverflowError):
         v = 0
-    if v < 1:
+    if not isinstance(v, int) or v < 1:
         raise argparse.ArgumentTypeError(f"expected a positive count like 1000, 1e6 or 10**7, got {s!r}")
+    if v > _MAX_N:
+        raise argparse.ArgumentTypeError(f"{s!r} is more values per draw than this benchmark handles "
+                                         f"(at most 2**32)")
     return v
 
 
@@ -675,6 +684,11 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False) -> int:
     if any(t < 1 for t in a.threads):
         print(f"error: --threads must be positive, got {a.threads}", file=sys.stderr)
         return 2
+    for opt, path in (("--json", a.json), ("--plot", plot_path)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder is not None and not os.path.isdir(folder):  # say so now, not after the whole run
+            print(f"error: {opt} {path}: the folder {folder} does not exist", file=sys.stderr)
+            return 2
     gpu = False if cpu_only or getattr(a, "no_gpu", False) else gpu_available()
     info = machine_info()
     print(f"philox {'CPU ' if not gpu else ''}benchmark  " + time.strftime("%Y-%m-%d %H:%M %Z"))

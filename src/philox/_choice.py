@@ -28,9 +28,15 @@ _ATOL = math.sqrt(np.finfo(np.float64).eps)
 
 def check_p(p, n: int, name: str = "p") -> np.ndarray:
     """float64 copy of probabilities ``p`` for a population of ``n``: 1-D, length n, finite,
-    non-negative, summing to 1 within sqrt(eps) (as numpy checks)."""
+    non-negative, summing to 1 within sqrt(eps) (as numpy checks: the eps of float64, or of ``p``'s
+    own dtype when it is a lower-precision float array or tensor, e.g. a float32 softmax)."""
+    atol = _ATOL
     if D.is_tensor(p):
-        p = p.detach().cpu().numpy()
+        if p.dtype.is_floating_point:
+            atol = max(atol, math.sqrt(D.torch_module().finfo(p.dtype).eps))
+        p = p.detach().cpu().float().numpy() if p.dtype == D.torch_module().bfloat16 else p.detach().cpu().numpy()
+    elif isinstance(p, np.ndarray) and np.issubdtype(p.dtype, np.floating):
+        atol = max(atol, math.sqrt(float(np.finfo(p.dtype).eps)))
     try:
         a = np.array(p, dtype=np.float64)
     except (TypeError, ValueError):
@@ -46,8 +52,8 @@ def check_p(p, n: int, name: str = "p") -> np.ndarray:
     s = math.fsum(a.tolist())
     if s == 0:
         raise ValueError(f"{name} must not be all zero")
-    if abs(s - 1.0) > _ATOL:
-        raise ValueError(f"{name} must sum to 1 (within {_ATOL:.2g}), got a sum of {s!r}")
+    if abs(s - 1.0) > atol:
+        raise ValueError(f"{name} must sum to 1 (within {atol:.2g}), got a sum of {s!r}")
     return a
 
 
@@ -59,15 +65,22 @@ def alias_table(p: np.ndarray):
 
 
 def weighted_order(words: np.ndarray, p: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` smallest exponential keys, in increasing (key, index) order."""
+    """Indices of the ``count`` smallest exponential keys among the non-zero ``p_i``, in increasing
+    (key, index) order (docs/FORMAT.md 7). ``count`` must not exceed the number of non-zero ``p_i``.
+
+    Zero weights are left out rather than ranked by their +inf key: a tiny non-zero weight's key
+    can overflow to +inf too, and the index tie-break would then let a zero weight in.
+    """
     keys = _core.exp_keys(words, p)
-    n = keys.size
-    if count < n // 8:  # partial selection; every tie at the boundary is kept, then sorted exactly
-        kth = np.partition(keys, count - 1)[count - 1]
-        cand = np.flatnonzero(keys <= kth)
-        order = cand[np.lexsort((cand, keys[cand]))]
-    else:
-        order = np.lexsort((np.arange(n), keys))
+    cand = np.flatnonzero(p > 0)
+    if count == 0:
+        return np.empty(0, np.int64)
+    k = keys[cand]
+    if count < cand.size // 8:  # partial selection; every tie at the boundary is kept, then sorted exactly
+        kth = np.partition(k, count - 1)[count - 1]
+        sel = k <= kth
+        cand, k = cand[sel], k[sel]
+    order = cand[np.lexsort((cand, k))]
     return order[:count].astype(np.int64)
 
 
@@ -101,9 +114,15 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
     dev = None if device is None else _torch_device(device)
     if dev is not None and values is not None and D.is_tensor(values) and values.device != dev:
         raise ValueError(f"device={device!r} does not match the device of a ({values.device})")
-    pa = None if p is None else check_p(p, n)
+    if dev is not None and values is not None and not D.is_tensor(values):
+        try:  # the sample becomes a tensor: check now that torch can hold a's dtype
+            D.torch_module().from_numpy(np.empty(0, values.dtype))
+        except TypeError:
+            raise TypeError(f"device={device!r} needs a population torch can hold; a has dtype "
+                            f"{values.dtype} (pass device=None for a numpy sample)") from None
     if count > 0 and n == 0:
         raise ValueError("a is empty: cannot take a sample from an empty population")
+    pa = None if p is None else check_p(p, n)
     if not replace:
         avail = n if pa is None else int(np.count_nonzero(pa))
         if count > avail:

@@ -26,7 +26,6 @@ thread. Entering a block while another thread has one open raises ``RuntimeError
 """
 from __future__ import annotations
 
-import ctypes
 import functools
 import inspect
 import sys
@@ -75,7 +74,39 @@ def _cuda_ready(torch) -> bool:
 # the offsets of the RandomState object found and verified once by _probe(); anything
 # unexpected (another numpy layout, a replaced global RandomState) falls back to
 # get_state/set_state.
+#
+# Memory safety of the raw copies (every doubt means the public API):
+# - only on CPython with the GIL enabled (``id()`` is an address there; a free-threaded
+#   build would let other threads' draws race the copies, which hold no per-object lock);
+# - the scans read only inside the object (``type(obj).__basicsize__`` past ``id(obj)``, never
+#   ``sys.getsizeof``, which also counts the GC header in front of the object);
+# - an address is used only after round trips through the public API agree with it, and the
+#   objects are kept alive by the cache (so the addresses cannot be reused);
+# - every copy has a fixed length, checked, and holds the GIL (``_memmove``); numpy's copies
+#   also hold the bit generator's lock, as its own draws do (they may run without the GIL).
 _KEY_BYTES = 4 * _NP_KEY_LEN
+try:  # some embedded Pythons have no ctypes: the public API then does it all
+    import ctypes
+    _memmove = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
+        ctypes.cast(ctypes.memmove, ctypes.c_void_p).value)  # ctypes.memmove, but the GIL stays held
+except Exception:  # pragma: no cover
+    ctypes = _memmove = None
+
+
+def _raw_copies_allowed() -> bool:
+    """True where copying generator states through raw addresses can be safe at all."""
+    if _memmove is None or sys.implementation.name != "cpython" or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return False  # the numpy offsets below assume 64-bit pointers
+    gil = getattr(sys, "_is_gil_enabled", None)
+    return gil is None or bool(gil())
+
+
+def _object_extent(obj) -> Optional[Tuple[int, int]]:
+    """(first byte after the object header, bytes of the object) of a fixed-size object, or None."""
+    t = type(obj)
+    if t.__itemsize__ != 0:
+        return None
+    return object.__basicsize__, t.__basicsize__
 
 
 class _NumpyFast:
@@ -101,15 +132,22 @@ def _np_slow_set(st) -> None:
 def _probe() -> Optional[_NumpyFast]:
     """Find and verify the raw addresses of the global RandomState's state; None if unsure."""
     try:
+        if not _raw_copies_allowed():
+            return None
         rs = np.random.mtrand._rand
         bg = rs._bit_generator
-        if type(bg) is not np.random.MT19937:
+        if type(bg) is not np.random.MT19937 or not hasattr(bg, "lock"):
             return None
         addr = int(bg.ctypes.state_address)
-        base, size = id(rs), sys.getsizeof(rs)
+        ext = _object_extent(rs)
+        if ext is None or not addr:
+            return None
+        base, (head, size) = id(rs), ext
         u64 = ctypes.c_uint64
         off = None
-        for o in range(16, size - 64, 8):  # bitgen_t _bitgen {state, 4 fns}; then aug_bitgen_t {&_bitgen, int, double}
+        # bitgen_t _bitgen {state, 4 fns}; then aug_bitgen_t {&_bitgen, int has_gauss, double gauss}:
+        # 64 bytes from o, all inside the object
+        for o in range(head, size - 64 + 1, 8):
             if u64.from_address(base + o).value == addr and u64.from_address(base + o + 40).value == base + o:
                 off = o
                 break
@@ -134,16 +172,20 @@ def _probe() -> Optional[_NumpyFast]:
 
 
 def _np_fast_get(f: _NumpyFast):
-    return (ctypes.string_at(f.addr, _KEY_BYTES), ctypes.c_int.from_address(f.addr + _KEY_BYTES).value,
-            ctypes.c_int.from_address(f.hg).value, ctypes.c_double.from_address(f.g).value)
+    with f.bg.lock:
+        return (ctypes.string_at(f.addr, _KEY_BYTES), ctypes.c_int.from_address(f.addr + _KEY_BYTES).value,
+                ctypes.c_int.from_address(f.hg).value, ctypes.c_double.from_address(f.g).value)
 
 
 def _np_fast_set(f: _NumpyFast, st) -> None:
     key, pos, hg, g = st
-    ctypes.memmove(f.addr, key, _KEY_BYTES)
-    ctypes.c_int.from_address(f.addr + _KEY_BYTES).value = pos
-    ctypes.c_int.from_address(f.hg).value = hg
-    ctypes.c_double.from_address(f.g).value = g
+    if type(key) is not bytes or len(key) != _KEY_BYTES or not 0 <= pos <= _NP_KEY_LEN or hg not in (0, 1):
+        raise ValueError(f"not a numpy MT19937 state: key of {len(key)} bytes, pos {pos!r}, has_gauss {hg!r}")
+    with f.bg.lock:
+        _memmove(f.addr, key, _KEY_BYTES)
+        ctypes.c_int.from_address(f.addr + _KEY_BYTES).value = pos
+        ctypes.c_int.from_address(f.hg).value = hg
+        ctypes.c_double.from_address(f.g).value = g
 
 
 def _np_current() -> Optional[_NumpyFast]:
@@ -199,16 +241,23 @@ def _rnd_slow_set(obj, st) -> None:
 
 def _probe_random() -> Optional[_RandomFast]:
     try:
+        if not _raw_copies_allowed():
+            return None
         obj = random._inst
         if type(obj) is not random.Random:
             return None
+        ext = _object_extent(obj)
+        if ext is None:
+            return None
+        head, size = ext
         saved = _rnd_state_of(obj)
         try:
             key = np.arange(7, 7 + _NP_KEY_LEN, dtype=np.uint32).tobytes()
             _rnd_slow_set(obj, (key, 311, None))
-            base, size = id(obj), sys.getsizeof(obj)
+            base = id(obj)
             fast = None
-            for o in range(16, min(size - _KEY_BYTES, 128) + 1, 4):  # never read past the object
+            # {PyObject_HEAD; int index; uint32_t state[624]}: the index and the key inside the object
+            for o in range(head + 4, min(size - _KEY_BYTES, 128) + 1, 4):
                 if ctypes.string_at(base + o, _KEY_BYTES) == key and ctypes.c_int.from_address(base + o - 4).value == 311:
                     fast = _RandomFast(obj, base + o, base + o - 4)
                     break
@@ -234,7 +283,9 @@ def _rnd_fast_get(f: _RandomFast) -> tuple:
 
 def _rnd_fast_set(f: _RandomFast, st) -> None:
     key, index, gauss = st
-    ctypes.memmove(f.addr, key, _KEY_BYTES)
+    if type(key) is not bytes or len(key) != _KEY_BYTES or not 0 <= index <= _NP_KEY_LEN:
+        raise ValueError(f"not a random-module state: key of {len(key)} bytes, index {index!r}")
+    _memmove(f.addr, key, _KEY_BYTES)
     ctypes.c_int.from_address(f.idx).value = index
     f.obj.gauss_next = gauss
 

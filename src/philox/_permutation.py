@@ -8,6 +8,8 @@ when it is built, and tensors on other devices the torch mirror (``_permute_torc
 """
 from __future__ import annotations
 
+from collections.abc import MutableSequence
+
 import numpy as np
 
 from . import _backend, _core
@@ -76,6 +78,8 @@ def permutation(stream, x, device=None, dtype=None):
         if n < 0 or n > MAX_N:
             raise ValueError(f"x must be in [0, 2**63 - 1] when it is an int, got {n}")
         dev = None if device is None else _torch_device(device)
+        if dev is None and D.is_torch_dtype(dtype):  # a torch dtype means a tensor (on the CPU)
+            dev = _torch_device("cpu")
         code = _int_code(dtype, dev is not None)
         if code is not None:
             lo, hi = D.int_bounds(code)
@@ -131,6 +135,13 @@ def shuffle(stream, x) -> None:
     if D.is_tensor(x):
         if x.dim() == 0:
             raise ValueError("x must have at least one dimension, got a 0-d tensor")
+        if any(st == 0 and sz > 1 for st, sz in zip(x.stride(), x.shape)):
+            raise ValueError(f"x has elements that share memory (an expanded tensor, shape {tuple(x.shape)}, "
+                             f"strides {x.stride()}); shuffle works in place: pass x.clone()")
+        torch = D.torch_module()
+        if x.is_inference() and not torch.is_inference_mode_enabled():
+            raise ValueError("x is an inference tensor, which cannot be changed in place outside "
+                             "torch.inference_mode(); shuffle x.clone(), or shuffle inside inference_mode")
         n = int(x.shape[0])
         words = perm_key_words(stream)
         if n:
@@ -155,5 +166,13 @@ def shuffle(stream, x) -> None:
         if n:
             x[:] = [x[i] for i in perm_indices(words, n).tolist()]
         return None
-    raise TypeError(f"shuffle works in place on a numpy array, a torch tensor or a list, got "
-                    f"{type(x).__name__} (use permutation() for a shuffled copy)")
+    if isinstance(x, MutableSequence):  # numpy's shuffle takes any mutable sequence too
+        n = len(x)
+        words = perm_key_words(stream)
+        if n:
+            vals = [x[i] for i in perm_indices(words, n).tolist()]
+            for k, v in enumerate(vals):
+                x[k] = v
+        return None
+    raise TypeError(f"shuffle works in place on a numpy array, a torch tensor or a mutable sequence (a list), "
+                    f"got {type(x).__name__} (use permutation() for a shuffled copy)")

@@ -21,6 +21,7 @@ work as plain iterables otherwise.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from typing import Iterator, List, Optional
 
@@ -113,6 +114,13 @@ def _check_weights(weights, n):
         raise ValueError(f"weights must be non-negative, got a minimum of {w.min()!r}")
     if not np.any(w > 0):
         raise ValueError("weights must not be all zero")
+    try:  # the alias table computes w_i * n / sum(w) in float64
+        ok = math.isfinite(math.fsum(w.tolist())) and math.isfinite(float(w.max()) * n)
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValueError(f"weights are too large for float64 arithmetic (maximum {w.max()!r}, n = {n}); "
+                         "rescale them (only their ratios matter)")
     return w
 
 
@@ -147,7 +155,11 @@ class PhiloxSampler(_SamplerBase):
         if _is_int(data_source_or_len):
             n = _check_int(data_source_or_len, "data_source_or_len", 1)
         elif hasattr(data_source_or_len, "__len__") and not isinstance(data_source_or_len, (str, bytes, bool)):
-            n = len(data_source_or_len)
+            try:
+                n = len(data_source_or_len)
+            except TypeError as e:  # e.g. a 0-d tensor or array
+                raise TypeError(f"data_source_or_len must be a dataset with len() or an int, got a "
+                                f"{type(data_source_or_len).__name__} without a length ({e})") from None
             if n < 1:
                 raise ValueError("data_source_or_len is empty: a sampler needs at least one sample")
         else:
@@ -182,6 +194,7 @@ class PhiloxSampler(_SamplerBase):
         self._epoch = 0
         self._start = 0      # global position this pass starts from (R)
         self._yielded = 0    # indices handed out by the current pass on this rank
+        self._finished = None  # (epoch, start) of a pass whose iterator ran to its end (see state_dict)
         self._cache = {}     # per-epoch order stream / weighted order / alias table
 
     # ------------------------------------------------------------------ properties
@@ -197,16 +210,40 @@ class PhiloxSampler(_SamplerBase):
 
     @property
     def num_replicas(self) -> int:
+        """The number of replicas the epoch is sharded over."""
         return self._W
 
     @property
     def rank(self) -> int:
+        """This replica's rank in ``[0, num_replicas)``."""
         return self._rank
 
     @property
     def num_samples(self) -> int:
-        """Samples per epoch over all replicas (before padding or dropping)."""
+        """Samples per epoch over all replicas (before padding or dropping), as ``RandomSampler``'s
+        ``num_samples``. (``DistributedSampler.num_samples`` is per replica: that is ``len(self)``.)"""
         return self._T
+
+    @property
+    def total_size(self) -> int:
+        """Positions of the current pass over all replicas, padding included (``len(self) * num_replicas``),
+        as ``DistributedSampler.total_size``."""
+        return len(self) * self._W
+
+    @property
+    def shuffle(self) -> bool:
+        """Whether the order is shuffled (``shuffle=``)."""
+        return self._shuffle
+
+    @property
+    def replacement(self) -> bool:
+        """Whether samples are drawn with replacement (``replacement=``)."""
+        return self._replacement
+
+    @property
+    def drop_last(self) -> bool:
+        """Whether the tail that does not fill every replica is dropped (``drop_last=``)."""
+        return self._drop_last
 
     @property
     def position(self) -> int:
@@ -239,6 +276,7 @@ class PhiloxSampler(_SamplerBase):
     def set_epoch(self, epoch) -> None:
         """Use epoch ``epoch`` from its start; the current epoch again keeps a restored position."""
         e = _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        self._finished = None
         if e != self._epoch:
             self._epoch, self._start, self._yielded = e, 0, 0
 
@@ -253,7 +291,10 @@ class PhiloxSampler(_SamplerBase):
     def sample_stream(self, k, epoch=None) -> Stream:
         """A fresh stream for sample ``k``'s own randomness: ``Stream(seed, *stream, "sample", epoch, k)``.
 
-        It depends on (seed, stream, epoch, k) only, never on the worker or world size.
+        It depends on (seed, stream, epoch, k) only, never on the worker or world size. ``epoch``
+        defaults to this object's current epoch. A dataset that calls this inside ``DataLoader``
+        workers holds a copy of the sampler made when the workers started: with
+        ``persistent_workers=True`` that copy keeps the first epoch, so pass ``epoch=`` there.
         """
         kk = _check_int(k, "k", 0, 2 ** 64 - 1)
         e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
@@ -263,10 +304,19 @@ class PhiloxSampler(_SamplerBase):
     def indices_at(self, positions, epoch=None) -> np.ndarray:
         """Sample indices at global positions (each in ``[0, num_samples)``) of an epoch's order."""
         e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
-        g = np.asarray(positions, dtype=np.int64).reshape(-1)
-        if g.size and (g.min() < 0 or g.max() >= self._T):
-            raise ValueError(f"positions must be in [0, num_samples={self._T})")
-        return self._order(e, g)
+        if _is_int(positions):
+            positions = [positions]
+        try:
+            a = np.asarray(positions)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"positions must be an int or a 1-D sequence of ints, got {positions!r:.100}") from None
+        if a.size and (a.dtype.kind not in "iuO" or (a.dtype.kind == "O" and not all(map(_is_int, a.flat)))):
+            raise TypeError(f"positions must be ints (floats are not truncated), got dtype {a.dtype}")
+        lo, hi = (int(min(a.flat)), int(max(a.flat))) if a.dtype.kind == "O" else (
+            (int(a.min()), int(a.max())) if a.size else (0, 0))
+        if a.size and (lo < 0 or hi >= self._T):
+            raise ValueError(f"positions must be in [0, num_samples={self._T}), got values from {lo} to {hi}")
+        return self._order(e, a.astype(np.int64).reshape(-1))
 
     def _order(self, epoch, g: np.ndarray) -> np.ndarray:
         n = self._n
@@ -281,21 +331,30 @@ class PhiloxSampler(_SamplerBase):
                 order = self._cache[key] = weighted_order(s.random_raw(2 * n), self._weights, self._T)
             return order[g]
         if self._replacement:
+            # Draw each cluster of positions as one contiguous run: a chunk's padding wraps to the
+            # pass's start, so one run over min(g) .. max(g) would draw the whole epoch.
             s = self._order_stream(epoch)
-            lo, hi = int(g.min()), int(g.max())
+            tab = None
             if self._weights is not None:
-                key = ("alias", 0)
-                tab = self._cache.get(key)
+                tab = self._cache.get(("alias", 0))
                 if tab is None:
-                    tab = self._cache[key] = alias_table(self._weights)
-                s.position = 4 * lo
-                words = s.random_raw(4 * (hi - lo + 1))
-                vals = np.empty(hi - lo + 1, np.int64)
-                _core.alias_draw(words, tab[0], tab[1], vals)
-            else:
-                s.position = (2 if n <= 1 << 32 else 4) * lo
-                vals = s.randint(0, n, size=hi - lo + 1)
-            return vals[g - lo]
+                    tab = self._cache[("alias", 0)] = alias_table(self._weights)
+            srt = np.argsort(g, kind="stable")
+            gs = g[srt]
+            out = np.empty(g.size, np.int64)
+            cuts = [0] + (np.flatnonzero(np.diff(gs) > 4096) + 1).tolist() + [g.size]
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                lo, hi = int(gs[a]), int(gs[b - 1])
+                if tab is not None:
+                    s.position = 4 * lo
+                    words = s.random_raw(4 * (hi - lo + 1))
+                    vals = np.empty(hi - lo + 1, np.int64)
+                    _core.alias_draw(words, tab[0], tab[1], vals)
+                else:
+                    s.position = (2 if n <= 1 << 32 else 4) * lo
+                    vals = s.randint(0, n, size=hi - lo + 1)
+                out[srt[a:b]] = vals[gs[a:b] - lo]
+            return out
         if not self._shuffle:
             return g % n
         s = self._order_stream(epoch)
@@ -325,13 +384,16 @@ class PhiloxSampler(_SamplerBase):
         W, r, T = self._W, self._rank, self._T
         rem, per, _ = self._pass(start)
         self._yielded = 0
+        self._finished = None
         j, chunk = 0, 64
         while j < per:
             m = min(chunk, per - j)
-            g = start + r + W * (j + np.arange(m, dtype=np.int64))
-            pad = g >= T
+            # offsets from the pass's start in uint64: a padded one may pass 2**63 - 1 when n is near it
+            o = np.uint64(r) + np.uint64(W) * (np.uint64(j) + np.arange(m, dtype=np.uint64))
+            pad = o >= np.uint64(rem)
             if pad.any():
-                g = np.where(pad, start + (g - T) % rem, g)
+                o = np.where(pad, (o - np.uint64(rem)) % np.uint64(rem), o)
+            g = (o + np.uint64(start)).astype(np.int64)  # < num_samples <= 2**63 - 1
             for v in self._order(epoch, g).tolist():
                 self._yielded += 1
                 yield v
@@ -341,6 +403,7 @@ class PhiloxSampler(_SamplerBase):
             chunk = min(chunk * 4, max(64, min(8192, (1 << 16) // W)))
         if (self._epoch, self._start) == (epoch, start):  # ran to the end: the next epoch, from its start
             self._epoch, self._start, self._yielded = epoch + 1, 0, 0
+            self._finished = (epoch, start)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self, consumed: Optional[int] = None) -> dict:
@@ -350,15 +413,25 @@ class PhiloxSampler(_SamplerBase):
         ``steps * batch_size``); default: the indices handed out so far, which a prefetching
         ``DataLoader`` runs ahead of (module docs). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
+
+        A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
+        while the loop still trains on the epoch's last batches: until ``set_epoch`` is called or
+        a new iteration starts, ``consumed`` counts in the pass that was exhausted.
         """
+        epoch, start = self._consumed_pass() if consumed is not None else (self._epoch, self._start)
+        per = self._pass(start)[1]
         k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
-        if k > self._pass()[1]:
-            raise ValueError(f"consumed={k} exceeds the {self._pass()[1]} indices of this rank's pass")
-        pos = min(self._T, self._start + self._W * k)
+        if k > per:
+            raise ValueError(f"consumed={k} exceeds the {per} indices of this rank's pass")
+        pos = min(self._T, start + self._W * k)
         return {"format": FORMAT_VERSION, "type": _KIND, "seed": self._seed, "stream": list(self._path),
                 "n": self._n, "num_samples": self._T, "shuffle": self._shuffle,
                 "replacement": self._replacement, "weights_digest": self._digest,
-                "epoch": self._epoch, "position": pos}
+                "epoch": epoch, "position": pos}
+
+    def _consumed_pass(self):
+        """(epoch, start) of the pass that an explicit ``consumed`` counts in."""
+        return self._finished if self._finished is not None else (self._epoch, self._start)
 
     def load_state_dict(self, state) -> None:
         """Resume from ``state_dict()``: O(1), nothing replayed. Refuses a state of another sampler
@@ -384,7 +457,7 @@ class PhiloxSampler(_SamplerBase):
                                  f"this sampler's is {mine[f]!r}")
         e = _check_int(state["epoch"], "state dict epoch", 0, 2 ** 64 - 1)
         p = _check_int(state["position"], "state dict position", 0, self._T)
-        self._epoch, self._start, self._yielded = e, p, 0
+        self._epoch, self._start, self._yielded, self._finished = e, p, 0, None
 
     def __repr__(self):
         return (f"philox.PhiloxSampler(n={self._n}, seed={self._seed}, stream={self._path!r}, epoch={self._epoch}, "
@@ -432,7 +505,8 @@ class PhiloxBatchSampler(_SamplerBase):
         if consumed_batches is None:
             return self.sampler.state_dict()
         b = _check_int(consumed_batches, "consumed_batches", 0)
-        return self.sampler.state_dict(consumed=min(len(self.sampler), b * self.batch_size))
+        per = self.sampler._pass(self.sampler._consumed_pass()[1])[1]
+        return self.sampler.state_dict(consumed=min(per, b * self.batch_size))
 
     def load_state_dict(self, state) -> None:
         """``sampler.load_state_dict(state)``."""

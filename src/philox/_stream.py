@@ -291,7 +291,8 @@ class Stream(_Draws):
     # ------------------------------------------------------------------ permutations and choice
     def permutation(self, x, device=None, dtype=None):
         """A random permutation: ``permutation(n)`` is a shuffled ``arange(n)`` (int64 numpy, or a
-        tensor on ``device``); an array or tensor ``x`` gives a shuffled copy along axis 0.
+        tensor when ``device=`` or a torch ``dtype=`` is given; ``dtype`` may be any integer dtype
+        that holds ``n - 1``); an array or tensor ``x`` gives a shuffled copy along axis 0.
 
         Every call consumes exactly 12 words (the key of the bijection, docs/FORMAT.md 6), whatever
         ``n`` is; element ``i`` is computable alone in O(1), and ``device="cuda"`` gives the same
@@ -307,7 +308,8 @@ class Stream(_Draws):
         return _permutation.permutation(self, x, device, dtype)
 
     def shuffle(self, x) -> None:
-        """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor or a list.
+        """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor, a list or another
+        mutable sequence (``bytearray``, ``collections.UserList``, ...).
 
         The order is ``permutation(len(x))``'s (12 words per call).
         """
