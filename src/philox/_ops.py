@@ -28,6 +28,25 @@ def s64(v: int) -> int:
     return v - _U64 if v >= 1 << 63 else v
 
 
+# The element types each op writes (csrc/cpu/kernels.h): a tensor of another dtype would be
+# written past its end or misread, so the ops refuse it. Integer ops write ``elem_size`` bytes
+# per value, which must be the tensor's; op 11 (ranges above 2**32) writes 8 bytes.
+_OP_DTYPES = {0: ("int32", "uint32"), 1: ("int64", "uint64"), 2: ("float32",), 3: ("float64",),
+              4: ("float16",), 5: ("bfloat16",), 6: ("float32",), 7: ("float64",), 8: ("float16",),
+              9: ("bfloat16",), 10: ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
+              11: ("int64", "uint64")}
+
+
+def _check_out(out, op: int, elem_size: int) -> None:
+    """``out``'s dtype must be one that op ``op`` writes, with ``elem_size`` its element size (int ops)."""
+    import torch
+    names = _OP_DTYPES[op]
+    if not any(getattr(torch, nm, None) == out.dtype for nm in names):
+        raise TypeError(f"op {op} writes {'/'.join(names)} values, got out.dtype={out.dtype}")
+    if op in (10, 11) and elem_size != out.element_size():
+        raise ValueError(f"elem_size={elem_size} must be out's element size ({out.element_size()} for {out.dtype})")
+
+
 def register():
     """Define the ops once; returns ``torch.ops.philox``."""
     global _registered
@@ -48,6 +67,12 @@ def register():
                              f"and divide out.numel() ({out.numel()}) into rows")
         if not 0 <= op <= 11:
             raise ValueError(f"op must be in [0, 11], got {op}")
+        _check_out(out, op, elem_size)
+        for v, nm in ((k0, "k0"), (k1, "k1")):
+            if not 0 <= v <= 0xFFFFFFFF:
+                raise ValueError(f"{nm} must be a 32-bit key word in [0, 2**32), got {v}")
+        if op == 10 and range_m1 % _U64 > 0xFFFFFFFF:
+            raise ValueError(f"op 10 takes ranges up to 2**32 (range_m1 < 2**32), got range_m1={range_m1}; use op 11")
         pos = (pos_hi << 64) | (pos_lo % _U64)
         per_row = out.numel() // max(ids.numel(), 1) if ids is not None else out.numel()
         words = per_row * (4 if op == 11 else 2 if op in (1, 3, 7, 10) else 1)
@@ -66,6 +91,8 @@ def register():
 
     @fill_.register_fake
     def _(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        if 0 <= op <= 11:  # the real op reports a bad op code
+            _check_out(out, op, elem_size)
         return None
 
     @torch.library.custom_op("philox::draw", mutates_args=())
@@ -77,8 +104,11 @@ def register():
         return out
 
     @draw.register_fake
-    def _(size, dtype, device, *args):
-        return torch.empty(size, dtype=dtype, device=device)
+    def _(size, dtype, device, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, *args):
+        out = torch.empty(size, dtype=dtype, device=device)
+        if 0 <= op <= 11:
+            _check_out(out, op, elem_size)
+        return out
 
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:
