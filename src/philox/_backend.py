@@ -82,6 +82,19 @@ def _register_ops():
         register()
 
 
+def no_data(t) -> bool:
+    """True for tensors without storage to write (meta tensors, FakeTensors under tracing); None -> False."""
+    if t is None:
+        return False
+    if t.device.type == "meta":
+        return True
+    try:
+        from torch._subclasses.fake_tensor import is_fake
+    except ImportError:  # pragma: no cover (older torch)
+        return False
+    return is_fake(t)
+
+
 def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, affine: bool = False,
          a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
     """Fill the contiguous tensor ``out`` with a draw from word ``position`` (see csrc/cpu/kernels.h).
@@ -95,7 +108,7 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     one = isinstance(id, int)
     rows = 1 if one else id.numel()
     n = out.numel() // rows if rows else 0
-    if n == 0:
+    if n == 0 or no_data(out):  # meta / fake tensors: shapes only, nothing to compute
         return
     if not forced():
         if dev.type == "cpu":
@@ -125,7 +138,7 @@ def fold_ids(index, parent: int):
     _register_ops()
     dev = index.device
     out = torch.empty(index.shape, dtype=torch.int64, device=dev)
-    if index.numel() == 0:
+    if index.numel() == 0 or no_data(index):
         return out
     if not forced():
         if dev.type == "cpu":

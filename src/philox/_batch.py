@@ -14,7 +14,7 @@ from typing import Tuple
 
 from . import _backend, _core
 from . import _dtypes as D
-from ._output import _prepare_torch
+from ._output import _prepare_torch, _torch_device, same_device
 from ._stream import MAX_POSITION, Stream, _Draws
 
 __all__ = ["StreamBatch"]
@@ -39,7 +39,7 @@ def index_tensor(index, check: bool = True):
         t = index.to(torch.int64).contiguous()
         # the one host sync of fold(): a device cannot raise, so the check reads one bool back
         # (unsigned tensors cannot hold negatives and skip it)
-        if check and index.is_signed() and t.numel() and bool((t < 0).any()):
+        if check and index.is_signed() and t.numel() and not _backend.no_data(t) and bool((t < 0).any()):
             bad = int(t[t < 0].reshape(-1)[0])
             raise ValueError(f"index values must be in [0, 2**64), got {bad}")
         return t
@@ -122,11 +122,7 @@ class StreamBatch(_Draws):
     def _prepare(self, shape, dtype, device, out, kind, default_np):
         torch = D.torch_module()
         if device is not None:
-            try:
-                dev = torch.device(device)
-            except (RuntimeError, TypeError) as e:
-                raise ValueError(f"device={device!r} is not a torch device: {e}") from None
-            if dev.type != self.device.type or (dev.index is not None and dev.index != self.device.index):
+            if not same_device(_torch_device(torch, device), self.device):
                 raise ValueError(f"device={device!r} does not match the batch's device {self.device}")
         if out is not None and not isinstance(out, torch.Tensor):
             raise TypeError(f"out must be a torch tensor for a StreamBatch, got {type(out).__name__}")
