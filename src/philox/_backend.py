@@ -88,6 +88,8 @@ def no_data(t) -> bool:
         return False
     if t.device.type == "meta":
         return True
+    if type(t).__name__ == "Tensor":  # a plain tensor (FakeTensor is a subclass): the common case, fast
+        return False
     try:
         from torch._subclasses.fake_tensor import is_fake
     except ImportError:  # pragma: no cover (older torch)

@@ -161,6 +161,15 @@ def _torch_device(torch, device):
         raise ValueError(f"device={device!r} is not a torch device: {e}") from None
 
 
+_CPU = []
+
+
+def _cpu_device(torch):
+    if not _CPU:
+        _CPU.append(torch.device("cpu"))
+    return _CPU[0]
+
+
 def same_device(dev, actual) -> bool:
     """Does the requested device ``dev`` name the tensor device ``actual``? ``"cuda"`` without an
     index means the current CUDA device (torch's rule); other devices without an index match any."""
@@ -187,7 +196,7 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
             raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
         if device is not None and not same_device(_torch_device(torch, device), out.device):
             raise ValueError(f"device={device!r} does not match out.device {out.device}")
-        if torch._debug_has_internal_overlap(out) == 1:  # copy_ would refuse it after the draw
+        if not out.is_contiguous() and torch._debug_has_internal_overlap(out) == 1:  # copy_ would refuse it after the draw
             raise ValueError(f"out (shape {tuple(out.shape)}, strides {out.stride()}) has elements that share "
                              "memory (an expanded view?); pass a tensor whose elements are distinct")
         tdtype = out.dtype
@@ -200,7 +209,7 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
         else:  # a numpy dtype with device=: the matching torch dtype
             tdtype = D.code_torch(D.numpy_code(dtype))
         code = D.torch_code(tdtype)
-        dev = _torch_device(torch, "cpu" if device is None else device)
+        dev = _cpu_device(torch) if device is None else _torch_device(torch, device)
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
     host = dev.type == "cpu" and not _backend.forced() and not tensor_target and not _backend.no_data(out)
