@@ -189,3 +189,25 @@ def test_cursor_reserve():
     with pytest.raises(ValueError, match="end of the stream"):
         c.reserve(1)
     assert c.get() == (4, 0)
+
+
+def test_nested_fold_rows_are_the_extended_paths():
+    # StreamBatch.fold(j): row (b, k) is Stream(seed, *path, i[b], j[k]), whatever the backend
+    S = philox.Stream
+    i, j = [1, 2, 2 ** 63], [7, 2 ** 64 - 1]
+    b = S(5, "n").fold(torch.tensor(i, dtype=torch.uint64)).fold(j)
+    assert b.batch_shape == (3, 2) and b.position == 0
+    got = b.randn(4, dtype=torch.float64)
+    ref = torch.stack([torch.stack([torch.as_tensor(S(5, "n", a, c).randn(4)) for c in j]) for a in i])
+    assert torch.equal(got, ref)
+    assert torch.equal(S(5, "n").stream(2).fold(torch.tensor(j, dtype=torch.uint64)).ids, b.ids[1])
+    assert S(5, "n").fold([]).fold([1, 2]).rand(3).shape == (0, 2, 3)
+    parent = S(5, "n").fold(torch.arange(2))
+    parent.position = 9
+    with pytest.raises(ValueError, match="on meta"):
+        parent.fold(torch.arange(2, device="meta"))
+    with pytest.raises(ValueError):
+        parent.fold([-1])
+    with pytest.raises(TypeError):
+        parent.fold(torch.tensor([1.0]))
+    assert parent.position == 9

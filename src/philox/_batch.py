@@ -119,6 +119,29 @@ class StreamBatch(_Draws):
         (reads one id back from the device)."""
         return Stream(self._seed, id=int(self._flat[b]) % _U64, position=self.position)
 
+    def fold(self, index, *, check: bool = True) -> "StreamBatch":
+        """A nested batch: row ``(b, j)`` is row ``b``'s stream extended by ``index[j]`` (SPEC 3 fold).
+
+        Returns a ``StreamBatch`` of batch shape ``batch_shape + index.shape`` at position 0, so
+        ``Stream(seed, *path).fold(i).fold(j)`` rows are ``Stream(seed, *path, i[b], j[k])``.
+        ``index`` as for ``Stream.fold``; a list or numpy array is moved to the batch's device, a
+        tensor must be on it. This batch's position does not move.
+        """
+        torch = D.torch_module()
+        given_tensor = isinstance(index, torch.Tensor)
+        idx = index_tensor(index, check)
+        if idx.device != self.device:
+            if given_tensor:
+                raise ValueError(f"index is on {idx.device}, the batch on {self.device}")
+            idx = idx.to(self.device)
+        from . import _torch_fallback  # the int64 tensor fold, bit-equal to the kernels (tested)
+        parents = self._ids.reshape(self.batch_shape + (1,) * idx.dim())
+        if _backend.no_data(parents) or _backend.no_data(idx):
+            ids = torch.empty(self.batch_shape + tuple(idx.shape), dtype=torch.int64, device=self.device)
+        else:
+            ids = _torch_fallback.fold(parents, idx, 0).contiguous()
+        return StreamBatch(self._seed, ids)
+
     def _prepare(self, shape, dtype, device, out, kind, default_np):
         torch = D.torch_module()
         if device is not None:
