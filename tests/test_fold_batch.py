@@ -211,3 +211,19 @@ def test_nested_fold_rows_are_the_extended_paths():
     with pytest.raises(TypeError):
         parent.fold(torch.tensor([1.0]))
     assert parent.position == 9
+
+
+def test_streambatch_constructor_checks_seed_and_ids():
+    # int32 ids were read as 64-bit (past the tensor's end), float ids as their bits, and a
+    # negative seed failed inside the first draw after the position had moved
+    ids32 = torch.tensor([1, 2], dtype=torch.int32)
+    assert torch.equal(StreamBatch(1, ids32).rand(3, dtype=torch.float64),
+                       StreamBatch(1, torch.tensor([1, 2])).rand(3, dtype=torch.float64))
+    assert torch.equal(StreamBatch(-1, [5]).rand(2, dtype=torch.float64)[0],
+                       torch.as_tensor(philox.Stream(-1, id=5).rand(2)))
+    with pytest.raises(TypeError, match="ids"):
+        StreamBatch(1, torch.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="ids"):
+        StreamBatch(1, [2 ** 64])
+    with pytest.raises(TypeError, match="seed"):
+        StreamBatch(True, [1])

@@ -15,6 +15,7 @@ from typing import Tuple
 from . import _backend, _core
 from . import _dtypes as D
 from ._output import _prepare_torch, _torch_device, same_device
+from ._keys import normalize_seed
 from ._stream import MAX_POSITION, Stream, _Draws
 
 __all__ = ["StreamBatch"]
@@ -22,7 +23,7 @@ __all__ = ["StreamBatch"]
 _U64 = 1 << 64
 
 
-def index_tensor(index, check: bool = True):
+def index_tensor(index, check: bool = True, name: str = "index"):
     """``index`` as a contiguous int64 tensor of uint64 values in two's complement, on its device.
 
     Accepts an integer torch tensor (any device), a numpy integer array or a (nested) list of ints
@@ -33,7 +34,7 @@ def index_tensor(index, check: bool = True):
         raise TypeError("Stream.fold(index) needs torch, which is not installed (pip install torch)")
     if isinstance(index, torch.Tensor):
         if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():
-            raise TypeError(f"index must be an integer tensor, got dtype {index.dtype}")
+            raise TypeError(f"{name} must be an integer tensor, got dtype {index.dtype}")
         if index.dtype == getattr(torch, "uint64", None):
             return index.contiguous().view(torch.int64)
         t = index.to(torch.int64).contiguous()
@@ -46,7 +47,7 @@ def index_tensor(index, check: bool = True):
     import numpy as np
     if isinstance(index, np.ndarray):
         if index.dtype.kind not in "iu":
-            raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
+            raise TypeError(f"{name} must be an integer array, got dtype {index.dtype}")
         values = index.reshape(-1).tolist()
         shape = index.shape
     elif isinstance(index, (list, tuple)):
@@ -54,11 +55,11 @@ def index_tensor(index, check: bool = True):
         values = arr.reshape(-1).tolist()
         shape = arr.shape
     else:
-        raise TypeError(f"index must be an integer tensor, numpy array or list of ints, got "
+        raise TypeError(f"{name} must be an integer tensor, numpy array or list of ints, got "
                         f"{type(index).__name__}")
     from ._keys import check_u64
     for v in values:
-        check_u64(v, "index value")
+        check_u64(v, f"{name} value")
     flat = [v - _U64 if v >= 1 << 63 else v for v in map(int, values)]
     return torch.tensor(flat, dtype=torch.int64).reshape(shape)
 
@@ -73,6 +74,12 @@ class StreamBatch(_Draws):
     """
 
     def __init__(self, seed: int, ids, position: int = 0):
+        """``seed`` as for ``Stream``; ``ids``: stream ids, an integer tensor (int64 values are
+        read as two's complement, unsigned dtypes as they are; any device), numpy array or list
+        of ints in ``[0, 2**64)``."""
+        seed = normalize_seed(seed)
+        # the kernels read 64-bit ids: a narrower or float tensor would be misread (or overrun)
+        ids = index_tensor(ids, check=False, name="ids")
         self._seed = seed
         self._k0, self._k1 = seed & 0xFFFFFFFF, seed >> 32
         self._ids = ids
