@@ -120,3 +120,17 @@ def test_meta_and_fake_tensors_are_shapes_only():
         f = s.randint(0, 10, size=(2, 2), device="cpu")
         assert f.shape == (2, 2) and f.dtype == torch.int64
     assert s.position == 5 + 24 + 8
+
+
+def test_shuffle_refuses_unwritable_tensors_before_drawing():
+    s = _stream()
+    with pytest.raises(ValueError, match="share memory"):
+        s.shuffle(torch.zeros(1).expand(5))
+    with pytest.raises(TypeError, match="strided"):
+        s.shuffle(torch.zeros(5).to_sparse())
+    assert s.position == 5
+    with torch.inference_mode():
+        x = torch.arange(6)
+    s.shuffle(x)  # an inference tensor outside inference mode is shuffled too
+    assert s.position == 5 + 12
+    assert torch.equal(x, torch.as_tensor(_stream().permutation(6)))

@@ -132,12 +132,17 @@ def shuffle(stream, x) -> None:
     if D.is_tensor(x):
         if x.dim() == 0:
             raise ValueError("x must have at least one dimension, got a 0-d tensor")
+        import torch
+        if x.layout != torch.strided:
+            raise TypeError(f"x must be a dense (strided) tensor, got layout {x.layout}")
+        if torch._debug_has_internal_overlap(x) == 1:  # copy_ would refuse it after the words are drawn
+            raise ValueError(f"x (shape {tuple(x.shape)}, strides {x.stride()}) has elements that share memory "
+                             "(an expanded view?); shuffle works in place")
         n = int(x.shape[0])
         words = perm_key_words(stream)
         if n:
             idx = perm_indices(words, n, device=x.device)
-            import torch
-            with torch.no_grad():
+            with (torch.inference_mode() if x.is_inference() else torch.no_grad()):
                 x.copy_(x[idx])
         return None
     if isinstance(x, np.ndarray):
