@@ -132,3 +132,12 @@ def test_ops_check_keys_and_small_ranges():
     x = torch.empty(4, dtype=torch.int64)  # op 11 with a small range is fine and equals randint
     ops.fill_(x, None, 11, 1, 2, 3, 0, 0, 8, False, 0.0, 0.0, 0.0, -3, 2 ** 40)
     assert torch.equal(x, philox.Stream(SEED, id=3).randint(-3, 2 ** 40 - 2, size=4, dtype=torch.int64))
+
+
+def test_fill_op_refuses_no_ids_for_a_non_empty_out():
+    # zero ids used to "divide" any out into rows and leave it unwritten (draw returned torch.empty)
+    with pytest.raises(ValueError, match="rows"):
+        ops.draw([3], torch.float32, torch.device("cpu"), torch.empty(0, dtype=torch.int64), 2, 1, 2, 0, 0, 0, 4,
+                 False, 0.0, 0.0, 0.0, 0, 0)
+    assert ops.draw([0, 3], torch.float32, torch.device("cpu"), torch.empty(0, dtype=torch.int64), 2, 1, 2, 0, 0, 0,
+                    4, False, 0.0, 0.0, 0.0, 0, 0).shape == (0, 3)

@@ -62,7 +62,8 @@ def register():
             ids = ids.view(torch.int64)
         if ids is not None and ids.dtype != torch.int64:
             raise ValueError(f"ids must be an int64 (or uint64) tensor of stream ids, got {ids.dtype}")
-        if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)):
+        if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)
+                                or (ids.numel() == 0 and out.numel())):
             raise ValueError(f"ids ({ids.numel()} on {ids.device}) must be on out's device ({out.device}) "
                              f"and divide out.numel() ({out.numel()}) into rows")
         if not 0 <= op <= 11:
