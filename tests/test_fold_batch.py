@@ -227,3 +227,24 @@ def test_streambatch_constructor_checks_seed_and_ids():
         StreamBatch(1, [2 ** 64])
     with pytest.raises(TypeError, match="seed"):
         StreamBatch(True, [1])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64])
+def test_numpy_and_list_indexes_equal_tensor_indexes(dtype):
+    # numpy arrays and lists of plain ints are converted vectorized (they were checked value by value)
+    s = philox.Stream(3, "np")
+    v = np.array([[0, 1, 2], [3, 100, np.iinfo(dtype).max]], dtype=dtype)
+    want = s.fold(torch.from_numpy(v.astype(np.uint64).view(np.int64)), check=False).ids
+    assert torch.equal(s.fold(v).ids, want) and torch.equal(s.fold(v.tolist()).ids, want)
+    assert torch.equal(s.fold(v[:, ::2]).ids, want[:, ::2])  # non-contiguous
+    assert s.fold(np.zeros((0, 3), dtype)).batch_shape == (0, 3)
+    assert s.fold(np.array(7, dtype)).batch_shape == ()
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(ValueError, match="-1"):
+            s.fold(np.array([3, -1, -2], dtype=dtype))
+    big = [2 ** 64 - 1, 2 ** 63, 0]
+    assert [i % 2 ** 64 for i in s.fold(big).ids.tolist()] == [s.stream(i).id for i in big]
+    a = np.array([1, 2], np.int64)
+    b = StreamBatch(1, a)
+    a[0] = 99  # the batch's ids never alias the caller's array
+    assert b.ids.tolist() == [1, 2]

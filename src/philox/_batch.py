@@ -45,20 +45,24 @@ def index_tensor(index, check: bool = True, name: str = "index"):
             raise ValueError(f"index values must be in [0, 2**64), got {bad}")
         return t
     import numpy as np
-    if isinstance(index, np.ndarray):
+    from ._keys import check_u64
+    if isinstance(index, np.ndarray):  # vectorized (a Python loop took ~1.3 s per 10**6 values)
         if index.dtype.kind not in "iu":
             raise TypeError(f"{name} must be an integer array, got dtype {index.dtype}")
-        values = index.reshape(-1).tolist()
-        shape = index.shape
-    elif isinstance(index, (list, tuple)):
+        if index.dtype.kind == "i" and index.size and index.min() < 0:
+            check_u64(int(index[index < 0].reshape(-1)[0]), f"{name} value")  # raises, naming the value
+        u = index.astype(np.uint64)  # a copy: the ids never alias the caller's array
+        return torch.from_numpy(u.view(np.int64)).reshape(index.shape)
+    if isinstance(index, (list, tuple)):
         arr = np.asarray(index, dtype=object)
         values = arr.reshape(-1).tolist()
         shape = arr.shape
+        if all(type(v) is int for v in values) and (not values or (min(values) >= 0 and max(values) < _U64)):
+            return torch.from_numpy(np.array(values, dtype=np.uint64).view(np.int64)).reshape(shape)
     else:
         raise TypeError(f"{name} must be an integer tensor, numpy array or list of ints, got "
                         f"{type(index).__name__}")
-    from ._keys import check_u64
-    for v in values:
+    for v in values:  # the slow path names the first bad value
         check_u64(v, f"{name} value")
     flat = [v - _U64 if v >= 1 << 63 else v for v in map(int, values)]
     return torch.tensor(flat, dtype=torch.int64).reshape(shape)
