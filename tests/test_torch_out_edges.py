@@ -134,3 +134,26 @@ def test_shuffle_refuses_unwritable_tensors_before_drawing():
     s.shuffle(x)  # an inference tensor outside inference mode is shuffled too
     assert s.position == 5 + 12
     assert torch.equal(x, torch.as_tensor(_stream().permutation(6)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda s, d: s.permutation(5, device=d),
+    lambda s, d: s.permutation(50, device=d),
+    lambda s, d: s.choice(5, 2, device=d),
+    lambda s, d: s.choice(5, 2, replace=False, device=d),
+    lambda s, d: s.choice(3, 2, p=[0.2, 0.3, 0.5], device=d),
+])
+def test_permutation_and_choice_check_the_device_before_drawing(call):
+    # a device torch cannot use here raised AssertionError/RuntimeError after the words were drawn
+    unusable = "cuda" if not torch.cuda.is_available() else "mps"
+    if unusable == "mps" and torch.backends.mps.is_available():
+        pytest.skip("every device is usable here")
+    s = _stream()
+    with pytest.raises(ValueError, match="cannot be used"):
+        call(s, unusable)
+    assert s.position == 5
+
+
+def test_choice_device_names_the_tensor_device():
+    got = _stream().choice(torch.arange(10) * 3, 4, device="cpu:0")
+    assert torch.equal(got, torch.as_tensor(_stream().choice(np.arange(10) * 3, 4)))

@@ -65,9 +65,15 @@ def _torch_device(device):
     if torch is None:
         raise TypeError("device= needs torch, which is not installed (pip install torch)")
     try:
-        return torch.device(device)
+        dev = torch.device(device)
     except (RuntimeError, TypeError) as e:
         raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+    if dev.type != "cpu":  # usable here? (checked before any word is drawn)
+        try:
+            torch.empty(0, device=dev)
+        except (RuntimeError, AssertionError, NotImplementedError) as e:
+            raise ValueError(f"device={dev} cannot be used: {e}") from None
+    return dev
 
 
 def permutation(stream, x, device=None, dtype=None):
