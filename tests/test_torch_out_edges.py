@@ -157,3 +157,12 @@ def test_permutation_and_choice_check_the_device_before_drawing(call):
 def test_choice_device_names_the_tensor_device():
     got = _stream().choice(torch.arange(10) * 3, 4, device="cpu:0")
     assert torch.equal(got, torch.as_tensor(_stream().choice(np.arange(10) * 3, 4)))
+
+
+@pytest.mark.parametrize("call", [lambda s: s.uniform(0, 10 ** 400), lambda s: s.normal(-10 ** 400),
+                                  lambda s: s.normal(0, 10 ** 400, size=2, device="cpu")])
+def test_huge_int_bounds_are_value_errors(call):
+    s = _stream()  # float(10**400) raised OverflowError
+    with pytest.raises(ValueError, match="finite"):
+        call(s)
+    assert s.position == 5

@@ -39,7 +39,10 @@ _PERM_WORDS = int(_core.PERM_WORDS)
 def _real(x, name: str) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond float64's range
+        raise ValueError(f"{name} must be finite, got {x!r}") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {x!r}")
     return v
