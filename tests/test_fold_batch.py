@@ -248,3 +248,16 @@ def test_numpy_and_list_indexes_equal_tensor_indexes(dtype):
     b = StreamBatch(1, a)
     a[0] = 99  # the batch's ids never alias the caller's array
     assert b.ids.tolist() == [1, 2]
+
+
+def test_streambatch_pickles_and_copies():
+    import copy
+    import pickle
+    b = philox.Stream(4, "pk").fold(torch.tensor([[3, 2 ** 63], [0, 1]], dtype=torch.uint64))
+    b.position = 2 ** 64 + 3
+    for c in (pickle.loads(pickle.dumps(b)), copy.deepcopy(b), copy.copy(b)):
+        assert c.position == b.position and c.seed == b.seed and torch.equal(c.ids, b.ids)
+        assert torch.equal(c.rand(5, dtype=torch.float64), copy.deepcopy(b).rand(5, dtype=torch.float64))
+    c = copy.copy(b)
+    c.rand(2)
+    assert b.position == 2 ** 64 + 3  # a copy has its own position

@@ -176,6 +176,13 @@ class StreamBatch(_Draws):
                           range_m1)
         return t.finish()
 
+    def __getstate__(self):
+        # pickle / copy / DataLoader workers: (seed, ids, position); the C++ cursor is rebuilt
+        return {"seed": self._seed, "ids": self._ids, "position": self.position}
+
+    def __setstate__(self, d):
+        self.__init__(d["seed"], d["ids"], d["position"])
+
     def __repr__(self):
         return (f"philox.StreamBatch(seed={self._seed}, batch_shape={self.batch_shape}, device={self.device}, "
                 f"position={self.position})")
