@@ -150,6 +150,7 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   check_span(op, pos_hi, pos_lo, n);
   if (!n || !rows) return;
   if (!out) throw py::value_error("fill_rows: null output pointer");
+  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * value_bytes(op, elem_size));
   Job job{};
   job.op = (Op)op;
   job.k0 = k0; job.k1 = k1; job.id = id;

@@ -98,8 +98,12 @@ def no_data(t) -> bool:
 
 
 def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, affine: bool = False,
-         a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
+         a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0,
+         fresh: bool = False) -> None:
     """Fill the contiguous tensor ``out`` with a draw from word ``position`` (see csrc/cpu/kernels.h).
+
+    ``fresh``: ``out`` was just allocated and never touched (the CPU kernels then use plain
+    stores and ask for huge pages); False for a caller's tensor.
 
     ``id``: an int (one stream) or an int64 tensor of R ids (two's complement) on
     out's device; then row r of ``out.view(R, -1)`` is stream ``id[r]``. The caller
@@ -116,7 +120,7 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
         if dev.type == "cpu":
             ids_ptr = 0 if one else id.data_ptr()
             _core.fill_rows(op, k0, k1, id if one else 0, ids_ptr, rows, position >> 64, position & (_U64 - 1),
-                            out.data_ptr(), n, False, elem_size, affine, a, b, c, ilow, range_m1)
+                            out.data_ptr(), n, fresh, elem_size, affine, a, b, c, ilow, range_m1)
             return
         if dev.type == "cuda":
             mod = cuda_module()

@@ -173,7 +173,7 @@ class StreamBatch(_Draws):
         start = self._cursor.reserve(per_row * _core.words_per_value(op))
         if rows:
             _backend.fill(t.tensor, op, self._k0, self._k1, self._flat, start, elem_size, affine, a, b, c, ilow,
-                          range_m1)
+                          range_m1, t.fresh)
         return t.finish()
 
     def __getstate__(self):

@@ -308,7 +308,7 @@ class Stream(_Draws):
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
             start = self._cursor.reserve(t.n * _core.words_per_value(op))
             _backend.fill(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, a, b, c, ilow,
-                          range_m1)
+                          range_m1, t.fresh)
         elif t.arr is not None:
             _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr, t.fresh,
                              elem_size, affine, a, b, c, ilow, range_m1)
