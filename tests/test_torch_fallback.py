@@ -168,3 +168,18 @@ def test_environment_variable_forces_the_fallback(tmp_path):
     want = [s.rand(5, dtype=torch.float32), s.randint(-7, 2 ** 40, size=4, dtype=torch.int64),
             s.fold(torch.arange(3)).uniform(1, 2, size=2, dtype=torch.bfloat16)]
     assert all(torch.equal(a, b) for a, b in zip(got, want))
+
+
+@pytest.mark.parametrize("name", ["randn_f64", "randint_0_18446744073709551616_int64", "rand_bf16"])
+def test_fallback_chunks_many_short_rows(name, monkeypatch):
+    """More rows than one chunk holds: rows are chunked too (a 10**7-row batch made one chunk of
+    10**7 * k words of int64 temporaries), with the same values."""
+    from backend_cases import CASE_BY_NAME
+    case = CASE_BY_NAME[name]
+    seen = []  # words per chunk: rows x words per row
+    words = F._words
+    monkeypatch.setattr(F, "_CHUNK_WORDS", 16)
+    monkeypatch.setattr(F, "_words", lambda *a: seen.append(a[2].shape[0] * a[5]) or words(*a))
+    ids = as_ids(list(range(40)))
+    assert_same_bits(fb_fill(case, K0, K1, 0, 3, 5, ids), cpu_fill(case, K0, K1, 0, 3, 5, ids), case.name)
+    assert max(seen) <= 16 and len(seen) > 1

@@ -526,12 +526,17 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
         return
     dst = out.view(rows, n)
     c2, c3 = (ids & M32).unsqueeze(1), ((ids >> 32) & M32).unsqueeze(1)
-    per = max(1, _CHUNK_WORDS // (k * rows))
-    for i0 in range(0, n, per):
-        nv = min(per, n - i0)
-        w = _words(k0, k1, c2, c3, position + i0 * k, nv * k, dev).reshape(rows, nv, k)
-        vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
-        _store(dst[:, i0:i0 + nv], vals, kind, elem_size)
+    # chunks of at most _CHUNK_WORDS words: blocks of rows (many short rows, e.g. a big batch,
+    # would otherwise make one chunk of rows * k words), each in runs of values
+    row_block = max(1, _CHUNK_WORDS // k)
+    for r0 in range(0, rows, row_block):
+        r1 = min(rows, r0 + row_block)
+        per = max(1, _CHUNK_WORDS // (k * (r1 - r0)))
+        for i0 in range(0, n, per):
+            nv = min(per, n - i0)
+            w = _words(k0, k1, c2[r0:r1], c3[r0:r1], position + i0 * k, nv * k, dev).reshape(r1 - r0, nv, k)
+            vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
+            _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
 
 
 @torch.compiler.disable
