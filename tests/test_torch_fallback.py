@@ -183,3 +183,11 @@ def test_fallback_chunks_many_short_rows(name, monkeypatch):
     ids = as_ids(list(range(40)))
     assert_same_bits(fb_fill(case, K0, K1, 0, 3, 5, ids), cpu_fill(case, K0, K1, 0, 3, 5, ids), case.name)
     assert max(seen) <= 16 and len(seen) > 1
+
+
+def test_fallback_fold_ids_in_chunks(monkeypatch):
+    idx = torch.arange(50, dtype=torch.int64).reshape(5, 10) * 977 - 3
+    whole = F.fold_ids(idx, 2 ** 64 - 9)
+    monkeypatch.setattr(F, "_CHUNK_WORDS", 7)
+    assert torch.equal(F.fold_ids(idx, 2 ** 64 - 9), whole)
+    assert torch.equal(F.fold_ids(idx.t(), 2 ** 64 - 9), whole.t())  # a non-contiguous index

@@ -543,4 +543,11 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
 def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement) of (parent path, index[i]) for an int64 tensor, on its device."""
     p = torch.full((), parent - (1 << 64) if parent >= 1 << 63 else parent, dtype=torch.int64, device=index.device)
-    return fold(p, index.to(torch.int64), 0)
+    v = index.to(torch.int64)
+    if v.numel() <= _CHUNK_WORDS:
+        return fold(p, v, 0)
+    out = torch.empty(v.shape, dtype=torch.int64, device=v.device)  # in chunks: bounded temporaries
+    flat_in, flat_out = v.reshape(-1), out.view(-1)
+    for i0 in range(0, flat_in.numel(), _CHUNK_WORDS):
+        flat_out[i0:i0 + _CHUNK_WORDS] = fold(p, flat_in[i0:i0 + _CHUNK_WORDS], 0)
+    return out
