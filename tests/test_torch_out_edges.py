@@ -166,3 +166,13 @@ def test_huge_int_bounds_are_value_errors(call):
     with pytest.raises(ValueError, match="finite"):
         call(s)
     assert s.position == 5
+
+
+def test_permutations_on_meta_tensors_are_shapes_only():
+    # cycle walking read values back (.item() on meta) after the 12 words were drawn
+    s = _stream()
+    assert s.permutation(50, device="meta").shape == (50,)
+    assert s.permutation(torch.empty(50, 2, device="meta")).shape == (50, 2)
+    s.shuffle(torch.empty(30, device="meta"))
+    assert s.choice(50, 3, replace=False, device="meta").device.type == "meta"
+    assert s.position == 5 + 4 * 12
