@@ -196,7 +196,8 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
             raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
         if device is not None and not same_device(_torch_device(torch, device), out.device):
             raise ValueError(f"device={device!r} does not match out.device {out.device}")
-        if not out.is_contiguous() and torch._debug_has_internal_overlap(out) == 1:  # copy_ would refuse it after the draw
+        # copy_ would refuse an out whose elements share memory, after the draw
+        if not out.is_contiguous() and torch._debug_has_internal_overlap(out) == 1:
             raise ValueError(f"out (shape {tuple(out.shape)}, strides {out.stride()}) has elements that share "
                              "memory (an expanded view?); pass a tensor whose elements are distinct")
         tdtype = out.dtype
