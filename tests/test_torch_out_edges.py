@@ -176,3 +176,22 @@ def test_permutations_on_meta_tensors_are_shapes_only():
     s.shuffle(torch.empty(30, device="meta"))
     assert s.choice(50, 3, replace=False, device="meta").device.type == "meta"
     assert s.position == 5 + 4 * 12
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_out_write_is_seen_by_autograd(contiguous):
+    # the kernels write out= through its pointer; without a version bump, backward used the
+    # overwritten values of a saved tensor silently
+    a = torch.ones(4, 2, requires_grad=True)
+    y = a * 1
+    z = (y * y).sum()
+    target = y.detach() if contiguous else y.detach()[:, 0]
+    v = y._version
+    _stream().rand(out=target)
+    assert y._version > v
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    with torch.inference_mode():
+        inf = torch.zeros(4)
+    _stream().rand(out=inf)  # no version counter: still filled
+    assert torch.equal(inf, _stream().rand(4, dtype=torch.float32))

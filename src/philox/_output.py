@@ -183,6 +183,15 @@ def same_device(dev, actual) -> bool:
     return actual.index is None or dev.index == actual.index
 
 
+def _written(torch, out):
+    """The kernels wrote ``out`` through its data pointer: bump its version counter, as any torch
+    in-place op does, so autograd refuses a backward pass that saved the old values (it would
+    otherwise compute gradients from overwritten data without a word)."""
+    if not out.is_inference():  # inference tensors have no version counter
+        torch.autograd.graph.increment_version(out)
+    return out
+
+
 def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=False):
     """A torch output; ``tensor_target``: always a Target with ``tensor`` (for ``_backend.fill``)."""
     torch = D.torch_module()
@@ -216,8 +225,8 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
     host = dev.type == "cpu" and not _backend.forced() and not tensor_target and not _backend.no_data(out)
     if out is not None and out.is_contiguous():
         if host:
-            return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)
-        return Target(code, None, out.numel(), 0, lambda: out, False, out)
+            return Target(code, None, out.numel(), out.data_ptr(), lambda: _written(torch, out), False)
+        return Target(code, None, out.numel(), 0, lambda: _written(torch, out), False, out)
     try:
         buf = torch.empty(size, dtype=tdtype, device=dev)
     except (RuntimeError, AssertionError) as e:  # a failed allocation, or a device this torch cannot use
