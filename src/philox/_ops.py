@@ -57,7 +57,7 @@ def register():
 
     from . import _backend
 
-    def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+    def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, fresh=False):
         if ids is not None and ids.dtype == getattr(torch, "uint64", None):
             ids = ids.view(torch.int64)
         if ids is not None and ids.dtype != torch.int64:
@@ -81,7 +81,7 @@ def register():
             raise ValueError(f"a draw of {words} words from position {pos} runs past the end of the stream (2**66)")
         dst = out if out.is_contiguous() else torch.empty_like(out, memory_format=torch.contiguous_format)
         _backend.fill(dst, op, k0, k1, id % _U64 if ids is None else ids.contiguous(), pos, elem_size, affine,
-                      a, b, c, ilow % _U64, range_m1 % _U64)
+                      a, b, c, ilow % _U64, range_m1 % _U64, fresh or dst is not out)
         if dst is not out:
             out.copy_(dst)
 
@@ -101,7 +101,7 @@ def register():
              k1: int, id: int, pos_hi: int, pos_lo: int, elem_size: int, affine: bool, a: float, b: float, c: float,
              ilow: int, range_m1: int) -> Tensor:
         out = torch.empty(size, dtype=dtype, device=device)
-        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1)
+        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, True)
         return out
 
     @draw.register_fake
