@@ -141,3 +141,12 @@ def test_fill_op_refuses_no_ids_for_a_non_empty_out():
                  False, 0.0, 0.0, 0.0, 0, 0)
     assert ops.draw([0, 3], torch.float32, torch.device("cpu"), torch.empty(0, dtype=torch.int64), 2, 1, 2, 0, 0, 0,
                     4, False, 0.0, 0.0, 0.0, 0, 0).shape == (0, 3)
+
+
+def test_fold_ids_op_refuses_non_integer_indexes():
+    # a float index was truncated (1.5 -> 1) and a bool one read as 0/1
+    for bad in (torch.tensor([1.5]), torch.tensor([True])):
+        with pytest.raises(TypeError, match="integer"):
+            ops.fold_ids(bad, 3)
+    assert torch.equal(ops.fold_ids(torch.tensor([2 ** 64 - 1], dtype=torch.uint64), 3),
+                       philox.Stream(0, id=3).fold(torch.tensor([2 ** 64 - 1], dtype=torch.uint64)).ids)

@@ -113,11 +113,19 @@ def register():
 
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:
+        _check_index(index)
+        if index.dtype == getattr(torch, "uint64", None):
+            index = index.view(torch.int64)
         return _backend.fold_ids(index.to(torch.int64).contiguous(), parent % _U64)
 
     @fold_ids.register_fake
     def _(index, parent):
+        _check_index(index)
         return torch.empty(index.shape, dtype=torch.int64, device=index.device)
+
+    def _check_index(index):
+        if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():
+            raise TypeError(f"index must be an integer tensor, got dtype {index.dtype}")
 
     _registered = True
     return torch.ops.philox
