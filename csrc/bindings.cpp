@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "cpu/kernels.h"
 #include "cuda/fill_kernels.cuh"
 #include "philox.h"
@@ -94,10 +98,38 @@ void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::
           range_m1);
 }
 
+// Bytes per output value of op (integer ops: the element size).
+size_t value_bytes(int op, int elem_size) {
+  switch ((Op)op) {
+    case Op::IntSmall: case Op::IntLarge: return (size_t)elem_size;
+    case Op::Raw64: case Op::UniformF64: case Op::NormalF64: return 8;
+    case Op::Raw32: case Op::UniformF32: case Op::NormalF32: return 4;
+    default: return 2;
+  }
+}
+
+// A large buffer that was just allocated (its pages not touched yet): ask for transparent huge
+// pages, as numpy does for its own arrays of 4 MiB or more. torch's CPU allocator does not, and
+// the first-touch page faults of 4 KiB pages made fresh 32 MiB tensors fill ~2.5x slower than
+// numpy arrays (measured: 20 ms against 8 ms for 2**22 float64 values). A hint only; errors are
+// ignored and no value changes.
+void advise_huge_pages(void* p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (bytes < ((size_t)4 << 20)) return;
+  const uintptr_t page = 4096, begin = ((uintptr_t)p + page - 1) & ~(page - 1);
+  const uintptr_t end = ((uintptr_t)p + bytes) & ~(page - 1);
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p; (void)bytes;
+#endif
+}
+
 // Any other buffer (a contiguous torch CPU tensor) by address and element count.
 void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, bool fresh,
               int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (n && !out) throw py::value_error("fill_ptr: null output pointer");
+  if (fresh && n && op >= 0 && op <= (int)Op::IntLarge)
+    advise_huge_pages(reinterpret_cast<void*>(out), n * value_bytes(op, elem_size));
   fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
@@ -118,6 +150,7 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   check_span(op, pos_hi, pos_lo, n);
   if (!n || !rows) return;
   if (!out) throw py::value_error("fill_rows: null output pointer");
+  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * value_bytes(op, elem_size));
   Job job{};
   job.op = (Op)op;
   job.k0 = k0; job.k1 = k1; job.id = id;

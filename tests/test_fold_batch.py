@@ -189,3 +189,75 @@ def test_cursor_reserve():
     with pytest.raises(ValueError, match="end of the stream"):
         c.reserve(1)
     assert c.get() == (4, 0)
+
+
+def test_nested_fold_rows_are_the_extended_paths():
+    # StreamBatch.fold(j): row (b, k) is Stream(seed, *path, i[b], j[k]), whatever the backend
+    S = philox.Stream
+    i, j = [1, 2, 2 ** 63], [7, 2 ** 64 - 1]
+    b = S(5, "n").fold(torch.tensor(i, dtype=torch.uint64)).fold(j)
+    assert b.batch_shape == (3, 2) and b.position == 0
+    got = b.randn(4, dtype=torch.float64)
+    ref = torch.stack([torch.stack([torch.as_tensor(S(5, "n", a, c).randn(4)) for c in j]) for a in i])
+    assert torch.equal(got, ref)
+    assert torch.equal(S(5, "n").stream(2).fold(torch.tensor(j, dtype=torch.uint64)).ids, b.ids[1])
+    assert S(5, "n").fold([]).fold([1, 2]).rand(3).shape == (0, 2, 3)
+    parent = S(5, "n").fold(torch.arange(2))
+    parent.position = 9
+    with pytest.raises(ValueError, match="on meta"):
+        parent.fold(torch.arange(2, device="meta"))
+    with pytest.raises(ValueError):
+        parent.fold([-1])
+    with pytest.raises(TypeError):
+        parent.fold(torch.tensor([1.0]))
+    assert parent.position == 9
+
+
+def test_streambatch_constructor_checks_seed_and_ids():
+    # int32 ids were read as 64-bit (past the tensor's end), float ids as their bits, and a
+    # negative seed failed inside the first draw after the position had moved
+    ids32 = torch.tensor([1, 2], dtype=torch.int32)
+    assert torch.equal(StreamBatch(1, ids32).rand(3, dtype=torch.float64),
+                       StreamBatch(1, torch.tensor([1, 2])).rand(3, dtype=torch.float64))
+    assert torch.equal(StreamBatch(-1, [5]).rand(2, dtype=torch.float64)[0],
+                       torch.as_tensor(philox.Stream(-1, id=5).rand(2)))
+    with pytest.raises(TypeError, match="ids"):
+        StreamBatch(1, torch.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="ids"):
+        StreamBatch(1, [2 ** 64])
+    with pytest.raises(TypeError, match="seed"):
+        StreamBatch(True, [1])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64])
+def test_numpy_and_list_indexes_equal_tensor_indexes(dtype):
+    # numpy arrays and lists of plain ints are converted vectorized (they were checked value by value)
+    s = philox.Stream(3, "np")
+    v = np.array([[0, 1, 2], [3, 100, np.iinfo(dtype).max]], dtype=dtype)
+    want = s.fold(torch.from_numpy(v.astype(np.uint64).view(np.int64)), check=False).ids
+    assert torch.equal(s.fold(v).ids, want) and torch.equal(s.fold(v.tolist()).ids, want)
+    assert torch.equal(s.fold(v[:, ::2]).ids, want[:, ::2])  # non-contiguous
+    assert s.fold(np.zeros((0, 3), dtype)).batch_shape == (0, 3)
+    assert s.fold(np.array(7, dtype)).batch_shape == ()
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(ValueError, match="-1"):
+            s.fold(np.array([3, -1, -2], dtype=dtype))
+    big = [2 ** 64 - 1, 2 ** 63, 0]
+    assert [i % 2 ** 64 for i in s.fold(big).ids.tolist()] == [s.stream(i).id for i in big]
+    a = np.array([1, 2], np.int64)
+    b = StreamBatch(1, a)
+    a[0] = 99  # the batch's ids never alias the caller's array
+    assert b.ids.tolist() == [1, 2]
+
+
+def test_streambatch_pickles_and_copies():
+    import copy
+    import pickle
+    b = philox.Stream(4, "pk").fold(torch.tensor([[3, 2 ** 63], [0, 1]], dtype=torch.uint64))
+    b.position = 2 ** 64 + 3
+    for c in (pickle.loads(pickle.dumps(b)), copy.deepcopy(b), copy.copy(b)):
+        assert c.position == b.position and c.seed == b.seed and torch.equal(c.ids, b.ids)
+        assert torch.equal(c.rand(5, dtype=torch.float64), copy.deepcopy(b).rand(5, dtype=torch.float64))
+    c = copy.copy(b)
+    c.rand(2)
+    assert b.position == 2 ** 64 + 3  # a copy has its own position

@@ -97,3 +97,56 @@ def test_fill_op_refuses_bad_ids_and_spans():
         ops.fill_(out, None, 2, 1, 2, 5, 4, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
     with pytest.raises(ValueError, match="op"):
         ops.fill_(out, None, 12, 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
+
+
+@pytest.mark.parametrize("op,dtype,elem_size", [
+    (11, torch.uint16, 2),   # op 11 writes 8-byte values: a 2-byte tensor was overrun (heap corruption)
+    (11, torch.int32, 4),
+    (10, torch.int8, 8),     # elem_size larger than the tensor's elements
+    (10, torch.int64, 4),
+    (2, torch.float64, 0),   # a float op on the wrong float dtype
+    (0, torch.float32, 4),   # raw words into floats
+    (3, torch.int64, 8),
+])
+def test_ops_refuse_dtypes_they_do_not_write(op, dtype, elem_size):
+    out = torch.zeros(5, 7, dtype=dtype)
+    args = (op, 1, 2, 3, 0, 5, elem_size, False, 0.0, 0.0, 0.0, 0, 4)
+    with pytest.raises((TypeError, ValueError), match="elem_size|writes"):
+        ops.fill_(out, None, *args)
+    with pytest.raises((TypeError, ValueError), match="elem_size|writes"):
+        ops.draw([5, 7], dtype, torch.device("cpu"), None, *args)
+    assert not out.any()  # refused before anything was written
+    with torch._subclasses.fake_tensor.FakeTensorMode():  # the fake implementations refuse them too
+        with pytest.raises((TypeError, ValueError), match="elem_size|writes"):
+            ops.draw([5, 7], dtype, torch.device("cpu"), None, *args)
+
+
+def test_ops_check_keys_and_small_ranges():
+    out = torch.empty(4)
+    with pytest.raises(ValueError, match="k0"):
+        ops.fill_(out, None, 2, 2 ** 32, 2, 3, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
+    with pytest.raises(ValueError, match="k1"):
+        ops.fill_(out, None, 2, 1, -1, 3, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
+    with pytest.raises(ValueError, match="range_m1"):  # op 10 would truncate the range to 32 bits
+        ops.fill_(torch.empty(4, dtype=torch.int64), None, 10, 1, 2, 3, 0, 0, 8, False, 0.0, 0.0, 0.0, 0, 2 ** 32)
+    x = torch.empty(4, dtype=torch.int64)  # op 11 with a small range is fine and equals randint
+    ops.fill_(x, None, 11, 1, 2, 3, 0, 0, 8, False, 0.0, 0.0, 0.0, -3, 2 ** 40)
+    assert torch.equal(x, philox.Stream(SEED, id=3).randint(-3, 2 ** 40 - 2, size=4, dtype=torch.int64))
+
+
+def test_fill_op_refuses_no_ids_for_a_non_empty_out():
+    # zero ids used to "divide" any out into rows and leave it unwritten (draw returned torch.empty)
+    with pytest.raises(ValueError, match="rows"):
+        ops.draw([3], torch.float32, torch.device("cpu"), torch.empty(0, dtype=torch.int64), 2, 1, 2, 0, 0, 0, 4,
+                 False, 0.0, 0.0, 0.0, 0, 0)
+    assert ops.draw([0, 3], torch.float32, torch.device("cpu"), torch.empty(0, dtype=torch.int64), 2, 1, 2, 0, 0, 0,
+                    4, False, 0.0, 0.0, 0.0, 0, 0).shape == (0, 3)
+
+
+def test_fold_ids_op_refuses_non_integer_indexes():
+    # a float index was truncated (1.5 -> 1) and a bool one read as 0/1
+    for bad in (torch.tensor([1.5]), torch.tensor([True])):
+        with pytest.raises(TypeError, match="integer"):
+            ops.fold_ids(bad, 3)
+    assert torch.equal(ops.fold_ids(torch.tensor([2 ** 64 - 1], dtype=torch.uint64), 3),
+                       philox.Stream(0, id=3).fold(torch.tensor([2 ** 64 - 1], dtype=torch.uint64)).ids)

@@ -5,6 +5,7 @@ the block counter carrying past 2**32, the end of the stream, per-row ids and id
 fallback is the implementation that serves every non-CUDA device and CUDA without the compiled
 module, and it is written independently of the C++ loops (int64 tensor arithmetic).
 """
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -147,3 +148,46 @@ def test_fallback_noncontiguous_out(torch_backend):
 def test_set_backend_refuses_unknown():
     with pytest.raises(ValueError, match="backend"):
         _backend.set_backend("cuda-please")
+
+
+def test_environment_variable_forces_the_fallback(tmp_path):
+    # PHILOX_BACKEND=torch is read at import: a fresh process draws through the fallback, with the
+    # same bits as this process's C++ kernels
+    import subprocess
+    import sys
+    code = ("import philox, torch, sys\nfrom philox import _backend\nassert _backend.get_backend() == 'torch'\n"
+            "s = philox.Stream(9, 'env', position=3)\n"
+            "x = [s.rand(5, dtype=torch.float32), s.randint(-7, 2 ** 40, size=4, dtype=torch.int64),\n"
+            "     s.fold(torch.arange(3)).uniform(1, 2, size=2, dtype=torch.bfloat16)]\n"
+            "torch.save(x, sys.argv[1])\n")
+    path = tmp_path / "x.pt"
+    env = dict(os.environ, PHILOX_BACKEND="torch")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env, timeout=120)
+    got = torch.load(path)
+    s = philox.Stream(9, "env", position=3)
+    want = [s.rand(5, dtype=torch.float32), s.randint(-7, 2 ** 40, size=4, dtype=torch.int64),
+            s.fold(torch.arange(3)).uniform(1, 2, size=2, dtype=torch.bfloat16)]
+    assert all(torch.equal(a, b) for a, b in zip(got, want))
+
+
+@pytest.mark.parametrize("name", ["randn_f64", "randint_0_18446744073709551616_int64", "rand_bf16"])
+def test_fallback_chunks_many_short_rows(name, monkeypatch):
+    """More rows than one chunk holds: rows are chunked too (a 10**7-row batch made one chunk of
+    10**7 * k words of int64 temporaries), with the same values."""
+    from backend_cases import CASE_BY_NAME
+    case = CASE_BY_NAME[name]
+    seen = []  # words per chunk: rows x words per row
+    words = F._words
+    monkeypatch.setattr(F, "_CHUNK_WORDS", 16)
+    monkeypatch.setattr(F, "_words", lambda *a: seen.append(a[2].shape[0] * a[5]) or words(*a))
+    ids = as_ids(list(range(40)))
+    assert_same_bits(fb_fill(case, K0, K1, 0, 3, 5, ids), cpu_fill(case, K0, K1, 0, 3, 5, ids), case.name)
+    assert max(seen) <= 16 and len(seen) > 1
+
+
+def test_fallback_fold_ids_in_chunks(monkeypatch):
+    idx = torch.arange(50, dtype=torch.int64).reshape(5, 10) * 977 - 3
+    whole = F.fold_ids(idx, 2 ** 64 - 9)
+    monkeypatch.setattr(F, "_CHUNK_WORDS", 7)
+    assert torch.equal(F.fold_ids(idx, 2 ** 64 - 9), whole)
+    assert torch.equal(F.fold_ids(idx.t(), 2 ** 64 - 9), whole.t())  # a non-contiguous index

@@ -89,9 +89,28 @@ def _cuda_target(dev):
     return index, torch.cuda.current_stream(index).cuda_stream
 
 
+def no_data(t) -> bool:
+    """True for tensors without storage to write (meta tensors, FakeTensors under tracing); None -> False."""
+    if t is None:
+        return False
+    if t.device.type == "meta":
+        return True
+    if type(t).__name__ == "Tensor":  # a plain tensor (FakeTensor is a subclass): the common case, fast
+        return False
+    try:
+        from torch._subclasses.fake_tensor import is_fake
+    except ImportError:  # pragma: no cover (older torch)
+        return False
+    return is_fake(t)
+
+
 def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, affine: bool = False,
-         a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
+         a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0, range_m1: int = 0,
+         fresh: bool = False) -> None:
     """Fill the contiguous tensor ``out`` with a draw from word ``position`` (see csrc/cpu/kernels.h).
+
+    ``fresh``: ``out`` was just allocated and never touched (the CPU kernels then use plain
+    stores and ask for huge pages); False for a caller's tensor.
 
     ``id``: an int (one stream) or an int64 tensor of R ids (two's complement) on
     out's device; then row r of ``out.view(R, -1)`` is stream ``id[r]``. The caller
@@ -102,13 +121,13 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     one = isinstance(id, int)
     rows = 1 if one else id.numel()
     n = out.numel() // rows if rows else 0
-    if n == 0:
+    if n == 0 or no_data(out):  # meta / fake tensors: shapes only, nothing to compute
         return
     if not forced():
         if dev.type == "cpu":
             ids_ptr = 0 if one else id.data_ptr()
             _core.fill_rows(op, k0, k1, id if one else 0, ids_ptr, rows, position >> 64, position & (_U64 - 1),
-                            out.data_ptr(), n, False, elem_size, affine, a, b, c, ilow, range_m1)
+                            out.data_ptr(), n, fresh, elem_size, affine, a, b, c, ilow, range_m1)
             return
         if dev.type == "cuda":
             mod = cuda_module()
@@ -130,7 +149,7 @@ def fold_ids(index, parent: int):
     _register_ops()
     dev = index.device
     out = torch.empty(index.shape, dtype=torch.int64, device=dev)
-    if index.numel() == 0:
+    if index.numel() == 0 or no_data(index):
         return out
     if not forced():
         if dev.type == "cpu":

@@ -14,7 +14,8 @@ from typing import Tuple
 
 from . import _backend, _core
 from . import _dtypes as D
-from ._output import _prepare_torch
+from ._output import _prepare_torch, _torch_device, same_device
+from ._keys import normalize_seed
 from ._stream import MAX_POSITION, Stream, _Draws
 
 __all__ = ["StreamBatch"]
@@ -22,7 +23,7 @@ __all__ = ["StreamBatch"]
 _U64 = 1 << 64
 
 
-def index_tensor(index, check: bool = True):
+def index_tensor(index, check: bool = True, name: str = "index"):
     """``index`` as a contiguous int64 tensor of uint64 values in two's complement, on its device.
 
     Accepts an integer torch tensor (any device), a numpy integer array or a (nested) list of ints
@@ -33,32 +34,36 @@ def index_tensor(index, check: bool = True):
         raise TypeError("Stream.fold(index) needs torch, which is not installed (pip install torch)")
     if isinstance(index, torch.Tensor):
         if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():
-            raise TypeError(f"index must be an integer tensor, got dtype {index.dtype}")
+            raise TypeError(f"{name} must be an integer tensor, got dtype {index.dtype}")
         if index.dtype == getattr(torch, "uint64", None):
             return index.contiguous().view(torch.int64)
         t = index.to(torch.int64).contiguous()
         # the one host sync of fold(): a device cannot raise, so the check reads one bool back
         # (unsigned tensors cannot hold negatives and skip it)
-        if check and index.is_signed() and t.numel() and bool((t < 0).any()):
+        if check and index.is_signed() and t.numel() and not _backend.no_data(t) and bool((t < 0).any()):
             bad = int(t[t < 0].reshape(-1)[0])
             raise ValueError(f"index values must be in [0, 2**64), got {bad}")
         return t
     import numpy as np
-    if isinstance(index, np.ndarray):
+    from ._keys import check_u64
+    if isinstance(index, np.ndarray):  # vectorized (a Python loop took ~1.3 s per 10**6 values)
         if index.dtype.kind not in "iu":
-            raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
-        values = index.reshape(-1).tolist()
-        shape = index.shape
-    elif isinstance(index, (list, tuple)):
+            raise TypeError(f"{name} must be an integer array, got dtype {index.dtype}")
+        if index.dtype.kind == "i" and index.size and index.min() < 0:
+            check_u64(int(index[index < 0].reshape(-1)[0]), f"{name} value")  # raises, naming the value
+        u = index.astype(np.uint64)  # a copy: the ids never alias the caller's array
+        return torch.from_numpy(u.view(np.int64)).reshape(index.shape)
+    if isinstance(index, (list, tuple)):
         arr = np.asarray(index, dtype=object)
         values = arr.reshape(-1).tolist()
         shape = arr.shape
+        if all(type(v) is int for v in values) and (not values or (min(values) >= 0 and max(values) < _U64)):
+            return torch.from_numpy(np.array(values, dtype=np.uint64).view(np.int64)).reshape(shape)
     else:
-        raise TypeError(f"index must be an integer tensor, numpy array or list of ints, got "
+        raise TypeError(f"{name} must be an integer tensor, numpy array or list of ints, got "
                         f"{type(index).__name__}")
-    from ._keys import check_u64
-    for v in values:
-        check_u64(v, "index value")
+    for v in values:  # the slow path names the first bad value
+        check_u64(v, f"{name} value")
     flat = [v - _U64 if v >= 1 << 63 else v for v in map(int, values)]
     return torch.tensor(flat, dtype=torch.int64).reshape(shape)
 
@@ -73,6 +78,12 @@ class StreamBatch(_Draws):
     """
 
     def __init__(self, seed: int, ids, position: int = 0):
+        """``seed`` as for ``Stream``; ``ids``: stream ids, an integer tensor (int64 values are
+        read as two's complement, unsigned dtypes as they are; any device), numpy array or list
+        of ints in ``[0, 2**64)``."""
+        seed = normalize_seed(seed)
+        # the kernels read 64-bit ids: a narrower or float tensor would be misread (or overrun)
+        ids = index_tensor(ids, check=False, name="ids")
         self._seed = seed
         self._k0, self._k1 = seed & 0xFFFFFFFF, seed >> 32
         self._ids = ids
@@ -119,14 +130,33 @@ class StreamBatch(_Draws):
         (reads one id back from the device)."""
         return Stream(self._seed, id=int(self._flat[b]) % _U64, position=self.position)
 
+    def fold(self, index, *, check: bool = True) -> "StreamBatch":
+        """A nested batch: row ``(b, j)`` is row ``b``'s stream extended by ``index[j]`` (SPEC 3 fold).
+
+        Returns a ``StreamBatch`` of batch shape ``batch_shape + index.shape`` at position 0, so
+        ``Stream(seed, *path).fold(i).fold(j)`` rows are ``Stream(seed, *path, i[b], j[k])``.
+        ``index`` as for ``Stream.fold``; a list or numpy array is moved to the batch's device, a
+        tensor must be on it. This batch's position does not move.
+        """
+        torch = D.torch_module()
+        given_tensor = isinstance(index, torch.Tensor)
+        idx = index_tensor(index, check)
+        if idx.device != self.device:
+            if given_tensor:
+                raise ValueError(f"index is on {idx.device}, the batch on {self.device}")
+            idx = idx.to(self.device)
+        from . import _torch_fallback  # the int64 tensor fold, bit-equal to the kernels (tested)
+        parents = self._ids.reshape(self.batch_shape + (1,) * idx.dim())
+        if _backend.no_data(parents) or _backend.no_data(idx):
+            ids = torch.empty(self.batch_shape + tuple(idx.shape), dtype=torch.int64, device=self.device)
+        else:
+            ids = _torch_fallback.fold(parents, idx, 0).contiguous()
+        return StreamBatch(self._seed, ids)
+
     def _prepare(self, shape, dtype, device, out, kind, default_np):
         torch = D.torch_module()
         if device is not None:
-            try:
-                dev = torch.device(device)
-            except (RuntimeError, TypeError) as e:
-                raise ValueError(f"device={device!r} is not a torch device: {e}") from None
-            if dev.type != self.device.type or (dev.index is not None and dev.index != self.device.index):
+            if not same_device(_torch_device(torch, device), self.device):
                 raise ValueError(f"device={device!r} does not match the batch's device {self.device}")
         if out is not None and not isinstance(out, torch.Tensor):
             raise TypeError(f"out must be a torch tensor for a StreamBatch, got {type(out).__name__}")
@@ -143,8 +173,15 @@ class StreamBatch(_Draws):
         start = self._cursor.reserve(per_row * _core.words_per_value(op))
         if rows:
             _backend.fill(t.tensor, op, self._k0, self._k1, self._flat, start, elem_size, affine, a, b, c, ilow,
-                          range_m1)
+                          range_m1, t.fresh)
         return t.finish()
+
+    def __getstate__(self):
+        # pickle / copy / DataLoader workers: (seed, ids, position); the C++ cursor is rebuilt
+        return {"seed": self._seed, "ids": self._ids, "position": self.position}
+
+    def __setstate__(self, d):
+        self.__init__(d["seed"], d["ids"], d["position"])
 
     def __repr__(self):
         return (f"philox.StreamBatch(seed={self._seed}, batch_shape={self.batch_shape}, device={self.device}, "

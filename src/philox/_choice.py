@@ -18,7 +18,7 @@ import numpy as np
 from . import _core
 from . import _dtypes as D
 from ._keys import _is_int
-from ._output import parse_size
+from ._output import parse_size, same_device
 from ._permutation import MAX_N, _torch_device, perm_indices, perm_key_words
 
 __all__ = ["choice", "check_p", "alias_table", "weighted_order"]
@@ -112,7 +112,7 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
         raise TypeError(f"replace must be a bool, got {replace!r}")
     replace = bool(replace)
     dev = None if device is None else _torch_device(device)
-    if dev is not None and values is not None and D.is_tensor(values) and values.device != dev:
+    if dev is not None and values is not None and D.is_tensor(values) and not same_device(dev, values.device):
         raise ValueError(f"device={device!r} does not match the device of a ({values.device})")
     if dev is not None and values is not None and not D.is_tensor(values):
         try:  # the sample becomes a tensor: check now that torch can hold a's dtype

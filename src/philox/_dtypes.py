@@ -51,7 +51,17 @@ def is_tensor(x) -> bool:
     return t is not None and isinstance(x, t.Tensor)
 
 
+_TORCH_CODES = None
+
+
 def _torch_codes(torch):
+    global _TORCH_CODES
+    if _TORCH_CODES is None:
+        _TORCH_CODES = _make_torch_codes(torch)
+    return _TORCH_CODES
+
+
+def _make_torch_codes(torch):
     codes = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32", torch.float64: "f64",
              torch.int8: "i8", torch.int16: "i16", torch.int32: "i32", torch.int64: "i64",
              torch.uint8: "u8"}

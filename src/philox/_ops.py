@@ -28,6 +28,25 @@ def s64(v: int) -> int:
     return v - _U64 if v >= 1 << 63 else v
 
 
+# The element types each op writes (csrc/cpu/kernels.h): a tensor of another dtype would be
+# written past its end or misread, so the ops refuse it. Integer ops write ``elem_size`` bytes
+# per value, which must be the tensor's; op 11 (ranges above 2**32) writes 8 bytes.
+_OP_DTYPES = {0: ("int32", "uint32"), 1: ("int64", "uint64"), 2: ("float32",), 3: ("float64",),
+              4: ("float16",), 5: ("bfloat16",), 6: ("float32",), 7: ("float64",), 8: ("float16",),
+              9: ("bfloat16",), 10: ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
+              11: ("int64", "uint64")}
+
+
+def _check_out(out, op: int, elem_size: int) -> None:
+    """``out``'s dtype must be one that op ``op`` writes, with ``elem_size`` its element size (int ops)."""
+    import torch
+    names = _OP_DTYPES[op]
+    if not any(getattr(torch, nm, None) == out.dtype for nm in names):
+        raise TypeError(f"op {op} writes {'/'.join(names)} values, got out.dtype={out.dtype}")
+    if op in (10, 11) and elem_size != out.element_size():
+        raise ValueError(f"elem_size={elem_size} must be out's element size ({out.element_size()} for {out.dtype})")
+
+
 def register():
     """Define the ops once; returns ``torch.ops.philox``."""
     global _registered
@@ -38,16 +57,23 @@ def register():
 
     from . import _backend
 
-    def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+    def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, fresh=False):
         if ids is not None and ids.dtype == getattr(torch, "uint64", None):
             ids = ids.view(torch.int64)
         if ids is not None and ids.dtype != torch.int64:
             raise ValueError(f"ids must be an int64 (or uint64) tensor of stream ids, got {ids.dtype}")
-        if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)):
+        if ids is not None and (ids.device != out.device or out.numel() % max(ids.numel(), 1)
+                                or (ids.numel() == 0 and out.numel())):
             raise ValueError(f"ids ({ids.numel()} on {ids.device}) must be on out's device ({out.device}) "
                              f"and divide out.numel() ({out.numel()}) into rows")
         if not 0 <= op <= 11:
             raise ValueError(f"op must be in [0, 11], got {op}")
+        _check_out(out, op, elem_size)
+        for v, nm in ((k0, "k0"), (k1, "k1")):
+            if not 0 <= v <= 0xFFFFFFFF:
+                raise ValueError(f"{nm} must be a 32-bit key word in [0, 2**32), got {v}")
+        if op == 10 and range_m1 % _U64 > 0xFFFFFFFF:
+            raise ValueError(f"op 10 takes ranges up to 2**32 (range_m1 < 2**32), got range_m1={range_m1}; use op 11")
         pos = (pos_hi << 64) | (pos_lo % _U64)
         per_row = out.numel() // max(ids.numel(), 1) if ids is not None else out.numel()
         words = per_row * (4 if op == 11 else 2 if op in (1, 3, 7, 10) else 1)
@@ -55,7 +81,7 @@ def register():
             raise ValueError(f"a draw of {words} words from position {pos} runs past the end of the stream (2**66)")
         dst = out if out.is_contiguous() else torch.empty_like(out, memory_format=torch.contiguous_format)
         _backend.fill(dst, op, k0, k1, id % _U64 if ids is None else ids.contiguous(), pos, elem_size, affine,
-                      a, b, c, ilow % _U64, range_m1 % _U64)
+                      a, b, c, ilow % _U64, range_m1 % _U64, fresh or dst is not out)
         if dst is not out:
             out.copy_(dst)
 
@@ -66,6 +92,8 @@ def register():
 
     @fill_.register_fake
     def _(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
+        if 0 <= op <= 11:  # the real op reports a bad op code
+            _check_out(out, op, elem_size)
         return None
 
     @torch.library.custom_op("philox::draw", mutates_args=())
@@ -73,20 +101,31 @@ def register():
              k1: int, id: int, pos_hi: int, pos_lo: int, elem_size: int, affine: bool, a: float, b: float, c: float,
              ilow: int, range_m1: int) -> Tensor:
         out = torch.empty(size, dtype=dtype, device=device)
-        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1)
+        _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, True)
         return out
 
     @draw.register_fake
-    def _(size, dtype, device, *args):
-        return torch.empty(size, dtype=dtype, device=device)
+    def _(size, dtype, device, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, *args):
+        out = torch.empty(size, dtype=dtype, device=device)
+        if 0 <= op <= 11:
+            _check_out(out, op, elem_size)
+        return out
 
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:
+        _check_index(index)
+        if index.dtype == getattr(torch, "uint64", None):
+            index = index.view(torch.int64)
         return _backend.fold_ids(index.to(torch.int64).contiguous(), parent % _U64)
 
     @fold_ids.register_fake
     def _(index, parent):
+        _check_index(index)
         return torch.empty(index.shape, dtype=torch.int64, device=index.device)
+
+    def _check_index(index):
+        if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():
+            raise TypeError(f"index must be an integer tensor, got dtype {index.dtype}")
 
     _registered = True
     return torch.ops.philox

@@ -109,6 +109,9 @@ def prepare(shape, dtype, device, out, kind: str, default_np: str) -> Target:
             shape = out_shape
         else:
             raise TypeError(f"out must be a numpy array or a torch tensor, got {type(out).__name__}")
+    if isinstance(out, np.ndarray) and (D.is_torch_dtype(dtype) or device is not None):
+        raise TypeError(f"out is a numpy array, so dtype={dtype!r} must be a numpy dtype and device= must be None "
+                        f"(got device={device!r}); pass a torch tensor out= for a torch output")
     use_torch = D.is_tensor(out) or D.is_torch_dtype(dtype) or device is not None
     if use_torch:
         return _prepare_torch(shape, dtype, device, out, kind, default_np)
@@ -142,17 +145,70 @@ def _new_numpy(code, shape):
     return Target(code, arr, 0, 0, (lambda: arr[()]) if shape is None else (lambda: arr))
 
 
+def _np_code(dtype):
+    """Element code of a numpy dtype, None if it is not one."""
+    try:
+        return D.numpy_code(dtype)
+    except TypeError:
+        return None
+
+
+def _torch_device(torch, device):
+    """``torch.device(device)``, or ValueError naming it."""
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+
+
+_CPU = []
+
+
+def _cpu_device(torch):
+    if not _CPU:
+        _CPU.append(torch.device("cpu"))
+    return _CPU[0]
+
+
+def same_device(dev, actual) -> bool:
+    """Does the requested device ``dev`` name the tensor device ``actual``? ``"cuda"`` without an
+    index means the current CUDA device (torch's rule); other devices without an index match any."""
+    if dev.type != actual.type:
+        return False
+    if dev.index is None:
+        if dev.type == "cuda":
+            import torch
+            return actual.index == torch.cuda.current_device()
+        return True
+    return actual.index is None or dev.index == actual.index
+
+
+def _written(torch, out):
+    """The kernels wrote ``out`` through its data pointer: bump its version counter, as any torch
+    in-place op does, so autograd refuses a backward pass that saved the old values (it would
+    otherwise compute gradients from overwritten data without a word)."""
+    if not out.is_inference():  # inference tensors have no version counter
+        torch.autograd.graph.increment_version(out)
+    return out
+
+
 def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=False):
     """A torch output; ``tensor_target``: always a Target with ``tensor`` (for ``_backend.fill``)."""
     torch = D.torch_module()
     if torch is None:
         raise TypeError("device= and torch dtypes need torch, which is not installed (pip install torch)")
     if out is not None:
+        if out.layout != torch.strided:
+            raise TypeError(f"out must be a dense (strided) tensor, got layout {out.layout}")
         code = D.torch_code(out.dtype, "out.dtype")
-        if dtype is not None and dtype != out.dtype:
+        if dtype is not None and dtype != out.dtype and (D.is_torch_dtype(dtype) or _np_code(dtype) != code):
             raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
-        if device is not None and torch.device(device) != out.device:
+        if device is not None and not same_device(_torch_device(torch, device), out.device):
             raise ValueError(f"device={device!r} does not match out.device {out.device}")
+        # copy_ would refuse an out whose elements share memory, after the draw
+        if not out.is_contiguous() and torch._debug_has_internal_overlap(out) == 1:
+            raise ValueError(f"out (shape {tuple(out.shape)}, strides {out.stride()}) has elements that share "
+                             "memory (an expanded view?); pass a tensor whose elements are distinct")
         tdtype = out.dtype
         dev = out.device
     else:
@@ -163,29 +219,30 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
         else:  # a numpy dtype with device=: the matching torch dtype
             tdtype = D.code_torch(D.numpy_code(dtype))
         code = D.torch_code(tdtype)
-        try:
-            dev = torch.device("cpu" if device is None else device)
-        except (RuntimeError, TypeError) as e:
-            raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+        dev = _cpu_device(torch) if device is None else _torch_device(torch, device)
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
-    host = dev.type == "cpu" and not _backend.forced() and not tensor_target
+    host = dev.type == "cpu" and not _backend.forced() and not tensor_target and not _backend.no_data(out)
     if out is not None and out.is_contiguous():
         if host:
-            return Target(code, None, out.numel(), out.data_ptr(), lambda: out, False)
-        return Target(code, None, out.numel(), 0, lambda: out, False, out)
+            return Target(code, None, out.numel(), out.data_ptr(), lambda: _written(torch, out), False)
+        return Target(code, None, out.numel(), 0, lambda: _written(torch, out), False, out)
     try:
         buf = torch.empty(size, dtype=tdtype, device=dev)
     except (RuntimeError, AssertionError) as e:  # a failed allocation, or a device this torch cannot use
-        if isinstance(e, RuntimeError) and "memory" in str(e).lower():
+        msg = str(e).lower()
+        if isinstance(e, getattr(torch, "OutOfMemoryError", ())) or "out of memory" in msg or "can't allocate" in msg:
             raise MemoryError(f"cannot allocate a tensor of shape {size} and dtype {tdtype}: {e}") from None
         raise ValueError(f"device={dev} cannot be used: {e}") from None
     if out is None:
         finish = lambda: buf  # noqa: E731
     else:  # a non-contiguous out=: fill a contiguous buffer on its device, then copy
         def finish():
-            out.copy_(buf)
+            # out may require grad (filling a parameter) or be an inference tensor: the fill is
+            # not differentiable, and a contiguous out is written in place either way
+            with (torch.inference_mode() if out.is_inference() else torch.no_grad()):
+                out.copy_(buf)
             return out
-    if host:
+    if host and not _backend.no_data(buf):
         return Target(code, None, buf.numel(), buf.data_ptr(), finish)
     return Target(code, None, buf.numel(), 0, finish, True, buf)

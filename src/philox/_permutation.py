@@ -66,9 +66,15 @@ def _torch_device(device):
     if torch is None:
         raise TypeError("device= needs torch, which is not installed (pip install torch)")
     try:
-        return torch.device(device)
+        dev = torch.device(device)
     except (RuntimeError, TypeError) as e:
         raise ValueError(f"device={device!r} is not a torch device: {e}") from None
+    if dev.type != "cpu":  # usable here? (checked before any word is drawn)
+        try:
+            torch.empty(0, device=dev)
+        except (RuntimeError, AssertionError, NotImplementedError) as e:
+            raise ValueError(f"device={dev} cannot be used: {e}") from None
+    return dev
 
 
 def permutation(stream, x, device=None, dtype=None):
@@ -135,19 +141,17 @@ def shuffle(stream, x) -> None:
     if D.is_tensor(x):
         if x.dim() == 0:
             raise ValueError("x must have at least one dimension, got a 0-d tensor")
-        if any(st == 0 and sz > 1 for st, sz in zip(x.stride(), x.shape)):
-            raise ValueError(f"x has elements that share memory (an expanded tensor, shape {tuple(x.shape)}, "
-                             f"strides {x.stride()}); shuffle works in place: pass x.clone()")
-        torch = D.torch_module()
-        if x.is_inference() and not torch.is_inference_mode_enabled():
-            raise ValueError("x is an inference tensor, which cannot be changed in place outside "
-                             "torch.inference_mode(); shuffle x.clone(), or shuffle inside inference_mode")
+        import torch
+        if x.layout != torch.strided:
+            raise TypeError(f"x must be a dense (strided) tensor, got layout {x.layout}")
+        if torch._debug_has_internal_overlap(x) == 1:  # copy_ would refuse it after the words are drawn
+            raise ValueError(f"x (shape {tuple(x.shape)}, strides {x.stride()}) has elements that share memory "
+                             "(an expanded view?); shuffle works in place")
         n = int(x.shape[0])
         words = perm_key_words(stream)
         if n:
             idx = perm_indices(words, n, device=x.device)
-            import torch
-            with torch.no_grad():
+            with (torch.inference_mode() if x.is_inference() else torch.no_grad()):
                 x.copy_(x[idx])
         return None
     if isinstance(x, np.ndarray):

@@ -54,6 +54,9 @@ def perm_indices_torch(words: np.ndarray, n: int, start: int, step: int, count: 
     b = (n - 1).bit_length()
     wl, wr = b // 2, b - b // 2
     x = start + step * torch.arange(count, dtype=torch.int64, device=device)
+    from ._backend import no_data
+    if no_data(x):  # meta / fake tensors: shapes only (cycle walking reads values back)
+        return torch.empty_like(x)
     y = _feistel(x, keys, wl, wr)
     bad = y >= n
     while bool(bad.any()):  # cycle walking on the lanes still outside [0, n)

@@ -11,6 +11,7 @@ output with no lock and no GIL held.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Optional, Tuple
 
 import numpy as np
@@ -38,15 +39,41 @@ _PERM_WORDS = int(_core.PERM_WORDS)
 def _real(x, name: str) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond float64's range
+        raise ValueError(f"{name} must be finite, got {x!r}") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {x!r}")
     return v
 
 
+_F32 = struct.Struct("<f")
+
+
 def _f32(x: float) -> float:
-    with np.errstate(over="ignore"):
-        return float(np.float32(x))
+    """The float32 nearest x (ties to even; +-inf past the range), as numpy's float32(x)."""
+    try:
+        return _F32.unpack(_F32.pack(x))[0]  # a C (float) cast: IEEE round to nearest even
+    except OverflowError:  # finite x that rounds past float32's range
+        return math.copysign(math.inf, x)
+
+
+def _f32_below(b: float) -> float:
+    """The largest float32 below the float32 value b (b finite; an infinite b is refused later)."""
+    if not math.isfinite(b):
+        return b
+    if b == 0:
+        return -1.401298464324817e-45  # -(smallest subnormal)
+    bits = struct.unpack("<I", _F32.pack(b))[0]
+    return _F32.unpack(struct.pack("<I", bits - 1 if b > 0 else bits + 1))[0]
+
+
+def _sub_f32(b: float, a: float) -> float:
+    """b - a in float32 arithmetic (a, b float32 values): the exact difference rounded once."""
+    d = b - a  # exact in float64 unless the exponents are far apart, where one rounding to
+    # float64 then to float32 cannot land on a float32 midpoint; only finiteness is used
+    return _f32(d)
 
 
 def _bf16_bits(x32: float) -> int:
@@ -114,19 +141,21 @@ class _Draws:
         lo, hi = _real(low, "low"), _real(high, "high")
         t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
         code = t.code
-        with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
-            if code == "f64":
-                a, b = lo, hi
-                below = math.nextafter(b, -math.inf)
-            elif code == "f32":
-                a, b = _f32(lo), _f32(hi)
-                below = float(np.nextafter(np.float32(b), np.float32(-np.inf)))
-            else:
+        if code == "f64":
+            a, b = lo, hi
+            below = math.nextafter(b, -math.inf)
+            span = b - a
+        elif code == "f32":
+            a, b = _f32(lo), _f32(hi)
+            below = _f32_below(b)
+            span = _sub_f32(b, a)
+        else:
+            with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
                 to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
                 hb = to_bits(_f32(hi))
                 a, b = value(to_bits(_f32(lo))), value(hb)
                 below = float(_below_bits(hb))
-            span = float(np.float32(b) - np.float32(a)) if code != "f64" else b - a
+                span = float(np.float32(b) - np.float32(a))
         if not (math.isfinite(a) and math.isfinite(b)):
             raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
         if not a < b:
@@ -279,7 +308,7 @@ class Stream(_Draws):
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
             start = self._cursor.reserve(t.n * _core.words_per_value(op))
             _backend.fill(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, a, b, c, ilow,
-                          range_m1)
+                          range_m1, t.fresh)
         elif t.arr is not None:
             _core.fill_array(self._cursor, op, self._k0, self._k1, self._id, t.arr, t.fresh,
                              elem_size, affine, a, b, c, ilow, range_m1)

@@ -526,16 +526,28 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
         return
     dst = out.view(rows, n)
     c2, c3 = (ids & M32).unsqueeze(1), ((ids >> 32) & M32).unsqueeze(1)
-    per = max(1, _CHUNK_WORDS // (k * rows))
-    for i0 in range(0, n, per):
-        nv = min(per, n - i0)
-        w = _words(k0, k1, c2, c3, position + i0 * k, nv * k, dev).reshape(rows, nv, k)
-        vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
-        _store(dst[:, i0:i0 + nv], vals, kind, elem_size)
+    # chunks of at most _CHUNK_WORDS words: blocks of rows (many short rows, e.g. a big batch,
+    # would otherwise make one chunk of rows * k words), each in runs of values
+    row_block = max(1, _CHUNK_WORDS // k)
+    for r0 in range(0, rows, row_block):
+        r1 = min(rows, r0 + row_block)
+        per = max(1, _CHUNK_WORDS // (k * (r1 - r0)))
+        for i0 in range(0, n, per):
+            nv = min(per, n - i0)
+            w = _words(k0, k1, c2[r0:r1], c3[r0:r1], position + i0 * k, nv * k, dev).reshape(r1 - r0, nv, k)
+            vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
+            _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
 
 
 @torch.compiler.disable
 def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement) of (parent path, index[i]) for an int64 tensor, on its device."""
     p = torch.full((), parent - (1 << 64) if parent >= 1 << 63 else parent, dtype=torch.int64, device=index.device)
-    return fold(p, index.to(torch.int64), 0)
+    v = index.to(torch.int64)
+    if v.numel() <= _CHUNK_WORDS:
+        return fold(p, v, 0)
+    out = torch.empty(v.shape, dtype=torch.int64, device=v.device)  # in chunks: bounded temporaries
+    flat_in, flat_out = v.reshape(-1), out.view(-1)
+    for i0 in range(0, flat_in.numel(), _CHUNK_WORDS):
+        flat_out[i0:i0 + _CHUNK_WORDS] = fold(p, flat_in[i0:i0 + _CHUNK_WORDS], 0)
+    return out
