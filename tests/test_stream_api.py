@@ -320,12 +320,6 @@ def test_generator_pickles_and_copies():
     assert g.stream("b", 2).position == 10
 
 
-def test_python_m_philox_demo():
-    r = subprocess.run([sys.executable, "-m", "philox", "demo"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "FAILED" not in r.stdout
-
-
 # ---------------------------------------------------------------------------------- threads
 def test_threads_share_one_stream():
     # 8 threads draw 200 times 37 words from ONE stream: the reservations are atomic, so the
