@@ -114,17 +114,6 @@ class StreamBatch(_Draws):
     def __len__(self) -> int:
         return self._ids.shape[0] if self._ids.dim() else 1
 
-    @property
-    def position(self) -> int:
-        """Words consumed so far by every row; settable in ``[0, 2**66]``."""
-        hi, lo = self._cursor.get()
-        return (hi << 64) | lo
-
-    @position.setter
-    def position(self, value) -> None:
-        p = Stream._check_position(value)
-        self._cursor.set(p >> 64, p & (_U64 - 1))
-
     def row(self, b: int) -> Stream:
         """Row ``b`` (an index into the flattened batch) as a ``Stream`` at the batch's position
         (reads one id back from the device)."""

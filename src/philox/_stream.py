@@ -117,6 +117,28 @@ class _Draws:
 
     _prepare = staticmethod(prepare)
 
+    @staticmethod
+    def _check_position(position) -> int:
+        if not _is_int(position):
+            raise TypeError(f"position must be an int in [0, 2**66], got {position!r} of type "
+                            f"{type(position).__name__}")
+        p = int(position)
+        if not 0 <= p <= MAX_POSITION:
+            raise ValueError(f"position must be in [0, 2**66], got {p}")
+        return p
+
+    @property
+    def position(self) -> int:
+        """Words consumed so far (by every row of a batch); settable: an O(1) jump anywhere in
+        ``[0, 2**66]``."""
+        hi, lo = self._cursor.get()
+        return (hi << 64) | lo
+
+    @position.setter
+    def position(self, value) -> None:
+        p = self._check_position(value)
+        self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
+
     # ------------------------------------------------------------------ raw words
     def random_raw(self, size=None, dtype=None, device=None, out=None):
         """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
@@ -257,27 +279,6 @@ class Stream(_Draws):
     def path(self) -> Optional[Tuple]:
         """The path this stream was named by, or None if it was given a raw id."""
         return self._path
-
-    @staticmethod
-    def _check_position(position) -> int:
-        if not _is_int(position):
-            raise TypeError(f"position must be an int in [0, 2**66], got {position!r} of type "
-                            f"{type(position).__name__}")
-        p = int(position)
-        if not 0 <= p <= MAX_POSITION:
-            raise ValueError(f"position must be in [0, 2**66], got {p}")
-        return p
-
-    @property
-    def position(self) -> int:
-        """Words consumed so far; settable (O(1) jump anywhere in ``[0, 2**66]``)."""
-        hi, lo = self._cursor.get()
-        return (hi << 64) | lo
-
-    @position.setter
-    def position(self, value) -> None:
-        p = self._check_position(value)
-        self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
     def stream(self, *more) -> "Stream":
         """A child stream at position 0 whose path is this one's extended by ``more``."""
