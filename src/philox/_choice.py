@@ -26,32 +26,40 @@ __all__ = ["choice", "check_p", "alias_table", "weighted_order"]
 _ATOL = math.sqrt(np.finfo(np.float64).eps)
 
 
-def check_p(p, n: int, name: str = "p") -> np.ndarray:
-    """float64 copy of probabilities ``p`` for a population of ``n``: 1-D, length n, finite,
-    non-negative, summing to 1 within sqrt(eps) (as numpy checks: the eps of float64, or of ``p``'s
-    own dtype when it is a lower-precision float array or tensor, e.g. a float32 softmax)."""
+def weight_vector(w, n: int, name: str, length: str):
+    """``(float64 copy, float tolerance)`` of non-negative weights ``w`` for a population of ``n``:
+    1-D, ``n`` entries (``length`` says what they are), finite, non-negative, not all zero. The
+    tolerance is sqrt(eps) of float64, or of ``w``'s own dtype when it is a lower-precision float
+    array or tensor (a float32 softmax), as numpy's ``choice`` allows."""
     atol = _ATOL
-    if D.is_tensor(p):
-        if p.dtype.is_floating_point:
-            atol = max(atol, math.sqrt(D.torch_module().finfo(p.dtype).eps))
-        p = p.detach().cpu().float().numpy() if p.dtype == D.torch_module().bfloat16 else p.detach().cpu().numpy()
-    elif isinstance(p, np.ndarray) and np.issubdtype(p.dtype, np.floating):
-        atol = max(atol, math.sqrt(float(np.finfo(p.dtype).eps)))
+    if D.is_tensor(w):
+        if w.dtype.is_floating_point:
+            atol = max(atol, math.sqrt(D.torch_module().finfo(w.dtype).eps))
+        w = w.detach().cpu().float().numpy() if w.dtype == D.torch_module().bfloat16 else w.detach().cpu().numpy()
+    elif isinstance(w, np.ndarray) and np.issubdtype(w.dtype, np.floating):
+        atol = max(atol, math.sqrt(float(np.finfo(w.dtype).eps)))
     try:
-        a = np.array(p, dtype=np.float64)
+        a = np.array(w, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 1-D sequence of floats, got {p!r}") from None
+        raise TypeError(f"{name} must be a 1-D sequence of numbers, got {w!r}") from None
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
     if a.size != n:
-        raise ValueError(f"{name} must have the population's length {n}, got length {a.size}")
+        raise ValueError(f"{name} must have {length} {n}, got length {a.size}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite (no NaN or inf), got {p!r}")
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {w!r}")
     if np.any(a < 0):
         raise ValueError(f"{name} must be non-negative, got a minimum of {a.min()!r}")
-    s = math.fsum(a.tolist())
-    if s == 0:
+    if not np.any(a > 0):
         raise ValueError(f"{name} must not be all zero")
+    return a, atol
+
+
+def check_p(p, n: int, name: str = "p") -> np.ndarray:
+    """float64 copy of probabilities ``p`` for a population of ``n``: the checks of
+    ``weight_vector``, and a sum of 1 within its tolerance (as numpy checks)."""
+    a, atol = weight_vector(p, n, name, "the population's length")
+    s = math.fsum(a.tolist())
     if abs(s - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1 (within {atol:.2g}), got a sum of {s!r}")
     return a

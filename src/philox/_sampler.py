@@ -28,7 +28,7 @@ from typing import Iterator, List, Optional
 import numpy as np
 
 from . import _core
-from ._choice import alias_table, weighted_order
+from ._choice import alias_table, weight_vector, weighted_order
 from ._generator import initial_seed
 from ._keys import _is_int, normalize_path, normalize_seed
 from ._permutation import MAX_N, PERM_WORDS
@@ -94,26 +94,7 @@ def _world(num_replicas, rank):
 
 
 def _check_weights(weights, n):
-    try:
-        import torch
-        if isinstance(weights, torch.Tensor):
-            weights = weights.detach().cpu().numpy()
-    except ImportError:
-        pass
-    try:
-        w = np.array(weights, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"weights must be a 1-D sequence of numbers, got {weights!r}") from None
-    if w.ndim != 1:
-        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
-    if w.size != n:
-        raise ValueError(f"weights must have one entry per sample ({n}), got {w.size}")
-    if not np.all(np.isfinite(w)):
-        raise ValueError("weights must be finite (no NaN or inf)")
-    if np.any(w < 0):
-        raise ValueError(f"weights must be non-negative, got a minimum of {w.min()!r}")
-    if not np.any(w > 0):
-        raise ValueError("weights must not be all zero")
+    w, _ = weight_vector(weights, n, "weights", "one entry per sample:")
     try:  # the alias table computes w_i * n / sum(w) in float64
         ok = math.isfinite(math.fsum(w.tolist())) and math.isfinite(float(w.max()) * n)
     except OverflowError:
