@@ -195,3 +195,23 @@ def test_out_write_is_seen_by_autograd(contiguous):
         inf = torch.zeros(4)
     _stream().rand(out=inf)  # no version counter: still filled
     assert torch.equal(inf, _stream().rand(4, dtype=torch.float32))
+
+
+def test_misaligned_contiguous_out_goes_through_a_buffer_for_device_backends():
+    # a float32 tensor at an odd address (torch.frombuffer, offset 1): device kernels store whole
+    # elements, so anything but the CPU kernels fills an aligned buffer and copies it over
+    from philox import _backend
+    x = torch.frombuffer(bytearray(4 * 10 + 1), dtype=torch.float32, offset=1, count=10)
+    assert x.is_contiguous() and x.data_ptr() % 4 == 1
+    want = _stream().rand(10, dtype=torch.float32)
+    _backend.set_backend("torch")
+    try:
+        t = _output.prepare((10,), None, None, x, "float", "f64")
+        assert t.tensor is not None and t.tensor.data_ptr() != x.data_ptr()
+        s = _stream()
+        assert s.rand(out=x) is x
+    finally:
+        _backend.set_backend("auto")
+    assert torch.equal(x, want) and s.position == 15
+    y = torch.frombuffer(bytearray(4 * 10 + 1), dtype=torch.float32, offset=1, count=10)
+    assert _stream().rand(out=y) is y and torch.equal(y, want)  # the CPU kernels write it in place

@@ -223,7 +223,11 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
     _check_code(code, kind, tdtype)
     size = () if shape is None else shape
     host = dev.type == "cpu" and not _backend.forced() and not tensor_target and not _backend.no_data(out)
-    if out is not None and out.is_contiguous():
+    # A device kernel stores whole elements, so a contiguous out= whose address is not a multiple
+    # of its element size (possible through DLPack or storage offsets in bytes) goes through a
+    # buffer like a non-contiguous one; the CPU kernels handle any address.
+    if out is not None and out.is_contiguous() and (
+            host or _backend.no_data(out) or out.data_ptr() % out.element_size() == 0):
         if host:
             return Target(code, None, out.numel(), out.data_ptr(), lambda: _written(torch, out), False)
         return Target(code, None, out.numel(), 0, lambda: _written(torch, out), False, out)
