@@ -55,3 +55,31 @@ def num_threads():
         yield saved
     finally:
         philox.set_num_threads(saved)
+
+
+@pytest.fixture
+def keep_globals():
+    """Put back everything that seeding philox and the global generators changes: ``random``,
+    numpy's global state, philox's default generator (with its isolated states), torch's CPU
+    generator, the cuDNN / deterministic-algorithm flags and ``CUBLAS_WORKSPACE_CONFIG``."""
+    import random
+
+    import numpy as np
+    torch = sys.modules.get("torch")
+    saved = (random.getstate(), np.random.get_state(), philox.default_generator.state_dict(),
+             os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
+    if torch is not None:
+        flags = (torch.get_rng_state(), torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark,
+                 torch.are_deterministic_algorithms_enabled())
+    yield
+    random.setstate(saved[0])
+    np.random.set_state(saved[1])
+    philox.default_generator.load_state_dict(saved[2])
+    if saved[3] is None:
+        os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+    else:
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = saved[3]
+    if torch is not None:
+        torch.set_rng_state(flags[0])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = flags[1:3]
+        torch.use_deterministic_algorithms(flags[3])

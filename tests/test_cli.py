@@ -11,22 +11,6 @@ import philox
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture
-def keep_globals():
-    """In-process runs of the commands seed the global generators: restore them afterwards."""
-    import random
-    import numpy as np
-    torch = sys.modules.get("torch")
-    saved = (random.getstate(), np.random.get_state(), philox.default_generator.state_dict(),
-             torch.get_rng_state() if torch is not None else None)
-    yield
-    random.setstate(saved[0])
-    np.random.set_state(saved[1])
-    philox.default_generator.load_state_dict(saved[2])
-    if torch is not None:
-        torch.set_rng_state(saved[3])
-
-
 def _main(args, capsys):
     from philox.__main__ import main
     try:

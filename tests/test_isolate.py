@@ -18,15 +18,9 @@ except ImportError:
 
 
 @pytest.fixture(autouse=True)
-def restore_globals():
-    saved = (random.getstate(), np.random.get_state(), philox.default_generator.state_dict(),
-             torch.get_rng_state() if torch is not None else None)
+def restore_globals(keep_globals):
+    """Every test here changes the global generators: put them back afterwards (conftest)."""
     yield
-    random.setstate(saved[0])
-    np.random.set_state(saved[1])
-    philox.default_generator.load_state_dict(saved[2])
-    if torch is not None:
-        torch.set_rng_state(saved[3])
 
 
 @pytest.fixture(params=["fast", "slow"])

@@ -17,26 +17,9 @@ needs_torch = pytest.mark.skipif(torch is None, reason="needs torch")
 
 
 @pytest.fixture(autouse=True)
-def restore_globals():
-    """Every test here changes the global generators: put them back afterwards."""
-    saved = (random.getstate(), np.random.get_state(), philox.default_generator.state_dict(),
-             torch.get_rng_state() if torch is not None else None, os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
-    flags = None
-    if torch is not None:
-        flags = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark,
-                 torch.are_deterministic_algorithms_enabled())
+def restore_globals(keep_globals):
+    """Every test here changes the global generators: put them back afterwards (conftest)."""
     yield
-    random.setstate(saved[0])
-    np.random.set_state(saved[1])
-    philox.default_generator.load_state_dict(saved[2])
-    if torch is not None:
-        torch.set_rng_state(saved[3])
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = flags[:2]
-        torch.use_deterministic_algorithms(flags[2])
-    if saved[4] is None:
-        os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
-    else:
-        os.environ["CUBLAS_WORKSPACE_CONFIG"] = saved[4]
 
 
 def _draws():

@@ -16,7 +16,7 @@ from . import _backend, _core
 from . import _dtypes as D
 from ._output import _prepare_torch, _torch_device, same_device
 from ._keys import normalize_seed
-from ._stream import MAX_POSITION, Stream, _Draws
+from ._stream import Stream, _Draws
 
 __all__ = ["StreamBatch"]
 

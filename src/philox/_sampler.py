@@ -362,7 +362,7 @@ class PhiloxSampler(_SamplerBase):
 
     def __iter__(self) -> Iterator[int]:
         epoch, start = self._epoch, self._start
-        W, r, T = self._W, self._rank, self._T
+        W, r = self._W, self._rank
         rem, per, _ = self._pass(start)
         self._yielded = 0
         self._finished = None
