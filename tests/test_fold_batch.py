@@ -261,3 +261,12 @@ def test_streambatch_pickles_and_copies():
     c = copy.copy(b)
     c.rand(2)
     assert b.position == 2 ** 64 + 3  # a copy has its own position
+
+
+def test_a_0d_batch_has_no_length_like_a_0d_tensor():
+    b = philox.Stream(3, "z").fold(torch.tensor(7))
+    assert b.batch_shape == ()
+    with pytest.raises(TypeError, match="0-d"):
+        len(b)
+    assert torch.equal(b.rand(4, dtype=torch.float32),
+                       philox.Stream(3, "z", 7).rand(4, dtype=torch.float32))

@@ -112,7 +112,11 @@ class StreamBatch(_Draws):
         return self._ids.device
 
     def __len__(self) -> int:
-        return self._ids.shape[0] if self._ids.dim() else 1
+        """The batch's first dimension (a 0-d batch, folded from a 0-d index, has no length, as a
+        0-d tensor has none)."""
+        if not self._ids.dim():
+            raise TypeError("len() of a 0-d StreamBatch (folded from a 0-d index): use batch_shape")
+        return self._ids.shape[0]
 
     def row(self, b: int) -> Stream:
         """Row ``b`` (an index into the flattened batch) as a ``Stream`` at the batch's position
