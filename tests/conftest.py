@@ -83,3 +83,14 @@ def keep_globals():
         torch.set_rng_state(flags[0])
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = flags[1:3]
         torch.use_deterministic_algorithms(flags[3])
+
+
+@pytest.fixture
+def torch_backend():
+    """Every tensor output goes through the pure-torch fallback during the test (then 'auto')."""
+    from philox import _backend
+    _backend.set_backend("torch")
+    try:
+        yield
+    finally:
+        _backend.set_backend("auto")

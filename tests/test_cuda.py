@@ -25,15 +25,6 @@ def cuda_mod():
     return mod
 
 
-@pytest.fixture
-def torch_backend():
-    _backend.set_backend("torch")
-    try:
-        yield
-    finally:
-        _backend.set_backend("auto")
-
-
 def _device_fill(case, pos, n, ids=None, size_extra=0):
     rows = 1 if ids is None else ids.numel()
     out = torch.zeros(rows * n + size_extra, dtype=case.dtype, device="cuda")[:rows * n]

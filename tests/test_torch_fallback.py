@@ -114,15 +114,6 @@ def test_sqrt_is_correctly_rounded(dtype):
     assert np.array_equal(got.view(np.uint8), np.sqrt(x).view(np.uint8))
 
 
-@pytest.fixture
-def torch_backend():
-    _backend.set_backend("torch")
-    try:
-        yield
-    finally:
-        _backend.set_backend("auto")
-
-
 def test_stream_api_through_the_fallback(torch_backend):
     """Stream draws on CPU tensors through the forced fallback equal the C++ path (numpy)."""
     for make in (lambda s: s.rand(50, dtype=torch.float32), lambda s: s.randn(7, 3, dtype=torch.float64),

@@ -22,16 +22,6 @@ PERM_WORDS = int(_core.PERM_WORDS)
 MAX_N = (1 << 63) - 1
 
 
-def check_n(n, name: str = "n", low: int = 1) -> int:
-    """An int in [low, 2**63 - 1] (bool refused)."""
-    if not _is_int(n):
-        raise TypeError(f"{name} must be an int, got {n!r} of type {type(n).__name__}")
-    v = int(n)
-    if not low <= v <= MAX_N:
-        raise ValueError(f"{name} must be in [{low}, 2**63 - 1], got {v}")
-    return v
-
-
 def perm_key_words(stream) -> np.ndarray:
     """Draw the key of one permutation: ``PERM_WORDS`` raw words (the position moves by that many)."""
     return stream.random_raw(PERM_WORDS)
