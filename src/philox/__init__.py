@@ -13,10 +13,11 @@ For code that uses the global generators (``random``, ``np.random``, ``torch``):
 function its own persistent state of them, so call order stops mattering there too.
 """
 from ._bits import philox4x32
-from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_seed, isolate, manual_seed, seed,
-                         stream)
+from ._generator import (DEFAULT_SEED, STREAM_REGISTRY_WARN_AT, Generator, default_generator, initial_seed, isolate,
+                         manual_seed, seed, stream)
 from ._isolate import Isolate
 from ._keys import stream_id
+from ._sample_key import SampleKey, sample_stream
 from ._seeding import seed_everything, worker_init_fn
 from ._stream import FORMAT_VERSION, MAX_POSITION, Stream
 from ._batch import StreamBatch
@@ -44,5 +45,5 @@ __all__ = [
     "Generator", "Stream", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
     "FORMAT_VERSION", "MAX_POSITION", "__version__", "seed_everything", "worker_init_fn", "isolate", "Isolate",
-    "PhiloxSampler", "PhiloxBatchSampler", "torch_ops",
+    "PhiloxSampler", "PhiloxBatchSampler", "torch_ops", "SampleKey", "sample_stream", "STREAM_REGISTRY_WARN_AT",
 ]

@@ -5,24 +5,63 @@ its position carries on between calls; the values of each named stream depend
 on (seed, path, position) only, never on what other streams drew or in which
 order. ``state_dict()`` holds every named stream's position (and the states
 of ``isolate`` blocks), so a checkpoint restores all of them exactly.
+
+The registry rule: registered streams are for a program's long-lived named streams (a few
+dozen: "init", "dropout", "noise"...), whose positions belong in a checkpoint. They are kept
+for the generator's life (``manual_seed`` restarts them, nothing drops them), and each process
+has its own copy of their positions, so they are wrong for per-sample randomness: in DataLoader
+workers the values would depend on the worker and on what it loaded before, and one stream per
+sample grows memory and checkpoints without bound. Per-sample randomness comes from fresh,
+unregistered streams (``SampleKey.stream``, ``philox.sample_stream``, ``Stream(seed, ...)``).
+Guards, so that the wrong recipe does not go wrong silently:
+
+- a ``SampleKey`` as a component of a new registered path is a ``TypeError`` (use ``key.stream``);
+- the first use of a registered stream inside a DataLoader worker warns (``RuntimeWarning``,
+  once per process);
+- registering more than ``STREAM_REGISTRY_WARN_AT`` streams in one generator warns
+  (``RuntimeWarning``, once per generator).
 """
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
+import warnings
 from typing import Any, Dict, Optional
 
 from ._isolate import Isolate, IsolateRegistry, make_isolate, parse_state_entry
 from ._keys import Component, normalize_path, normalize_seed
 from ._stream import FORMAT_VERSION, Stream, check_format
 
-__all__ = ["Generator", "DEFAULT_SEED", "default_generator", "manual_seed", "initial_seed", "seed", "stream",
+__all__ = ["Generator", "DEFAULT_SEED", "STREAM_REGISTRY_WARN_AT", "default_generator", "manual_seed", "initial_seed", "seed", "stream",
            "isolate"]
 
 #: Seed of the default generator until ``manual_seed``/``seed`` is called: fixed,
 #: so a program that never seeds gets the same values on every run and rank
 #: (as torch's default generator does). The first 64 bits of pi's fraction.
 DEFAULT_SEED = 0x243F6A8885A308D3
+
+#: A generator warns once when it registers more named streams than this (the registry rule in
+#: the module docs): a program's named streams are a few dozen, per-sample streams are unbounded.
+STREAM_REGISTRY_WARN_AT = 4096
+
+_worker_warned = [False]  # per process (a forked worker starts with the parent's False)
+
+
+def _in_dataloader_worker() -> bool:
+    """True inside a torch DataLoader worker process (without importing torch)."""
+    w = sys.modules.get("torch.utils.data._utils.worker")
+    return w is not None and getattr(w, "_worker_info", None) is not None
+
+
+def _warn_worker(path) -> None:
+    _worker_warned[0] = True
+    warnings.warn(
+        f"philox.stream{path!r} (a registered stream) is used inside a DataLoader worker: each worker has "
+        "its own copy of its position, so its values depend on the worker and on what it loaded before, "
+        "not on the sample. For per-sample randomness use PhiloxSampler(..., keys=True) and "
+        "key.stream(...) / key.seeded(...), or philox.sample_stream(seed, epoch, index, ...). "
+        "(Warned once per process.)", RuntimeWarning, stacklevel=3)
 
 
 def _fresh_seed() -> int:
@@ -48,16 +87,42 @@ class Generator:
     def stream(self, *path: Component) -> Stream:
         """The registered stream for ``path`` (created at position 0 on first use).
 
+        For a program's long-lived named streams, not per-sample randomness (the registry rule
+        in the module docs: use ``SampleKey.stream`` / ``philox.sample_stream`` there).
+
         Raises:
-            TypeError / ValueError: a component is not a ``str`` or an int in ``[0, 2**64)``.
+            TypeError / ValueError: a component is not a ``str`` or an int in ``[0, 2**64)``;
+                TypeError for a ``SampleKey`` component in a path not registered yet.
+
+        Warns (``RuntimeWarning``): on the first use inside a DataLoader worker (once per process);
+            past ``STREAM_REGISTRY_WARN_AT`` registered streams (once per generator).
         """
         p = normalize_path(path)
         s = self._streams.get(p)
         if s is None:
-            with self._lock:
-                s = self._streams.get(p)
-                if s is None:
-                    s = self._streams[p] = Stream(self._seed, *p)
+            s = self._register(p, path)
+        if not _worker_warned[0] and _in_dataloader_worker():
+            _warn_worker(p)
+        return s
+
+    def _register(self, p: tuple, raw: tuple) -> Stream:
+        for c in raw:
+            if getattr(c, "_philox_sample_key", False):
+                raise TypeError(
+                    f"path component {c!r} is a SampleKey: registered streams are for long-lived named streams, "
+                    "not samples (one per sample grows without bound, and DataLoader workers each keep their own "
+                    f"position). Use key.stream{tuple(x for x in raw if x is not c)!r} for the sample's stream")
+        with self._lock:
+            s = self._streams.get(p)
+            if s is None:
+                s = self._streams[p] = Stream(self._seed, *p)
+                if len(self._streams) == STREAM_REGISTRY_WARN_AT + 1:
+                    warnings.warn(
+                        f"this philox Generator now has {len(self._streams)} registered streams (more than "
+                        f"STREAM_REGISTRY_WARN_AT = {STREAM_REGISTRY_WARN_AT}); they are never dropped and all go into "
+                        f"state_dict(). Per-sample or per-step paths (latest: {p!r}) belong in fresh streams: "
+                        "SampleKey.stream(...), philox.sample_stream(...) or philox.Stream(seed, ...).",
+                        RuntimeWarning, stacklevel=4)
         return s
 
     def isolate(self, *path: Component) -> Isolate:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import sys
 from typing import Iterator, List, Optional
 
 import numpy as np
@@ -32,6 +33,7 @@ from ._choice import alias_table, weight_vector, weighted_order
 from ._generator import initial_seed
 from ._keys import _is_int, normalize_path, normalize_seed
 from ._permutation import MAX_N, PERM_WORDS
+from ._sample_key import SampleKey, _make as _make_key
 from ._stream import FORMAT_VERSION, Stream, check_format
 
 try:  # torch is optional
@@ -109,7 +111,8 @@ class PhiloxSampler(_SamplerBase):
     """Shuffled (or weighted) indices of ``[0, n)`` for ``DataLoader``, sharded over replicas.
 
     ``PhiloxSampler(data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True,
-    replacement=False, num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False)``
+    replacement=False, num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False,
+    keys=False)``
 
     * ``data_source_or_len``: a dataset (``len()`` is taken) or the number of samples ``n >= 1``.
     * ``seed``: None means ``philox.initial_seed()`` (fixed unless the program seeds philox, so
@@ -123,16 +126,20 @@ class PhiloxSampler(_SamplerBase):
       (a ``WORLD_SIZE`` above 1 without a process group is an error). Rank ``r`` takes global
       positions ``r, r + W, ...``; the tail is padded with the pass's first positions (``padded``
       tells how many) unless ``drop_last=True`` drops it.
+    * ``keys=True``: yield ``philox.SampleKey`` objects instead of ints: each is the index (an
+      ``int`` subclass, so ``dataset[key]`` works as before) and carries its epoch and this
+      sampler's seed and stream, so ``key.stream("aug")`` / ``key.seeded("aug")`` inside
+      ``Dataset.__getitem__`` give the sample's own randomness, the same for any number of workers,
+      persistent or not, world size or resume. This is the recipe for per-sample randomness.
 
     Epochs: ``set_epoch(e)``; an iteration that runs to the end moves to the next epoch by itself.
     ``state_dict()``/``load_state_dict()`` checkpoint mid-epoch in O(1) and resume with any world
     size, number of workers or batch size (see the module docs for what counts as consumed).
-    ``sample_stream(k)`` is a stream for sample ``k``'s own randomness (augmentation) that depends on
-    (seed, stream, epoch, k) only.
+    ``sample_stream(k)`` is the stream of sample ``k`` (``key.stream()`` of its key).
     """
 
     def __init__(self, data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True, replacement=False,
-                 num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False):
+                 num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False, keys=False):
         if _is_int(data_source_or_len):
             n = _check_int(data_source_or_len, "data_source_or_len", 1)
         elif hasattr(data_source_or_len, "__len__") and not isinstance(data_source_or_len, (str, bytes, bool)):
@@ -155,6 +162,7 @@ class PhiloxSampler(_SamplerBase):
         self._shuffle = _check_bool(shuffle, "shuffle")
         self._replacement = _check_bool(replacement, "replacement")
         self._drop_last = _check_bool(drop_last, "drop_last")
+        self._keys = _check_bool(keys, "keys")
         self._n = n
         self._weights = None if weights is None else _check_weights(weights, n)
         if (self._replacement or self._weights is not None) and not self._shuffle:
@@ -227,6 +235,11 @@ class PhiloxSampler(_SamplerBase):
         return self._drop_last
 
     @property
+    def keys(self) -> bool:
+        """Whether the sampler yields ``philox.SampleKey`` objects (``keys=``) rather than ints."""
+        return self._keys
+
+    @property
     def position(self) -> int:
         """Global position the current pass started from (0 at an epoch's start)."""
         return self._start
@@ -270,16 +283,55 @@ class PhiloxSampler(_SamplerBase):
         return s
 
     def sample_stream(self, k, epoch=None) -> Stream:
-        """A fresh stream for sample ``k``'s own randomness: ``Stream(seed, *stream, "sample", epoch, k)``.
+        """The stream of sample ``k``: ``Stream(seed, *stream, "sample", epoch, k)``, at position 0.
 
-        It depends on (seed, stream, epoch, k) only, never on the worker or world size. ``epoch``
-        defaults to this object's current epoch. A dataset that calls this inside ``DataLoader``
-        workers holds a copy of the sampler made when the workers started: with
-        ``persistent_workers=True`` that copy keeps the first epoch, so pass ``epoch=`` there.
+        ``k`` may be a ``SampleKey`` of this sampler: its own epoch is used (``key.stream()``);
+        that is the reliable form. For a plain int ``k``, ``epoch`` defaults to the epoch of the
+        pass being loaded: in the main process, the pass the sampler's last iterator walked (an
+        exhausted iterator moves the sampler to the next epoch before a DataLoader fetches the
+        epoch's last batch; this default still names the epoch that batch belongs to, until
+        ``set_epoch`` or a new iteration); inside a DataLoader worker, the epoch of the worker's
+        copy of the sampler, which is the loading epoch for non-persistent workers but stays the
+        first one with ``persistent_workers=True``. Prefer ``keys=True``.
+
+        Raises:
+            TypeError / ValueError: ``k`` or ``epoch`` not an int in ``[0, 2**64)``; a ``SampleKey``
+                of another sampler (seed or stream differ), or with ``epoch`` given and different.
         """
+        if isinstance(k, SampleKey):
+            self.check_key(k, "k")
+            if epoch is not None and _check_int(epoch, "epoch", 0, 2 ** 64 - 1) != k.epoch:
+                raise ValueError(f"epoch={epoch} contradicts the key's epoch {k.epoch} ({k!r})")
+            return k.stream()
         kk = _check_int(k, "k", 0, 2 ** 64 - 1)
-        e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        e = self._loading_epoch() if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
         return Stream(self._seed, *self._path, "sample", e, kk)
+
+    def _loading_epoch(self) -> int:
+        w = sys.modules.get("torch.utils.data._utils.worker")
+        if w is not None and getattr(w, "_worker_info", None) is not None:
+            return self._epoch
+        return self._consumed_pass()[0]
+
+    def key(self, index, epoch=None) -> SampleKey:
+        """The ``SampleKey`` this sampler (with ``keys=True``) yields for ``index`` in ``epoch``
+        (default: the current epoch, as ``epoch``). Raises TypeError / ValueError for an ``index``
+        outside ``[0, n)`` or an ``epoch`` outside ``[0, 2**64)``."""
+        i = _check_int(index, "index", 0, self._n - 1)
+        e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
+        return _make_key(SampleKey, i, e, self._seed, self._path)
+
+    def check_key(self, key, name="key") -> SampleKey:
+        """``key`` if it is a ``SampleKey`` of this sampler (same seed and stream, index in ``[0, n)``);
+        else TypeError (not a SampleKey) or ValueError naming what differs."""
+        if not isinstance(key, SampleKey):
+            raise TypeError(f"{name} must be a philox.SampleKey, got {key!r} of type {type(key).__name__}")
+        if key.seed != self._seed or key.sampler_stream != self._path:
+            raise ValueError(f"{name} {key!r} belongs to another sampler: this sampler has seed={self._seed}, "
+                             f"stream={self._path!r}")
+        if int(key) >= self._n:
+            raise ValueError(f"{name} {key!r} is not an index of this sampler's {self._n} samples")
+        return key
 
     # ------------------------------------------------------------------ the order
     def indices_at(self, positions, epoch=None) -> np.ndarray:
@@ -360,7 +412,7 @@ class PhiloxSampler(_SamplerBase):
         _core.perm_fill(w, n, i, 1, t, False)
         return t[0]
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[int]:  # Iterator[SampleKey] with keys=True
         epoch, start = self._epoch, self._start
         W, r = self._W, self._rank
         rem, per, _ = self._pass(start)
@@ -375,7 +427,11 @@ class PhiloxSampler(_SamplerBase):
             if pad.any():
                 o = np.where(pad, (o - np.uint64(rem)) % np.uint64(rem), o)
             g = (o + np.uint64(start)).astype(np.int64)  # < num_samples <= 2**63 - 1
-            for v in self._order(epoch, g).tolist():
+            vals = self._order(epoch, g).tolist()
+            if self._keys:
+                seed, path = self._seed, self._path
+                vals = [_make_key(SampleKey, v, epoch, seed, path) for v in vals]
+            for v in vals:
                 self._yielded += 1
                 yield v
             j += m
@@ -442,7 +498,8 @@ class PhiloxSampler(_SamplerBase):
 
     def __repr__(self):
         return (f"philox.PhiloxSampler(n={self._n}, seed={self._seed}, stream={self._path!r}, epoch={self._epoch}, "
-                f"position={self._start}, num_replicas={self._W}, rank={self._rank})")
+                f"position={self._start}, num_replicas={self._W}, rank={self._rank}"
+                + (", keys=True)" if self._keys else ")"))
 
 
 class PhiloxBatchSampler(_SamplerBase):

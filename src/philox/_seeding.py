@@ -21,7 +21,7 @@ from . import _generator as _gen
 from ._keys import _is_int, normalize_seed
 from ._stream import Stream
 
-__all__ = ["seed_everything", "worker_init_fn", "derived_seeds", "DerivedSeeds"]
+__all__ = ["seed_everything", "worker_init_fn", "derived_seeds", "library_seeds", "DerivedSeeds"]
 
 #: The libraries ``derived_seeds`` gives a seed for, in the order of their stream names.
 LIBRARIES = ("random", "numpy", "torch")
@@ -48,10 +48,12 @@ def derived_seeds(seed: int, *prefix) -> DerivedSeeds:
     ``seed`` must already be normalized (an int in [0, 2**64)).
     """
     head, rest = prefix[:1], prefix[1:]
+    return library_seeds(lambda lib, n: Stream(seed, *head, lib, *rest).random_raw(n))
 
-    def words(lib: str, n: int) -> np.ndarray:
-        return Stream(seed, *head, lib, *rest).random_raw(n)
 
+def library_seeds(words) -> DerivedSeeds:
+    """The seeds of docs/FORMAT.md section 9's table from ``words(lib, n)``: the first ``n``
+    words (uint32) of library ``lib``'s stream."""
     w = [int(x) for x in words("random", 4)]
     r = w[0] | (w[1] << 32) | (w[2] << 64) | (w[3] << 96)
     npw = tuple(int(x) for x in words("numpy", 4))

@@ -1,0 +1,213 @@
+"""Per-sample randomness: ``SampleKey`` and ``sample_stream``.
+
+A sample's randomness (its augmentation, dropout mask, crop...) must be a pure function of
+(seed, epoch, index), whatever loads it: the worker, the number of workers, whether they persist,
+the world size, a resume. The registered streams of ``philox.stream`` cannot give that (each
+process has its own copy of their positions), so per-sample values come from a fresh,
+unregistered ``Stream`` named by the sample (docs/FORMAT.md section 8)::
+
+    Stream(seed, *sampler_stream, "sample", epoch, index, *path)
+
+``PhiloxSampler(..., keys=True)`` yields ``SampleKey`` objects: ints (the index) that also carry
+the epoch, the sampler's seed and stream path, so the epoch travels with the index into the
+DataLoader workers. ``key.stream(*path)`` is the stream above at position 0; ``key.seeded(*path)``
+seeds the global generators of ``random``, numpy and torch from it for code that draws from them
+(third-party transforms). ``philox.sample_stream(seed, epoch, index, *path)`` and
+``SampleKey(index, epoch=..., seed=...)`` give the same without a sampler (iterable datasets,
+other samplers).
+"""
+from __future__ import annotations
+
+import random
+from typing import Tuple
+
+import numpy as np
+
+from ._isolate import _cuda_ready, _get_globals, _set_globals, _torch
+from ._keys import Component, check_u64, normalize_path, normalize_seed
+from ._seeding import library_seeds
+from ._stream import Stream
+
+__all__ = ["SampleKey", "sample_stream", "SEEDED"]
+
+#: The component that ``key.seeded(*path)`` appends to ``key.stream(*path)``'s path before the
+#: library name (docs/FORMAT.md section 8): user paths should not use it there.
+SEEDED = "seeded"
+
+_DEFAULT_STREAM = ("sampler",)
+
+
+def _sampler_path(stream) -> Tuple[Component, ...]:
+    if isinstance(stream, (str, int, np.integer)) and not isinstance(stream, (bool, np.bool_)):
+        stream = (stream,)
+    if not isinstance(stream, (tuple, list)):
+        raise TypeError(f"stream must be a str or a tuple of str/int components, got {stream!r}")
+    return normalize_path(stream, "stream")
+
+
+def _make(cls, index: int, epoch: int, seed: int, path: tuple) -> "SampleKey":
+    """A key from checked values (the sampler's fast path, and unpickling)."""
+    k = int.__new__(cls, index)
+    d = k.__dict__
+    d["_epoch"], d["_seed"], d["_path"] = epoch, seed, path
+    return k
+
+
+def _rebuild(index, epoch, seed, path):
+    return _make(SampleKey, index, epoch, seed, tuple(path))
+
+
+class SampleKey(int):
+    """The index of a sample (an ``int``), carrying its epoch and the sampler's seed and stream path.
+
+    ``PhiloxSampler(..., keys=True)`` yields these; ``dataset[key]``, ``list[key]``, numpy and
+    torch indexing, ``int(key)``, ``str(key)`` and arithmetic see the plain index. A key pickles to
+    DataLoader workers; torch's default collate turns a batch of keys into an int64 tensor of the
+    indices.
+
+    ``SampleKey(index, *, epoch, seed, stream=("sampler",))`` makes one without a sampler (for
+    iterable datasets or other samplers): equal, as to its streams, to the key that
+    ``PhiloxSampler(..., seed=seed, stream=stream, keys=True)`` yields for ``index`` in ``epoch``.
+
+    * ``key.stream(*path)``: a fresh, unregistered ``Stream`` at position 0,
+      ``Stream(seed, *stream, "sample", epoch, index, *path)`` (docs/FORMAT.md section 8).
+    * ``key.seeded(*path)``: a context manager that seeds ``random``, numpy's global
+      ``RandomState`` and torch's CPU generator (and every CUDA device's, once CUDA is
+      initialized) from that stream, and restores their outer states on exit.
+
+    Raises (constructor):
+        TypeError / ValueError: ``index`` or ``epoch`` not an int in ``[0, 2**64)``, ``seed`` not
+            an int in ``[-2**63, 2**64)``, or a bad ``stream`` path.
+    """
+
+    _philox_sample_key = True  # refused as a component of a registered stream's path (_generator)
+
+    def __new__(cls, index, *, epoch, seed, stream=_DEFAULT_STREAM):
+        i = check_u64(index, "index")
+        e = check_u64(epoch, "epoch")
+        s = normalize_seed(seed)
+        return _make(cls, i, e, s, _sampler_path(stream))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"SampleKey is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"SampleKey is immutable (cannot delete {name!r})")
+
+    @property
+    def index(self) -> int:
+        """The sample's index, a plain ``int``."""
+        return int(self)
+
+    @property
+    def epoch(self) -> int:
+        """The epoch the key was yielded in."""
+        return self._epoch
+
+    @property
+    def seed(self) -> int:
+        """The sampler's seed (normalized to ``[0, 2**64)``)."""
+        return self._seed
+
+    @property
+    def sampler_stream(self) -> Tuple[Component, ...]:
+        """The sampler's stream path (its ``stream=``), e.g. ``("sampler",)``."""
+        return self._path
+
+    def stream(self, *path: Component) -> Stream:
+        """A fresh stream at position 0 for this sample: ``Stream(seed, *sampler_stream, "sample",
+        epoch, index, *path)``. The same in every process, worker and run.
+
+        Raises TypeError / ValueError for a component that is not a ``str`` or an int in ``[0, 2**64)``.
+        """
+        try:
+            return Stream(self._seed, *self._path, "sample", self._epoch, int(self), *path)
+        except (TypeError, ValueError):
+            normalize_path(path)  # raises naming the component by its place in ``path``
+            raise
+
+    def seeded(self, *path: Component) -> "Seeded":
+        """``with key.seeded("aug"): y = transform(x)``: code inside draws from ``random``,
+        ``np.random`` and torch's global generators seeded from this sample's stream, so
+        third-party augmentations become a pure function of (seed, epoch, index, path).
+
+        Library ``L`` is seeded from the words of ``key.stream(*path, "seeded", L)`` as
+        docs/FORMAT.md section 9 fixes (``random.seed``, ``np.random.seed``,
+        ``torch.manual_seed`` on the CPU generator and, once CUDA is initialized, on every CUDA
+        device). On exit, also after an exception, the outer states are restored: code after
+        the block draws as if it had not run. Not thread-safe (the global generators are
+        process-wide); blocks nest.
+
+        Raises TypeError / ValueError (at the call) for a bad path component.
+        """
+        full = normalize_path(path)
+        return Seeded(self, full)
+
+    def __reduce__(self):
+        return _rebuild, (int(self), self._epoch, self._seed, self._path)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self) -> str:
+        return (f"SampleKey(index={int(self)}, epoch={self._epoch}, seed={self._seed}, "
+                f"stream={self._path!r})")
+
+    __str__ = int.__repr__  # str(key), f"{key}" and "%d" give the index, as for an int
+
+
+class Seeded:
+    """``key.seeded(*path)``: a reusable context manager (each entry seeds afresh)."""
+
+    __slots__ = ("_key", "_path", "_outer")
+
+    def __init__(self, key: SampleKey, path: tuple) -> None:
+        self._key, self._path, self._outer = key, path, []
+
+    def __enter__(self) -> "Seeded":
+        torch = _torch()
+        cuda = _cuda_ready(torch)
+        base = self._key.stream(*self._path)
+        seeds = library_seeds(lambda lib, n: base.stream(SEEDED, lib).random_raw(n))
+        outer = _get_globals(torch, cuda)
+        try:
+            random.seed(seeds.random)
+            np.random.seed(np.array(seeds.numpy, dtype=np.uint32))
+            if torch is not None:
+                torch.default_generator.manual_seed(seeds.torch)
+                if cuda:  # never before CUDA is initialized: torch would queue it past the block
+                    torch.cuda.manual_seed_all(seeds.torch)
+        except BaseException:
+            _set_globals(outer, torch)
+            raise
+        self._outer.append((outer, torch))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        outer, torch = self._outer.pop()
+        _set_globals(outer, torch)
+
+    def __repr__(self) -> str:
+        return f"{self._key!r}.seeded{self._path!r}"
+
+
+def sample_stream(seed, epoch, index, *path: Component, stream=_DEFAULT_STREAM) -> Stream:
+    """The per-sample stream without a sampler: ``Stream(seed, *stream, "sample", epoch, index, *path)``.
+
+    Equal to ``key.stream(*path)`` of the key that ``PhiloxSampler(..., seed=seed, stream=stream,
+    keys=True)`` yields for ``index`` in ``epoch``, and to ``SampleKey(index, epoch=epoch,
+    seed=seed, stream=stream).stream(*path)``. For iterable datasets and other samplers: number
+    the samples (``index``) and the passes (``epoch``) yourself.
+
+    Raises:
+        TypeError / ValueError: ``seed`` not an int in ``[-2**63, 2**64)``, ``epoch`` or ``index``
+            not an int in ``[0, 2**64)``, or a bad path component.
+    """
+    e = check_u64(epoch, "epoch")
+    i = check_u64(index, "index")
+    s = normalize_seed(seed)
+    normalize_path(path)
+    return Stream(s, *_sampler_path(stream), "sample", e, i, *path)
