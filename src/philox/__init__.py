@@ -6,11 +6,15 @@ Philox4x32-10 (stream format v1, docs/FORMAT.md)::
     import philox
     philox.manual_seed(888)
     a = philox.stream("a").rand(10)          # the same whatever else draws first
-    b = philox.stream("aug", 3).randint(0, 10, size=5)
+    b = philox.stream("init", 3).randint(0, 10, size=5)
 
 For code that uses the global generators (``random``, ``np.random``, ``torch``):
 ``philox.seed_everything(seed)`` seeds them all, and ``philox.isolate(*path)`` gives a
 function its own persistent state of them, so call order stops mattering there too.
+
+Per-sample randomness in data loading: ``PhiloxSampler(..., keys=True)`` yields
+``SampleKey``s, and ``key.stream("aug")`` / ``key.seeded("aug")`` depend on (seed, epoch,
+index) only; ``philox.sample_stream(seed, epoch, index, ...)`` without a sampler.
 """
 from ._bits import philox4x32
 from ._generator import (DEFAULT_SEED, STREAM_REGISTRY_WARN_AT, Generator, default_generator, initial_seed, isolate,

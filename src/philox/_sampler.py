@@ -507,6 +507,7 @@ class PhiloxBatchSampler(_SamplerBase):
 
     ``state_dict(consumed_batches=None)`` records the batches the loop finished (default: the
     batches handed out); ``set_epoch``, ``load_state_dict`` and ``sample_stream`` go to the sampler.
+    Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s.
     """
 
     def __init__(self, sampler: PhiloxSampler, batch_size, drop_last=False):

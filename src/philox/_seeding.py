@@ -150,9 +150,10 @@ def worker_init_fn(worker_id: int) -> None:
     generator's seed and ``worker_id``: ``Stream(philox.initial_seed(), "worker_init_fn",
     L, worker_id)``.
 
-    philox's own default generator is not touched: draw philox values keyed by the sample
-    (``philox.stream("aug", index)``), which do not depend on which worker loads a sample,
-    nor on the number of workers.
+    philox's own default generator is not touched. For new code, draw per-sample values from
+    the sample's own stream (``PhiloxSampler(..., keys=True)`` and ``key.stream("aug")`` or
+    ``with key.seeded("aug"):``), which do not depend on which worker loads a sample, nor on
+    the number of workers (registered streams such as ``philox.stream("aug", index)`` do).
 
     Raises:
         TypeError / ValueError: ``worker_id`` is not an int in ``[0, 2**64)``.
