@@ -35,6 +35,9 @@ __all__ = ["SampleKey", "sample_stream", "SEEDED"]
 SEEDED = "seeded"
 
 _DEFAULT_STREAM = ("sampler",)
+# key.seeded reads one stream: words 0-3 seed random, 4-7 numpy, 8-9 torch (docs/FORMAT.md 8.1)
+_SEED_OFFSET = {"random": 0, "numpy": 4, "torch": 8}
+_SEED_WORDS = 10
 
 
 def _sampler_path(stream) -> Tuple[Component, ...]:
@@ -131,8 +134,9 @@ class SampleKey(int):
         ``np.random`` and torch's global generators seeded from this sample's stream, so
         third-party augmentations become a pure function of (seed, epoch, index, path).
 
-        Library ``L`` is seeded from the words of ``key.stream(*path, "seeded", L)`` as
-        docs/FORMAT.md section 9 fixes (``random.seed``, ``np.random.seed``,
+        The seeds are words 0-3 (``random``), 4-7 (numpy) and 8-9 (torch) of
+        ``key.stream(*path, "seeded")``, made into seeds as docs/FORMAT.md section 9's table says
+        (docs/FORMAT.md section 8.1; ``random.seed``, ``np.random.seed``,
         ``torch.manual_seed`` on the CPU generator and, once CUDA is initialized, on every CUDA
         device). On exit, also after an exception, the outer states are restored: code after
         the block draws as if it had not run. Not thread-safe (the global generators are
@@ -170,8 +174,9 @@ class Seeded:
     def __enter__(self) -> "Seeded":
         torch = _torch()
         cuda = _cuda_ready(torch)
-        base = self._key.stream(*self._path)
-        seeds = library_seeds(lambda lib, n: base.stream(SEEDED, lib).random_raw(n))
+        k = self._key
+        w = Stream(k._seed, *k._path, "sample", k._epoch, int(k), *self._path, SEEDED).random_raw(_SEED_WORDS)
+        seeds = library_seeds(lambda lib, n: w[_SEED_OFFSET[lib]:_SEED_OFFSET[lib] + n])
         outer = _get_globals(torch, cuda)
         try:
             random.seed(seeds.random)
