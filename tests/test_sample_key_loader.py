@@ -134,9 +134,11 @@ def test_bad_keys_and_epochs_move_nothing():
     assert s.state_dict() == before and next(it) == order(0)[2]
 
 
-def test_sample_stream_default_epoch_is_the_loading_pass():
+@pytest.mark.parametrize("workers", [0, 1])
+def test_sample_stream_default_epoch_is_the_loading_pass(workers):
     """num_workers=0: the last partial batch is fetched after the sampler's iterator is exhausted
-    (which moves the sampler to the next epoch); its streams still belong to its epoch."""
+    (which moves the sampler to the next epoch); its streams still belong to its epoch. With
+    (non-persistent) workers, the dataset's copy of the sampler is the one made at worker start."""
     s = PhiloxSampler(N, seed=SEED)
 
     class DS(Dataset):
@@ -147,10 +149,30 @@ def test_sample_stream_default_epoch_is_the_loading_pass():
             return torch.from_numpy(s.sample_stream(i).rand(2))
 
     for e in range(2):
-        got = torch.cat(list(DataLoader(DS(), sampler=s, batch_size=BS))).numpy().reshape(-1, 2)
+        got = torch.cat(list(DataLoader(DS(), sampler=s, batch_size=BS, num_workers=workers)))
+        got = got.numpy().reshape(-1, 2)
         want = np.stack([philox.sample_stream(SEED, e, i).rand(2) for i in order(e)])
         assert np.array_equal(got, want), e
     assert s.epoch == 2
+
+
+class RegisteredDataset(Dataset):
+    """The old recipe: a registered stream per sample, inside the workers."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        import warnings
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            philox.stream("aug").rand()
+        return torch.tensor([sum("inside a DataLoader worker" in str(x.message) for x in w)])
+
+
+def test_registered_stream_in_a_worker_warns_once_per_worker():
+    got = torch.cat(list(DataLoader(RegisteredDataset(), batch_size=1, num_workers=1))).flatten().tolist()
+    assert got == [1, 0, 0, 0]
 
 
 # ------------------------------------------------------------------ invariance under DataLoader
