@@ -19,12 +19,13 @@ other samplers).
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Tuple
 
 import numpy as np
 
 from ._isolate import _cuda_ready, _get_globals, _set_globals, _torch
-from ._keys import Component, check_u64, normalize_path, normalize_seed
+from ._keys import Component, check_u64, fold_component, normalize_path, normalize_seed, path_id
 from ._seeding import library_seeds
 from ._stream import Stream
 
@@ -46,6 +47,12 @@ def _sampler_path(stream) -> Tuple[Component, ...]:
     if not isinstance(stream, (tuple, list)):
         raise TypeError(f"stream must be a str or a tuple of str/int components, got {stream!r}")
     return normalize_path(stream, "stream")
+
+
+@lru_cache(maxsize=256)
+def _epoch_id(path: tuple, epoch: int) -> int:
+    """Stream id of ``(*path, "sample", epoch)``: shared by every key of a sampler's epoch."""
+    return path_id(path + ("sample", epoch))
 
 
 def _make(cls, index: int, epoch: int, seed: int, path: tuple) -> "SampleKey":
@@ -119,15 +126,16 @@ class SampleKey(int):
 
     def stream(self, *path: Component) -> Stream:
         """A fresh stream at position 0 for this sample: ``Stream(seed, *sampler_stream, "sample",
-        epoch, index, *path)``. The same in every process, worker and run.
+        epoch, index, *path)``. The same in every process, worker and run. (Built from its id, so
+        its ``.path`` is None; ``.stream(*more)`` gives children as usual.)
 
         Raises TypeError / ValueError for a component that is not a ``str`` or an int in ``[0, 2**64)``.
         """
-        try:
-            return Stream(self._seed, *self._path, "sample", self._epoch, int(self), *path)
-        except (TypeError, ValueError):
-            normalize_path(path)  # raises naming the component by its place in ``path``
-            raise
+        return Stream(self._seed, id=self._id(path))
+
+    def _id(self, path: tuple) -> int:
+        """Id of ``(*sampler_stream, "sample", epoch, index, *path)``; checks ``path``."""
+        return path_id(normalize_path(path), fold_component(_epoch_id(self._path, self._epoch), int(self)))
 
     def seeded(self, *path: Component) -> "Seeded":
         """``with key.seeded("aug"): y = transform(x)``: code inside draws from ``random``,
@@ -175,7 +183,7 @@ class Seeded:
         torch = _torch()
         cuda = _cuda_ready(torch)
         k = self._key
-        w = Stream(k._seed, *k._path, "sample", k._epoch, int(k), *self._path, SEEDED).random_raw(_SEED_WORDS)
+        w = Stream(k._seed, id=k._id(self._path + (SEEDED,))).random_raw(_SEED_WORDS)
         seeds = library_seeds(lambda lib, n: w[_SEED_OFFSET[lib]:_SEED_OFFSET[lib] + n])
         outer = _get_globals(torch, cuda)
         try:
@@ -214,5 +222,4 @@ def sample_stream(seed, epoch, index, *path: Component, stream=_DEFAULT_STREAM) 
     e = check_u64(epoch, "epoch")
     i = check_u64(index, "index")
     s = normalize_seed(seed)
-    normalize_path(path)
-    return Stream(s, *_sampler_path(stream), "sample", e, i, *path)
+    return _make(SampleKey, i, e, s, _sampler_path(stream)).stream(*path)
