@@ -264,6 +264,22 @@ def test_seeded_inside_isolate(keep_globals):
         assert random.random() == y
 
 
+def test_seeded_warns_when_cuda_starts_inside(monkeypatch, keep_globals):
+    torch = pytest.importorskip("torch")
+    from philox import _sample_key
+    if torch.cuda.is_initialized():
+        pytest.skip("CUDA is already initialized in this process")
+    ready = [False]
+    monkeypatch.setattr(_sample_key, "_cuda_ready", lambda t: ready[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with key().seeded("aug"):
+            pass
+    with pytest.warns(RuntimeWarning, match=r"CUDA was initialized inside SampleKey\(index=5.*seeded\('aug',\)"):
+        with key().seeded("aug"):
+            ready[0] = True  # what torch.cuda.init() inside the block would do
+
+
 # ------------------------------------------------------------------ the registry rule
 def test_sample_key_in_a_registered_path_is_refused():
     g = philox.Generator(1)

@@ -19,6 +19,7 @@ other samplers).
 from __future__ import annotations
 
 import random
+import warnings
 from functools import lru_cache
 from typing import Tuple
 
@@ -147,7 +148,8 @@ class SampleKey(int):
         (docs/FORMAT.md section 8.1; ``random.seed``, ``np.random.seed``,
         ``torch.manual_seed`` on the CPU generator and, once CUDA is initialized, on every CUDA
         device). On exit, also after an exception, the outer states are restored: code after
-        the block draws as if it had not run. Not thread-safe (the global generators are
+        the block draws as if it had not run. A block that initializes CUDA itself warns (its
+        CUDA draws were not seeded): initialize CUDA before the first block. Not thread-safe (the global generators are
         process-wide); blocks nest.
 
         Raises TypeError / ValueError (at the call) for a bad path component.
@@ -196,12 +198,17 @@ class Seeded:
         except BaseException:
             _set_globals(outer, torch)
             raise
-        self._outer.append((outer, torch))
+        self._outer.append((outer, torch, cuda))
         return self
 
     def __exit__(self, *exc) -> None:
-        outer, torch = self._outer.pop()
+        outer, torch, cuda = self._outer.pop()
         _set_globals(outer, torch)
+        if not cuda and _cuda_ready(torch):
+            warnings.warn(
+                f"CUDA was initialized inside {self!r}: its CUDA draws came from the global CUDA generator, not "
+                "the sample's seed. Initialize CUDA first (e.g. torch.cuda.init()) for seeded GPU draws.",
+                RuntimeWarning, stacklevel=2)
 
     def __repr__(self) -> str:
         return f"{self._key!r}.seeded{self._path!r}"
