@@ -193,7 +193,7 @@ def test_values_do_not_depend_on_workers(workers, persistent, batch):
         assert check_rows(rows) == [(e, i) for i in order(e)]
 
 
-def _run_steps(samplers, workers, epoch, steps=None, state=None):
+def _run_steps(samplers, workers, epoch, steps=None, state=None, batch=False):
     """Iterate each rank's loader in lockstep for ``steps`` batches (all if None); rows and the
     state (of rank 0, consumed = steps * BS) after them."""
     rows = []
@@ -202,7 +202,10 @@ def _run_steps(samplers, workers, epoch, steps=None, state=None):
         if state is not None:
             s.load_state_dict(state)
         s.set_epoch(epoch)
-        loaders.append(iter(loader(s, workers, False)))
+        dl = loader(s, workers, False, batch)
+        loaders.append(iter(dl))
+        if batch and steps is not None and s is samplers[0]:
+            bs0 = dl.batch_sampler
     k = 0
     while steps is None or k < steps:
         got = [next(it, None) for it in loaders]
@@ -210,7 +213,9 @@ def _run_steps(samplers, workers, epoch, steps=None, state=None):
             break
         rows += [g for g in got if g is not None]
         k += 1
-    st = samplers[0].state_dict(consumed=k * BS) if steps is not None else None
+    st = None
+    if steps is not None:
+        st = bs0.state_dict(consumed_batches=k) if batch else samplers[0].state_dict(consumed=k * BS)
     del loaders
     return torch.cat(rows).numpy(), st
 
@@ -232,15 +237,16 @@ def test_resume_mid_epoch_into_another_world_and_worker_count(w0, workers0, w1, 
     assert sorted(i for _, i in seen) == sorted(full[:done + kept])
 
 
-def test_uninterrupted_equals_resumed_values():
+@pytest.mark.parametrize("batch", [False, True], ids=["sampler", "batch_sampler"])
+def test_uninterrupted_equals_resumed_values(batch):
     """Checkpoint after 2 steps of epoch 0 (2 workers), resume in a fresh sampler (0 workers): the
     values of every (epoch, index) equal those of one uninterrupted run."""
     s = PhiloxSampler(N, seed=SEED, keys=True)
-    whole = [check_rows(torch.cat(list(loader(s, 0, False))).numpy())]
+    whole = [check_rows(torch.cat(list(loader(s, 0, False, batch))).numpy())]
     a = PhiloxSampler(N, seed=SEED, keys=True)
-    head, state = _run_steps([a], 2, epoch=0, steps=2)
+    head, state = _run_steps([a], 2, epoch=0, steps=2, batch=batch)
     b = PhiloxSampler(N, seed=SEED, keys=True)
-    tail, _ = _run_steps([b], 0, epoch=0, state=state)
+    tail, _ = _run_steps([b], 0, epoch=0, state=state, batch=batch)
     assert check_rows(head) + check_rows(tail) == whole[0]
 
 
