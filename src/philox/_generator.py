@@ -33,8 +33,8 @@ from ._isolate import Isolate, IsolateRegistry, make_isolate, parse_state_entry
 from ._keys import Component, normalize_path, normalize_seed
 from ._stream import FORMAT_VERSION, Stream, check_format
 
-__all__ = ["Generator", "DEFAULT_SEED", "STREAM_REGISTRY_WARN_AT", "default_generator", "manual_seed", "initial_seed", "seed", "stream",
-           "isolate"]
+__all__ = ["Generator", "DEFAULT_SEED", "STREAM_REGISTRY_WARN_AT", "default_generator", "manual_seed", "initial_seed",
+           "seed", "stream", "isolate"]
 
 #: Seed of the default generator until ``manual_seed``/``seed`` is called: fixed,
 #: so a program that never seeds gets the same values on every run and rank

@@ -32,8 +32,8 @@ from ._stream import Stream
 
 __all__ = ["SampleKey", "sample_stream", "SEEDED"]
 
-#: The component that ``key.seeded(*path)`` appends to ``key.stream(*path)``'s path before the
-#: library name (docs/FORMAT.md section 8): user paths should not use it there.
+#: The component ``key.seeded(*path)`` appends to ``key.stream(*path)``'s path for the stream its
+#: seeds come from (docs/FORMAT.md section 8.1): user paths should not use it there.
 SEEDED = "seeded"
 
 _DEFAULT_STREAM = ("sampler",)

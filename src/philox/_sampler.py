@@ -31,9 +31,9 @@ import numpy as np
 from . import _core
 from ._choice import alias_table, weight_vector, weighted_order
 from ._generator import initial_seed
-from ._keys import _is_int, normalize_path, normalize_seed
+from ._keys import _is_int, normalize_seed
 from ._permutation import MAX_N, PERM_WORDS
-from ._sample_key import SampleKey, _make as _make_key
+from ._sample_key import SampleKey, _make as _make_key, _sampler_path
 from ._stream import FORMAT_VERSION, Stream, check_format
 
 try:  # torch is optional
@@ -154,11 +154,7 @@ class PhiloxSampler(_SamplerBase):
             raise TypeError(f"data_source_or_len must be a dataset with len() or an int, got "
                             f"{type(data_source_or_len).__name__}")
         self._seed = initial_seed() if seed is None else normalize_seed(seed)
-        if isinstance(stream, (str, int, np.integer)) and not isinstance(stream, bool):
-            stream = (stream,)
-        if not isinstance(stream, (tuple, list)):
-            raise TypeError(f"stream must be a str or a tuple of str/int components, got {stream!r}")
-        self._path = normalize_path(stream, "stream")
+        self._path = _sampler_path(stream)
         self._shuffle = _check_bool(shuffle, "shuffle")
         self._replacement = _check_bool(replacement, "replacement")
         self._drop_last = _check_bool(drop_last, "drop_last")
