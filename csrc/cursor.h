@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -16,22 +17,33 @@ namespace py = pybind11;
 
 // A stream's position in words, in [0, 2^66], shared by every thread that draws
 // from the stream. A draw reserves its word range here atomically (the only
-// thing done under the lock) and generates with no lock and no GIL held, so
-// threads get disjoint ranges that together cover exactly the words drawn.
+// shared step) and generates with no lock and no GIL held, so threads get
+// disjoint ranges that together cover exactly the words drawn.
+//
+// Below 2^63 the position lives in one atomic word and a reservation is one
+// compare-and-swap, no lock: numpy's bit generator interface (bindings_bitgen.cpp)
+// reserves one or two words per call, and a mutex there cost more than the
+// Philox block. From 2^63 on (reached only by setting the position there) it
+// lives in `slow_` under the mutex, and fast_ holds the flag kSlow.
 class Cursor {
  public:
   using u128 = unsigned __int128;
   static constexpr u128 kEnd = (u128)1 << 66;
 
   py::tuple get() {
-    std::lock_guard<std::mutex> g(mu_);
-    return py::make_tuple((uint64_t)(pos_ >> 64), (uint64_t)pos_);
+    const u128 p = load();
+    return py::make_tuple((uint64_t)(p >> 64), (uint64_t)p);
   }
   void set(uint64_t hi, uint64_t lo) {
     const u128 p = ((u128)hi << 64) | lo;
     if (p > kEnd) throw py::value_error("position must be in [0, 2**66]");
     std::lock_guard<std::mutex> g(mu_);
-    pos_ = p;
+    if (p < kSlow) {
+      fast_.store((uint64_t)p, std::memory_order_release);
+    } else {
+      slow_ = p;
+      fast_.store(kSlow, std::memory_order_release);
+    }
   }
   // reserve() as a Python int (the position is at most 2^66).
   py::object reserve_py(uint64_t words) {
@@ -42,34 +54,80 @@ class Cursor {
   }
   // First word of a range of `words` words; the position moves past it.
   u128 reserve(uint64_t words) {
-    std::lock_guard<std::mutex> g(mu_);
-    if (pos_ + words > kEnd)
-      throw py::value_error("a draw of " + std::to_string(words) + " words from position " + to_string(pos_) +
+    uint64_t start;
+    if (try_fast(words, start)) return start;
+    bool past_end = false;
+    const u128 s = reserve_slow(words, false, past_end);
+    if (past_end)
+      throw py::value_error("a draw of " + std::to_string(words) + " words from position " + to_string(s) +
                             " would run past the end of the stream (2**66 words)");
-    const u128 start = pos_;
-    pos_ += words;
-    return start;
+    return s;
   }
   // reserve() for callers with no error path (numpy's bit generator functions): the stream
   // is taken as cyclic, word p + 2^66 being word p. The first word's position is returned
   // (in [0, 2^66)); the words after it are start + 1, ... taken mod 2^66, and the position
   // moves to start + words, less 2^66 past the end (a position of exactly 2^66 stays valid).
   u128 take_cyclic(uint32_t words) noexcept {
-    std::lock_guard<std::mutex> g(mu_);
-    const u128 start = pos_ == kEnd ? 0 : pos_;
-    const u128 end = start + words;
-    pos_ = end > kEnd ? end - kEnd : end;
-    return start;
+    uint64_t start;
+    if (try_fast(words, start)) return start;
+    bool unused = false;
+    return reserve_slow(words, true, unused);
   }
 
  private:
+  static constexpr uint64_t kSlow = (uint64_t)1 << 63;
+
+  u128 load() {
+    const uint64_t v = fast_.load(std::memory_order_acquire);
+    if (!(v & kSlow)) return v;
+    std::lock_guard<std::mutex> g(mu_);
+    const uint64_t w = fast_.load(std::memory_order_acquire);
+    return (w & kSlow) ? slow_ : (u128)w;
+  }
+  // The lock-free reservation while the position and its end stay below 2^63.
+  bool try_fast(uint64_t words, uint64_t& start) noexcept {
+    uint64_t v = fast_.load(std::memory_order_relaxed);
+    while (!(v & kSlow) && words < kSlow - v) {
+      if (fast_.compare_exchange_weak(v, v + words, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        start = v;
+        return true;
+      }
+    }
+    return false;
+  }
+  // Under the mutex: a reservation that reaches 2^63 or starts there. Not cyclic: past 2^66 it
+  // moves nothing, sets past_end and returns the position. Cyclic: it wraps (take_cyclic).
+  u128 reserve_slow(uint64_t words, bool cyclic, bool& past_end) noexcept {
+    std::lock_guard<std::mutex> g(mu_);
+    for (;;) {
+      uint64_t v = fast_.load(std::memory_order_acquire);
+      u128 start = (v & kSlow) ? slow_ : (u128)v;
+      if (cyclic && start == kEnd) start = 0;
+      u128 end = start + words;
+      if (end > kEnd) {
+        if (!cyclic) {
+          past_end = true;
+          return start;
+        }
+        end -= kEnd;
+      }
+      if (end < kSlow) {  // (a cyclic draw that wrapped, or a fast-path race lost: retry)
+        if (fast_.compare_exchange_strong(v, (uint64_t)end, std::memory_order_acq_rel)) return start;
+        continue;
+      }
+      slow_ = end;  // read only while fast_ holds kSlow; only mutex holders write it
+      if (v & kSlow) return start;  // fast paths leave kSlow alone
+      if (fast_.compare_exchange_strong(v, kSlow, std::memory_order_acq_rel)) return start;
+    }
+  }
   static std::string to_string(u128 v) {
     std::string s;
     do { s.insert(s.begin(), char('0' + (int)(v % 10))); v /= 10; } while (v);
     return s;
   }
+  std::atomic<uint64_t> fast_{0};  // the position while below 2^63, else kSlow
   std::mutex mu_;
-  u128 pos_ = 0;
+  u128 slow_ = 0;  // the position while fast_ == kSlow (guarded by mu_)
 };
 
 }  // namespace bind
