@@ -9,7 +9,12 @@
 // below. Each call takes its words straight from the stream's cursor (no
 // buffered state: the stream's position is always exactly the words numpy
 // has consumed) and reads them from a cache of Philox blocks, which only saves
-// recomputing blocks (it is keyed by block index, so it never changes a value):
+// recomputing blocks (it is keyed by block index, so it never changes a value).
+// While the bit generator's lock is held (a StreamLock: numpy's Generator takes
+// it around every draw, StreamBitGenerator.random_raw too) the source owns the
+// cursor and takes words with plain arithmetic (Cursor::own); called without it
+// (raw ctypes/cffi callers that skip the lock) each call reserves its words
+// atomically, and the block cache is unguarded: numpy requires the lock.
 //
 //   next_uint32  1 word  w                               (the stream's raw uint32)
 //   next_uint64  2 words w0 + 2^32 w1                    (random_raw(dtype=uint64))
@@ -22,6 +27,11 @@
 
 #include <stdint.h>
 
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "cpu/kernels.h"
 #include "cursor.h"
 #include "philox.h"
 
@@ -43,15 +53,35 @@ constexpr const char* kCapsuleName = "BitGenerator";
 
 class BitGenSource {
  public:
-  static constexpr uint64_t kBlocks = 16;  // blocks per cache fill (64 words)
+  static constexpr uint64_t kBlocks = 64;  // blocks per cache fill (256 words)
 
   // Read stream (k0, k1, id) through `cursor` (a philox._core.Cursor, kept alive here).
+  // Called with the bit generator's lock held; an owned cursor is handed over to the new one.
   void point(py::object cursor, uint32_t k0, uint32_t k1, uint64_t id) {
     Cursor* c = &cursor.cast<Cursor&>();
+    if (owned_ && c != cur_) {
+      c->own();
+      cur_->disown();
+    }
     cursor_ref_ = std::move(cursor);
     cur_ = c;
     k0_ = k0; k1_ = k1; id_ = id;
     cached_ = 0;  // other key or id: drop the cache
+  }
+
+  // The StreamLock's first acquire and last release in a thread.
+  bool enter(bool blocking) {
+    if (blocking) {
+      cur_->own();
+    } else if (!cur_->try_own()) {
+      return false;
+    }
+    owned_ = true;
+    return true;
+  }
+  void exit() noexcept {
+    owned_ = false;
+    cur_->disown();
   }
 
   // Fill numpy's struct behind `capsule` with this source's functions. The caller keeps
@@ -80,25 +110,30 @@ class BitGenSource {
     return words_[off * 4 + (uint32_t)(p & 3)];
   }
 
-  void fill(uint64_t b) {
-    const uint32_t i0 = (uint32_t)id_, i1 = (uint32_t)(id_ >> 32);
-    for (uint64_t j = 0; j < kBlocks; ++j) {
-      const uint64_t blk = b + j;  // mod 2^64, as the stream's block counter
-      uint32_t x0 = (uint32_t)blk, x1 = (uint32_t)(blk >> 32), x2 = i0, x3 = i1;
-      philox::philox4x32_10(x0, x1, x2, x3, k0_, k1_);
-      words_[4 * j] = x0; words_[4 * j + 1] = x1; words_[4 * j + 2] = x2; words_[4 * j + 3] = x3;
-    }
+  // The cache: kBlocks blocks from block b (mod 2^64, as the stream's block counter), computed
+  // by the CPU backend's raw-word kernel (SIMD, the same words as random_raw()).
+  __attribute__((noinline)) void fill(uint64_t b) {  // out of line: keeps the per-call path short
+    philox::cpu::Job job{};
+    job.op = philox::cpu::Op::Raw32;
+    job.k0 = k0_; job.k1 = k1_; job.id = id_;
+    job.block = b; job.lane = 0;
+    job.out = words_;
+    job.n = 4 * kBlocks;
+    philox::cpu::run(job);  // below the threading threshold: runs here
     base_ = b;
     cached_ = kBlocks;
   }
 
+  Cursor::u128 take(uint32_t words) noexcept {
+    return owned_ ? cur_->owned_take(words) : cur_->take_cyclic(words);
+  }
   static uint32_t next_uint32(void* st) {
     auto* s = static_cast<BitGenSource*>(st);
-    return s->word(s->cur_->take_cyclic(1));
+    return s->word(s->take(1));
   }
   static void two_words(void* st, uint32_t& w0, uint32_t& w1) {
     auto* s = static_cast<BitGenSource*>(st);
-    const Cursor::u128 p = s->cur_->take_cyclic(2);
+    const Cursor::u128 p = s->take(2);
     w0 = s->word(p);
     w1 = s->word(p + 1 == Cursor::kEnd ? 0 : p + 1);
   }
@@ -115,11 +150,48 @@ class BitGenSource {
 
   py::object cursor_ref_;
   Cursor* cur_ = nullptr;
+  bool owned_ = false;  // this source's thread holds cur_ (between enter() and exit())
   uint32_t k0_ = 0, k1_ = 0;
   uint64_t id_ = 0;
   uint64_t base_ = 0;    // block index of words_[0]
   uint64_t cached_ = 0;  // blocks held in words_ (0: none)
   alignas(64) uint32_t words_[4 * kBlocks];
+};
+
+// The bit generator's `lock`: numpy's Generator enters it around every draw, and holding it
+// means owning the stream's cursor (Cursor::own: its mutex), so it excludes every other holder
+// of the bit generator's lock and every other draw from the stream. Re-entrant in the holding
+// thread (the depth is counted here: numpy 2.x nests nothing, but user code may).
+class StreamLock {
+ public:
+  explicit StreamLock(py::object source)
+      : source_ref_(std::move(source)), src_(&source_ref_.cast<BitGenSource&>()) {}
+
+  bool acquire(bool blocking) {
+    const std::thread::id me = std::this_thread::get_id();
+    if (owner_.load(std::memory_order_relaxed) == me) {  // only this thread ever stores its own id
+      ++depth_;
+      return true;
+    }
+    if (!src_->enter(blocking)) return false;  // may wait, GIL released
+    depth_ = 1;
+    owner_.store(me, std::memory_order_relaxed);
+    return true;
+  }
+  void release() {
+    if (owner_.load(std::memory_order_relaxed) != std::this_thread::get_id())
+      throw std::runtime_error("cannot release un-acquired lock");
+    if (--depth_ > 0) return;
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
+    src_->exit();
+  }
+  bool locked() const { return owner_.load(std::memory_order_relaxed) != std::thread::id(); }
+
+ private:
+  py::object source_ref_;
+  BitGenSource* src_;
+  std::atomic<std::thread::id> owner_{std::thread::id()};
+  int depth_ = 0;  // touched by the owner only
 };
 
 }  // namespace
@@ -131,6 +203,20 @@ void register_bitgen(py::module_& m) {
       .def("point", &BitGenSource::point, py::arg("cursor"), py::arg("k0"), py::arg("k1"), py::arg("id"),
            "Read stream (key, id) from `cursor`; drops the block cache")
       .def("attach", &BitGenSource::attach, py::arg("capsule"),
-           "Fill the numpy bitgen_t struct behind a \"BitGenerator\" capsule with this source's functions")
-;
+           "Fill the numpy bitgen_t struct behind a \"BitGenerator\" capsule with this source's functions");
+  py::class_<StreamLock>(m, "StreamLock",
+                         "A bit generator's lock: holding it owns the stream's cursor (re-entrant)")
+      .def(py::init<py::object>(), py::arg("source"))
+      .def("acquire", [](StreamLock& l, bool blocking, double timeout) {
+             if (timeout != -1.0) throw py::value_error("StreamLock.acquire: timeout is not supported, got " +
+                                                        std::to_string(timeout));
+             return l.acquire(blocking);
+           }, py::arg("blocking") = true, py::arg("timeout") = -1.0)
+      .def("release", &StreamLock::release)
+      .def("locked", &StreamLock::locked)
+      .def("__enter__", [](StreamLock& l) { return l.acquire(true); })
+      .def("__exit__", [](StreamLock& l, py::handle, py::handle, py::handle) {
+        l.release();
+        return false;
+      });
 }

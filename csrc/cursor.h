@@ -21,10 +21,17 @@ namespace py = pybind11;
 // disjoint ranges that together cover exactly the words drawn.
 //
 // Below 2^63 the position lives in one atomic word and a reservation is one
-// compare-and-swap, no lock: numpy's bit generator interface (bindings_bitgen.cpp)
-// reserves one or two words per call, and a mutex there cost more than the
-// Philox block. From 2^63 on (reached only by setting the position there) it
-// lives in `slow_` under the mutex, and fast_ holds the flag kSlow.
+// compare-and-swap, no lock. From 2^63 on (reached only by setting the position
+// there), and while an owner holds the cursor, it lives in `slow_` under the
+// mutex, and fast_ holds the flag kSlow.
+//
+// Owning (own() .. disown()): numpy's bit generator (bindings_bitgen.cpp) takes one
+// or two words per call, millions of calls per draw, and even one atomic
+// operation per call costs more than the Philox block. So for the length of one
+// numpy call (its lock held) it owns the cursor: it holds the mutex and takes words
+// with plain arithmetic (owned_take). Everyone else (other threads' draws, position
+// reads and sets) waits on the mutex meanwhile, with the GIL released; the owner's
+// own thread re-enters the (recursive) mutex and reads or moves the same slow_.
 class Cursor {
  public:
   using u128 = unsigned __int128;
@@ -37,8 +44,8 @@ class Cursor {
   void set(uint64_t hi, uint64_t lo) {
     const u128 p = ((u128)hi << 64) | lo;
     if (p > kEnd) throw py::value_error("position must be in [0, 2**66]");
-    std::lock_guard<std::mutex> g(mu_);
-    if (p < kSlow) {
+    Locked g(*this);
+    if (p < kSlow && !depth_) {
       fast_.store((uint64_t)p, std::memory_order_release);
     } else {
       slow_ = p;
@@ -74,13 +81,65 @@ class Cursor {
     return reserve_slow(words, true, unused);
   }
 
+  // Hold the cursor (re-entrant): until the matching disown(), the position lives in slow_
+  // and only this thread moves it, through owned_take() or the methods above.
+  void own() {
+    lock_mu();
+    own_locked();
+  }
+  bool try_own() {  // own() if nobody else holds the mutex now
+    if (!mu_.try_lock()) return false;
+    own_locked();
+    return true;
+  }
+  void disown() noexcept {
+    if (--depth_ == 0 && slow_ < kSlow) fast_.store((uint64_t)slow_, std::memory_order_release);
+    mu_.unlock();
+  }
+  // take_cyclic() for the owner: plain arithmetic, no atomic operation.
+  u128 owned_take(uint32_t words) noexcept {
+    const u128 start = slow_ == kEnd ? 0 : slow_;
+    const u128 end = start + words;
+    slow_ = end > kEnd ? end - kEnd : end;
+    return start;
+  }
+
  private:
   static constexpr uint64_t kSlow = (uint64_t)1 << 63;
+
+  // The mutex; a thread that holds the GIL releases it while waiting (an owner needs the GIL
+  // to finish its numpy call and disown).
+  void lock_mu() {
+    if (mu_.try_lock()) return;
+    if (PyGILState_Check()) {
+      py::gil_scoped_release nogil;
+      mu_.lock();
+    } else {
+      mu_.lock();
+    }
+  }
+  struct Locked {
+    explicit Locked(Cursor& c) : c_(c) { c_.lock_mu(); }
+    ~Locked() { c_.mu_.unlock(); }
+    Cursor& c_;
+  };
+
+  void own_locked() {
+    if (depth_++ == 0) {
+      uint64_t v = fast_.load(std::memory_order_acquire);
+      while (!(v & kSlow)) {  // move the position out of fast_ (fast paths may still race: CAS)
+        if (fast_.compare_exchange_weak(v, kSlow, std::memory_order_acq_rel, std::memory_order_acquire)) {
+          slow_ = v;
+          break;
+        }
+      }
+    }
+  }
 
   u128 load() {
     const uint64_t v = fast_.load(std::memory_order_acquire);
     if (!(v & kSlow)) return v;
-    std::lock_guard<std::mutex> g(mu_);
+    Locked g(*this);
     const uint64_t w = fast_.load(std::memory_order_acquire);
     return (w & kSlow) ? slow_ : (u128)w;
   }
@@ -97,8 +156,8 @@ class Cursor {
   }
   // Under the mutex: a reservation that reaches 2^63 or starts there. Not cyclic: past 2^66 it
   // moves nothing, sets past_end and returns the position. Cyclic: it wraps (take_cyclic).
-  u128 reserve_slow(uint64_t words, bool cyclic, bool& past_end) noexcept {
-    std::lock_guard<std::mutex> g(mu_);
+  u128 reserve_slow(uint64_t words, bool cyclic, bool& past_end) {
+    Locked g(*this);
     for (;;) {
       uint64_t v = fast_.load(std::memory_order_acquire);
       u128 start = (v & kSlow) ? slow_ : (u128)v;
@@ -111,7 +170,7 @@ class Cursor {
         }
         end -= kEnd;
       }
-      if (end < kSlow) {  // (a cyclic draw that wrapped, or a fast-path race lost: retry)
+      if (end < kSlow && !depth_) {  // (a cyclic draw that wrapped, or a fast-path race lost: retry)
         if (fast_.compare_exchange_strong(v, (uint64_t)end, std::memory_order_acq_rel)) return start;
         continue;
       }
@@ -125,9 +184,10 @@ class Cursor {
     do { s.insert(s.begin(), char('0' + (int)(v % 10))); v /= 10; } while (v);
     return s;
   }
-  std::atomic<uint64_t> fast_{0};  // the position while below 2^63, else kSlow
-  std::mutex mu_;
+  std::atomic<uint64_t> fast_{0};  // the position while below 2^63 and not owned, else kSlow
+  std::recursive_mutex mu_;
   u128 slow_ = 0;  // the position while fast_ == kSlow (guarded by mu_)
+  int depth_ = 0;  // own() calls not yet disowned (guarded by mu_)
 };
 
 }  // namespace bind

@@ -359,6 +359,61 @@ def test_threads_mixing_numpy_and_stream_draws_share_the_position():
     np.testing.assert_array_equal(np.sort(np.concatenate(got)), np.sort(_fresh().rand(total)))
 
 
+def test_holding_the_lock_owns_the_stream():
+    """While a thread holds bg.lock, other threads' draws from the stream and position reads wait
+    (so they land after the holder's words); the holder's own thread may draw and move the stream."""
+    s = _fresh()
+    g = s.numpy()
+    bg = g.bit_generator
+    out = {}
+    with bg.lock:
+        assert bg.lock.locked()
+        t = threading.Thread(target=lambda: out.update(x=s.rand(2), p=s.position))
+        t.start()
+        c = bg.ctypes
+        first = [c.next_double(c.state) for _ in range(3)]  # words 0..5, owned: no atomics
+        np.testing.assert_array_equal(s.rand(1), _fresh(6).rand(1))  # same thread: re-enters
+        with bg.lock:  # re-entrant
+            np.testing.assert_array_equal(g.random(1), _fresh(8).rand(1))
+        s.position = 40
+        np.testing.assert_array_equal(g.random(2), _fresh(40).rand(2))
+        probe = []
+        u = threading.Thread(target=lambda: probe.append(bg.lock.acquire(blocking=False)))
+        u.start()
+        u.join()
+        assert probe == [False]
+    t.join()
+    np.testing.assert_array_equal(first, _fresh().rand(3))
+    np.testing.assert_array_equal(out["x"], _fresh(44).rand(2))  # after the holder's words
+    assert out["p"] == 48 and s.position == 48
+    assert not bg.lock.locked()
+    with pytest.raises(RuntimeError, match="un-acquired"):
+        bg.lock.release()
+    with pytest.raises(ValueError, match="timeout"):
+        bg.lock.acquire(True, 1.0)
+
+
+def test_threads_two_bit_generators_on_one_stream():
+    s = _fresh()
+    gens = [s.numpy(), s.numpy()]
+    got, mu = [], threading.Lock()
+
+    def work(g):
+        for _ in range(100):
+            x = g.random(64)
+            with mu:
+                got.append(x)
+
+    ts = [threading.Thread(target=work, args=(g,)) for g in gens + gens]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    total = 4 * 100 * 64
+    assert s.position == 2 * total
+    np.testing.assert_array_equal(np.sort(np.concatenate(got)), np.sort(_fresh().rand(total)))
+
+
 # ------------------------------------------------------------------------------------------- numpy's own tests
 def _numpy_smoke():
     try:

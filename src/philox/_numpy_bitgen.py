@@ -70,6 +70,27 @@ class StreamBitGenerator(BitGenerator):
         self._source = _core.BitGenSource()
         self._point(stream)
         self._source.attach(self.capsule)
+        # numpy's Generator takes `bit_generator.lock` around every draw: this one also lets the
+        # source own the stream's cursor meanwhile (plain arithmetic per call, no atomics).
+        self._lock = _core.StreamLock(self._source)
+
+    @property
+    def lock(self):
+        """The lock numpy's Generator holds around every draw (re-entrant). Holding it owns the
+        stream's position: the capsule's functions then take their words with plain arithmetic, and
+        other threads' draws from the stream wait meanwhile. Hold it when calling the capsule's
+        functions directly (``ctypes``, ``cffi``), as numpy requires of every bit generator."""
+        return self._lock
+
+    def random_raw(self, size=None, output=True):
+        """numpy's ``BitGenerator.random_raw`` (64-bit values, two words each, low word first),
+        under this bit generator's ``lock``."""
+        with self._lock:
+            return super().random_raw(size, output)
+
+    def _benchmark(self, cnt, method="uint64"):
+        with self._lock:
+            return super()._benchmark(cnt, method)
 
     def _point(self, stream: Stream) -> None:
         """Read ``stream`` from now on (callers hold ``self.lock``, except in ``__init__``)."""
