@@ -135,20 +135,21 @@ class StreamBitGenerator(BitGenerator):
         return [StreamBitGenerator(self._stream.stream("spawn", k)) for k in range(k0, k0 + n)]
 
     def __reduce__(self):
-        return _restore, (self.state, self._spawned)
+        # Three items, one argument: numpy 1.24-1.26 pickle a Generator as ctor(args[0]) from this.
+        return _restore, ({**self.state, "spawned": self._spawned},), None
 
     def __repr__(self):
         return f"StreamBitGenerator({self._stream!r})"
 
 
-def _restore(state=None, spawned=0) -> StreamBitGenerator:
+def _restore(state=None) -> StreamBitGenerator:
     """Unpickling: the bit generator of a state dict. numpy 1.24 to 1.26 unpickle a Generator by
-    calling this with the state's name and then setting the state, so a str gives a placeholder."""
-    if isinstance(state, dict):
-        bg = StreamBitGenerator(_stream_from_state(state))
-    else:
-        bg = StreamBitGenerator(Stream(0, id=0))
-    bg._spawned = spawned
+    calling this with the first argument of ``__reduce__`` (the state dict); numpy 1.22 and 1.23
+    call it with no argument (through ``BitGenerators``) and then set the state: a placeholder."""
+    if not isinstance(state, dict):
+        return StreamBitGenerator(Stream(0, id=0))
+    bg = StreamBitGenerator(_stream_from_state(state))
+    bg._spawned = int(state.get("spawned", 0))
     return bg
 
 
