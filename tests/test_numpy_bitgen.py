@@ -217,6 +217,8 @@ def test_every_method_is_reproducible_and_moves_the_position(name):
     _same(call(_fresh(41).numpy()), a)
     _same(call(g2), a)
     assert g2.bit_generator.state == g.bit_generator.state
+    if name == "spawn" and np.lib.NumpyVersion(np.__version__) < "1.24.0":
+        return  # numpy 1.23 rebuilds a pickled Generator's bit generator from its state alone
     g3 = pickle.loads(pickle.dumps(g))
     _same(call(g3), call(g))
 
