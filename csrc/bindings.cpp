@@ -16,60 +16,15 @@
 #endif
 
 #include "cpu/kernels.h"
+#include "cursor.h"
 #include "cuda/fill_kernels.cuh"
 #include "philox.h"
 
 namespace py = pybind11;
 using namespace philox::cpu;
+using philox::bind::Cursor;
 
 namespace {
-
-// A stream's position in words, in [0, 2^66], shared by every thread that draws
-// from the stream. A draw reserves its word range here atomically (the only
-// thing done under the lock) and generates with no lock and no GIL held, so
-// threads get disjoint ranges that together cover exactly the words drawn.
-class Cursor {
- public:
-  using u128 = unsigned __int128;
-  static constexpr u128 kEnd = (u128)1 << 66;
-
-  py::tuple get() {
-    std::lock_guard<std::mutex> g(mu_);
-    return py::make_tuple((uint64_t)(pos_ >> 64), (uint64_t)pos_);
-  }
-  void set(uint64_t hi, uint64_t lo) {
-    const u128 p = ((u128)hi << 64) | lo;
-    if (p > kEnd) throw py::value_error("position must be in [0, 2**66]");
-    std::lock_guard<std::mutex> g(mu_);
-    pos_ = p;
-  }
-  // reserve() as a Python int (the position is at most 2^66).
-  py::object reserve_py(uint64_t words) {
-    const u128 start = reserve(words);
-    const uint64_t hi = (uint64_t)(start >> 64), lo = (uint64_t)start;
-    if (!hi) return py::int_(lo);
-    return (py::int_(hi) << py::int_(64)) | py::int_(lo);
-  }
-  // First word of a range of `words` words; the position moves past it.
-  u128 reserve(uint64_t words) {
-    std::lock_guard<std::mutex> g(mu_);
-    if (pos_ + words > kEnd)
-      throw py::value_error("a draw of " + std::to_string(words) + " words from position " + to_string(pos_) +
-                            " would run past the end of the stream (2**66 words)");
-    const u128 start = pos_;
-    pos_ += words;
-    return start;
-  }
-
- private:
-  static std::string to_string(u128 v) {
-    std::string s;
-    do { s.insert(s.begin(), char('0' + (int)(v % 10))); v /= 10; } while (v);
-    return s;
-  }
-  std::mutex mu_;
-  u128 pos_ = 0;
-};
 
 // Reserve n * words_per_value words on the cursor and fill n values at `out`.
 void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
@@ -232,6 +187,7 @@ py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::
 }  // namespace
 
 void register_permute(py::module_& m);  // bindings_permute.cpp
+void register_bitgen(py::module_& m);   // bindings_bitgen.cpp
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "philox CPU backend: Philox4x32-10 kernels (format v1), SIMD with run-time dispatch";
@@ -259,4 +215,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("force_isa", &force_isa, "Use 'baseline', 'avx2', 'avx512' or 'auto'; False if unsupported");
   m.def("words_per_value", [](int op) { return words_per_value((Op)op); });
   register_permute(m);
+  register_bitgen(m);
 }

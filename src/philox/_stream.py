@@ -357,6 +357,20 @@ class Stream(_Draws):
         """
         return _choice.choice(self, a, size, replace, p, device)
 
+    # ------------------------------------------------------------------ numpy's distributions
+    def bit_generator(self):
+        """A ``numpy.random.BitGenerator`` reading this stream from its current position
+        (``philox.StreamBitGenerator``): ``np.random.Generator(s.bit_generator())`` draws every
+        numpy distribution from this stream's words, and this stream's position moves by exactly
+        the words numpy consumed (one per 32-bit value, two per 64-bit value or double; a double
+        equals ``rand()``'s float64 at the same position, docs/FORMAT.md 11)."""
+        from ._numpy_bitgen import StreamBitGenerator
+        return StreamBitGenerator(self)
+
+    def numpy(self) -> np.random.Generator:
+        """``numpy.random.Generator(self.bit_generator())``: numpy's every distribution on this stream."""
+        return np.random.Generator(self.bit_generator())
+
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
         """Everything that defines this stream: restore with ``Stream.from_state_dict``."""
