@@ -19,7 +19,7 @@ from . import _core
 from . import _dtypes as D
 from ._keys import _is_int
 from ._output import parse_size, same_device
-from ._permutation import MAX_N, _torch_device, perm_indices, perm_key_words
+from ._permutation import MAX_N, _torch_device, alloc_indices, perm_indices, perm_key_words
 
 __all__ = ["choice", "check_p", "alias_table", "weighted_order"]
 
@@ -139,18 +139,24 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
                              "without replacement (replace=False)")
     if pa is not None and replace and n > 1 << 32:
         raise ValueError(f"p with replace=True supports populations up to 2**32, got {n}")
-    # ---- every argument is checked: the words are drawn below
+    if shape is not None and any(d > MAX_N for d in shape):
+        raise ValueError(f"size={size!r} has a dimension past 2**63 - 1, more than an array can have")
+    # ---- every argument is checked; the indices are allocated, then the words are drawn
+    on_device = pa is None and not replace and dev is not None and dev.type != "cpu" and values is None
+    idx = alloc_indices(count, f"choice(size={size!r})", dev if on_device else None)
     if pa is None and replace:
-        idx = stream.randint(0, n, size=count) if count else np.empty(0, np.int64)  # no words when empty
+        if count:  # no words when empty
+            stream.randint(0, n, out=idx)
     elif pa is None:
         words = perm_key_words(stream)
-        on_device = dev is not None and dev.type != "cpu" and values is None
-        idx = perm_indices(words, n, 0, 1, count, device=dev if on_device else None) if count else \
-            np.empty(0, np.int64)
+        if on_device:
+            del idx  # the device backend allocates its own (it fitted)
+            idx = perm_indices(words, n, 0, 1, count, device=dev)
+        elif count:
+            perm_indices(words, n, 0, 1, count, out=idx)
     elif replace:
         prob, alias = alias_table(pa)
         words = stream.random_raw(4 * count)
-        idx = np.empty(count, np.int64)
         if count:
             _core.alias_draw(words, prob, alias, idx)
     else:

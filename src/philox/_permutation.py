@@ -16,7 +16,7 @@ from . import _backend, _core
 from . import _dtypes as D
 from ._keys import _is_int
 
-__all__ = ["PERM_WORDS", "MAX_N", "perm_key_words", "perm_indices", "permutation", "shuffle"]
+__all__ = ["PERM_WORDS", "MAX_N", "perm_key_words", "alloc_indices", "perm_indices", "permutation", "shuffle"]
 
 PERM_WORDS = int(_core.PERM_WORDS)
 MAX_N = (1 << 63) - 1
@@ -34,16 +34,37 @@ def _is_cpu(device) -> bool:
     return torch.device(device).type == "cpu"
 
 
-def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count=None, device=None):
+def alloc_indices(count: int, what: str, device=None):
+    """An int64 buffer of ``count`` indices, allocated *before* a draw takes its key (so a size that
+    does not fit in memory leaves the position alone): a numpy array for the CPU, else a tensor on
+    ``device`` (allocated to check that it fits; the device backends then make their own).
+    MemoryError / ValueError name ``what``."""
+    try:
+        if device is not None and (not _is_cpu(device) or _backend.forced()):
+            torch = D.torch_module()
+            try:
+                return torch.empty(count, dtype=torch.int64, device=device)
+            except RuntimeError as e:
+                raise MemoryError(str(e)) from None
+        return np.empty(count, np.int64)
+    except MemoryError as e:
+        raise MemoryError(f"{what}: cannot allocate {count} int64 indices ({8 * count} bytes): {e}") from None
+    except ValueError as e:  # numpy: "array is too big"
+        raise ValueError(f"{what}: {count} int64 indices do not fit in an array ({e})") from None
+
+
+def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count=None, device=None, out=None):
     """Elements ``start + step*j`` (j < count) of the permutation of [0, n) keyed by ``words``.
 
-    numpy int64 when ``device`` is None, else an int64 tensor on ``device``.
+    numpy int64 when ``device`` is None, else an int64 tensor on ``device``. ``out``: the numpy
+    int64 array of ``count`` elements to fill (CPU only), from ``alloc_indices``.
     """
     if count is None:
         count = n
     if device is not None and (not _is_cpu(device) or _backend.forced()):  # CUDA kernel or torch mirror
         return _backend.perm_indices(words, n, start, step, count, D.torch_module().device(device))
-    out = np.empty(count, np.int64)
+    if out is None:
+        out = np.empty(count, np.int64)
     if count:
         _core.perm_fill(words, n, start, step, out, False)
     if device is not None:
@@ -81,14 +102,26 @@ def permutation(stream, x, device=None, dtype=None):
             lo, hi = D.int_bounds(code)
             if n - 1 > hi:
                 raise ValueError(f"dtype={dtype!r} cannot hold the values 0 .. {n - 1}")
+        # allocate, then take the key: a failed allocation leaves the position alone
+        buf = alloc_indices(n, f"permutation(x={n})", dev)
+        final = None
+        if code is not None and code != "i64":
+            final = (np.empty(n, D.CODE_NP[code]) if dev is None
+                     else D.torch_module().empty(n, dtype=D.code_torch(code), device=dev))
         words = perm_key_words(stream)
         if n == 0:
-            idx = np.empty(0, np.int64)
-            idx = idx if dev is None else D.torch_module().from_numpy(idx).to(dev)
+            idx = buf if dev is None else D.torch_module().from_numpy(buf).to(dev)
+        elif isinstance(buf, np.ndarray):
+            idx = perm_indices(words, n, device=dev, out=buf)
         else:
+            del buf  # the device backend allocates its own (it fitted)
             idx = perm_indices(words, n, device=dev)
-        if code is not None and code != "i64":
-            idx = idx.astype(D.CODE_NP[code]) if dev is None else idx.to(D.code_torch(code))
+        if final is not None:
+            if isinstance(final, np.ndarray):
+                np.copyto(final, idx, casting="unsafe")
+            else:
+                final.copy_(idx)
+            idx = final
         return idx
     if isinstance(x, (bool, np.bool_)):
         raise TypeError("x must be an int, an array or a tensor, got a bool")
@@ -107,10 +140,12 @@ def permutation(stream, x, device=None, dtype=None):
     if a.ndim == 0:
         raise ValueError(f"x must be an int or have at least one dimension, got {x!r}")
     n = a.shape[0]
+    idx = alloc_indices(n, "permutation(x)")
+    res = np.empty_like(a, order="C")  # allocated before the key is taken
     words = perm_key_words(stream)
     if n == 0:
-        return a.copy()
-    return a[perm_indices(words, n)]
+        return res
+    return np.take(a, perm_indices(words, n, out=idx), axis=0, out=res, mode="wrap")  # indices are valid
 
 
 def _int_code(dtype, torch_out: bool):
@@ -150,9 +185,10 @@ def shuffle(stream, x) -> None:
         if not x.flags.writeable:
             raise ValueError("x is read-only; shuffle works in place")
         n = x.shape[0]
+        idx = alloc_indices(n, "shuffle(x)")  # before the key is taken
         words = perm_key_words(stream)
         if n:
-            x[...] = x[perm_indices(words, n)]
+            x[...] = x[perm_indices(words, n, out=idx)]
         return None
     if isinstance(x, list):
         n = len(x)
