@@ -23,7 +23,7 @@ except ImportError:
     torch = None
 
 CLEAN = (TypeError, ValueError, MemoryError)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # ----------------------------------------------------------------------------- pools of bad values
 # sizes: negative, past 2**62 elements, not ints (floats, NaN, inf, str, bool, complex), bad tuples
