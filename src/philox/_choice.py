@@ -143,11 +143,11 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
         raise ValueError(f"size={size!r} has a dimension past 2**63 - 1, more than an array can have")
     # ---- every argument is checked; the indices are allocated, then the words are drawn
     on_device = pa is None and not replace and dev is not None and dev.type != "cpu" and values is None
-    idx = alloc_indices(count, f"choice(size={size!r})", dev if on_device else None)
-    if pa is None and replace:
-        if count:  # no words when empty
-            stream.randint(0, n, out=idx)
-    elif pa is None:
+    if pa is None and replace:  # randint allocates its output before it reserves the words
+        idx = stream.randint(0, n, size=count) if count else np.empty(0, np.int64)  # no words when empty
+        return _finish(idx, shape, values, dev)
+    idx = alloc_indices(count, lambda: f"choice(size={size!r})", dev if on_device else None)
+    if pa is None:
         words = perm_key_words(stream)
         if on_device:
             del idx  # the device backend allocates its own (it fitted)

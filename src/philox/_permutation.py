@@ -34,11 +34,11 @@ def _is_cpu(device) -> bool:
     return torch.device(device).type == "cpu"
 
 
-def alloc_indices(count: int, what: str, device=None):
+def alloc_indices(count: int, what, device=None):
     """An int64 buffer of ``count`` indices, allocated *before* a draw takes its key (so a size that
     does not fit in memory leaves the position alone): a numpy array for the CPU, else a tensor on
     ``device`` (allocated to check that it fits; the device backends then make their own).
-    MemoryError / ValueError name ``what``."""
+    MemoryError / ValueError name the call: ``what()`` (formatted only on an error)."""
     try:
         if device is not None and (not _is_cpu(device) or _backend.forced()):
             torch = D.torch_module()
@@ -48,9 +48,9 @@ def alloc_indices(count: int, what: str, device=None):
                 raise MemoryError(str(e)) from None
         return np.empty(count, np.int64)
     except MemoryError as e:
-        raise MemoryError(f"{what}: cannot allocate {count} int64 indices ({8 * count} bytes): {e}") from None
+        raise MemoryError(f"{what()}: cannot allocate {count} int64 indices ({8 * count} bytes): {e}") from None
     except ValueError as e:  # numpy: "array is too big"
-        raise ValueError(f"{what}: {count} int64 indices do not fit in an array ({e})") from None
+        raise ValueError(f"{what()}: {count} int64 indices do not fit in an array ({e})") from None
 
 
 def perm_indices(words: np.ndarray, n: int, start: int = 0, step: int = 1, count=None, device=None, out=None):
@@ -103,7 +103,7 @@ def permutation(stream, x, device=None, dtype=None):
             if n - 1 > hi:
                 raise ValueError(f"dtype={dtype!r} cannot hold the values 0 .. {n - 1}")
         # allocate, then take the key: a failed allocation leaves the position alone
-        buf = alloc_indices(n, f"permutation(x={n})", dev)
+        buf = alloc_indices(n, lambda: f"permutation(x={n})", dev)
         final = None
         if code is not None and code != "i64":
             final = (np.empty(n, D.CODE_NP[code]) if dev is None
@@ -140,7 +140,7 @@ def permutation(stream, x, device=None, dtype=None):
     if a.ndim == 0:
         raise ValueError(f"x must be an int or have at least one dimension, got {x!r}")
     n = a.shape[0]
-    idx = alloc_indices(n, "permutation(x)")
+    idx = alloc_indices(n, lambda: "permutation(x)")
     res = np.empty_like(a, order="C")  # allocated before the key is taken
     words = perm_key_words(stream)
     if n == 0:
@@ -185,7 +185,7 @@ def shuffle(stream, x) -> None:
         if not x.flags.writeable:
             raise ValueError("x is read-only; shuffle works in place")
         n = x.shape[0]
-        idx = alloc_indices(n, "shuffle(x)")  # before the key is taken
+        idx = alloc_indices(n, lambda: "shuffle(x)")  # before the key is taken
         words = perm_key_words(stream)
         if n:
             x[...] = x[perm_indices(words, n, out=idx)]
