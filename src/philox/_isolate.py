@@ -22,7 +22,11 @@ and need no isolation), torch's CPU generator and, once CUDA is initialized, eve
 device's generator. torch is imported on first use if it is installed.
 
 Not thread-safe: the global generators are process-wide, so a block swaps them for every
-thread. Entering a block while another thread has one open raises ``RuntimeError``.
+thread. Entering a block while another thread has one open raises ``RuntimeError`` (the
+check and the entry are one step, under a lock).
+
+This module holds the blocks and their stack; ``_globals_state`` reads and writes the
+global generators' states, ``_isolate_state`` turns them into the checkpoint entry and back.
 """
 from __future__ import annotations
 
