@@ -15,6 +15,7 @@ import numpy as np
 from . import _backend, _core
 from . import _dtypes as D
 from ._keys import _is_int
+from ._output import _overlapping
 
 __all__ = ["PERM_WORDS", "MAX_N", "perm_key_words", "alloc_indices", "perm_indices", "permutation", "shuffle"]
 
@@ -132,10 +133,14 @@ def permutation(stream, x, device=None, dtype=None):
         if x.dim() == 0:
             raise ValueError("x must have at least one dimension, got a 0-d tensor")
         n = int(x.shape[0])
+        buf = alloc_indices(n, lambda: "permutation(x)", x.device)
+        # the result too, where autograd and tracing allow (x[idx] records a gather for them)
+        res = None if x.requires_grad or _backend.no_data(x) else _empty_like(x, "permutation(x)")
         words = perm_key_words(stream)
         if n == 0:
             return x.clone()
-        return x[perm_indices(words, n, device=x.device)]
+        idx = _tensor_indices(words, n, buf, x.device)
+        return x[idx] if res is None else D.torch_module().index_select(x, 0, idx, out=res)
     a = np.asarray(x)
     if a.ndim == 0:
         raise ValueError(f"x must be an int or have at least one dimension, got {x!r}")
@@ -146,6 +151,23 @@ def permutation(stream, x, device=None, dtype=None):
     if n == 0:
         return res
     return np.take(a, perm_indices(words, n, out=idx), axis=0, out=res, mode="wrap")  # indices are valid
+
+
+def _empty_like(x, what: str):
+    """An uninitialized contiguous tensor like ``x``; a failed allocation is a MemoryError naming ``what``."""
+    torch = D.torch_module()
+    try:
+        return torch.empty_like(x, memory_format=torch.contiguous_format)
+    except RuntimeError as e:  # torch's allocators raise RuntimeError (OutOfMemoryError is one)
+        raise MemoryError(f"{what}: cannot allocate a tensor like x ({tuple(x.shape)}, {x.dtype}): {e}") from None
+
+
+def _tensor_indices(words, n: int, buf, device):
+    """The permutation of [0, n) as an int64 tensor on ``device``: filled into ``buf`` (from
+    ``alloc_indices``) where that is a numpy array, else computed by the device backend."""
+    if isinstance(buf, np.ndarray):
+        return D.torch_module().from_numpy(perm_indices(words, n, out=buf))
+    return perm_indices(words, n, device=device)
 
 
 def _int_code(dtype, torch_out: bool):
@@ -169,26 +191,33 @@ def shuffle(stream, x) -> None:
         import torch
         if x.layout != torch.strided:
             raise TypeError(f"x must be a dense (strided) tensor, got layout {x.layout}")
-        if torch._debug_has_internal_overlap(x) == 1:  # copy_ would refuse it after the words are drawn
+        overlap = torch._debug_has_internal_overlap(x)  # 0 no, 1 yes, 2 too hard to tell
+        if overlap == 1 or (overlap == 2 and _overlapping(x.shape, x.stride(), 1)):
             raise ValueError(f"x (shape {tuple(x.shape)}, strides {x.stride()}) has elements that share memory "
-                             "(an expanded view?); shuffle works in place")
+                             "(an expanded or overlapping view?); shuffle works in place")
         n = int(x.shape[0])
+        buf = alloc_indices(n, lambda: "shuffle(x)", x.device)  # allocated before the key is taken
+        tmp = None if _backend.no_data(x) else _empty_like(x, "shuffle(x)")
         words = perm_key_words(stream)
         if n:
-            idx = perm_indices(words, n, device=x.device)
+            idx = _tensor_indices(words, n, buf, x.device)
             with (torch.inference_mode() if x.is_inference() else torch.no_grad()):
-                x.copy_(x[idx])
+                x.copy_(x[idx] if tmp is None else torch.index_select(x, 0, idx, out=tmp))
         return None
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
             raise ValueError("x must have at least one dimension, got a 0-d array")
         if not x.flags.writeable:
             raise ValueError("x is read-only; shuffle works in place")
+        if not x.flags.c_contiguous and _overlapping(x.shape, x.strides, x.itemsize):
+            raise ValueError(f"x (shape {x.shape}, strides {x.strides}) has elements that share memory; "
+                             "shuffle works in place")
         n = x.shape[0]
         idx = alloc_indices(n, lambda: "shuffle(x)")  # before the key is taken
+        tmp = np.empty_like(x, order="C")
         words = perm_key_words(stream)
         if n:
-            x[...] = x[perm_indices(words, n, out=idx)]
+            x[...] = np.take(x, perm_indices(words, n, out=idx), axis=0, out=tmp, mode="wrap")
         return None
     if isinstance(x, list):
         n = len(x)

@@ -86,3 +86,30 @@ def test_torch_self_overlapping_out_is_refused(T):
     assert s.position == 0 and not base.any()
     out = base.as_strided((5, 4), (1, 5))  # distinct elements, not contiguous
     assert T.equal(philox.Stream(1, "t").rand(out=out), philox.Stream(1, "t").rand(5, 4, dtype=T.float32))
+
+
+def test_shuffle_refuses_self_overlapping_input():
+    s = philox.Stream(1, "sh")
+    base = np.arange(16.0)
+    with pytest.raises(ValueError, match="x .*share memory"):
+        s.shuffle(as_strided(base, (5, 5), (8, 8)))
+    assert s.position == 0 and np.array_equal(base, np.arange(16.0))
+    x = as_strided(np.arange(40.0), (5, 4), (8, 40))  # distinct elements, interleaved strides
+    want = x[philox.Stream(1, "sh").permutation(5)]
+    s.shuffle(x)
+    assert np.array_equal(x, want)
+
+
+def test_torch_shuffle_refuses_self_overlapping_input(T):
+    s = philox.Stream(1, "sh")
+    base = T.arange(16.0)
+    with pytest.raises(ValueError, match="x .*share memory"):
+        s.shuffle(base.as_strided((5, 5), (1, 1)))  # torch's own check cannot tell ("too hard")
+    assert s.position == 0 and T.equal(base, T.arange(16.0))
+    x = T.arange(40.0).as_strided((5, 4), (1, 5))
+    want = x[T.from_numpy(philox.Stream(1, "sh").permutation(5))]
+    s.shuffle(x)
+    assert T.equal(x, want)
+    w = T.arange(6.0, requires_grad=True)  # permutation of a tensor that needs grad keeps its graph
+    philox.Stream(1, "g").permutation(w).sum().backward()
+    assert T.equal(w.grad, T.ones(6))
