@@ -36,3 +36,13 @@ def test_torch_permutation_failure_moves_nothing():
     with pytest.raises(MemoryError):
         s.permutation(10 ** 13, dtype=torch.int64)
     assert s.position == 0
+
+
+def test_choice_of_an_array_allocates_the_sample_first():
+    s = philox.Stream(4, "fail")
+    rows = np.zeros((10, 1000))  # a sample of 10**9 rows of 8 KB cannot be allocated
+    with pytest.raises(MemoryError):
+        s.choice(rows, size=10 ** 9)
+    with pytest.raises(MemoryError):
+        s.choice(rows, size=10 ** 9, p=np.full(10, 0.1))
+    assert s.position == 0
