@@ -139,7 +139,7 @@ def test_isolate_raw_copies_only_where_they_can_be_safe(monkeypatch):
     import random
     import sys
     import types
-    from philox import _isolate
+    from philox import _globals_state as _isolate
     for name in ("_np_fast", "_rnd_fast"):
         monkeypatch.setattr(_isolate, name, [])
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)  # a free-threaded build
@@ -164,7 +164,7 @@ def test_isolate_raw_copies_only_where_they_can_be_safe(monkeypatch):
 
 def test_isolate_raw_copies_refuse_a_state_of_the_wrong_size():
     import random
-    from philox import _isolate
+    from philox import _globals_state as _isolate
     f, r = _isolate._probe(), _isolate._probe_random()  # not the caches: other tests replace the globals
     if f is None or r is None:
         pytest.skip("the raw copies are not used with this numpy / Python")

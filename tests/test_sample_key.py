@@ -163,7 +163,7 @@ def test_bad_path_components():
 # ------------------------------------------------------------------ key.seeded
 def _draw_globals():
     out = [random.random(), float(np.random.rand())]
-    torch = philox._isolate._torch()
+    torch = philox._globals_state.torch_cached()
     if torch is not None:
         out.append(float(torch.rand(1, dtype=torch.float64)))
     return out
@@ -179,7 +179,7 @@ def test_seeded_uses_the_documented_seeds(keep_globals):
     w = words[:4]
     assert r == random.Random(w[0] | w[1] << 32 | w[2] << 64 | w[3] << 96).random()
     assert np.array_equal(n, np.random.RandomState(np.array(words[4:8], dtype=np.uint32)).rand(3))
-    torch = philox._isolate._torch()
+    torch = philox._globals_state.torch_cached()
     if torch is not None:
         with k.seeded("aug"):
             t = torch.rand(3)
@@ -191,7 +191,7 @@ def test_seeded_golden(keep_globals):
     with key(5, 2).seeded("aug"):
         r, n = random.random(), float(np.random.rand())
     assert (r, n) == GOLDEN_SEEDED
-    torch = philox._isolate._torch()
+    torch = philox._globals_state.torch_cached()
     if torch is not None:
         with key(5, 2).seeded("aug"):
             assert float(torch.rand(1, dtype=torch.float64)) == 0.3995078995114497
@@ -203,7 +203,7 @@ GOLDEN_SEEDED = (0.6981347624552703, 0.5024013466981273)
 
 def test_seeded_restores_outer_states(keep_globals):
     random.seed(1), np.random.seed(2)
-    torch = philox._isolate._torch()
+    torch = philox._globals_state.torch_cached()
     if torch is not None:
         torch.manual_seed(3)
     ref = _draw_globals()
@@ -270,7 +270,7 @@ def test_seeded_warns_when_cuda_starts_inside(monkeypatch, keep_globals):
     if torch.cuda.is_initialized():
         pytest.skip("CUDA is already initialized in this process")
     ready = [False]
-    monkeypatch.setattr(_sample_key, "_cuda_ready", lambda t: ready[0])
+    monkeypatch.setattr(_sample_key, "cuda_ready", lambda t: ready[0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with key().seeded("aug"):

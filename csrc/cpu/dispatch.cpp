@@ -9,6 +9,7 @@
 
 #include "../philox.h"
 #include "kernels.h"
+#include "parallel.h"
 
 namespace philox {
 namespace cpu {
@@ -76,15 +77,7 @@ void run(const Job& job) {
   t = (int)std::min<uint64_t>((uint64_t)t, words / (kParallelWords / 2));
   size_t per = (job.n + t - 1) / t;
   per = (per + kAlign - 1) / kAlign * kAlign;
-  std::vector<std::thread> pool;
-  pool.reserve(t);
-  size_t i0 = per;  // the calling thread takes [0, per)
-  for (; i0 < job.n; i0 += per) {
-    const size_t i1 = std::min(job.n, i0 + per);
-    pool.emplace_back(fn, std::cref(job), i0, i1);
-  }
-  fn(job, 0, std::min(per, job.n));
-  for (auto& th : pool) th.join();
+  parallel_ranges(job.n, per, [&](size_t i0, size_t i1) { fn(job, i0, i1); });
 }
 
 void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
@@ -111,11 +104,7 @@ void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
       fn(j, 0, j.n);
     }
   };
-  const size_t per = (rows + t - 1) / t;
-  std::vector<std::thread> pool;
-  for (size_t r0 = per; r0 < rows; r0 += per) pool.emplace_back(work, r0, std::min(rows, r0 + per));
-  work(0, std::min(per, rows));
-  for (auto& th : pool) th.join();
+  parallel_ranges(rows, (rows + t - 1) / t, work);
 }
 
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }

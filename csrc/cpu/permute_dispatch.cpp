@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "parallel.h"
 #include "permute.h"
 
 namespace philox {
@@ -48,12 +49,8 @@ void perm_fill(const PermKey& key, uint64_t start, uint64_t step, int64_t* out, 
     return;
   }
   t = (int)std::min<size_t>((size_t)t, count / (kParallelIndices / 2));
-  const size_t per = (count + t - 1) / t;
-  std::vector<std::thread> pool;
-  for (size_t i0 = per; i0 < count; i0 += per)
-    pool.emplace_back(fn, std::cref(key), start, step, out, i0, std::min(count, i0 + per));
-  fn(key, start, step, out, 0, std::min(per, count));
-  for (auto& th : pool) th.join();
+  parallel_ranges(count, (count + t - 1) / t,
+                  [&](size_t i0, size_t i1) { fn(key, start, step, out, i0, i1); });
 }
 
 }  // namespace cpu

@@ -334,10 +334,10 @@ def isolate_cost(calls: int = 300, repeats: int = 9) -> Dict[str, float]:
     batches of ``calls``), on a generator of its own: ``"with torch"`` (random, numpy and
     torch CPU states swapped; only when torch is installed) and ``"without torch"``
     (random and numpy only, as on a numpy-only install)."""
-    from . import _isolate
+    from . import _globals_state as gs
     out: Dict[str, float] = {}
     block = philox.Generator(0).isolate("philox bench", "isolate cost")  # not the default generator
-    saved = list(_isolate._torch_cache)
+    saved = list(gs._torch_cache)
 
     def measure() -> float:
         with block:  # the first entry seeds the path's states: not timed
@@ -352,12 +352,12 @@ def isolate_cost(calls: int = 300, repeats: int = 9) -> Dict[str, float]:
         return median(ts)
 
     try:
-        if _isolate._torch() is not None:
+        if gs.torch_cached() is not None:
             out["with torch"] = measure()
-        _isolate._torch_cache[:] = [None]
+        gs._torch_cache[:] = [None]
         out["without torch"] = measure()
     finally:
-        _isolate._torch_cache[:] = saved
+        gs._torch_cache[:] = saved
     return out
 
 

@@ -19,7 +19,7 @@ from . import _core
 from . import _dtypes as D
 from ._keys import _is_int
 from ._output import parse_size, same_device
-from ._permutation import MAX_N, _torch_device, perm_indices, perm_key_words
+from ._permutation import MAX_N, _torch_device, alloc_indices, perm_indices, perm_key_words
 
 __all__ = ["choice", "check_p", "alias_table", "weighted_order"]
 
@@ -139,27 +139,41 @@ def choice(stream, a, size=None, replace=True, p=None, device=None):
                              "without replacement (replace=False)")
     if pa is not None and replace and n > 1 << 32:
         raise ValueError(f"p with replace=True supports populations up to 2**32, got {n}")
-    # ---- every argument is checked: the words are drawn below
-    if pa is None and replace:
+    if shape is not None and any(d > MAX_N for d in shape):
+        raise ValueError(f"size={size!r} has a dimension past 2**63 - 1, more than an array can have")
+    # ---- every argument is checked; the indices are allocated, then the words are drawn
+    on_device = pa is None and not replace and dev is not None and dev.type != "cpu" and values is None
+    # a numpy population's sample is gathered into memory taken now (the common case; a tensor's
+    # is indexed after the draw, which autograd can follow)
+    sample = None
+    if values is not None and dev is None and not D.is_tensor(values):
+        try:
+            sample = np.empty((count,) + values.shape[1:], values.dtype)
+        except MemoryError as e:
+            raise MemoryError(f"choice(size={size!r}): cannot allocate the sample: {e}") from None
+    if pa is None and replace:  # randint allocates its output before it reserves the words
         idx = stream.randint(0, n, size=count) if count else np.empty(0, np.int64)  # no words when empty
-    elif pa is None:
+        return _finish(idx, shape, values, dev, sample)
+    idx = alloc_indices(count, lambda: f"choice(size={size!r})", dev if on_device else None)
+    if pa is None:
         words = perm_key_words(stream)
-        on_device = dev is not None and dev.type != "cpu" and values is None
-        idx = perm_indices(words, n, 0, 1, count, device=dev if on_device else None) if count else \
-            np.empty(0, np.int64)
+        if on_device:
+            del idx  # the device backend allocates its own (it fitted)
+            idx = perm_indices(words, n, 0, 1, count, device=dev)
+        elif count:
+            perm_indices(words, n, 0, 1, count, out=idx)
     elif replace:
         prob, alias = alias_table(pa)
         words = stream.random_raw(4 * count)
-        idx = np.empty(count, np.int64)
         if count:
             _core.alias_draw(words, prob, alias, idx)
     else:
         words = stream.random_raw(2 * n)
         idx = weighted_order(words, pa, count) if count else np.empty(0, np.int64)
-    return _finish(idx, shape, values, dev)
+    return _finish(idx, shape, values, dev, sample)
 
 
-def _finish(idx, shape, values, dev):
+def _finish(idx, shape, values, dev, sample=None):
     torch = D.torch_module() if (dev is not None or D.is_tensor(values)) else None
     if torch is not None and not isinstance(idx, torch.Tensor):
         idx = torch.from_numpy(np.ascontiguousarray(idx))
@@ -171,7 +185,10 @@ def _finish(idx, shape, values, dev):
     if D.is_tensor(values):
         sel = values[idx.to(values.device)]
         return sel[0] if shape is None else sel.reshape(shape + tuple(values.shape[1:]))
-    sel = values[np.asarray(idx)] if torch is None else values[idx.cpu().numpy()]
+    if sample is not None:  # a numpy population, a numpy sample: take into the buffer allocated first
+        sel = np.take(values, idx, axis=0, out=sample, mode="wrap")  # (indices are valid)
+    else:
+        sel = values[np.asarray(idx)] if torch is None else values[idx.cpu().numpy()]
     if shape is None:
         sel = sel[0]
         return torch.as_tensor(sel).to(dev) if torch is not None else sel

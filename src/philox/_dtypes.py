@@ -29,25 +29,38 @@ def int_bounds(code: str):
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
-def torch_module():
-    """torch if it is importable, else None (imported lazily: numpy-only installs never load it)."""
+def _loaded_torch():
+    """torch if it is imported and fully initialized, else None. While another thread is still
+    importing it, ``sys.modules`` already holds the half-initialized module (its names not yet
+    defined): that one is never used."""
     t = sys.modules.get("torch")
+    if t is None or getattr(getattr(t, "__spec__", None), "_initializing", False):
+        return None
+    return t
+
+
+def torch_module():
+    """torch if it is importable, else None (imported lazily: numpy-only installs never load it).
+
+    If another thread is importing torch, this waits for that import to finish (the import
+    statement takes the module's import lock) rather than return the half-imported module."""
+    t = _loaded_torch()
     if t is not None:
         return t
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         return None
-    return sys.modules["torch"]
+    return torch
 
 
 def is_torch_dtype(dtype) -> bool:
-    t = sys.modules.get("torch")
+    t = _loaded_torch()
     return t is not None and isinstance(dtype, t.dtype)
 
 
 def is_tensor(x) -> bool:
-    t = sys.modules.get("torch")
+    t = _loaded_torch()
     return t is not None and isinstance(x, t.Tensor)
 
 

@@ -30,7 +30,7 @@ import warnings
 from typing import Any, Dict, Optional
 
 from ._isolate import Isolate, IsolateRegistry, make_isolate, parse_state_entry
-from ._keys import Component, normalize_path, normalize_seed
+from ._keys import Component, normalize_path, normalize_seed, path_id
 from ._stream import FORMAT_VERSION, Stream, check_format
 
 __all__ = ["Generator", "DEFAULT_SEED", "STREAM_REGISTRY_WARN_AT", "default_generator", "manual_seed", "initial_seed",
@@ -230,6 +230,7 @@ class Generator:
             if not isinstance(e["path"], (list, tuple)):
                 raise TypeError(f"state dict streams[{i}]['path'] must be a list, got {e['path']!r}")
             p = normalize_path(e["path"], f"streams[{i}].path")
+            path_id(p)  # the stream's id: refused now (a str UTF-8 cannot encode), not after the seed changed
             pos = Stream._check_position(e["position"])
             if p in positions:
                 raise ValueError(f"state dict lists path {p!r} twice")

@@ -78,7 +78,11 @@ def normalize_path(path, name: str = "path") -> Tuple[Component, ...]:
 
 @lru_cache(maxsize=4096)
 def _blake8(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+    try:
+        b = s.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate ("\ud800"): the component has no id
+        raise ValueError(f"path component {s!r} is not valid text (UTF-8 cannot encode it: {e.reason})") from None
+    return int.from_bytes(hashlib.blake2b(b, digest_size=8).digest(), "little")
 
 
 def fold_component(parent: int, c: Component) -> int:

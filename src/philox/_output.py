@@ -128,6 +128,7 @@ def _prepare_numpy(shape, dtype, out, kind, default_np):
             raise ValueError("out is read-only")
         if out.flags.c_contiguous:
             return Target(code, out, 0, 0, lambda: out, False)
+        _check_no_overlap(out.shape, out.strides, out.itemsize)
         buf = np.empty(out.shape, out.dtype)
 
         def finish():
@@ -137,6 +138,35 @@ def _prepare_numpy(shape, dtype, out, kind, default_np):
     code = default_np if dtype is None else D.numpy_code(dtype)
     _check_code(code, kind, dtype)
     return _new_numpy(code, shape)
+
+
+def _overlapping(shape, strides, itemsize) -> bool:
+    """Do two elements of this strided layout share memory? Exact: a fast test on the strides
+    sorted by size, and where that cannot decide (interleaved strides), the sorted offsets."""
+    dims = sorted((abs(st), n) for n, st in zip(shape, strides) if n > 1)
+    if not dims or 0 in shape:
+        return False
+    extent = itemsize
+    for st, n in dims:
+        if st < extent:
+            break
+        extent += st * (n - 1)
+    else:
+        return False
+    if dims[0][0] == 0:
+        return True
+    offs = np.zeros(1, np.int64)
+    for st, n in dims:
+        offs = (offs[:, None] + np.arange(n, dtype=np.int64) * st).reshape(-1)
+    offs.sort()
+    return bool(np.any(np.diff(offs) < itemsize))
+
+
+def _check_no_overlap(shape, strides, itemsize, force=False) -> None:
+    """ValueError naming ``out`` if its elements share memory (a draw needs one place per value)."""
+    if force or _overlapping(shape, strides, itemsize):
+        raise ValueError(f"out (shape {tuple(shape)}, strides {tuple(strides)}) has elements that share memory "
+                         "(an expanded or overlapping strided view?); pass an output whose elements are distinct")
 
 
 def _new_numpy(code, shape):
@@ -205,10 +235,13 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
             raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
         if device is not None and not same_device(_torch_device(torch, device), out.device):
             raise ValueError(f"device={device!r} does not match out.device {out.device}")
-        # copy_ would refuse an out whose elements share memory, after the draw
-        if not out.is_contiguous() and torch._debug_has_internal_overlap(out) == 1:
-            raise ValueError(f"out (shape {tuple(out.shape)}, strides {out.stride()}) has elements that share "
-                             "memory (an expanded view?); pass a tensor whose elements are distinct")
+        if out.is_conj() or out.is_neg():  # lazy views: writing through data_ptr would read back changed
+            raise ValueError(f"out is a lazily {'conjugated' if out.is_conj() else 'negated'} view "
+                             "(is_conj()/is_neg()); pass a plain tensor, e.g. out.resolve_conj().resolve_neg()")
+        if not out.is_contiguous():  # elements that share memory cannot hold distinct values
+            overlap = torch._debug_has_internal_overlap(out)  # 0 no, 1 yes, 2 too hard to tell
+            if overlap == 1 or (overlap == 2 and _overlapping(out.shape, out.stride(), 1)):
+                _check_no_overlap(out.shape, out.stride(), 1, force=True)
         tdtype = out.dtype
         dev = out.device
     else:

@@ -25,9 +25,9 @@ from typing import Tuple
 
 import numpy as np
 
-from ._isolate import _cuda_ready, _get_globals, _set_globals, _torch
+from ._globals_state import cuda_ready, get_globals, set_globals, torch_cached
 from ._keys import Component, check_u64, fold_component, normalize_path, normalize_seed, path_id
-from ._seeding import library_seeds
+from ._derive import library_seeds
 from ._stream import Stream
 
 __all__ = ["SampleKey", "sample_stream", "SEEDED"]
@@ -182,12 +182,12 @@ class Seeded:
         self._key, self._path, self._outer = key, path, []
 
     def __enter__(self) -> "Seeded":
-        torch = _torch()
-        cuda = _cuda_ready(torch)
+        torch = torch_cached()
+        cuda = cuda_ready(torch)
         k = self._key
         w = Stream(k._seed, id=k._id(self._path + (SEEDED,))).random_raw(_SEED_WORDS)
         seeds = library_seeds(lambda lib, n: w[_SEED_OFFSET[lib]:_SEED_OFFSET[lib] + n])
-        outer = _get_globals(torch, cuda)
+        outer = get_globals(torch, cuda)
         try:
             random.seed(seeds.random)
             np.random.seed(np.array(seeds.numpy, dtype=np.uint32))
@@ -196,15 +196,15 @@ class Seeded:
                 if cuda:  # never before CUDA is initialized: torch would queue it past the block
                     torch.cuda.manual_seed_all(seeds.torch)
         except BaseException:
-            _set_globals(outer, torch)
+            set_globals(outer, torch)
             raise
         self._outer.append((outer, torch, cuda))
         return self
 
     def __exit__(self, *exc) -> None:
         outer, torch, cuda = self._outer.pop()
-        _set_globals(outer, torch)
-        if not cuda and _cuda_ready(torch):
+        set_globals(outer, torch)
+        if not cuda and cuda_ready(torch):
             warnings.warn(
                 f"CUDA was initialized inside {self!r}: its CUDA draws came from the global CUDA generator, not "
                 "the sample's seed. Initialize CUDA first (e.g. torch.cuda.init()) for seeded GPU draws.",
