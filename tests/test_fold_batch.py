@@ -1,12 +1,13 @@
 """Stream.fold(index) and StreamBatch: per-row child streams drawn together."""
 import numpy as np
 import pytest
-import torch
 
-import philox
-from philox import StreamBatch
+torch = pytest.importorskip("torch")
 
-from backend_cases import assert_same_bits
+import philox  # noqa: E402
+from philox import StreamBatch  # noqa: E402
+
+from backend_cases import assert_same_bits  # noqa: E402
 
 DRAWS = [
     ("random_raw", lambda s, n, **kw: s.random_raw(n, **kw), {"dtype": torch.int64}),
