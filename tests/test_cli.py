@@ -57,15 +57,81 @@ def test_demo_section_that_raises_is_a_failure():
 def test_help_lists_subcommands(capsys):
     rc, out, _ = _main(["--help"], capsys)
     assert rc == 0
-    assert "demo" in out and "bench" in out
+    assert "demo" in out and "bench" in out and "info" in out
     rc, out, _ = _main(["bench", "--help"], capsys)
     assert rc == 0 and "--plot" in out and "--n" in out
 
 
+def _cuda_built() -> bool:
+    try:
+        import philox._cuda  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_version():
     r = _run("--version")
-    assert r.returncode == 0
-    assert r.stdout.strip() == f"philox {philox.__version__} (format v{philox.FORMAT_VERSION})"
+    assert r.returncode == 0 and r.stderr == ""
+    first, build = r.stdout.strip().splitlines()
+    assert first == f"philox {philox.__version__} (format v{philox.FORMAT_VERSION})"
+    assert build.startswith(f"CPU {philox._core.isa()}, {philox.get_num_threads()} thread(s); ")
+    assert ("CUDA module built for sm_" in build) == _cuda_built()
+    assert ("CUDA module not built" in build) == (not _cuda_built())
+    assert "torch " in build and "python -m philox info" in build
+
+
+def test_info_command():
+    r = _run("info")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert f"{philox.__version__}, stream format v{philox.FORMAT_VERSION}" in out
+    assert f"{philox._core.isa()} instruction set" in out
+    assert f"{philox.get_num_threads()} thread(s)" in out
+    assert ("CUDA module  built for" in out) == _cuda_built()
+    assert f"numpy arrays:         C++ kernels (philox._core, {philox._core.isa()})" in out
+    try:
+        import torch
+    except ImportError:
+        assert "torch        not installed" in out and "torch CPU tensors" not in out
+    else:
+        assert f"torch        {torch.__version__}" in out
+        assert "torch CPU tensors:    C++ kernels" in out and "other torch devices:  pure-torch fallback" in out
+
+
+def test_info_json_matches_the_module():
+    import json
+    from philox import _backend, _info
+    r = _run("info", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert (d["philox"], d["format"], d["cpu_isa"]) == (philox.__version__, philox.FORMAT_VERSION, philox._core.isa())
+    assert d["cuda_module"]["built"] == _cuda_built()
+    if d["cuda_module"]["built"]:
+        from philox import _cuda
+        assert d["cuda_module"]["architectures"] == _cuda.architectures()
+    assert d["backends"]["numpy arrays"] == "cpu"
+    here = _info.collect()
+    assert here["backends"] == d["backends"]
+    if "torch CUDA tensors" in here["backends"]:
+        assert here["backends"]["torch CUDA tensors"] == _backend.backend_for("cuda")
+
+
+def test_info_forced_fallback_and_no_torch(torch_backend):
+    from philox import _info
+    d = _info.collect()
+    if d["torch"]["installed"]:
+        assert d["backends"] == {"numpy arrays": "cpu", "torch CPU tensors": "torch", "torch CUDA tensors": "torch",
+                                 "other torch devices": "torch"}
+        assert "PHILOX_BACKEND=torch" in _info.format_info(d)
+    d = dict(d, torch={"installed": False}, backends={"numpy arrays": "cpu"}, backend_setting="auto")
+    text = _info.format_info(d)
+    assert "torch        not installed" in text and "(torch tensors: install torch)" in text
+    d["cuda_module"] = {"built": False, "why": "No module named 'philox._cuda'"}
+    assert "CUDA module  not built" in _info.format_info(d)
+    d["cuda_module"] = {"built": True, "architectures": ["75-real", "90-real", "90-virtual"],
+                        "runtime_version": 12080, "driver_version": 0, "devices": 0}
+    assert "built for sm_75, sm_90 + PTX 90 (JIT for newer GPUs); CUDA runtime 12.8, driver none" in _info.format_info(d)
 
 
 def test_no_command_prints_help(capsys):

@@ -18,7 +18,7 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fold_ids", "perm_indices"]
+__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fold_ids", "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -57,6 +57,17 @@ def cuda_module():
         except ImportError:
             _cuda = False
     return _cuda or None
+
+
+def backend_for(device_type: str) -> str:
+    """Which implementation fills a tensor on a device of this type, as ``fill`` chooses it:
+    ``"cpu"`` (the C++ kernels), ``"cuda"`` (philox._cuda) or ``"torch"`` (the pure-torch fallback)."""
+    if not forced():
+        if device_type == "cpu":
+            return "cpu"
+        if device_type == "cuda" and cuda_module() is not None:
+            return "cuda"
+    return "torch"
 
 
 def _warn_fallback():
