@@ -144,9 +144,50 @@ def test_bench_tiny():
     assert r.returncode == 0, r.stderr
     out = r.stdout
     for text in ("ns/value", "memory fill 4B", "rand f32", "philox", "numpy PCG64", "n = 1,000",
-                 "philox.isolate, entry + exit"):
+                 "philox.isolate, entry + exit", "Summary: philox against", "vs numpy PCG64", "% of memory fill"):
         assert text in out
+    assert "target" not in out.lower() and "MET" not in out  # the project's goals are for benchmarks/
     assert "1/" in r.stderr  # the progress display counts groups on stderr
+
+
+def _row(op, lib, threads, seconds, n=1000, bpv=4, device="cpu", variant="new"):
+    return dict(device=device, op=op, lib=lib, variant=variant, threads=threads, n=n, bytes_per_value=bpv,
+                seconds=seconds, ns_per_value=seconds / n * 1e9, gb_per_s=n * bpv / seconds / 1e9, ratio=None,
+                pct_bw=None)
+
+
+SYNTHETIC = [
+    _row("memory fill 4B", "np.empty+fill", 1, 1e-6), _row("memory fill 4B", "ndarray.fill", 1, 5e-7, variant="out"),
+    _row("rand f32", "philox", 1, 2e-6), _row("rand f32", "philox", 2, 1e-6), _row("rand f32", "philox", 1, 1e-6, variant="out"),
+    _row("rand f32", "numpy PCG64", 1, 6e-6), _row("rand f32", "numpy Philox", 1, 1e-5),
+    _row("rand f32", "torch", 1, 3e-6), _row("rand f32", "torch", 2, 1e-7),
+    _row("memory fill 4B", "torch.empty+fill_", 1, 1e-7, device="cuda"),
+    _row("rand f32", "philox", 1, 2e-7, device="cuda"), _row("rand f32", "torch", 1, 5e-7, device="cuda"),
+]
+
+
+def test_bench_summary_compares_against_others_and_memory():
+    from philox import _bench
+    cpu, gpu = _bench.compare(SYNTHETIC)
+    assert (cpu["device"], cpu["op"], gpu["device"]) == ("cpu", "rand f32", "cuda")
+    assert cpu["vs"] == pytest.approx({"numpy PCG64": 3.0, "numpy Philox": 5.0, "torch": 1.5})  # 1 thread each
+    assert cpu["philox_ns"] == pytest.approx({1: 2.0, 2: 1.0})
+    assert cpu["pct_fill"] == pytest.approx({1: 50.0, 2: 100.0})
+    assert gpu["vs"] == pytest.approx({"torch": 2.5}) and gpu["pct_fill"] == pytest.approx({1: 50.0})
+    text = _bench.summary(SYNTHETIC)
+    assert "CPU, n = 1,000" in text and "GPU (cuda), n = 1,000" in text
+    line = next(x for x in text.splitlines() if x.strip().startswith("rand f32"))
+    assert line.split() == ["rand", "f32", "2.00", "3.00x", "5.00x", "1.50x", "1.00", "ns", "50%", "/", "100%"]
+
+
+def test_bench_plot_of_cpu_and_gpu_panels(tmp_path):
+    pytest.importorskip("matplotlib")
+    from philox import _bench
+    png = tmp_path / "s.png"
+    _bench.plot(SYNTHETIC, str(png), title="synthetic")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="no philox rows"):
+        _bench.plot([r for r in SYNTHETIC if r["lib"] != "philox"], str(png))
 
 
 @pytest.mark.parametrize("args", [["--n", "0"], ["--n", "abc"], ["--repeats", "0"], ["--ops", "nope"],
