@@ -409,3 +409,13 @@ def test_randint_above_2_63_needs_uint64_and_says_so():
     assert (s.randint(0, 2 ** 64, size=64, dtype=np.uint64) >= 2 ** 63).any()
     y = s.randint(-2 ** 63, 2 ** 63, size=3)  # a range of 2**64 in the default int64
     assert y.dtype == np.int64
+
+
+def test_sampler_help_says_what_counts_as_consumed():
+    """help(philox.PhiloxSampler) explains consumption itself (it pointed to a private module's docstring)."""
+    import pydoc
+    text = pydoc.render_doc(philox.PhiloxSampler, renderer=pydoc.plaintext)
+    assert "module doc" not in text
+    doc = philox.PhiloxSampler.__doc__
+    assert "What counts as consumed" in doc and "prefetch" in doc
+    assert "state_dict(consumed=steps_done * batch_size)" in doc and "consumed_batches=steps_done" in doc

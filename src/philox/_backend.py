@@ -77,7 +77,7 @@ def _warn_fallback():
         warnings.warn(
             "philox: the compiled CUDA module is not available, so CUDA tensors are filled by the pure-torch "
             "fallback (same bits, much slower). For the fast path, reinstall philox where nvcc is on PATH "
-            "(pip install --no-build-isolation philox, or -e . from a checkout) and check `import philox._cuda`.",
+            "(pip install . from a checkout) and check with `python -m philox info`.",
             RuntimeWarning, stacklevel=4)
 
 
