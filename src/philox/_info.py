@@ -39,6 +39,11 @@ def _cuda_module() -> Dict[str, Any]:
     return info
 
 
+def cuda_module_built() -> bool:
+    """True when ``philox._cuda`` was built (it imports), whether or not it sees a device."""
+    return _cuda_module()["built"]
+
+
 def _cuda_version(v: int) -> str:
     return f"{v // 1000}.{v % 1000 // 10}" if v else "none"
 
@@ -124,7 +129,7 @@ def format_info(d: Dict[str, Any]) -> str:
     """The text of ``python -m philox info`` for ``d = collect()``."""
     t = d["torch"]
     if not t["installed"]:
-        torch_text = "not installed (numpy outputs only; pip install torch==<version> for tensors)"
+        torch_text = "not installed (numpy outputs only; see the README for the torch CPU wheel)"
     elif "error" in t:
         torch_text = f"installed but import failed: {t['error']}"
     else:
