@@ -28,8 +28,14 @@ each call followed by ``torch.cuda.synchronize()`` inside the timed region; thei
 ``ratio`` is torch's time / this row's, and ``%bw`` is relative to a CUDA
 ``fill_`` of the same size.
 
-``run()`` returns the rows as dicts; ``benchmarks/bench_cpu.py`` is a thin
-wrapper over this module.
+``run()`` returns the rows as dicts; ``format_table`` prints them all. What a user
+compares comes after: ``compare`` / ``summary`` (philox's ns per value, each library of
+``REFERENCES`` as its time / philox's, and philox's share of the memory-fill speed) and
+``plot`` (the same, as bars relative to the first reference, on a log scale). They read any
+row with ``device``, ``n``, ``op``, ``lib``, ``variant`` "new", ``threads`` and ``seconds``,
+grouped by device and n: a new op or row needs no change there. The project's own speed
+targets are not printed here (``benchmarks/bench_cpu.py``, a thin wrapper over this module,
+adds them).
 """
 from __future__ import annotations
 

@@ -301,7 +301,9 @@ class Stream(_Draws):
         ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
         fold), a numpy integer array or a list of ints (CPU). Returns a
         ``philox.StreamBatch`` at position 0 whose draws are ``(*index.shape, *size)``
-        tensors on the index's device. This stream's position does not move.
+        torch tensors: float32 by default (torch's default dtype; this stream's own draws
+        are float64 numpy arrays), on ``device=`` if given (the ids are copied there), else
+        on the index's device. This stream's position does not move.
         Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
         with one host sync (``check=False`` skips it; negatives then count as their
         two's complement, ``v + 2**64``). Unsigned tensors (uint8 .. uint64) need no check.
