@@ -171,7 +171,9 @@ class StreamBatch(_Draws):
             if _backend.no_data(ids) and not _backend.no_data(t.tensor):
                 raise ValueError(f"the batch's ids are on {ids.device} (no data): draws can only be made on "
                                  f"that device, not {t.tensor.device}")
-            ids = ids.to(t.tensor.device)
+            # to a device: asynchronous on its stream (a pageable source is staged at once, no device
+            # sync); to the CPU the values must be there before the CPU kernels read them
+            ids = ids.to(t.tensor.device, non_blocking=t.tensor.device.type != "cpu")
         start = self._cursor.reserve(per_row * _core.words_per_value(op))
         if rows:
             _backend.fill(t.tensor, op, self._k0, self._k1, ids, start, elem_size, affine, a, b, c, ilow,
