@@ -318,9 +318,14 @@ def _readme():
 def test_readme_commands():
     """The README's first commands are the ones CI runs (.ci/run, with and without torch)."""
     import re
-    first = re.search(r"```bash\n(.*?)```", _readme(), re.S).group(1)
+    first, full = re.findall(r"```bash\n(.*?)```", _readme(), re.S)[:2]
     assert first.splitlines()[0].startswith("pip install . && python -m philox demo")
     assert first.splitlines()[1].startswith('pip install ".[test]" && python -m pytest')
+    # right under them: the full suite, with torch's CPU wheel pinned, then the same test command
+    assert full.splitlines()[0].startswith("pip install torch==")
+    assert "--index-url https://download.pytorch.org/whl/cpu" in full.splitlines()[0]
+    assert full.splitlines()[1].split("#")[0] == first.splitlines()[1].split("#")[0]
+    assert "PHILOX_CUDA" in _readme() and "--no-build-isolation" not in _readme()
 
 
 def test_readme_tour(keep_globals):
