@@ -26,7 +26,8 @@ from philox import _backend
 print("philox", philox.__file__)
 print("devices", c.device_count(), "runtime", c.runtime_version(), "driver", c.driver_version())
 assert _backend.cuda_module() is not None, "philox._cuda sees no device"
-')
+'
+"$PY" -m philox info)
 
 step "GPU tests (every test marked cuda: draws, folds, permutations, isolate, seeding, bench rows)"
 "$PY" -m pytest -q -m cuda -p no:cacheprovider --rootdir=. --import-mode=append tests/

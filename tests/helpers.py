@@ -1,5 +1,12 @@
 """Small helpers shared by the tests (not a test module)."""
+import importlib.util
+
 import numpy as np
+
+# Without torch, any device= is refused as a TypeError ("device= needs torch"); with torch, a device
+# string torch cannot parse is a ValueError. Either way the call changes nothing.
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+BAD_DEVICE_ERROR = ValueError if HAVE_TORCH else TypeError
 
 NP_DTYPES = {"f64": np.float64, "f32": np.float32, "f16": np.float16,
              "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,

@@ -392,3 +392,30 @@ def test_resume_across_world_sizes_in_every_mode():
             assert len(s) == -(-(T - pos) // W2)
             rest.update(zip(range(pos + r, T, W2), list(s)))
         assert [rest[g] for g in range(pos, T)] == order[pos:]
+
+
+def test_randint_above_2_63_needs_uint64_and_says_so():
+    """The README's ``randint(0, 2**64, size=3)``: the default int64 cannot hold it; the error names
+    the dtype to pass (the dtype never depends on the bounds), and the position does not move."""
+    s = philox.Stream(4, "ri", position=3)
+    with pytest.raises(ValueError, match=r"pass dtype=np\.uint64"):
+        s.randint(0, 2 ** 64, size=3)
+    with pytest.raises(ValueError, match="does not fit") as e:
+        s.randint(0, 300, size=3, dtype=np.int8)
+    assert "uint64" not in str(e.value)  # the hint is only for values beyond int64
+    assert s.position == 3
+    x = s.randint(0, 2 ** 64, size=3, dtype=np.uint64)
+    assert x.dtype == np.uint64 and s.position == 3 + 3 * 4
+    assert (s.randint(0, 2 ** 64, size=64, dtype=np.uint64) >= 2 ** 63).any()
+    y = s.randint(-2 ** 63, 2 ** 63, size=3)  # a range of 2**64 in the default int64
+    assert y.dtype == np.int64
+
+
+def test_sampler_help_says_what_counts_as_consumed():
+    """help(philox.PhiloxSampler) explains consumption itself (it pointed to a private module's docstring)."""
+    import pydoc
+    text = pydoc.render_doc(philox.PhiloxSampler, renderer=pydoc.plaintext)
+    assert "module doc" not in text
+    doc = philox.PhiloxSampler.__doc__
+    assert "What counts as consumed" in doc and "prefetch" in doc
+    assert "state_dict(consumed=steps_done * batch_size)" in doc and "consumed_batches=steps_done" in doc

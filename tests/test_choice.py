@@ -7,6 +7,7 @@ from scipy import stats
 
 import philox
 import reference as R
+from helpers import BAD_DEVICE_ERROR
 from philox._choice import alias_table
 
 
@@ -125,7 +126,7 @@ def test_weighted_frequencies():
     (dict(a=3, p=[[0.3, 0.3, 0.4]]), ValueError),
     (dict(a=3, p=["a", 0.5, 0.5]), TypeError),
     (dict(a=3, size=3, replace=False, p=[0.5, 0.5, 0.0]), ValueError),
-    (dict(a=3, device="nonsense"), ValueError),
+    (dict(a=3, device="nonsense"), BAD_DEVICE_ERROR),
 ])
 def test_errors_leave_position(kw, exc):
     s = philox.Stream(0, "ce", position=9)

@@ -21,7 +21,7 @@ def cuda_mod():
     mod = _backend.cuda_module()
     if mod is None:
         pytest.fail("philox._cuda is not built or sees no device on a machine with a GPU "
-                    "(reinstall with nvcc on PATH: pip install --no-build-isolation -e .)")
+                    "(reinstall with nvcc on PATH: pip install -e .; python -m philox info tells)")
     return mod
 
 

@@ -37,3 +37,10 @@ def test_perm_fill_empty_is_a_no_op():
 def test_launch_without_a_device_raises():
     with pytest.raises(RuntimeError, match="philox CUDA launch failed"):
         cuda.perm_fill(WORDS, 10, 0, 1, 8, 4, 0, 0)  # never written: no device
+
+
+def test_architectures_are_the_builds():
+    """The CMake CUDA_ARCHITECTURES compiled in (python -m philox info prints them)."""
+    archs = cuda.architectures()
+    assert archs and all(a.split("-")[0].isdigit() for a in archs)
+    assert any(a.endswith("-real") for a in archs)

@@ -1,12 +1,13 @@
 """Stream.fold(index) and StreamBatch: per-row child streams drawn together."""
 import numpy as np
 import pytest
-import torch
 
-import philox
-from philox import StreamBatch
+torch = pytest.importorskip("torch")
 
-from backend_cases import assert_same_bits
+import philox  # noqa: E402
+from philox import StreamBatch  # noqa: E402
+
+from backend_cases import assert_same_bits  # noqa: E402
 
 DRAWS = [
     ("random_raw", lambda s, n, **kw: s.random_raw(n, **kw), {"dtype": torch.int64}),
@@ -97,7 +98,7 @@ def test_fold_errors(index, exc, match):
     (lambda b: b.randint(5, 5, size=3), ValueError, "low"),
     (lambda b: b.randint(0, 2 ** 70, size=3), ValueError, "2\\*\\*64"),
     (lambda b: b.randint(0, 300, size=3, dtype=torch.int8), ValueError, "fit"),
-    (lambda b: b.rand(3, device="meta"), ValueError, "device"),
+    (lambda b: b.rand(3, device="nonsense"), ValueError, "device"),
     (lambda b: b.rand(3, out=np.zeros((2, 3))), TypeError, "out"),
     (lambda b: b.rand(3, out=torch.zeros(2, 4)), ValueError, "shape"),
     (lambda b: b.random_raw(3, dtype=torch.float32), TypeError, "dtype"),
@@ -270,3 +271,53 @@ def test_a_0d_batch_has_no_length_like_a_0d_tensor():
         len(b)
     assert torch.equal(b.rand(4, dtype=torch.float32),
                        philox.Stream(3, "z", 7).rand(4, dtype=torch.float32))
+
+
+def test_draw_on_another_device_moves_the_ids(monkeypatch):
+    """A draw's device is device=, else out's, else the batch's: the ids are copied there (the
+    README's ``stream("noise").fold(idx).randn(d, device="cuda")`` with a CPU idx). Checked on
+    the meta device here (shapes, dtypes, positions, the ids handed to the backend)."""
+    from philox import _backend
+    seen = []
+    real_fill = _backend.fill
+
+    def spy(out, op, k0, k1, id, *args, **kw):
+        seen.append((out.device.type, id.device.type))
+        return real_fill(out, op, k0, k1, id, *args, **kw)
+    monkeypatch.setattr(_backend, "fill", spy)
+    idx = torch.tensor([3, 1, 4])
+    b = philox.Stream(2, "noise").fold(idx)
+    cpu = philox.Stream(2, "noise").fold(idx)
+    m = b.randn(5, device="meta")
+    assert (m.device.type, m.shape, m.dtype) == ("meta", (3, 5), torch.get_default_dtype())
+    o = torch.empty(3, 2, dtype=torch.float64, device="meta")
+    assert b.rand(2, out=o) is o
+    cpu.randn(5), cpu.rand(2, dtype=torch.float64)
+    assert b.position == cpu.position > 0
+    assert seen[:2] == [("meta", "meta"), ("meta", "meta")] and seen[2:] == [("cpu", "cpu")] * 2
+    assert b.ids.device.type == "cpu"  # the batch itself stays where its index is
+    with pytest.raises(ValueError, match="device"):
+        b.rand(2, device="meta", out=torch.empty(3, 2))  # device= and out= disagree
+    assert b.position == cpu.position
+
+
+def test_ids_without_data_cannot_draw_elsewhere():
+    b = philox.Stream(2).fold(torch.arange(3, device="meta"))
+    b.position = 4
+    with pytest.raises(ValueError, match="no data"):
+        b.rand(2, device="cpu")
+    assert b.position == 4
+    assert b.rand(2).device.type == "meta" and b.position == 6
+
+
+@pytest.mark.cuda
+def test_cpu_index_cuda_draw_equals_cpu_draw():
+    idx = torch.tensor([0, 7, 2 ** 40])
+    s = philox.Stream(5, "noise")
+    want = s.fold(idx).randn(33)
+    got = s.fold(idx).randn(33, device="cuda")
+    assert got.device.type == "cuda" and torch.equal(got.cpu(), want)
+    out = torch.empty(3, 33, device="cuda")
+    s.fold(idx).randn(33, out=out)
+    assert torch.equal(out.cpu(), want)
+    assert torch.equal(s.fold(idx.cuda()).randn(33, device="cpu"), want)  # and the other way

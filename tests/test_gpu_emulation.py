@@ -8,13 +8,14 @@ ops, row ids, block-counter carries and the end of the stream, and the kernel's 
 coalesced). Values must not depend on the grid or block size (SPEC 6.3).
 """
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from philox import _core
 
-from backend_cases import CASES, POSITIONS, U64, as_ids, assert_same_bits, cpu_fill, end_position
+torch = pytest.importorskip("torch")  # the buffers are torch tensors
+
+from backend_cases import CASES, POSITIONS, U64, as_ids, assert_same_bits, cpu_fill, end_position  # noqa: E402
 
 K0, K1, ID = 0xDEADBEEF, 0x01234567, 0x0F1E2D3C4B5A6978
 GRIDS = [(1, 1), (1, 32), (3, 7), (5, 64), (1000, 256), (2, 256)]

@@ -4,9 +4,10 @@ The CPU implementations call the C++ kernels, so CI checks the schemas, the fake
 implementations and tracing without a GPU; the CUDA implementations share the same Python wrapper.
 """
 import pytest
-import torch
 
 import philox
+
+torch = pytest.importorskip("torch")
 
 # opcheck's own internals use torch.jit.script_method, deprecated in this torch
 pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")

@@ -10,14 +10,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import philox
 from philox import _backend, _core
-from philox import _torch_fallback as F
 
+torch = pytest.importorskip("torch")
+
+from philox import _torch_fallback as F  # noqa: E402
 from backend_cases import CASES, POSITIONS, U64, as_ids, assert_same_bits, cpu_fill, end_position
 
 K0, K1, ID = 0x12345678, 0x9ABCDEF0, 0xFEDCBA9876543210

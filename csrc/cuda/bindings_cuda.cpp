@@ -8,10 +8,15 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "launch.h"
+
+#ifndef PHILOX_CUDA_ARCHITECTURES
+#error "PHILOX_CUDA_ARCHITECTURES (CMake's CUDA_ARCHITECTURES, space-separated) must be defined by the build"
+#endif
 
 namespace py = pybind11;
 using namespace philox;
@@ -71,6 +76,15 @@ void perm_fill(std::vector<uint32_t> words, uint64_t n, uint64_t start, uint64_t
   check(e);
 }
 
+// CMAKE_CUDA_ARCHITECTURES of the build, e.g. {"75-real", ..., "90-real", "90-virtual"}: machine code
+// for the "-real" ones, PTX (JIT-compiled by the driver for newer GPUs) for the "-virtual" one.
+std::vector<std::string> architectures() {
+  std::vector<std::string> out;
+  std::istringstream in(PHILOX_CUDA_ARCHITECTURES);
+  for (std::string a; in >> a;) out.push_back(a);
+  return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
@@ -81,5 +95,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");
   m.def("available", []() { return device_count() > 0; }, "True if a CUDA device is usable");
   m.def("runtime_version", &runtime_version);
+  m.def("architectures", &architectures,
+        "CUDA architectures compiled in (CMake CUDA_ARCHITECTURES: 'NN-real' machine code, 'NN-virtual' PTX)");
   m.def("driver_version", &driver_version);
 }

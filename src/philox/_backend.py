@@ -18,7 +18,7 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fold_ids", "perm_indices"]
+__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fold_ids", "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -59,6 +59,17 @@ def cuda_module():
     return _cuda or None
 
 
+def backend_for(device_type: str) -> str:
+    """Which implementation fills a tensor on a device of this type, as ``fill`` chooses it:
+    ``"cpu"`` (the C++ kernels), ``"cuda"`` (philox._cuda) or ``"torch"`` (the pure-torch fallback)."""
+    if not forced():
+        if device_type == "cpu":
+            return "cpu"
+        if device_type == "cuda" and cuda_module() is not None:
+            return "cuda"
+    return "torch"
+
+
 def _warn_fallback():
     global _warned
     if not _warned:
@@ -66,7 +77,7 @@ def _warn_fallback():
         warnings.warn(
             "philox: the compiled CUDA module is not available, so CUDA tensors are filled by the pure-torch "
             "fallback (same bits, much slower). For the fast path, reinstall philox where nvcc is on PATH "
-            "(pip install --no-build-isolation philox, or -e . from a checkout) and check `import philox._cuda`.",
+            "(pip install . from a checkout) and check with `python -m philox info`.",
             RuntimeWarning, stacklevel=4)
 
 

@@ -14,7 +14,7 @@ from typing import Tuple
 
 from . import _backend, _core
 from . import _dtypes as D
-from ._output import _prepare_torch, _torch_device, same_device
+from ._output import _prepare_torch
 from ._keys import normalize_seed
 from ._stream import Stream, _Draws
 
@@ -74,7 +74,11 @@ class StreamBatch(_Draws):
 
     Made by ``Stream.fold(index)``. All rows share one position (words, from 0); the
     draws are those of ``Stream`` with the same argument checks (a failed call moves
-    nothing). ``device=`` may be omitted or must name the batch's device.
+    nothing). A draw is made on ``device=`` if given, else on ``out``'s device, else on the
+    batch's device (the index's); the ids are copied to the draw's device for the call (B int64
+    values), so ``stream.fold(cpu_index).randn(d, device="cuda")`` is a CUDA tensor whose rows
+    equal the CPU draw's. Without a torch ``dtype=``, floats are ``torch.get_default_dtype()``
+    (float32) and integers int64 tensors, not numpy arrays.
     """
 
     def __init__(self, seed: int, ids, position: int = 0):
@@ -148,9 +152,6 @@ class StreamBatch(_Draws):
 
     def _prepare(self, shape, dtype, device, out, kind, default_np):
         torch = D.torch_module()
-        if device is not None:
-            if not same_device(_torch_device(torch, device), self.device):
-                raise ValueError(f"device={device!r} does not match the batch's device {self.device}")
         if out is not None and not isinstance(out, torch.Tensor):
             raise TypeError(f"out must be a torch tensor for a StreamBatch, got {type(out).__name__}")
         full = self.batch_shape + (() if shape is None else shape)
@@ -158,14 +159,24 @@ class StreamBatch(_Draws):
             raise ValueError(f"out.shape {tuple(out.shape)} must be the batch shape + size, {full}")
         if math.prod(full) >= 1 << 62:
             raise ValueError(f"a draw of shape {full} is too large")
-        return _prepare_torch(full, dtype, self.device, out, kind, default_np, tensor_target=True)
+        # the draw's device: device=, else out's, else the batch's; the ids are copied there in _fill
+        target = self.device if device is None and out is None else device
+        return _prepare_torch(full, dtype, target, out, kind, default_np, tensor_target=True)
 
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         rows = self._flat.numel()
         per_row = t.n // rows if rows else math.prod(tuple(t.tensor.shape[self._ids.dim():]))
+        ids = self._flat
+        if rows and t.tensor.device != ids.device:  # a draw on another device: the ids go there (B words)
+            if _backend.no_data(ids) and not _backend.no_data(t.tensor):
+                raise ValueError(f"the batch's ids are on {ids.device} (no data): draws can only be made on "
+                                 f"that device, not {t.tensor.device}")
+            # to a device: asynchronous on its stream (a pageable source is staged at once, no device
+            # sync); to the CPU the values must be there before the CPU kernels read them
+            ids = ids.to(t.tensor.device, non_blocking=t.tensor.device.type != "cpu")
         start = self._cursor.reserve(per_row * _core.words_per_value(op))
         if rows:
-            _backend.fill(t.tensor, op, self._k0, self._k1, self._flat, start, elem_size, affine, a, b, c, ilow,
+            _backend.fill(t.tensor, op, self._k0, self._k1, ids, start, elem_size, affine, a, b, c, ilow,
                           range_m1, t.fresh)
         return t.finish()
 

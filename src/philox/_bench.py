@@ -28,8 +28,14 @@ each call followed by ``torch.cuda.synchronize()`` inside the timed region; thei
 ``ratio`` is torch's time / this row's, and ``%bw`` is relative to a CUDA
 ``fill_`` of the same size.
 
-``run()`` returns the rows as dicts; ``benchmarks/bench_cpu.py`` is a thin
-wrapper over this module.
+``run()`` returns the rows as dicts; ``format_table`` prints them all. What a user
+compares comes after: ``compare`` / ``summary`` (philox's ns per value, each library of
+``REFERENCES`` as its time / philox's, and philox's share of the memory-fill speed) and
+``plot`` (the same, as bars relative to the first reference, on a log scale). They read any
+row with ``device``, ``n``, ``op``, ``lib``, ``variant`` "new", ``threads`` and ``seconds``,
+grouped by device and n: a new op or row needs no change there. The project's own speed
+targets are not printed here (``benchmarks/bench_cpu.py``, a thin wrapper over this module,
+adds them).
 """
 from __future__ import annotations
 
@@ -47,11 +53,8 @@ import numpy as np
 
 import philox
 
-__all__ = ["run", "main", "machine_info", "format_table", "check_targets", "isolate_cost", "plot", "TARGETS",
-           "OPS", "GPU_OPS", "count_steps", "add_arguments", "run_cli"]
-
-# (op, minimum ratio numpy PCG64 time / philox time, single thread, fresh output)
-TARGETS = (("rand f32", 3.0), ("rand f64", 2.0), ("randint(0,1000) i64", 2.0), ("randn f32", 2.0))
+__all__ = ["run", "main", "machine_info", "format_table", "summary", "compare", "isolate_cost", "plot", "OPS",
+           "GPU_OPS", "REFERENCES", "count_steps", "add_arguments", "run_cli"]
 
 # op name -> bytes per output value
 OPS = {
@@ -65,6 +68,10 @@ OPS = {
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).
 GPU_OPS = ("rand f32", "rand f64", "randint(0,1000) i64", "randn f32", "randn f64")
+
+# What the summary and the chart compare philox with, per device (each library's one-thread rows;
+# those not installed or without a row for an op are left out).
+REFERENCES = {"cpu": ("numpy PCG64", "numpy Philox", "randomgen Philox4x32", "torch"), "cuda": ("torch",)}
 
 _NP_DTYPE = {"rand f32": np.float32, "rand f64": np.float64, "randint(0,1000) i64": np.int64,
              "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32}
@@ -529,68 +536,146 @@ def format_table(rows: List[dict]) -> str:
     return "\n".join(lines)
 
 
-def check_targets(rows: List[dict]) -> List[str]:
-    """One line per speed target (CPU, single thread, fresh output; out= variant shown too)."""
+def _new_rows(rows: List[dict], dev: str, nn: int) -> List[dict]:
+    return [r for r in rows if r.get("device", "cpu") == dev and r["n"] == nn and r["variant"] == "new"]
+
+
+def compare(rows: List[dict]) -> List[dict]:
+    """What a user compares, per device, n and op (fresh output each call): philox's ns per value at
+    each thread count, each reference library's time / philox's one-thread time (``vs``; above 1,
+    philox is faster; references at one thread), and philox's speed as a percent of the memory
+    fill of the same bytes (``pct_fill``, the ceiling for any generator). ``summary`` prints it,
+    ``plot`` draws it."""
     out = []
-    cpu = [r for r in rows if r.get("device", "cpu") == "cpu"]
-    for nn in sorted({r["n"] for r in cpu}):
-        for op, need in TARGETS:
-            got = {r["variant"]: r["ratio"] for r in cpu
-                   if r["n"] == nn and r["op"] == op and r["lib"] == "philox" and r["threads"] == 1}
-            if "new" not in got:
-                continue
-            ok = got["new"] >= need
-            extra = f", out= {got['out']:.2f}x" if got.get("out") is not None else ""
-            out.append(f"n={nn:,} {op:<20} target >= {need:.0f}x numpy PCG64: "
-                       f"{got['new']:.2f}x{extra} -> {'MET' if ok else 'NOT MET'}")
+    for dev in ("cpu", "cuda"):
+        for nn in sorted({r["n"] for r in rows if r.get("device", "cpu") == dev}):
+            drows = _new_rows(rows, dev, nn)
+            fill = {r["bytes_per_value"]: r for r in drows if r["op"].startswith("memory fill")}
+            for op in dict.fromkeys(r["op"] for r in drows if not r["op"].startswith("memory fill")):
+                mine = {r["threads"]: r for r in drows if r["op"] == op and r["lib"] == "philox"}
+                if 1 not in mine:
+                    continue
+                p1 = mine[1]["seconds"]
+                refs = {r["lib"]: r["seconds"] for r in drows if r["op"] == op and r["threads"] == 1}
+                f = fill.get(mine[1]["bytes_per_value"])
+                out.append(dict(
+                    device=dev, n=nn, op=op,
+                    philox_ns={t: r["ns_per_value"] for t, r in sorted(mine.items())},
+                    vs={lib: refs[lib] / p1 for lib in REFERENCES[dev] if lib in refs},
+                    ref_ns={lib: refs[lib] / nn * 1e9 for lib in REFERENCES[dev] if lib in refs},
+                    fill_ns=None if f is None else f["ns_per_value"],
+                    pct_fill={t: 100.0 * f["seconds"] / r["seconds"] for t, r in sorted(mine.items())} if f else {}))
     return out
 
 
+def summary(rows: List[dict]) -> str:
+    """The comparison a user reads (see ``compare``): one block per device and n."""
+    comp = compare(rows)
+    lines = []
+    for dev in ("cpu", "cuda"):
+        for nn in sorted({c["n"] for c in comp if c["device"] == dev}):
+            block = [c for c in comp if c["device"] == dev and c["n"] == nn]
+            refs = [lib for lib in REFERENCES[dev] if any(lib in c["vs"] for c in block)]
+            threads = sorted({t for c in block for t in c["philox_ns"]})
+            lines.append(f"{'CPU' if dev == 'cpu' else 'GPU (cuda)'}, n = {nn:,}, fresh output each call:")
+            head = [f"{'op':<20}", f"{'philox ns/value':>15}"] + [f"{'vs ' + lib:>{max(9, len(lib) + 3)}}" for lib in refs]
+            head += [f"{'philox ' + str(t) + ' thr':>13}" for t in threads if t > 1] if dev == "cpu" else []
+            head.append(f"{'% of memory fill':>17}")
+            lines.append("  " + " ".join(head))
+            for c in block:
+                cells = [f"{c['op']:<20}", f"{c['philox_ns'][1]:>15.2f}"]
+                cells += [f"{(format(c['vs'][lib], '.2f') + 'x') if lib in c['vs'] else '':>{max(9, len(lib) + 3)}}"
+                          for lib in refs]
+                if dev == "cpu":
+                    cells += [f"{(format(c['philox_ns'][t], '.2f') + ' ns') if t in c['philox_ns'] else '':>13}"
+                              for t in threads if t > 1]
+                pct = " / ".join(f"{c['pct_fill'][t]:.0f}%" for t in threads if t in c["pct_fill"])
+                cells.append(f"{pct:>17}")
+                lines.append("  " + " ".join(cells))
+            lines.append("")
+    if lines:
+        lines += [
+            "philox ns/value: one thread. vs X: X's time / philox's time, both on one thread (above 1: philox",
+            "is faster). % of memory fill: philox's speed as a share of only writing the same bytes (np.empty +",
+            "fill; on a GPU torch.empty + fill_), the ceiling for any generator; per thread count "
+            + "/".join(str(t) for t in sorted({t for c in comp for t in c["philox_ns"]})) + ".",
+        ]
+    return "\n".join(lines)
+
+
 def plot(rows: List[dict], path: str, title: str = "") -> None:
-    """A bar chart (PNG) of GB/s per op and library at the largest n: fresh outputs, one
-    thread (philox also with the most threads measured), memory fill marked as the limit.
-    One panel per device. Needs matplotlib (ImportError otherwise)."""
+    """A bar chart (PNG) of ``compare(rows)``: one panel per device and n, one group of horizontal
+    bars per op: philox (each thread count), the other libraries and the memory fill, as speed
+    relative to the device's first reference (numpy PCG64 on the CPU, torch on a GPU) on a log
+    scale, so fast and slow rows stay readable; each bar is labelled with that ratio and its ns per
+    value. The legend sits below the panels. Needs matplotlib (ImportError otherwise)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    devices = [d for d in ("cpu", "cuda") if any(r.get("device", "cpu") == d for r in rows)]
-    fig, axes = plt.subplots(len(devices), 1, figsize=(11, 4.5 * len(devices)), squeeze=False)
-    for ax, dev in zip(axes[:, 0], devices):
-        drows = [r for r in rows if r.get("device", "cpu") == dev]
-        nn = max(r["n"] for r in drows)
-        drows = [r for r in drows if r["n"] == nn and r["variant"] == "new"]
-        ops = [op for op in dict.fromkeys(r["op"] for r in drows) if not op.startswith("memory fill")]
-        fill = {r["bytes_per_value"]: r["gb_per_s"] for r in drows if r["op"].startswith("memory fill")}
-        tmax = max(r["threads"] for r in drows)
-        series = []
-        for r in drows:
-            if r["op"].startswith("memory fill") or not (r["threads"] == 1 or (r["lib"] == "philox" and r["threads"] == tmax)):
-                continue
-            name = r["lib"] + (f" ({r['threads']} threads)" if r["threads"] > 1 else "")
-            if name not in series:
-                series.append(name)
-        width = 0.8 / max(1, len(series))
-        for k, name in enumerate(series):
-            xs, ys = [], []
-            for x, op in enumerate(ops):
-                for r in drows:
-                    nm = r["lib"] + (f" ({r['threads']} threads)" if r["threads"] > 1 else "")
-                    if r["op"] == op and nm == name:
-                        xs.append(x - 0.4 + width * (k + 0.5))
-                        ys.append(r["gb_per_s"])
-            ax.bar(xs, ys, width, label=name)
-        for x, op in enumerate(ops):
-            lim = fill.get(OPS[op])
-            if lim:
-                ax.hlines(lim, x - 0.45, x + 0.45, colors="black", linestyles="dashed",
-                          label="memory fill (limit)" if x == 0 else None)
-        ax.set_xticks(range(len(ops)))
-        ax.set_xticklabels(ops)
-        ax.set_ylabel("GB/s (fresh output, higher is better)")
-        ax.set_title(f"{dev.upper()}, n = {nn:,}" + (f"  ({title})" if title else ""))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    comp = compare(rows)
+    panels = [(dev, nn) for dev in ("cpu", "cuda") for nn in sorted({c["n"] for c in comp if c["device"] == dev})]
+    if not panels:
+        raise ValueError("no philox rows to plot")
+    colors = plt.get_cmap("tab10").colors
+    style: Dict[str, dict] = {}  # series name -> bar style, the same in every panel
+
+    def series_style(name: str) -> dict:
+        if name not in style:
+            if name == "memory fill (limit)":
+                style[name] = dict(color="0.85", edgecolor="0.3", hatch="//")
+            else:
+                style[name] = dict(color=colors[len([s for s in style if s != "memory fill (limit)"]) % 10])
+        return style[name]
+
+    heights = []
+    for dev, nn in panels:
+        block = [c for c in comp if c["device"] == dev and c["n"] == nn]
+        heights.append(sum(len(c["philox_ns"]) + len(c["ref_ns"]) + 1 for c in block) * 0.26 + 1.2)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, sum(heights) + 1.0), squeeze=False,
+                             gridspec_kw=dict(height_ratios=heights))
+    handles: Dict[str, object] = {}
+    for ax, (dev, nn) in zip(axes[:, 0], panels):
+        block = [c for c in comp if c["device"] == dev and c["n"] == nn]
+        base_lib = next((lib for lib in REFERENCES[dev] if all(lib in c["ref_ns"] for c in block)), None)
+        y, ticks, labels = 0.0, [], []
+        lo, hi = 1.0, 1.0
+        for c in block:
+            base = c["ref_ns"][base_lib] if base_lib else c["philox_ns"][1]
+            bars = [(f"philox ({t} thread{'s' if t > 1 else ''})", ns) for t, ns in c["philox_ns"].items()]
+            bars += [(lib, ns) for lib, ns in c["ref_ns"].items() if lib != base_lib]
+            if c["fill_ns"]:
+                bars.append(("memory fill (limit)", c["fill_ns"]))
+            top = y
+            for name, ns in bars:
+                ratio = base / ns
+                lo, hi = min(lo, ratio), max(hi, ratio)
+                # bars start at the reference (1): rightwards faster, leftwards slower
+                h = ax.barh(y, ratio - 1.0, left=1.0, height=0.8, label=name, **series_style(name))
+                handles.setdefault(name, h)
+                ax.text(max(ratio, 1.0) * 1.04, y, f"{ratio:.2f}x  ({ns:.3g} ns)", va="center", fontsize=7.5)
+                y += 1
+            ticks.append((top + y - 1) / 2)
+            labels.append(c["op"])
+            y += 0.8  # a gap between ops
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 1.6, hi * 4.5)  # room for the labels right of the longest bar
+        line = ax.axvline(1.0, color="black", linewidth=0.8)
+        handles.setdefault(f"{base_lib or 'philox (1 thread)'} (= 1)", line)
+        ax.set_yticks(ticks)
+        ax.set_yticklabels(labels)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0)
+        ref = base_lib or "philox (1 thread)"
+        ax.set_xlabel(f"speed relative to {ref} (its time / this time; log scale, higher is faster); "
+                      "labels: ratio (ns per value)", fontsize=8.5)
+        ax.set_title(f"{'CPU' if dev == 'cpu' else 'GPU (cuda)'}, n = {nn:,} values per call, fresh output"
+                     + (f"\n{title}" if title else ""), fontsize=10)
+        ax.grid(axis="x", which="both", alpha=0.25)
+    legend = fig.legend(list(handles.values()), list(handles.keys()), loc="lower center",
+                        ncol=min(4, len(handles)), fontsize=8.5, frameon=False)
+    fig.canvas.draw()  # the legend's height, so the panels end above it
+    fig.tight_layout(rect=(0, legend.get_window_extent().height / fig.bbox.height + 0.005, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -670,9 +755,11 @@ def add_arguments(ap: argparse.ArgumentParser, cpu_only: bool = False) -> None:
         ap.add_argument("--no-gpu", action="store_true", help="CPU rows only, even when a GPU is present")
 
 
-def run_cli(a: argparse.Namespace, cpu_only: bool = False) -> int:
-    """Run the benchmark for parsed options; prints the table. Exit status: 0, or 2 for bad
-    options (``--plot`` without matplotlib, ``--repeats`` below 1)."""
+def run_cli(a: argparse.Namespace, cpu_only: bool = False,
+            extra: Optional[Callable[[List[dict]], str]] = None) -> int:
+    """Run the benchmark for parsed options; prints the table and the summary, then ``extra(rows)``
+    if given (benchmarks/bench_cpu.py adds the project's speed targets there). Exit status: 0, or 2
+    for bad options (``--plot`` without matplotlib, ``--repeats`` below 1)."""
     plot_path = getattr(a, "plot", None)
     if plot_path and _optional("matplotlib") is None:
         print("error: --plot needs matplotlib, which is not installed (pip install matplotlib, "
@@ -702,16 +789,20 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False) -> int:
         rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=a.ops, gpu=gpu)
     finally:
         prog.close()
+    print("All rows (median of the timed calls):")
     print(format_table(rows))
     print("var: new = fresh output each call, out = preallocated output reused (out=).")
     print("%bw: GB/s relative to the memory-fill row of the same variant and element size.")
-    print("ratio: numpy PCG64 time / this time, same op and variant (> 1: faster than numpy PCG64).")
+    print("ratio: numpy PCG64 time / this time, same op and variant (> 1: faster than numpy PCG64);")
+    print("       GPU rows: torch's time on the GPU / this time.")
     print()
-    lines = check_targets(rows)
-    if lines:
-        print("Speed targets (single thread, fresh output):")
-        for line in lines:
-            print("  " + line)
+    print("Summary: philox against the others and the memory limit")
+    print(summary(rows))
+    if extra is not None:
+        text = extra(rows)
+        if text:
+            print()
+            print(text)
     iso = None
     if not cpu_only:
         iso = isolate_cost()
@@ -728,11 +819,12 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False) -> int:
     return 0
 
 
-def main(argv=None, prog: str = "python -m philox bench", cpu_only: bool = False) -> int:
+def main(argv=None, prog: str = "python -m philox bench", cpu_only: bool = False,
+         extra: Optional[Callable[[List[dict]], str]] = None) -> int:
     """Command line of the benchmark: parse ``argv`` and run (see ``--help``)."""
     ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     add_arguments(ap, cpu_only)
-    return run_cli(ap.parse_args(argv), cpu_only)
+    return run_cli(ap.parse_args(argv), cpu_only, extra)
 
 
 if __name__ == "__main__":

@@ -255,10 +255,12 @@ def run(out: Callable[[str], None] = print,
 
     A section that raises counts as a failed check (the rest still run).
     """
+    from ._info import cuda_module_built
     d = Demo(out)
     torch = D.torch_module()
     out(f"philox {philox.__version__} (format v{philox.FORMAT_VERSION}, CPU backend: {philox._core.isa()}, "
-        f"torch: {torch.__version__ if torch is not None else 'not installed'})")
+        f"CUDA module: {'built' if cuda_module_built() else 'not built'}, "
+        f"torch: {torch.__version__ if torch is not None else 'not installed'}; python -m philox info for more)")
     out("")
     out(f"Project A calls {ORDER_A}; project B calls {ORDER_B}.")
     for i, (title, fn) in enumerate(SECTIONS if sections is None else sections, 1):

@@ -134,8 +134,19 @@ class PhiloxSampler(_SamplerBase):
 
     Epochs: ``set_epoch(e)``; an iteration that runs to the end moves to the next epoch by itself.
     ``state_dict()``/``load_state_dict()`` checkpoint mid-epoch in O(1) and resume with any world
-    size, number of workers or batch size (see the module docs for what counts as consumed).
-    ``sample_stream(k)`` is the stream of sample ``k`` (``key.stream()`` of its key).
+    size, number of workers or batch size.
+
+    What counts as consumed: ``state_dict()`` records the global position ``R + W * k``, where ``R``
+    is the position this pass started from, ``W`` the number of replicas and ``k`` the number of
+    indices this rank counts as consumed; a resume starts right after them. By default ``k`` is the
+    number of indices the iterator has handed out. A ``DataLoader`` iterates the sampler in the main
+    process (whatever ``num_workers``) and runs ahead of the training loop by its prefetch (up to
+    ``num_workers * prefetch_factor`` batches), so the default also counts samples that were loaded
+    but not trained on, and a resume skips them. To record exactly what the loop finished, pass it:
+    ``sampler.state_dict(consumed=steps_done * batch_size)`` (with ``PhiloxBatchSampler``:
+    ``state_dict(consumed_batches=steps_done)``).
+    ``sample_stream(k)`` is the stream of sample ``k`` (``key.stream()`` of its key); with
+    ``keys=True`` the sampler yields ``philox.SampleKey`` objects that carry it into workers.
     """
 
     def __init__(self, data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True, replacement=False,
@@ -444,7 +455,7 @@ class PhiloxSampler(_SamplerBase):
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
         ``steps * batch_size``); default: the indices handed out so far, which a prefetching
-        ``DataLoader`` runs ahead of (module docs). The position saved is
+        ``DataLoader`` runs ahead of (see the class docstring). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
 
         A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)

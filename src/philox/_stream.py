@@ -208,8 +208,11 @@ class _Draws:
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
 
-        Bounds must be ints (floats are refused, never truncated); the range may be
-        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
+        Bounds must be ints (floats are refused, never truncated); the range ``high - low``
+        may be up to 2**64. The output dtype must hold every value: the default int64 holds
+        [-2**63, 2**63), so e.g. ``randint(0, 2**64, size=3, dtype=np.uint64)`` (or
+        ``torch.uint64``) for values at or above 2**63; the dtype never depends on the bounds.
+        Two words per value for ranges up to 2**32, four above (SPEC 5).
         """
         if high is None:
             low, high = 0, low
@@ -228,7 +231,9 @@ class _Draws:
         t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
         dmin, dmax = D.int_bounds(t.code)
         if lo < dmin or hi - 1 > dmax:
-            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
+            # values at or above 2**63 fit only uint64
+            hint = "; pass dtype=np.uint64 (or torch.uint64)" if lo >= 0 and hi > 1 << 63 else ""
+            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}]){hint}")
         op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
         return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
 
@@ -296,7 +301,9 @@ class Stream(_Draws):
         ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
         fold), a numpy integer array or a list of ints (CPU). Returns a
         ``philox.StreamBatch`` at position 0 whose draws are ``(*index.shape, *size)``
-        tensors on the index's device. This stream's position does not move.
+        torch tensors: float32 by default (torch's default dtype; this stream's own draws
+        are float64 numpy arrays), on ``device=`` if given (the ids are copied there), else
+        on the index's device. This stream's position does not move.
         Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
         with one host sync (``check=False`` skips it; negatives then count as their
         two's complement, ``v + 2**64``). Unsigned tensors (uint8 .. uint64) need no check.
