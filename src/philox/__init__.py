@@ -38,11 +38,14 @@ def __getattr__(name):
     if name in ("PhiloxSampler", "PhiloxBatchSampler"):
         from . import _sampler
         return getattr(_sampler, name)
+    if name == "TrackedLoader":
+        from ._tracking import TrackedLoader
+        return TrackedLoader
     raise AttributeError(f"module 'philox' has no attribute {name!r}")
 
 __all__ = [
     "Generator", "Stream", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed", "default_generator",
     "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
     "FORMAT_VERSION", "MAX_POSITION", "__version__", "seed_everything", "worker_init_fn", "isolate", "Isolate",
-    "PhiloxSampler", "PhiloxBatchSampler", "torch_ops",
+    "PhiloxSampler", "PhiloxBatchSampler", "TrackedLoader", "torch_ops",
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import weakref
 from typing import Iterator, List, Optional
 
 import numpy as np
@@ -42,6 +43,16 @@ except Exception:  # pragma: no cover - exercised only without torch
 __all__ = ["PhiloxSampler", "PhiloxBatchSampler"]
 
 _KIND = "PhiloxSampler"
+
+# sampler -> weak reference to the philox.TrackedLoader (_tracking.py) whose count of what the
+# training loop received ``state_dict()`` records when it is called without ``consumed``.
+_trackers = weakref.WeakKeyDictionary()
+
+
+def _tracked_consumed(sampler):
+    ref = _trackers.get(sampler)
+    tracker = None if ref is None else ref()
+    return None if tracker is None else tracker._consumed(sampler)
 
 
 def _check_int(v, name, low, high=MAX_N):
@@ -391,14 +402,24 @@ class PhiloxSampler(_SamplerBase):
         """Epoch and global position, plus what identifies this sampler (checked on load).
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
-        ``steps * batch_size``); default: the indices handed out so far, which a prefetching
+        ``steps * batch_size``); default: what a ``philox.TrackedLoader`` over this sampler has
+        passed to the loop, else the indices handed out so far, which a prefetching
         ``DataLoader`` runs ahead of (module docs). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
 
         A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
         while the loop still trains on the epoch's last batches: until ``set_epoch`` is called or
-        a new iteration starts, ``consumed`` counts in the pass that was exhausted.
+        a new iteration starts, ``consumed`` counts in the pass that was exhausted, and the
+        default records that pass's end (the same position as the next epoch's start, in the
+        epoch the loop is still training on).
         """
+        if consumed is None:  # a philox.TrackedLoader over this sampler counts what the loop received
+            consumed = _tracked_consumed(self)
+        if consumed is None and self._finished is not None:
+            # an exhausted pass is recorded as its end, (epoch, end), not as (epoch + 1, 0): a loader
+            # that snapshots this state while handing out the epoch's last batch (torchdata's
+            # StatefulDataLoader) then resumes in the same epoch as the loop's own epoch counter
+            consumed = self._pass(self._finished[1])[1]
         epoch, start = self._consumed_pass() if consumed is not None else (self._epoch, self._start)
         per = self._pass(start)[1]
         k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
