@@ -1,5 +1,5 @@
 """Exact mid-epoch resume under a plain torch DataLoader (docs/checkpoints_section.md), and
-philox.TrackedLoader: sampler.state_dict() with no argument records what the loop received."""
+philox.TrackedLoader: its state_dict() with no argument records what the loop received."""
 import pickle
 
 import pytest
@@ -53,7 +53,7 @@ for epoch in range(sampler.epoch, EPOCHS):
     loader.set_epoch(epoch) if hasattr(loader, "set_epoch") else sampler.set_epoch(epoch)
     for batch in loader:
         train_step(batch)
-        torch.save(sampler.state_dict(), CKPT)
+        torch.save(loader.state_dict(), CKPT)
 """
 
 
@@ -81,27 +81,35 @@ def test_without_tracking_the_default_state_runs_ahead():
     it = iter(tracked)
     next(it)
     next(it)
-    assert s.state_dict()["position"] == 10 and tracked.consumed_batches == 2
-    assert tracked.state_dict() == s.state_dict()
+    assert tracked.state_dict() == s.state_dict(consumed=10) and tracked.consumed_batches == 2
+    assert s.state_dict()["position"] > 10  # the sampler itself is left as it is
     del it
 
 
-def test_tracked_loader_counts_only_while_iterating_and_the_last_partial_batch_whole():
+def test_tracked_loader_state_through_a_pass_and_after():
     s = philox.PhiloxSampler(10, seed=1)
     t = philox.TrackedLoader(DataLoader(list(range(10)), sampler=s, batch_size=4))
-    assert s.state_dict() == s.state_dict(consumed=0)  # before any iteration: the sampler's default
+    assert t.state_dict() == s.state_dict(consumed=0)  # before any iteration: the sampler's default
     got = []
     for i, b in enumerate(t, 1):
         got += b.tolist()
-        st = s.state_dict()
-        assert (st["epoch"], st["position"]) == (0, min(10, 4 * i))
+        st = t.state_dict()
+        if i < 3:
+            assert (st["epoch"], st["position"]) == (0, 4 * i) and t.epoch == 0
+    # the last (partial) batch: the loop has the whole pass, so the state is the next epoch's start
+    assert (st["epoch"], st["position"]) == (1, 0)
     assert sorted(got) == list(range(10))
-    st = s.state_dict()  # ran to its end: the end of epoch 0, as the loop counted it
-    assert (st["epoch"], st["position"]) == (0, 10)
+    assert t.state_dict() == st  # after the iteration ended: the same
+    st0 = s.state_dict()  # the sampler's own: the end of the pass it ran through
+    assert (st0["epoch"], st0["position"]) == (0, 10)
+    epoch1 = [int(v) for v in philox.PhiloxSampler(10, seed=1).indices_at(range(10), epoch=1)]
     r = philox.PhiloxSampler(10, seed=1)
+    r.load_state_dict(st0)
+    assert list(r) == [] and r.epoch == 1 and list(r) == epoch1
     r.load_state_dict(st)
-    assert list(r) == [] and r.epoch == 1
-    assert list(r) == [int(v) for v in philox.PhiloxSampler(10, seed=1).indices_at(range(10), epoch=1)]
+    assert list(r) == epoch1
+    s.set_epoch(1)  # the sampler moved on by itself: its own state again
+    assert t.state_dict() == s.state_dict() and t.epoch == 1
 
 
 def test_tracked_loader_an_early_break_keeps_the_count():
@@ -112,7 +120,7 @@ def test_tracked_loader_an_early_break_keeps_the_count():
         seen += b.tolist()
         if i == 4:
             break
-    st = s.state_dict()
+    st = t.state_dict()
     assert st["position"] == 12
     r = philox.PhiloxSampler(40, seed=2)
     r.load_state_dict(pickle.loads(pickle.dumps(st)))
@@ -133,14 +141,15 @@ def test_tracked_loader_finds_the_sampler_and_batch_size():
     assert a.dataset == list(range(10)) and a.loader.batch_size == 4  # the loader's attributes
 
 
-def test_tracked_loader_the_latest_over_a_sampler_counts():
+def test_two_tracked_loaders_over_a_sampler_count_their_own_iterations():
     s = philox.PhiloxSampler(20, seed=1)
     a = philox.TrackedLoader(DataLoader(list(range(20)), sampler=s, batch_size=2))
     b = philox.TrackedLoader(DataLoader(list(range(20)), sampler=s, batch_size=5))
     it = iter(b)
     next(it)
-    assert s.state_dict()["position"] == 5
-    del a, it
+    assert b.state_dict()["position"] == 5
+    assert a.state_dict() == s.state_dict()  # a has not iterated: the sampler's own state
+    del it
 
 
 @pytest.mark.parametrize("args, kwargs, exc, match", [

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import weakref
 from typing import Iterator, List, Optional
 
 import numpy as np
@@ -43,16 +42,6 @@ except Exception:  # pragma: no cover - exercised only without torch
 __all__ = ["PhiloxSampler", "PhiloxBatchSampler"]
 
 _KIND = "PhiloxSampler"
-
-# sampler -> weak reference to the philox.TrackedLoader (_tracking.py) whose count of what the
-# training loop received ``state_dict()`` records when it is called without ``consumed``.
-_trackers = weakref.WeakKeyDictionary()
-
-
-def _tracked_consumed(sampler):
-    ref = _trackers.get(sampler)
-    tracker = None if ref is None else ref()
-    return None if tracker is None else tracker._consumed(sampler)
 
 
 def _check_int(v, name, low, high=MAX_N):
@@ -402,9 +391,9 @@ class PhiloxSampler(_SamplerBase):
         """Epoch and global position, plus what identifies this sampler (checked on load).
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
-        ``steps * batch_size``); default: what a ``philox.TrackedLoader`` over this sampler has
-        passed to the loop, else the indices handed out so far, which a prefetching
-        ``DataLoader`` runs ahead of (module docs). The position saved is
+        ``steps * batch_size``); default: the indices handed out so far, which a prefetching
+        ``DataLoader`` runs ahead of (module docs; ``philox.TrackedLoader.state_dict()`` counts
+        for you). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
 
         A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
@@ -413,8 +402,6 @@ class PhiloxSampler(_SamplerBase):
         default records that pass's end (the same position as the next epoch's start, in the
         epoch the loop is still training on).
         """
-        if consumed is None:  # a philox.TrackedLoader over this sampler counts what the loop received
-            consumed = _tracked_consumed(self)
         if consumed is None and self._finished is not None:
             # an exhausted pass is recorded as its end, (epoch, end), not as (epoch + 1, 0): a loader
             # that snapshots this state while handing out the epoch's last batch (torchdata's

@@ -1,37 +1,38 @@
-"""TrackedLoader: a loader wrapper after which ``sampler.state_dict()`` records exactly what the
-training loop received, for frameworks that call it with no argument.
+"""TrackedLoader: a loader wrapper whose ``state_dict()`` (no argument) is the sampler's state after
+exactly the batches the training loop received, for frameworks that checkpoint objects by calling
+``state_dict()`` on them.
 
 A ``DataLoader`` draws indices from its sampler ahead of the training loop (its workers prefetch up
 to ``num_workers * prefetch_factor`` batches; accelerate's prepared loader reads one batch ahead),
 so a ``PhiloxSampler``'s default ``state_dict()`` counts samples that were loaded but not trained
 on, and a resume skips them. Code that calls ``state_dict()`` itself can pass
 ``consumed=steps * batch_size``; a framework that calls it with no argument
-(``accelerator.register_for_checkpointing(sampler)``, a Lightning checkpoint of a stateful loader)
-cannot. Wrapping the loader the training loop iterates::
+(``accelerator.register_for_checkpointing(obj)``, a Lightning checkpoint of a stateful loader)
+cannot. Wrap the loader the training loop iterates and give the framework the wrapper::
 
     loader = philox.TrackedLoader(DataLoader(ds, sampler=sampler, batch_size=32, num_workers=4))
+    accelerator.register_for_checkpointing(loader)
 
-counts the batches handed to the loop (a batch counts as consumed once it is handed out: a
-checkpoint taken while training on it resumes after it), and while that iteration runs
-``sampler.state_dict()`` with no argument records ``consumed = batches * batch_size`` (capped at
-the pass's length, so a last partial batch counts whole). Once the iteration has run to its end,
-or before it starts, the sampler's own default applies (at the end of an epoch: the next epoch,
-from its start).
+It counts the batches handed to the loop (a batch counts as consumed once it is handed out: a
+checkpoint taken while training on it resumes after it), and its ``state_dict()`` is
+``sampler.state_dict(consumed=batches * batch_size)`` (capped at the pass's length, so a last
+partial batch counts whole), the next epoch from its start once the loop has received the whole
+pass, and the sampler's own ``state_dict()`` before an iteration.
+The sampler itself is left as it is (a ``StatefulDataLoader`` inside the wrapper still snapshots
+the sampler's own state, which is exact for it).
 
 The count is exact when whoever iterates the wrapper trains on each batch before asking for the
 next: a plain loop, accelerate (wrap the prepared loader, which is what the loop iterates), and
-Lightning for a loader with a length (Lightning prefetches only unsized iterables). The
-wrapper also is a checkpointable object itself (``state_dict``/``load_state_dict`` are the
-sampler's), so Lightning saves and restores it with the trainer's checkpoint. Every other
-attribute (``set_epoch``, ``dataset``, ``batch_size``...) is the wrapped loader's.
+Lightning for a loader with a length (Lightning prefetches only unsized iterables; it saves and
+restores a loader that has ``state_dict``/``load_state_dict`` with the trainer's checkpoint).
+Every other attribute (``set_epoch``, ``dataset``, ``batch_size``...) is the wrapped loader's.
 """
 from __future__ import annotations
 
-import weakref
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from ._keys import _is_int
-from ._sampler import PhiloxBatchSampler, PhiloxSampler, _trackers
+from ._sampler import PhiloxBatchSampler, PhiloxSampler
 
 __all__ = ["TrackedLoader"]
 
@@ -52,8 +53,8 @@ def _find_sampler(loader):
 
 
 class TrackedLoader:
-    """Wrap the loader a training loop iterates so that ``sampler.state_dict()`` with no argument
-    records what the loop received (module docs).
+    """Wrap the loader a training loop iterates; ``state_dict()`` with no argument is the
+    sampler's state after what the loop received (module docs).
 
     ``TrackedLoader(loader, sampler=None, *, batch_size=None)``
 
@@ -63,9 +64,9 @@ class TrackedLoader:
     * ``sampler``: the ``PhiloxSampler`` or ``PhiloxBatchSampler`` it draws from; default: found
       on ``loader.batch_sampler`` / ``loader.sampler``.
     * ``batch_size``: samples per batch; default: the ``PhiloxBatchSampler``'s, else
-      ``loader.batch_size`` (1 when that is None, i.e. no automatic batching).
+      ``loader.batch_size``, else ``loader.batch_sampler.batch_size``, else 1 (no automatic
+      batching).
 
-    The latest ``TrackedLoader`` made over a sampler is the one its ``state_dict()`` follows.
     ``consumed_batches`` is the number of batches the current (or last) iteration handed out.
     """
 
@@ -80,8 +81,10 @@ class TrackedLoader:
         if batch_size is None:
             if isinstance(sampler, PhiloxBatchSampler):
                 batch_size = sampler.batch_size
-            else:
+            else:  # a loader made with batch_sampler= (accelerate's prepared one) has batch_size None
                 batch_size = getattr(loader, "batch_size", None)
+                if batch_size is None:
+                    batch_size = getattr(getattr(loader, "batch_sampler", None), "batch_size", None)
                 batch_size = 1 if batch_size is None else batch_size
         if not _is_int(batch_size):
             raise TypeError(f"batch_size must be an int, got {batch_size!r}")
@@ -92,8 +95,7 @@ class TrackedLoader:
         self._base = sampler.sampler if isinstance(sampler, PhiloxBatchSampler) else sampler
         self._batch_size = int(batch_size)
         self._batches = 0
-        self._running = False  # an iteration has started and not run to its end
-        _trackers[self._base] = weakref.ref(self)
+        self._pass = None  # (epoch, start) of the sampler pass the current (or last) iteration walks
 
     @property
     def loader(self):
@@ -102,29 +104,40 @@ class TrackedLoader:
 
     @property
     def sampler(self):
-        """The ``PhiloxSampler`` or ``PhiloxBatchSampler`` whose ``state_dict()`` this wrapper informs."""
+        """The ``PhiloxSampler`` or ``PhiloxBatchSampler`` the loader draws from."""
         return self._sampler
+
+    @property
+    def epoch(self) -> int:
+        """The epoch of ``state_dict()``: the one the loop is training on (after a pass, the one it
+        finished). Start an epoch loop from it: the sampler's own ``epoch`` runs ahead as soon as
+        workers have drawn a pass's last indices (a ``StatefulDataLoader`` starts them when asked
+        for its state, as accelerate does on ``prepare``)."""
+        return self.state_dict()["epoch"]
 
     @property
     def consumed_batches(self) -> int:
         """Batches the current (or last) iteration has handed to the loop."""
         return self._batches
 
-    def _consumed(self, base) -> Optional[int]:
-        """Samples of the sampler's current pass the loop received; None when no iteration is running."""
-        if not self._running or base is not self._base:
+    def _counted(self):
+        """(samples the loop received, samples in the pass) of the sampler pass this wrapper's
+        iteration walks; None before an iteration, or when the sampler has moved to another pass
+        since (set_epoch, load_state_dict)."""
+        base = self._base
+        if self._pass is None or base._consumed_pass() != self._pass:
             return None
-        per = base._pass(base._consumed_pass()[1])[1]
-        return min(per, self._batches * self._batch_size)
+        per = base._pass(self._pass[1])[1]
+        return min(per, self._batches * self._batch_size), per
 
     def __iter__(self) -> Iterator[Any]:
         it = iter(self._loader)
-        self._batches, self._running = 0, True
+        self._batches, self._pass = 0, None
         for batch in it:
+            if self._pass is None:  # the sampler has started the pass these batches come from
+                self._pass = self._base._consumed_pass()
             self._batches += 1
             yield batch
-        # ran to its end (a loop that stops early keeps the count for a later state_dict())
-        self._running = False
 
     def __len__(self) -> int:
         return len(self._loader)
@@ -135,12 +148,25 @@ class TrackedLoader:
         return getattr(self._loader, name)
 
     def state_dict(self) -> dict:
-        """``sampler.state_dict()``: the position after the batches the loop received."""
-        return self._sampler.state_dict()
+        """The sampler's state after the batches the loop received: ``sampler.state_dict(consumed=...)``,
+        and once the loop has received the whole pass, the next epoch from its start (a loader
+        whose own state says it is finished, as accelerate's does at the last batch, starts the
+        next pass on resume: the loop's epoch must be that one). Before an iteration, or after
+        ``set_epoch`` / ``load_state_dict`` moved the sampler to another pass:
+        ``sampler.state_dict()``. Loads with either's ``load_state_dict``."""
+        counted = self._counted()
+        if counted is None:
+            return self._base.state_dict()
+        k, per = counted
+        st = self._base.state_dict(consumed=k)
+        if k == per and st["epoch"] < 2 ** 64 - 1:
+            st["epoch"], st["position"] = st["epoch"] + 1, 0
+        return st
 
     def load_state_dict(self, state) -> None:
         """``sampler.load_state_dict(state)``."""
         self._sampler.load_state_dict(state)
+        self._batches, self._pass = 0, None
 
     def __repr__(self):
         return (f"philox.TrackedLoader({self._loader!r}, batch_size={self._batch_size}, "
