@@ -168,3 +168,21 @@ def test_tracked_loader_bad_arguments(args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         philox.TrackedLoader(*args, **kwargs)
     assert s.state_dict() == before
+
+
+def test_tracked_loader_load_is_checked_at_once_and_applied_when_iterating():
+    s = philox.PhiloxSampler(21, seed=4)
+    t = philox.TrackedLoader(DataLoader(list(range(21)), sampler=s, batch_size=8))
+    st = philox.PhiloxSampler(21, seed=4).state_dict(consumed=8)
+    t.load_state_dict(st)
+    assert s.position == 0 and len(t) == 3  # not applied yet: the epoch's length (Lightning reads it)
+    assert t.state_dict() == st and t.epoch == 0
+    got = [v for b in t for v in b.tolist()]
+    assert got == list(philox.PhiloxSampler(21, seed=4))[8:]
+    before = t.state_dict()
+    for bad, exc in [({"format": 1}, ValueError), ("x", TypeError),
+                     (philox.PhiloxSampler(21, seed=5).state_dict(), ValueError),
+                     (dict(st, position=22), ValueError)]:
+        with pytest.raises(exc):
+            t.load_state_dict(bad)
+        assert t.state_dict() == before  # a failed load changes nothing

@@ -29,6 +29,7 @@ Every other attribute (``set_epoch``, ``dataset``, ``batch_size``...) is the wra
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterator
 
 from ._keys import _is_int
@@ -96,6 +97,7 @@ class TrackedLoader:
         self._batch_size = int(batch_size)
         self._batches = 0
         self._pass = None  # (epoch, start) of the sampler pass the current (or last) iteration walks
+        self._pending = None  # a loaded state, applied to the sampler when the next iteration starts
 
     @property
     def loader(self):
@@ -131,6 +133,9 @@ class TrackedLoader:
         return min(per, self._batches * self._batch_size), per
 
     def __iter__(self) -> Iterator[Any]:
+        if self._pending is not None:
+            self._base.load_state_dict(self._pending)
+            self._pending = None
         it = iter(self._loader)
         self._batches, self._pass = 0, None
         for batch in it:
@@ -154,6 +159,8 @@ class TrackedLoader:
         next pass on resume: the loop's epoch must be that one). Before an iteration, or after
         ``set_epoch`` / ``load_state_dict`` moved the sampler to another pass:
         ``sampler.state_dict()``. Loads with either's ``load_state_dict``."""
+        if self._pending is not None:
+            return dict(self._pending)
         counted = self._counted()
         if counted is None:
             return self._base.state_dict()
@@ -164,8 +171,14 @@ class TrackedLoader:
         return st
 
     def load_state_dict(self, state) -> None:
-        """``sampler.load_state_dict(state)``."""
-        self._sampler.load_state_dict(state)
+        """Resume from ``state_dict()`` (or the sampler's): checked now (TypeError / ValueError as
+        ``sampler.load_state_dict``, and nothing changes), applied to the sampler when the next
+        iteration starts, as ``StatefulDataLoader`` does, so that ``len()`` until then is the
+        epoch's (Lightning takes an epoch's length before resuming in it); ``state_dict()`` and
+        ``epoch`` report it meanwhile."""
+        probe = copy.copy(self._base)
+        probe.load_state_dict(state)
+        self._pending = probe.state_dict()
         self._batches, self._pass = 0, None
 
     def __repr__(self):
