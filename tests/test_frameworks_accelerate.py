@@ -6,7 +6,7 @@ pytest.importorskip("torch")
 pytest.importorskip("accelerate", reason="needs accelerate")
 
 from framework_cases import KEYS, Samples, check_resume, recipe, with_keys  # noqa: E402
-from test_frameworks_torch import stops, workers  # noqa: E402
+from test_frameworks_torch import plan, workers  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def fresh_accelerate_state():
@@ -22,7 +22,7 @@ def fresh_accelerate_state():
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_accelerate_recipe_resumes_exactly(tmp_path, keys, num_workers):
     code = workers(with_keys(recipe("accelerate"), keys), num_workers)
-    check_resume(code, tmp_path, stops(num_workers), dataset=Samples(21))
+    check_resume(code, tmp_path, dataset=Samples(21), **plan(num_workers))
 
 
 def test_accelerate_registering_the_sampler_itself_would_skip_samples(tmp_path):

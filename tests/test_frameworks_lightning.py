@@ -6,7 +6,7 @@ pytest.importorskip("torch")
 pytest.importorskip("pytorch_lightning", reason="needs pytorch-lightning")
 
 from framework_cases import KEYS, Samples, check_resume, recipe, with_keys  # noqa: E402
-from test_frameworks_torch import stops, workers  # noqa: E402
+from test_frameworks_torch import plan, workers  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -16,4 +16,4 @@ pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"),
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_lightning_recipe_resumes_exactly(tmp_path, keys, num_workers):
     code = workers(with_keys(recipe("Lightning"), keys), num_workers)
-    check_resume(code, tmp_path, stops(num_workers), dataset=Samples(21))
+    check_resume(code, tmp_path, dataset=Samples(21), **plan(num_workers))
