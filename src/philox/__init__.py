@@ -33,14 +33,14 @@ def torch_ops():
 
 
 def __getattr__(name):
+    if name == "TrackedLoader":  # with the samplers (below), which it imports
+        from ._tracking import TrackedLoader
+        return TrackedLoader
     # The samplers load on first use: they subclass torch's Sampler when torch is importable,
     # and `import philox` must stay fast (and work) without torch.
     if name in ("PhiloxSampler", "PhiloxBatchSampler"):
         from . import _sampler
         return getattr(_sampler, name)
-    if name == "TrackedLoader":
-        from ._tracking import TrackedLoader
-        return TrackedLoader
     raise AttributeError(f"module 'philox' has no attribute {name!r}")
 
 __all__ = [
