@@ -49,8 +49,8 @@ else:
     loader = DataLoader(dataset, sampler=sampler, batch_size=8, **LOADER)
 loader = philox.TrackedLoader(loader)
 if os.path.exists(CKPT):
-    sampler.load_state_dict(torch.load(CKPT))
-for epoch in range(sampler.epoch, EPOCHS):
+    loader.load_state_dict(torch.load(CKPT))
+for epoch in range(loader.epoch, EPOCHS):
     loader.set_epoch(epoch) if hasattr(loader, "set_epoch") else sampler.set_epoch(epoch)
     for batch in loader:
         train_step(batch)
