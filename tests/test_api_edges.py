@@ -99,7 +99,8 @@ def test_consumed_counts_in_the_pass_a_prefetching_loader_exhausted():
         assert s.epoch == 1
         st = s.state_dict(consumed=30)  # the loop finished 30 of this rank's indices
         assert (st["epoch"], st["position"]) == (0, 60)
-        assert s.state_dict()["epoch"] == 1 and s.state_dict()["position"] == 0  # handed out: all of epoch 0
+        # handed out: all of epoch 0, recorded as its end (the loop is still in epoch 0)
+        assert (s.state_dict()["epoch"], s.state_dict()["position"]) == (0, 100)
         r = philox.PhiloxSampler(n, seed=5, num_replicas=1, rank=0)
         r.load_state_dict(st)
         r.set_epoch(0)  # the resumed loop sets the epoch again: the position stays

@@ -38,6 +38,9 @@ def torch_ops():
 
 
 def __getattr__(name):
+    if name == "TrackedLoader":  # with the samplers (below), which it imports
+        from ._tracking import TrackedLoader
+        return TrackedLoader
     # The samplers load on first use: they subclass torch's Sampler when torch is importable,
     # and `import philox` must stay fast (and work) without torch.
     if name in ("PhiloxSampler", "PhiloxBatchSampler"):
@@ -52,5 +55,6 @@ __all__ = [
     "Generator", "Stream", "StreamBitGenerator", "StreamBatch", "stream", "manual_seed", "initial_seed", "seed",
     "default_generator", "stream_id", "philox4x32", "set_num_threads", "get_num_threads", "DEFAULT_SEED",
     "FORMAT_VERSION", "MAX_POSITION", "__version__", "seed_everything", "worker_init_fn", "isolate", "Isolate",
-    "PhiloxSampler", "PhiloxBatchSampler", "torch_ops", "SampleKey", "sample_stream", "STREAM_REGISTRY_WARN_AT",
+    "PhiloxSampler", "PhiloxBatchSampler", "TrackedLoader", "torch_ops", "SampleKey", "sample_stream",
+    "STREAM_REGISTRY_WARN_AT",
 ]

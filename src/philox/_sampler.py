@@ -455,13 +455,21 @@ class PhiloxSampler(_SamplerBase):
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
         ``steps * batch_size``); default: the indices handed out so far, which a prefetching
-        ``DataLoader`` runs ahead of (see the class docstring). The position saved is
+        ``DataLoader`` runs ahead of (see the class docstring; ``philox.TrackedLoader.state_dict()``
+        counts for you). The position saved is
         ``position + num_replicas * consumed`` (capped at ``num_samples``).
 
         A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
         while the loop still trains on the epoch's last batches: until ``set_epoch`` is called or
-        a new iteration starts, ``consumed`` counts in the pass that was exhausted.
+        a new iteration starts, ``consumed`` counts in the pass that was exhausted, and the
+        default records that pass's end (the same position as the next epoch's start, in the
+        epoch the loop is still training on).
         """
+        if consumed is None and self._finished is not None:
+            # an exhausted pass is recorded as its end, (epoch, end), not as (epoch + 1, 0): a loader
+            # that snapshots this state while handing out the epoch's last batch (torchdata's
+            # StatefulDataLoader) then resumes in the same epoch as the loop's own epoch counter
+            consumed = self._pass(self._finished[1])[1]
         epoch, start = self._consumed_pass() if consumed is not None else (self._epoch, self._start)
         per = self._pass(start)[1]
         k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
