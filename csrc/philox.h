@@ -2,10 +2,11 @@
 //
 // Everything that decides a bit of output lives here, once: the Philox4x32-10
 // block function, the counter layout of a stream, the stream-id fold, and every
-// conversion from raw 32-bit words to values (SPEC.md section 5 and the
-// project's own docs/FORMAT.md). The CPU kernels (csrc/cpu/) and the CUDA
-// kernels (csrc/cuda/) only loop over elements and call these functions; the
-// pure-torch fallback (src/philox/_torch_ref.py) mirrors them line by line and
+// conversion from raw 32-bit words to values (docs/FORMAT.md: part A, "SPEC n",
+// and part B). Which conversion each op uses, and its words per value, is the op
+// table of csrc/ops.h. The CPU kernels (csrc/cpu/) and the CUDA kernels
+// (csrc/cuda/) only loop over elements and call these functions; the
+// pure-torch fallback (src/philox/_torch_fallback.py) mirrors them line by line and
 // tests hold all of them equal.
 //
 // The contract, in types (cf. numpy's bitgen.h, JAX's PRNGImpl):

@@ -61,6 +61,11 @@ def _cases():
                       (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
         op = OP["int_small"] if r <= 1 << 32 else OP["int_large"]
         out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
+    # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
+    covered = {c.op for c in out}
+    for code, name, _words, _bytes, dtypes in _core.OPS:
+        if code not in covered:
+            out.append(Case(name, code, getattr(torch, dtypes[0])))
     return out
 
 

@@ -1,6 +1,6 @@
 """An independent reference implementation of stream format v1.
 
-Written from ``../shared/SPEC.md`` and ``docs/FORMAT.md`` only: it never calls philox's compiled
+Written from ``docs/FORMAT.md`` only (its part A is the base spec, "SPEC n"): it never calls philox's compiled
 code (nor imports ``philox`` at all), so the tests that compare the two catch a mistake in either.
 
 * The block function exists twice: on Python ints (``philox4x32_10``, used for stream ids and the
