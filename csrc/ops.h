@@ -33,9 +33,9 @@ namespace philox {
 // A draw's parameters (the same for every value of the draw).
 struct OpArgs {
   int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
-  bool affine;        // float ops: apply low/high (uniform) or mean/std (normal)
+  bool affine;        // float ops: apply low/high (uniform), mean/std (normal) or scale (exponential)
   double a, b, c;     // uniform: low, high, the largest output value below high (bits,
-                      // for 16-bit outputs); normal: mean, std
+                      // for 16-bit outputs); normal: mean, std; exponential: scale
   uint64_t ilow;      // integer ops: low, as two's complement bits
   uint64_t range_m1;  // integer ops: r - 1 (int_small: r <= 2^32; int_large: 2^32 < r <= 2^64)
 };
@@ -97,6 +97,27 @@ PHILOX_HD uint16_t op_normal_f16(const A& p, const uint32_t* w) { return f32_to_
 template <class A>
 PHILOX_HD uint16_t op_normal_bf16(const A& p, const uint32_t* w) { return f32_to_bf16_bits(op_normal_f32(p, w)); }
 
+// exponential(scale): scale * the standard exponential, in float32 (float32 and 16-bit
+// outputs, rounded to the output type afterwards) or float64.
+template <class A>
+PHILOX_HD float op_exponential_f32(const A& p, const uint32_t* w) {
+  const float e = std_exponential_f32(w[0]);
+  return p.affine ? (float)p.a * e : e;
+}
+template <class A>
+PHILOX_HD double op_exponential_f64(const A& p, const uint32_t* w) {
+  const double e = std_exponential_f64(w[0], w[1]);
+  return p.affine ? p.a * e : e;
+}
+template <class A>
+PHILOX_HD uint16_t op_exponential_f16(const A& p, const uint32_t* w) {
+  return f32_to_f16_bits(op_exponential_f32(p, w));
+}
+template <class A>
+PHILOX_HD uint16_t op_exponential_bf16(const A& p, const uint32_t* w) {
+  return f32_to_bf16_bits(op_exponential_f32(p, w));
+}
+
 // randint: low + offset, as 64-bit two's complement; stored truncated to the element
 // width, which is right for signed and unsigned outputs alike.
 template <class A>
@@ -126,7 +147,11 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16)                            \
   X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",     \
     op_int_small)                                                                                        \
-  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)
+  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)                             \
+  X(12, ExponentialF32, "exponential_f32", 1, float, 4, "float32", op_exponential_f32)                   \
+  X(13, ExponentialF64, "exponential_f64", 2, double, 8, "float64", op_exponential_f64)                  \
+  X(14, ExponentialF16, "exponential_f16", 1, uint16_t, 2, "float16", op_exponential_f16)                \
+  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,

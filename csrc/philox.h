@@ -311,6 +311,21 @@ PHILOX_HD double log_f64(double x) {
   return (double)e * 6.93147180369123816490e-01 + ((double)e * 1.90821492927058770002e-10 + logm);
 }
 
+// ---------------------------------------------------------------- exponential (docs/FORMAT.md 11)
+// Uniforms in the open interval (0, 1), for transforms that take a logarithm: odd multiples
+// of half a step, exact in the type, so never 0 or 1.
+//   float32: (2 (w >> 9) + 1) 2^-24,            one word:  [2^-24, 1 - 2^-24]
+//   float64: (2 (u64 >> 12) + 1) 2^-53,         two words: [2^-53, 1 - 2^-53]
+PHILOX_HD float u_open_f32(uint32_t w) { return (float)(int32_t)((w >> 9) * 2u + 1u) * PHILOX_2M24F; }
+PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
+  return (double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u) * PHILOX_2M53;
+}
+
+// Standard exponential by inversion: -log(u), u open-interval uniform above; values in
+// (0, 16.64] (float32) and (0, 36.74] (float64), never 0.
+PHILOX_HD float std_exponential_f32(uint32_t w) { return -log_f32(u_open_f32(w)); }
+PHILOX_HD double std_exponential_f64(uint32_t first, uint32_t second) { return -log_f64(u_open_f64(first, second)); }
+
 // ---------------------------------------------------------------- normal (docs/FORMAT.md)
 // Inverse-CDF transform (Wichura's AS241), one value from a fixed number of
 // words, so element i is computable on its own and draws split freely.
@@ -555,8 +570,7 @@ PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3
 // (exact), u64 = first + 2^32 second; p = 0 gives +inf. The sample is the
 // elements of the smallest keys, in increasing (key, index) order.
 PHILOX_HD double exp_key(uint32_t first, uint32_t second, double p) {
-  const double u = ((double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u)) * PHILOX_2M53;
-  const double e = -log_f64(u);
+  const double e = std_exponential_f64(first, second);  // -log(u), u = u_open_f64(first, second)
   return p > 0.0 ? e / p : bits_f64(0x7FF0000000000000ull);
 }
 

@@ -53,6 +53,9 @@ def _cases():
         Case("normal_f16_tiny", OP["normal_f16"], torch.float16, True, 0.0, 1e-6),
         Case("normal_bf16", OP["normal_bf16"], torch.bfloat16, True, -1.0, 3.0),
         Case("normal_f64_huge", OP["normal_f64"], torch.float64, True, 1e300, 1e300),
+        Case("exponential_f32_scale", OP["exponential_f32"], torch.float32, True, 2.5),
+        Case("exponential_f64_scale", OP["exponential_f64"], torch.float64, True, 1e-3),
+        Case("exponential_bf16_scale", OP["exponential_bf16"], torch.bfloat16, True, 3.0),
     ]
     for lo, r, dt in [(0, 10, torch.int64), (-5, 1 << 32, torch.int64), (0, 1 << 32, torch.int32),
                       (-128, 256, torch.int8), (0, 256, torch.uint8), (-32768, 65536, torch.int16),

@@ -469,6 +469,26 @@ class RefStream:
             x = np.float32(mean) + np.float32(std) * z
         return round16(code, x) if code in ("f16", "bf16") else x
 
+    def _e(self, code, n):
+        """Standard exponentials, -log(u) of the open-interval u (FORMAT 11): float64 or float32."""
+        if code == "f64":
+            w = self._take(2 * n)
+            u = ((_u64(w[0::2], w[1::2]) >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64)
+            return -log_f64(u * 2.0 ** -53)
+        w = self._take(n)
+        u = ((w >> np.uint32(9)).astype(np.uint32) * np.uint32(2) + np.uint32(1)).astype(np.float32)
+        return -log_f32(u * _F(2.0 ** -24))
+
+    def standard_exponential(self, n, code="f64"):
+        e = self._e(code, n)
+        return round16(code, e) if code in ("f16", "bf16") else e
+
+    def exponential(self, scale, n, code="f64"):
+        e = self._e(code, n)
+        with np.errstate(over="ignore"):
+            x = np.float64(scale) * e if code == "f64" else np.float32(scale) * e
+        return round16(code, x) if code in ("f16", "bf16") else x
+
     def randint(self, low, high, n, code="i64"):
         low, high = int(low), int(high)
         r = high - low
@@ -527,6 +547,10 @@ OP_VALUES = {
     "uniform_f16": _float_op("rand", "uniform"), "uniform_bf16": _float_op("rand", "uniform"),
     "normal_f32": _float_op("randn", "normal"), "normal_f64": _float_op("randn", "normal"),
     "normal_f16": _float_op("randn", "normal"), "normal_bf16": _float_op("randn", "normal"),
+    "exponential_f32": _float_op("standard_exponential", "exponential"),
+    "exponential_f64": _float_op("standard_exponential", "exponential"),
+    "exponential_f16": _float_op("standard_exponential", "exponential"),
+    "exponential_bf16": _float_op("standard_exponential", "exponential"),
     "int_small": _int_op, "int_large": _int_op,
 }
 

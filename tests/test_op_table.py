@@ -1,7 +1,8 @@
 """The op table (csrc/ops.h, exported as ``_core.OPS``) is the one source of every op's facts, and
 every op in it is complete: a pure-torch fallback implementation, a reference implementation
 (tests/reference.py), golden values (tests/data/golden_v1.json) and a statistical test
-(tests/test_statistics.py). A new line in the table fails here until all four exist.
+(tests/test_statistics.py or tests/test_distributions.py). A new line in the table fails here
+until all four exist.
 """
 import ast
 import json
@@ -151,12 +152,17 @@ def test_every_op_has_backend_cases():
 
 
 def test_every_op_has_a_statistical_test():
-    """tests/test_statistics.py's OPS_TESTED names, for every op, tests that exist there (read
-    without importing it: it needs scipy)."""
-    tree = ast.parse((HERE / "test_statistics.py").read_text())
-    table = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-                 and any(getattr(t, "id", None) == "OPS_TESTED" for t in node.targets))
-    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
-    assert set(table) == set(NAMES), f"ops without a statistical test: {sorted(set(NAMES) - set(table))}"
-    for name, fns in table.items():
-        assert fns and set(fns) <= tests, (name, sorted(set(fns) - tests))
+    """OPS_TESTED of tests/test_statistics.py and tests/test_distributions.py names, for every op,
+    tests that exist in that module (read without importing them: they need scipy)."""
+    covered = {}
+    for module in ("test_statistics.py", "test_distributions.py"):
+        tree = ast.parse((HERE / module).read_text())
+        table = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                     and any(getattr(t, "id", None) == "OPS_TESTED" for t in node.targets))
+        tests = {node.name for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+        for name, fns in table.items():
+            assert name not in covered, f"{name} in two OPS_TESTED tables"
+            assert fns and set(fns) <= tests, (module, name, sorted(set(fns) - tests))
+            covered[name] = fns
+    assert set(covered) == set(NAMES), f"ops without a statistical test: {sorted(set(NAMES) - set(covered))}"

@@ -12,7 +12,8 @@ import philox  # noqa: E402
 P_MIN = 1e-4
 
 # The tests below that check each op of the op table (csrc/ops.h); tests/test_op_table.py fails
-# when an op of the table is missing here or a name is not a test of this module.
+# when an op of the table is in neither this OPS_TESTED nor test_distributions.py's, or a name is
+# not a test of the module that lists it.
 OPS_TESTED = {
     "raw32": ["test_raw_word_bytes_chi_square", "test_raw_words_top_bits_and_lanes"],
     "raw64": ["test_raw64_words_chi_square"],
@@ -153,3 +154,4 @@ def test_bfloat16_uniform_and_normal():
         # a value rounds above the midpoint exactly when it lies above it
         k = int((np.abs(z) > thr).sum())
         assert stats.binomtest(k, n, 2 * stats.norm.sf(thr)).pvalue > P_MIN, thr
+

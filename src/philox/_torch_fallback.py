@@ -434,6 +434,29 @@ def normal_affine(z, mean: float, std: float):
     return mean + (std * z)
 
 
+# ---------------------------------------------------------------- exponential
+def u_open_f32(w):
+    return ((w >> 9) * 2 + 1).to(torch.float32) * 5.9604644775390625e-08
+
+
+def u_open_f64(first, second):
+    return ((((second << 20) | (first >> 12)) * 2 + 1).to(torch.float64)
+            * 1.1102230246251565404236316680908203125e-16)
+
+
+def std_exponential_f32(w):
+    return -log_f32(u_open_f32(w))
+
+
+def std_exponential_f64(first, second):
+    return -log_f64(u_open_f64(first, second))
+
+
+def _exponential_f32_value(w, p):
+    e = std_exponential_f32(w[..., 0])
+    return _c32(p.a) * e if p.affine else e
+
+
 # ---------------------------------------------------------------- draws
 # One value function per op of the table (csrc/ops.h), keyed by the op's name: values of
 # the op from words w (..., K) as (tensor, kind): kind "f" (float tensor), "bits16" (int64
@@ -466,6 +489,11 @@ VALUES = {
                                  else normal_f64(w[..., 0], w[..., 1])), "f"),
     "normal_f16": lambda w, p: (f32_to_f16_bits(_normal_f32_value(w, p)), "bits16"),
     "normal_bf16": lambda w, p: (f32_to_bf16_bits(_normal_f32_value(w, p)), "bits16"),
+    "exponential_f32": lambda w, p: (_exponential_f32_value(w, p), "f"),
+    "exponential_f64": lambda w, p: ((p.a * std_exponential_f64(w[..., 0], w[..., 1]) if p.affine
+                                      else std_exponential_f64(w[..., 0], w[..., 1])), "f"),
+    "exponential_f16": lambda w, p: (f32_to_f16_bits(_exponential_f32_value(w, p)), "bits16"),
+    "exponential_bf16": lambda w, p: (f32_to_bf16_bits(_exponential_f32_value(w, p)), "bits16"),
     "int_small": lambda w, p: _int_value(*bounded_small(w[..., 0], w[..., 1], p.range_m1), p.ilow),
     "int_large": lambda w, p: _int_value(*bounded_large(w[..., 0], w[..., 1], w[..., 2], w[..., 3], p.range_m1),
                                          p.ilow),
