@@ -35,7 +35,8 @@ struct OpArgs {
   int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
   bool affine;        // float ops: apply low/high (uniform), mean/std (normal) or scale (exponential)
   double a, b, c;     // uniform: low, high, the largest output value below high (bits,
-                      // for 16-bit outputs); normal: mean, std; exponential: scale
+                      // for 16-bit outputs); normal: mean, std; exponential: scale;
+                      // gumbel, logistic, laplace: loc, scale
   uint64_t ilow;      // integer ops: low, as two's complement bits
   uint64_t range_m1;  // integer ops: r - 1 (int_small: r <= 2^32; int_large: 2^32 < r <= 2^64)
 };
@@ -118,6 +119,31 @@ PHILOX_HD uint16_t op_exponential_bf16(const A& p, const uint32_t* w) {
   return f32_to_bf16_bits(op_exponential_f32(p, w));
 }
 
+// gumbel(loc, scale), logistic(loc, scale), laplace(loc, scale): loc + scale * the standard
+// form, in float32 (float32 and 16-bit outputs, rounded afterwards) or float64. Always with
+// loc and scale (numpy has no standard forms of these): a = loc, b = scale.
+#define PHILOX_LOC_SCALE_OPS(dist)                                                     \
+  template <class A>                                                                  \
+  PHILOX_HD float op_##dist##_f32(const A& p, const uint32_t* w) {                    \
+    return loc_scale(dist##_f32(w[0]), (float)p.a, (float)p.b);                       \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD double op_##dist##_f64(const A& p, const uint32_t* w) {                   \
+    return loc_scale(dist##_f64(w[0], w[1]), p.a, p.b);                               \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD uint16_t op_##dist##_f16(const A& p, const uint32_t* w) {                 \
+    return f32_to_f16_bits(op_##dist##_f32(p, w));                                    \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD uint16_t op_##dist##_bf16(const A& p, const uint32_t* w) {                \
+    return f32_to_bf16_bits(op_##dist##_f32(p, w));                                   \
+  }
+PHILOX_LOC_SCALE_OPS(gumbel)
+PHILOX_LOC_SCALE_OPS(logistic)
+PHILOX_LOC_SCALE_OPS(laplace)
+#undef PHILOX_LOC_SCALE_OPS
+
 // randint: low + offset, as 64-bit two's complement; stored truncated to the element
 // width, which is right for signed and unsigned outputs alike.
 template <class A>
@@ -151,7 +177,19 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   X(12, ExponentialF32, "exponential_f32", 1, float, 4, "float32", op_exponential_f32)                   \
   X(13, ExponentialF64, "exponential_f64", 2, double, 8, "float64", op_exponential_f64)                  \
   X(14, ExponentialF16, "exponential_f16", 1, uint16_t, 2, "float16", op_exponential_f16)                \
-  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16)
+  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16)             \
+  X(16, GumbelF32, "gumbel_f32", 1, float, 4, "float32", op_gumbel_f32)                                  \
+  X(17, GumbelF64, "gumbel_f64", 2, double, 8, "float64", op_gumbel_f64)                                 \
+  X(18, GumbelF16, "gumbel_f16", 1, uint16_t, 2, "float16", op_gumbel_f16)                               \
+  X(19, GumbelBF16, "gumbel_bf16", 1, uint16_t, 2, "bfloat16", op_gumbel_bf16)                           \
+  X(20, LogisticF32, "logistic_f32", 1, float, 4, "float32", op_logistic_f32)                            \
+  X(21, LogisticF64, "logistic_f64", 2, double, 8, "float64", op_logistic_f64)                           \
+  X(22, LogisticF16, "logistic_f16", 1, uint16_t, 2, "float16", op_logistic_f16)                         \
+  X(23, LogisticBF16, "logistic_bf16", 1, uint16_t, 2, "bfloat16", op_logistic_bf16)                     \
+  X(24, LaplaceF32, "laplace_f32", 1, float, 4, "float32", op_laplace_f32)                               \
+  X(25, LaplaceF64, "laplace_f64", 2, double, 8, "float64", op_laplace_f64)                              \
+  X(26, LaplaceF16, "laplace_f16", 1, uint16_t, 2, "float16", op_laplace_f16)                            \
+  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,

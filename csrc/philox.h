@@ -326,6 +326,36 @@ PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
 PHILOX_HD float std_exponential_f32(uint32_t w) { return -log_f32(u_open_f32(w)); }
 PHILOX_HD double std_exponential_f64(uint32_t first, uint32_t second) { return -log_f64(u_open_f64(first, second)); }
 
+// ---------------------------------------------------------------- gumbel, logistic, laplace (docs/FORMAT.md 12)
+// Standard forms from the open-interval uniforms above (one word, two for float64), then
+// loc + scale * x (loc_scale). None of them can be infinite or NaN: every log argument is a
+// positive normal number.
+//   gumbel:   -log(e), e the standard exponential (-log(u))
+//   logistic: log(u / (1 - u))                    (1 - u is exact: u is a multiple of the step)
+//   laplace:  log(2u) if u < 1/2, else -log(2 - 2u)   (u is never 1/2; 2u and 2 - 2u are exact)
+PHILOX_HD float gumbel_f32(uint32_t w) { return -log_f32(std_exponential_f32(w)); }
+PHILOX_HD double gumbel_f64(uint32_t first, uint32_t second) { return -log_f64(std_exponential_f64(first, second)); }
+PHILOX_HD float logistic_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  return log_f32(u / (1.0f - u));
+}
+PHILOX_HD double logistic_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  return log_f64(u / (1.0 - u));
+}
+PHILOX_HD float laplace_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  const float lo = log_f32(u + u), hi = -log_f32(2.0f - (u + u));
+  return u < 0.5f ? lo : hi;
+}
+PHILOX_HD double laplace_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  const double lo = log_f64(u + u), hi = -log_f64(2.0 - (u + u));
+  return u < 0.5 ? lo : hi;
+}
+PHILOX_HD float loc_scale(float x, float loc, float scale) { return loc + scale * x; }
+PHILOX_HD double loc_scale(double x, double loc, double scale) { return loc + scale * x; }
+
 // ---------------------------------------------------------------- normal (docs/FORMAT.md)
 // Inverse-CDF transform (Wichura's AS241), one value from a fixed number of
 // words, so element i is computable on its own and draws split freely.

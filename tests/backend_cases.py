@@ -56,6 +56,9 @@ def _cases():
         Case("exponential_f32_scale", OP["exponential_f32"], torch.float32, True, 2.5),
         Case("exponential_f64_scale", OP["exponential_f64"], torch.float64, True, 1e-3),
         Case("exponential_bf16_scale", OP["exponential_bf16"], torch.bfloat16, True, 3.0),
+        Case("gumbel_f64_loc_scale", OP["gumbel_f64"], torch.float64, True, -2.0, 0.5),
+        Case("logistic_f32_loc_scale", OP["logistic_f32"], torch.float32, True, 1e3, 30.0),
+        Case("laplace_f16_loc_scale", OP["laplace_f16"], torch.float16, True, 0.5, 2.0),
     ]
     for lo, r, dt in [(0, 10, torch.int64), (-5, 1 << 32, torch.int64), (0, 1 << 32, torch.int32),
                       (-128, 256, torch.int8), (0, 256, torch.uint8), (-32768, 65536, torch.int16),

@@ -469,15 +469,43 @@ class RefStream:
             x = np.float32(mean) + np.float32(std) * z
         return round16(code, x) if code in ("f16", "bf16") else x
 
-    def _e(self, code, n):
-        """Standard exponentials, -log(u) of the open-interval u (FORMAT 11): float64 or float32."""
+    def _u_open(self, code, n):
+        """Uniforms in the open interval (0, 1) (FORMAT 11): float64, or float32 for the other codes."""
         if code == "f64":
             w = self._take(2 * n)
             u = ((_u64(w[0::2], w[1::2]) >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64)
-            return -log_f64(u * 2.0 ** -53)
+            return u * 2.0 ** -53
         w = self._take(n)
         u = ((w >> np.uint32(9)).astype(np.uint32) * np.uint32(2) + np.uint32(1)).astype(np.float32)
-        return -log_f32(u * _F(2.0 ** -24))
+        return u * _F(2.0 ** -24)
+
+    @staticmethod
+    def _log(x):
+        return log_f64(x) if x.dtype == np.float64 else log_f32(x)
+
+    def _e(self, code, n):
+        """Standard exponentials, -log(u) of the open-interval u (FORMAT 11)."""
+        return -self._log(self._u_open(code, n))
+
+    def _loc_scale(self, x, loc, scale, code):
+        """loc + scale * x in float64 or float32, 16-bit codes rounded (FORMAT 12)."""
+        with np.errstate(over="ignore"):
+            y = np.float64(loc) + np.float64(scale) * x if code == "f64" else np.float32(loc) + np.float32(scale) * x
+        return round16(code, y) if code in ("f16", "bf16") else y
+
+    def gumbel(self, loc, scale, n, code="f64"):
+        return self._loc_scale(-self._log(self._e(code, n)), loc, scale, code)
+
+    def logistic(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        one = np.float64(1) if code == "f64" else _F(1)
+        return self._loc_scale(self._log(u / (one - u)), loc, scale, code)
+
+    def laplace(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        two = np.float64(2) if code == "f64" else _F(2)
+        x = np.where(u < 0.5, self._log(u + u), -self._log(two - (u + u)))  # both positive: u in (0, 1)
+        return self._loc_scale(x.astype(u.dtype), loc, scale, code)
 
     def standard_exponential(self, n, code="f64"):
         e = self._e(code, n)
@@ -551,6 +579,8 @@ OP_VALUES = {
     "exponential_f64": _float_op("standard_exponential", "exponential"),
     "exponential_f16": _float_op("standard_exponential", "exponential"),
     "exponential_bf16": _float_op("standard_exponential", "exponential"),
+    **{f"{d}_{c}": (lambda d: lambda w, n, args, code: _float_op(None, d)(w, n, args or (0.0, 1.0), code))(d)
+       for d in ("gumbel", "logistic", "laplace") for c in ("f32", "f64", "f16", "bf16")},
     "int_small": _int_op, "int_large": _int_op,
 }
 

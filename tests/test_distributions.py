@@ -14,7 +14,14 @@ OPS_TESTED = {
     "exponential_f64": ["test_exponential_ks"],
     "exponential_f16": ["test_exponential_16bit_ks"],
     "exponential_bf16": ["test_exponential_16bit_ks"],
+    "gumbel_f32": ["test_loc_scale_ks"], "gumbel_f64": ["test_loc_scale_ks"],
+    "gumbel_f16": ["test_loc_scale_16bit_ks"], "gumbel_bf16": ["test_loc_scale_16bit_ks"],
+    "logistic_f32": ["test_loc_scale_ks"], "logistic_f64": ["test_loc_scale_ks"],
+    "logistic_f16": ["test_loc_scale_16bit_ks"], "logistic_bf16": ["test_loc_scale_16bit_ks"],
+    "laplace_f32": ["test_loc_scale_ks"], "laplace_f64": ["test_loc_scale_ks"],
+    "laplace_f16": ["test_loc_scale_16bit_ks"], "laplace_bf16": ["test_loc_scale_16bit_ks"],
 }
+SCIPY_NAME = {"gumbel": "gumbel_r", "logistic": "logistic", "laplace": "laplace"}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -74,3 +81,60 @@ def test_exponential_shapes_positions_and_zero_scale():
                                              c.standard_exponential(6, dtype=np.float32)]))
     with pytest.raises(TypeError):
         philox.Stream(18).standard_exponential(3, dtype=np.int64)
+
+
+@pytest.mark.parametrize("dist", ["gumbel", "logistic", "laplace"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loc,scale", [(None, None), (-2.0, 0.5), (1e3, 30.0)])
+def test_loc_scale_ks(dist, dtype, loc, scale):
+    stats = pytest.importorskip("scipy.stats")
+    n = 300_000
+    s = philox.Stream(19, dist, str(dtype), str(loc))
+    if loc is None:
+        x, loc, scale = getattr(s, dist)(size=n, dtype=dtype), 0.0, 1.0
+    else:
+        x = getattr(s, dist)(loc, scale, size=n, dtype=dtype)
+    x = x.astype(np.float64)
+    assert np.isfinite(x).all()
+    d = getattr(stats, SCIPY_NAME[dist])(loc, scale)
+    assert stats.kstest(x, d.cdf).pvalue > P_MIN
+    # both tails, beyond the 1e-4 and 1 - 1e-4 quantiles
+    for q, side in ((1e-4, x < d.ppf(1e-4)), (1e-4, x > d.ppf(1 - 1e-4))):
+        assert stats.binomtest(int(side.sum()), n, q).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("dist", ["gumbel", "logistic", "laplace"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_loc_scale_16bit_ks(dist, dtype):
+    stats = pytest.importorskip("scipy.stats")
+    n = 200_000
+    s = philox.Stream(20, dist, dtype)
+    if dtype == "bfloat16":
+        torch = pytest.importorskip("torch")
+        x = getattr(s, dist)(0.5, 2.0, size=n, dtype=torch.bfloat16).float().numpy().astype(np.float64)
+    else:
+        x = getattr(s, dist)(0.5, 2.0, size=n, dtype=np.float16).astype(np.float64)
+    assert np.isfinite(x).all()
+    assert stats.kstest(x, getattr(stats, SCIPY_NAME[dist])(0.5, 2.0).cdf).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("dist", ["gumbel", "logistic", "laplace"])
+@pytest.mark.parametrize("loc,scale,exc,match", [
+    (0.0, -1.0, ValueError, "scale"), (0.0, float("inf"), ValueError, "scale"), (float("nan"), 1.0, ValueError, "loc"),
+    ("0", 1.0, TypeError, "loc"), (0.0, None, TypeError, "scale"), (1e39, 1.0, ValueError, "loc")])
+def test_loc_scale_refuses_bad_arguments(dist, loc, scale, exc, match):
+    s = philox.Stream(21, "ls-args", position=7)
+    with pytest.raises(exc, match=match):
+        getattr(s, dist)(loc, scale, size=3, dtype=np.float32)
+    assert s.position == 7
+
+
+@pytest.mark.parametrize("dist", ["gumbel", "logistic", "laplace"])
+def test_loc_scale_defaults_shapes_and_split(dist):
+    a = getattr(philox.Stream(22, dist), dist)(size=(2, 5))
+    s = philox.Stream(22, dist)
+    b = np.concatenate([getattr(s, dist)(0.0, 1.0, size=3), getattr(s, dist)(size=7)])
+    assert a.shape == (2, 5) and a.dtype == np.float64 and s.position == 20
+    assert np.array_equal(a.reshape(-1), b)
+    c = getattr(philox.Stream(22, dist), dist)(3.0, 0.0, size=4, dtype=np.float32)
+    assert c.dtype == np.float32 and (c == 3.0).all()

@@ -35,6 +35,8 @@ _RAW32, _RAW64 = _OP["raw32"], _OP["raw64"]
 _UNIFORM = {k: _OP["uniform_" + k] for k in ("f32", "f64", "f16", "bf16")}
 _NORMAL = {k: _OP["normal_" + k] for k in ("f32", "f64", "f16", "bf16")}
 _EXPONENTIAL = {k: _OP["exponential_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_GUMBEL, _LOGISTIC, _LAPLACE = ({k: _OP[f"{d}_{k}"] for k in ("f32", "f64", "f16", "bf16")}
+                                for d in ("gumbel", "logistic", "laplace"))
 _INT_SMALL, _INT_LARGE = _OP["int_small"], _OP["int_large"]
 _PERM_WORDS = int(_core.PERM_WORDS)
 
@@ -225,6 +227,31 @@ class _Draws:
             raise ValueError(f"scale={scale!r} must be finite in {'float64' if t.code == 'f64' else 'float32'}, "
                              f"the precision {t.code} output is computed in")
         return self._fill(_EXPONENTIAL[t.code], t, 0, True, sc)
+
+    # ------------------------------------------------------------------ loc-scale families
+    def _loc_scale(self, ops, loc, scale, size, dtype, device, out):
+        m, sc = _real(loc, "loc"), _real(scale, "scale")
+        if not sc >= 0:
+            raise ValueError(f"scale must be non-negative, got {scale!r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if t.code != "f64":  # computed in float32
+            for v, nm in ((m, "loc"), (sc, "scale")):
+                if not math.isfinite(_f32(v)):
+                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
+        return self._fill(ops[t.code], t, 0, True, m, sc)
+
+    def gumbel(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Gumbel (maximum) floats ``loc - scale * log(standard_exponential())`` (docs/FORMAT.md 12),
+        numpy's parameterization; float64 numpy by default."""
+        return self._loc_scale(_GUMBEL, loc, scale, size, dtype, device, out)
+
+    def logistic(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Logistic floats ``loc + scale * log(u / (1 - u))``, u uniform in (0, 1) (docs/FORMAT.md 12)."""
+        return self._loc_scale(_LOGISTIC, loc, scale, size, dtype, device, out)
+
+    def laplace(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 12)."""
+        return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out)
 
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):

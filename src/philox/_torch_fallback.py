@@ -452,6 +452,48 @@ def std_exponential_f64(first, second):
     return -log_f64(u_open_f64(first, second))
 
 
+def gumbel_f32(w):
+    return -log_f32(std_exponential_f32(w))
+
+
+def gumbel_f64(first, second):
+    return -log_f64(std_exponential_f64(first, second))
+
+
+def logistic_f32(w):
+    u = u_open_f32(w)
+    return log_f32(u / (1.0 - u))
+
+
+def logistic_f64(first, second):
+    u = u_open_f64(first, second)
+    return log_f64(u / (1.0 - u))
+
+
+def laplace_f32(w):
+    u = u_open_f32(w)
+    return torch.where(u < 0.5, log_f32(u + u), -log_f32(2.0 - (u + u)))
+
+
+def laplace_f64(first, second):
+    u = u_open_f64(first, second)
+    return torch.where(u < 0.5, log_f64(u + u), -log_f64(2.0 - (u + u)))
+
+
+def loc_scale(x, loc: float, scale: float):
+    return loc + (scale * x)
+
+
+def _loc_scale_values(f32, f64):
+    """VALUES entries (f32, f64, f16, bf16) of a distribution loc + scale * x."""
+    def v32(w, p):
+        return loc_scale(f32(w[..., 0]), _c32(p.a), _c32(p.b))
+    return (lambda w, p: (v32(w, p), "f"),
+            lambda w, p: (loc_scale(f64(w[..., 0], w[..., 1]), p.a, p.b), "f"),
+            lambda w, p: (f32_to_f16_bits(v32(w, p)), "bits16"),
+            lambda w, p: (f32_to_bf16_bits(v32(w, p)), "bits16"))
+
+
 def _exponential_f32_value(w, p):
     e = std_exponential_f32(w[..., 0])
     return _c32(p.a) * e if p.affine else e
@@ -494,6 +536,10 @@ VALUES = {
                                       else std_exponential_f64(w[..., 0], w[..., 1])), "f"),
     "exponential_f16": lambda w, p: (f32_to_f16_bits(_exponential_f32_value(w, p)), "bits16"),
     "exponential_bf16": lambda w, p: (f32_to_bf16_bits(_exponential_f32_value(w, p)), "bits16"),
+    **{f"{dist}_{c}": fn for dist, f32, f64 in (("gumbel", gumbel_f32, gumbel_f64),
+                                                 ("logistic", logistic_f32, logistic_f64),
+                                                 ("laplace", laplace_f32, laplace_f64))
+       for c, fn in zip(("f32", "f64", "f16", "bf16"), _loc_scale_values(f32, f64))},
     "int_small": lambda w, p: _int_value(*bounded_small(w[..., 0], w[..., 1], p.range_m1), p.ilow),
     "int_large": lambda w, p: _int_value(*bounded_large(w[..., 0], w[..., 1], w[..., 2], w[..., 3], p.range_m1),
                                          p.ilow),
