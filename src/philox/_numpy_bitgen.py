@@ -3,7 +3,7 @@
 ``Stream.bit_generator()`` returns a ``StreamBitGenerator``; ``Stream.numpy()`` wraps it in a
 ``numpy.random.Generator``. The words numpy reads are the stream's words from its current
 position, and the stream's position moves by exactly the words numpy consumed (docs/FORMAT.md
-section 11): ``next_uint32`` takes one word, ``next_uint64``/``next_raw`` two (low word first),
+section 14): ``next_uint32`` takes one word, ``next_uint64``/``next_raw`` two (low word first),
 ``next_double`` two, giving ``rand()``'s float64 for the same position. There is no buffered
 state, so mixing 32- and 64-bit draws never makes the position lie.
 
