@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 from typing import Optional, Tuple
 
 import numpy as np
 
 from . import _backend, _core
 from . import _dtypes as D
-from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
-from ._output import parse_size, parse_star_size, prepare
+from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
+from ._output import _np_code_fast, parse_size, parse_star_size, prepare
 
 from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
 
@@ -34,6 +35,11 @@ _UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
 _NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
 _INT_SMALL, _INT_LARGE = 10, 11
 _PERM_WORDS = int(_core.PERM_WORDS)
+# Small draws (at most _SMALL values into a fresh output) take one C++ call, _core.draw_small.
+_SMALL = int(_core.SMALL_VALUES)
+_draw_small, _path_id, _Cursor = _core.draw_small, _core.path_id, _core.Cursor
+_F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
+_I64_MIN, _I64_MAX = D.int_bounds("i64")
 
 
 def _real(x, name: str) -> float:
@@ -247,18 +253,20 @@ class Stream(_Draws):
     """
 
     def __init__(self, seed, *path, id=None, position=0):
-        s = normalize_seed(seed)
-        if id is not None:
-            if path:
-                raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
-            self._path = None
-            self._id = check_u64(id, "id")
+        s = seed if type(seed) is int and 0 <= seed < U64 else normalize_seed(seed)
+        if id is None:
+            pid = _path_id(0, path, _STR_IDS)  # exact ints and known strs: the common case, fast
+            self._path, self._id = (path, pid) if pid is not None else checked_path_id(path)
+        elif path:
+            raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
         else:
-            self._path = normalize_path(path)
-            self._id = path_id(self._path)
-        self._set_seed(s)
-        self._cursor = _core.Cursor()
-        self.position = position
+            self._path = None
+            self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
+        self._seed = s
+        self._k0, self._k1 = seed_key(s)
+        self._cursor = _Cursor()
+        if type(position) is not int or position:  # a new cursor is at 0
+            self.position = position
 
     def _set_seed(self, s: int) -> None:
         self._seed = s
@@ -282,13 +290,11 @@ class Stream(_Draws):
 
     def stream(self, *more) -> "Stream":
         """A child stream at position 0 whose path is this one's extended by ``more``."""
-        more = normalize_path(more)
+        more, cid = checked_path_id(more, self._id)
+        child = Stream(self._seed, id=cid)
         if self._path is not None:
-            return Stream(self._seed, *(self._path + more))
-        cid = self._id
-        for c in more:
-            cid = fold_component(cid, c)
-        return Stream(self._seed, id=cid)
+            child._path = self._path + more
+        return child
 
     def fold(self, index, *, check: bool = True):
         """A batch of child streams, one per index value: row ``b`` is ``self.stream(index[b])``.
@@ -303,6 +309,65 @@ class Stream(_Draws):
         """
         from ._batch import fold
         return fold(self, index, check)
+
+    # ------------------------------------------------------------------ small draws, fast
+    # Per-sample code draws a few values per call, so the fixed cost per call counts. These
+    # overrides take the common cases (no out=, no device=, at most _SMALL values, numpy output
+    # or a torch dtype on the CPU) to one C++ call; anything else, including every argument they
+    # do not recognize, goes to the generic draw, which checks it and names what is wrong.
+    # Same words, same values, same types as the generic path.
+    def rand(self, *size, dtype=None, device=None, out=None):
+        if device is None and out is None:
+            if dtype is None and not size:  # rand(): one float64
+                return _draw_small(self._cursor, 3, self._k0, self._k1, self._id, -1, _F64, 0, 0, 0)
+            r = self._small(_UNIFORM, size, dtype)
+            if r is not None:
+                return r
+        return _Draws.rand(self, *size, dtype=dtype, device=device, out=out)
+
+    def randn(self, *size, dtype=None, device=None, out=None):
+        if device is None and out is None:
+            r = self._small(_NORMAL, size, dtype)
+            if r is not None:
+                return r
+        return _Draws.randn(self, *size, dtype=dtype, device=device, out=out)
+
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+        if dtype is None and device is None and out is None and type(low) is int:  # int64 numpy
+            lo, hi = (0, low) if high is None else (low, high)
+            if type(hi) is int and (size is None or type(size) is int and 0 <= size <= _SMALL) and (
+                    lo < hi and _I64_MIN <= lo and hi - 1 <= _I64_MAX):
+                r = hi - lo
+                return _draw_small(self._cursor, _INT_SMALL if r <= 1 << 32 else _INT_LARGE, self._k0, self._k1,
+                                   self._id, -1 if size is None else size, _I64, 8, lo % U64, r - 1)
+        return _Draws.randint(self, low, high, size, dtype, device, out)
+
+    def _small(self, ops, size, dtype):
+        """``rand``/``randn`` of ``size`` (the ``*size`` tuple) with ``ops`` (element code -> op) in
+        one C++ call, or None when the generic draw must take it."""
+        if not size:
+            n = -1
+        elif len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
+            n = size[0]
+        else:
+            return None
+        if dtype is None:
+            return _draw_small(self._cursor, ops["f64"], self._k0, self._k1, self._id, n, _F64, 0, 0, 0)
+        code = _np_code_fast(dtype)
+        if code is not None:
+            op = ops.get(code)
+            if op is None:
+                return None
+            return _draw_small(self._cursor, op, self._k0, self._k1, self._id, n, D.CODE_NP[code], 0, 0, 0)
+        op = ops.get(D.torch_code_fast(dtype))  # a torch dtype: a CPU tensor
+        if op is None or _backend.forced():
+            return None
+        torch = sys.modules["torch"]
+        buf = torch.empty(() if n < 0 else (n,), dtype=dtype)  # (device= costs more than is_cpu)
+        if type(buf) is not torch.Tensor or not buf.is_cpu:  # a FakeTensor while tracing, another default
+            return None                                           # device: the generic path knows
+        _core.fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
+        return buf
 
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
