@@ -221,3 +221,9 @@ def test_child_streams_keep_the_path():
     assert r.path is None and r.id == _core.fold(_core.fold(123, 4, 0), _keys._blake8("x"), 1)
     with pytest.raises(TypeError, match=r"path\[1\]"):
         s.stream("b", 1.5)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 64 - 1, -1])
+def test_the_inlined_key_is_seed_key(seed):
+    s = philox.Stream(seed, "k")
+    assert (s._k0, s._k1) == _keys.seed_key(_keys.normalize_seed(seed))

@@ -20,7 +20,7 @@ import numpy as np
 from . import _backend, _core
 from . import _dtypes as D
 from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
-from ._output import _np_code_fast, parse_size, parse_star_size, prepare
+from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
 from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
 
@@ -32,6 +32,7 @@ MAX_POSITION = 1 << 66  # words per stream: 2**64 blocks of 4
 # Backend op codes (csrc/cpu/kernels.h); the backend knows each op's words per value.
 _RAW32, _RAW64 = 0, 1
 _UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
+_UNIFORM_F64 = _UNIFORM["f64"]
 _NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
 _INT_SMALL, _INT_LARGE = 10, 11
 _PERM_WORDS = int(_core.PERM_WORDS)
@@ -40,6 +41,8 @@ _SMALL = int(_core.SMALL_VALUES)
 _draw_small, _path_id, _Cursor = _core.draw_small, _core.path_id, _core.Cursor
 _F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
 _I64_MIN, _I64_MAX = D.int_bounds("i64")
+# dtype as given (numpy class, np.dtype, str; torch dtype once seen) -> (element code, numpy dtype or None)
+_SMALL_DTYPES = {k: (code, D.CODE_NP[code]) for k, code in _NP_FAST.items()}
 
 
 def _real(x, name: str) -> float:
@@ -263,7 +266,8 @@ class Stream(_Draws):
             self._path = None
             self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
         self._seed = s
-        self._k0, self._k1 = seed_key(s)
+        self._k0 = s & 0xFFFFFFFF  # seed_key(s), inline: this is on every per-sample stream's path
+        self._k1 = s >> 32
         self._cursor = _Cursor()
         if type(position) is not int or position:  # a new cursor is at 0
             self.position = position
@@ -318,8 +322,11 @@ class Stream(_Draws):
     # Same words, same values, same types as the generic path.
     def rand(self, *size, dtype=None, device=None, out=None):
         if device is None and out is None:
-            if dtype is None and not size:  # rand(): one float64
-                return _draw_small(self._cursor, 3, self._k0, self._k1, self._id, -1, _F64, 0, 0, 0)
+            if dtype is None:  # float64 numpy: rand() and rand(n), the most common draws
+                if not size:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, -1, _F64)
+                if len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, size[0], _F64)
             r = self._small(_UNIFORM, size, dtype)
             if r is not None:
                 return r
@@ -352,18 +359,26 @@ class Stream(_Draws):
         else:
             return None
         if dtype is None:
-            return _draw_small(self._cursor, ops["f64"], self._k0, self._k1, self._id, n, _F64, 0, 0, 0)
-        code = _np_code_fast(dtype)
-        if code is not None:
-            op = ops.get(code)
-            if op is None:
+            return _draw_small(self._cursor, ops["f64"], self._k0, self._k1, self._id, n, _F64)
+        try:
+            found = _SMALL_DTYPES.get(dtype)
+        except TypeError:  # unhashable: not a dtype
+            return None
+        if found is None:
+            code = D.torch_code_fast(dtype)
+            if code is None:
                 return None
-            return _draw_small(self._cursor, op, self._k0, self._k1, self._id, n, D.CODE_NP[code], 0, 0, 0)
-        op = ops.get(D.torch_code_fast(dtype))  # a torch dtype: a CPU tensor
-        if op is None or _backend.forced():
+            found = _SMALL_DTYPES[dtype] = (code, None)
+        op = ops.get(found[0])
+        if op is None:
+            return None
+        if found[1] is not None:  # a numpy dtype
+            return _draw_small(self._cursor, op, self._k0, self._k1, self._id, n, found[1])
+        if _backend.forced():  # a torch dtype: a CPU tensor
             return None
         torch = sys.modules["torch"]
-        buf = torch.empty(() if n < 0 else (n,), dtype=dtype)  # (device= costs more than is_cpu)
+        # (an int size parses faster than a tuple, and device= costs more than is_cpu below)
+        buf = torch.empty(n, dtype=dtype) if n >= 0 else torch.empty((), dtype=dtype)
         if type(buf) is not torch.Tensor or not buf.is_cpu:  # a FakeTensor while tracing, another default
             return None                                           # device: the generic path knows
         _core.fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
