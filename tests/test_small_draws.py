@@ -1,7 +1,7 @@
 """The small-draw fast paths (issue 9): ``Stream.rand`` / ``randn`` / ``randint`` of at most
 ``SMALL_VALUES`` values into a fresh output take one C++ call, and ``Stream(seed, *path)`` folds its
 path in one. They must be invisible: the same values, dtypes, result types, positions and errors
-as the generic draw (``_Draws``'s methods, which the fast paths fall back to)."""
+as the generic draw (what a stream with ``_small_ok = False`` takes, and the fast paths fall back to)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,14 +9,16 @@ from hypothesis import strategies as st
 
 import philox
 from philox import _core, _keys
-from philox._stream import MAX_POSITION, _Draws
+from philox._stream import MAX_POSITION
 
 SMALL = int(_core.SMALL_VALUES)
 
 
 def _pair(position=0):
-    """Two equal streams: one for the fast path, one for the generic draw."""
-    return philox.Stream(11, "small", 3, position=position), philox.Stream(11, "small", 3, position=position)
+    """Two equal streams: one with the fast paths, one that only takes the generic draw."""
+    slow = philox.Stream(11, "small", 3, position=position)
+    slow._small_ok = False
+    return philox.Stream(11, "small", 3, position=position), slow
 
 
 def _same(a, b):
@@ -40,7 +42,7 @@ def test_rand_randn_match_the_generic_draw(name, dtype, size):
     fast, slow = _pair(position=5)  # an odd lane
     for _ in range(2):
         a = getattr(fast, name)(*size, dtype=dtype)
-        b = getattr(_Draws, name)(slow, *size, dtype=dtype)
+        b = getattr(slow, name)(*size, dtype=dtype)
         _same(a, b)
         assert fast.position == slow.position
 
@@ -52,7 +54,7 @@ def test_randint_matches_the_generic_draw(args, size):
     fast, slow = _pair(position=3)
     for _ in range(2):
         a = fast.randint(*args, size=size)
-        b = _Draws.randint(slow, *args, size=size)
+        b = slow.randint(*args, size=size)
         _same(a, b)
         assert fast.position == slow.position
 
@@ -79,7 +81,7 @@ def test_bad_arguments_raise_the_generic_errors_and_do_not_move(name, args, kw):
     with pytest.raises((TypeError, ValueError)) as e_fast:
         getattr(fast, name)(*args, **kw)
     with pytest.raises((TypeError, ValueError)) as e_slow:
-        getattr(_Draws, name)(slow, *args, **kw)
+        getattr(slow, name)(*args, **kw)
     assert type(e_fast.value) is type(e_slow.value) and str(e_fast.value) == str(e_slow.value)
     assert fast.position == 9
 
@@ -127,7 +129,7 @@ def test_torch_dtypes_match_the_generic_draw(name, tname, size):
     dtype = getattr(torch, tname)
     fast, slow = _pair(position=1)
     a = getattr(fast, name)(*size, dtype=dtype)
-    b = getattr(_Draws, name)(slow, *size, dtype=dtype)
+    b = getattr(slow, name)(*size, dtype=dtype)
     assert type(a) is torch.Tensor and a.dtype == dtype and a.device.type == "cpu" and a.shape == b.shape
     assert torch.equal(a.view(-1).view(torch.uint8) if a.numel() else a, b.view(-1).view(torch.uint8) if b.numel()
                        else b)
@@ -141,13 +143,13 @@ def test_torch_default_device_and_forced_backend_take_the_generic_path():
     with torch.device("meta"):  # a default device that is not the CPU: still a CPU tensor, same values
         a = fast.rand(5, dtype=torch.float32)
     assert a.device.type == "cpu"
-    assert torch.equal(a, _Draws.rand(slow, 5, dtype=torch.float32))
+    assert torch.equal(a, slow.rand(5, dtype=torch.float32))
     _backend.set_backend("torch")
     try:
         b = fast.rand(5, dtype=torch.float32)
     finally:
         _backend.set_backend("auto")
-    assert torch.equal(b, _Draws.rand(slow, 5, dtype=torch.float32))
+    assert torch.equal(b, slow.rand(5, dtype=torch.float32))
 
 
 # ------------------------------------------------------------------------------- stream construction
@@ -227,3 +229,32 @@ def test_child_streams_keep_the_path():
 def test_the_inlined_key_is_seed_key(seed):
     s = philox.Stream(seed, "k")
     assert (s._k0, s._k1) == _keys.seed_key(_keys.normalize_seed(seed))
+
+
+def test_the_fast_paths_are_taken(monkeypatch):
+    from philox import _stream
+    calls = []
+
+    def counting(*args):
+        calls.append(args[5])  # n
+        return _core.draw_small(*args)
+    monkeypatch.setattr(_stream, "_draw_small", counting)
+    s = philox.Stream(2, "fast")
+    s.rand(), s.rand(10), s.randn(3), s.randn(dtype=np.float32), s.randint(0, 10), s.randint(7, size=4)
+    assert calls == [-1, 10, 3, -1, -1, 4]
+    s.rand(2, 3), s.rand(SMALL + 1), s.randint(0, 10, size=(2,)), s.rand(out=np.empty(2))
+    assert len(calls) == 6
+
+
+def test_the_torch_fast_path_is_taken(monkeypatch):
+    torch = pytest.importorskip("torch")
+    calls = []
+    real = _core.fill_small
+
+    def counting(*args):
+        calls.append(args[5])
+        return real(*args)
+    monkeypatch.setattr(_core, "fill_small", counting)
+    s = philox.Stream(2, "fast")
+    s.rand(10, dtype=torch.float32), s.randn(dtype=torch.bfloat16)
+    assert calls == [10, 1]

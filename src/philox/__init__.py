@@ -12,6 +12,8 @@ For code that uses the global generators (``random``, ``np.random``, ``torch``):
 ``philox.seed_everything(seed)`` seeds them all, and ``philox.isolate(*path)`` gives a
 function its own persistent state of them, so call order stops mattering there too.
 """
+from typing import TYPE_CHECKING
+
 from ._bits import philox4x32
 from ._generator import (DEFAULT_SEED, Generator, default_generator, initial_seed, isolate, manual_seed, seed,
                          stream)
@@ -24,6 +26,9 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__); type checkers see the classes
+    from ._sampler import PhiloxBatchSampler, PhiloxSampler
+
 
 def torch_ops():
     """Register philox's torch custom ops (once) and return ``torch.ops.philox``
@@ -32,7 +37,7 @@ def torch_ops():
     return register()
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     # The samplers load on first use: they subclass torch's Sampler when torch is importable,
     # and `import philox` must stay fast (and work) without torch.
     if name in ("PhiloxSampler", "PhiloxBatchSampler"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import struct
 import sys
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union, overload
 
 import numpy as np
 
@@ -23,6 +23,13 @@ from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
 from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
+
+if TYPE_CHECKING:
+    import torch
+
+    from ._batch import StreamBatch
+    from ._typing import (AnyArray, ArrayT, Component, Device, DTypeArg, F64Array, I64Array, IndexLike, IntLike,
+                          NpDType, SizeArg, Tensor, U32Array)
 
 __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 
@@ -127,7 +134,7 @@ class _Draws:
     _prepare = staticmethod(prepare)
 
     @staticmethod
-    def _check_position(position) -> int:
+    def _check_position(position: Any) -> int:
         if not _is_int(position):
             raise TypeError(f"position must be an int in [0, 2**66], got {position!r} of type "
                             f"{type(position).__name__}")
@@ -144,11 +151,34 @@ class _Draws:
         return (hi << 64) | lo
 
     @position.setter
-    def position(self, value) -> None:
+    def position(self, value: IntLike) -> None:
         p = self._check_position(value)
         self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
     # ------------------------------------------------------------------ raw words
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ...,
+                   device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., *, dtype: torch.dtype, device: Optional[Device] = ...,
+                   out: None = ...) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ..., *, device: Device,
+                   out: None = ...) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[NpDType] = ..., device: None = ..., *,
+                   out: ArrayT) -> ArrayT: ...
+    @overload
+    def random_raw(self, size: None = ..., dtype: None = ..., device: None = ...,
+                   out: None = ...) -> np.uint32: ...
+    @overload
+    def random_raw(self, size: None = ..., *, dtype: NpDType, device: None = ...,
+                   out: None = ...) -> np.integer[Any]: ...
+    @overload
+    def random_raw(self, size: SizeArg, dtype: None = ..., device: None = ..., out: None = ...) -> U32Array: ...
+    @overload
+    def random_raw(self, size: SizeArg, dtype: NpDType, device: None = ..., out: None = ...) -> AnyArray: ...
+
     def random_raw(self, size=None, dtype=None, device=None, out=None):
         """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
 
@@ -157,197 +187,13 @@ class _Draws:
         t = self._prepare(parse_size(size), dtype, device, out, "raw", "u32")
         return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
-    # ------------------------------------------------------------------ uniform
-    def rand(self, *size, dtype=None, device=None, out=None):
-        """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
-
-        ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
-        ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
-        """
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_UNIFORM[t.code], t)
-
-    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
-        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
-        lo, hi = _real(low, "low"), _real(high, "high")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
-        code = t.code
-        if code == "f64":
-            a, b = lo, hi
-            below = math.nextafter(b, -math.inf)
-            span = b - a
-        elif code == "f32":
-            a, b = _f32(lo), _f32(hi)
-            below = _f32_below(b)
-            span = _sub_f32(b, a)
-        else:
-            with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
-                to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
-                hb = to_bits(_f32(hi))
-                a, b = value(to_bits(_f32(lo))), value(hb)
-                below = float(_below_bits(hb))
-                span = float(np.float32(b) - np.float32(a))
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
-        if not a < b:
-            raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
-        if not math.isfinite(span):
-            raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
-        return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
-
-    # ------------------------------------------------------------------ normal
-    def randn(self, *size, dtype=None, device=None, out=None):
-        """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
-        return self._fill(_NORMAL[t.code], t)
-
-    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
-        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
-        m, s = _real(mean, "mean"), _real(std, "std")
-        if s < 0:
-            raise ValueError(f"std must be non-negative, got {std!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
-        if t.code != "f64":  # computed in float32
-            for v, nm in ((m, "mean"), (s, "std")):
-                if not math.isfinite(_f32(v)):
-                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
-        return self._fill(_NORMAL[t.code], t, 0, True, m, s)
-
-    # ------------------------------------------------------------------ integers
-    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
-        """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
-
-        Bounds must be ints (floats are refused, never truncated); the range may be
-        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
-        """
-        if high is None:
-            low, high = 0, low
-            names = ("high", "high")
-        else:
-            names = ("low", "high")
-        for v, nm in ((low, names[0]), (high, names[1])):
-            if not _is_int(v):
-                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
-        lo, hi = int(low), int(high)
-        if lo >= hi:
-            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
-        r = hi - lo
-        if r > 1 << 64:
-            raise ValueError(f"high - low must be at most 2**64, got {r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
-        dmin, dmax = D.int_bounds(t.code)
-        if lo < dmin or hi - 1 > dmax:
-            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
-        op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
-        return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
-
-
-class Stream(_Draws):
-    """A reproducible stream of random values: ``(seed, path or id, position)``.
-
-    ``Stream(seed, *path)`` names the stream by a path of str / non-negative int
-    components (``Stream(0, "aug", 3)``); ``Stream(seed, id=...)`` takes a raw
-    64-bit id. ``position`` counts 32-bit words from 0 and may be set to any
-    value in ``[0, 2**66]`` in O(1). Two streams with the same seed, id and
-    position give the same values, whatever was drawn elsewhere.
-
-    Every draw checks all of its arguments first and raises ``TypeError`` or
-    ``ValueError`` without moving the position.
-    """
-
-    def __init__(self, seed, *path, id=None, position=0):
-        s = seed if type(seed) is int and 0 <= seed < U64 else normalize_seed(seed)
-        if id is None:
-            pid = _path_id(0, path, _STR_IDS)  # exact ints and known strs: the common case, fast
-            self._path, self._id = (path, pid) if pid is not None else checked_path_id(path)
-        elif path:
-            raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
-        else:
-            self._path = None
-            self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
-        self._seed = s
-        self._k0 = s & 0xFFFFFFFF  # seed_key(s), inline: this is on every per-sample stream's path
-        self._k1 = s >> 32
-        self._cursor = _Cursor()
-        if type(position) is not int or position:  # a new cursor is at 0
-            self.position = position
-
-    def _set_seed(self, s: int) -> None:
-        self._seed = s
-        self._k0, self._k1 = seed_key(s)
-
-    # ------------------------------------------------------------------ identity and position
-    @property
-    def seed(self) -> int:
-        """The normalized 64-bit seed."""
-        return self._seed
-
-    @property
-    def id(self) -> int:
-        """The 64-bit stream id (SPEC 3)."""
-        return self._id
-
-    @property
-    def path(self) -> Optional[Tuple]:
-        """The path this stream was named by, or None if it was given a raw id."""
-        return self._path
-
-    def stream(self, *more) -> "Stream":
-        """A child stream at position 0 whose path is this one's extended by ``more``."""
-        more, cid = checked_path_id(more, self._id)
-        child = Stream(self._seed, id=cid)
-        if self._path is not None:
-            child._path = self._path + more
-        return child
-
-    def fold(self, index, *, check: bool = True):
-        """A batch of child streams, one per index value: row ``b`` is ``self.stream(index[b])``.
-
-        ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
-        fold), a numpy integer array or a list of ints (CPU). Returns a
-        ``philox.StreamBatch`` at position 0 whose draws are ``(*index.shape, *size)``
-        tensors on the index's device. This stream's position does not move.
-        Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
-        with one host sync (``check=False`` skips it; negatives then count as their
-        two's complement, ``v + 2**64``). Unsigned tensors (uint8 .. uint64) need no check.
-        """
-        from ._batch import fold
-        return fold(self, index, check)
-
     # ------------------------------------------------------------------ small draws, fast
-    # Per-sample code draws a few values per call, so the fixed cost per call counts. These
-    # overrides take the common cases (no out=, no device=, at most _SMALL values, numpy output
-    # or a torch dtype on the CPU) to one C++ call; anything else, including every argument they
-    # do not recognize, goes to the generic draw, which checks it and names what is wrong.
-    # Same words, same values, same types as the generic path.
-    def rand(self, *size, dtype=None, device=None, out=None):
-        if device is None and out is None:
-            if dtype is None:  # float64 numpy: rand() and rand(n), the most common draws
-                if not size:
-                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, -1, _F64)
-                if len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
-                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, size[0], _F64)
-            r = self._small(_UNIFORM, size, dtype)
-            if r is not None:
-                return r
-        return _Draws.rand(self, *size, dtype=dtype, device=device, out=out)
-
-    def randn(self, *size, dtype=None, device=None, out=None):
-        if device is None and out is None:
-            r = self._small(_NORMAL, size, dtype)
-            if r is not None:
-                return r
-        return _Draws.randn(self, *size, dtype=dtype, device=device, out=out)
-
-    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
-        if dtype is None and device is None and out is None and type(low) is int:  # int64 numpy
-            lo, hi = (0, low) if high is None else (low, high)
-            if type(hi) is int and (size is None or type(size) is int and 0 <= size <= _SMALL) and (
-                    lo < hi and _I64_MIN <= lo and hi - 1 <= _I64_MAX):
-                r = hi - lo
-                return _draw_small(self._cursor, _INT_SMALL if r <= 1 << 32 else _INT_LARGE, self._k0, self._k1,
-                                   self._id, -1 if size is None else size, _I64, 8, lo % U64, r - 1)
-        return _Draws.randint(self, low, high, size, dtype, device, out)
+    # Per-sample code draws a few values per call, so the fixed cost per call counts. On a Stream
+    # (``_small_ok``), rand/randn/randint take the common cases (no out=, no device=, at most
+    # _SMALL values, numpy output or a torch dtype on the CPU) to one C++ call; anything else,
+    # including every argument they do not recognize, goes to the generic draw below, which checks
+    # it and names what is wrong. Same words, same values, same types as the generic path.
+    _small_ok = False
 
     def _small(self, ops, size, dtype):
         """``rand``/``randn`` of ``size`` (the ``*size`` tuple) with ``ops`` (element code -> op) in
@@ -384,6 +230,319 @@ class Stream(_Draws):
         _core.fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
         return buf
 
+    # ------------------------------------------------------------------ uniform
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+             out: Tensor) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    @overload
+    def rand(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    @overload
+    def rand(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def rand(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
+             out: None = ...) -> F64Array: ...
+    @overload
+    def rand(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
+             out: None = ...) -> AnyArray: ...
+
+    def rand(self, *size, dtype=None, device=None, out=None):
+        """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
+
+        ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
+        ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
+        """
+        if device is None and out is None and self._small_ok:
+            if dtype is None:  # float64 numpy: rand() and rand(n), the most common draws
+                if not size:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, -1, _F64)
+                if len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, size[0], _F64)
+            r = self._small(_UNIFORM, size, dtype)
+            if r is not None:
+                return r
+        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_UNIFORM[t.code], t)
+
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
+                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
+                out: None = ...) -> float: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> F64Array: ...
+    @overload
+    def uniform(self, low: float, high: float, size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> F64Array: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def uniform(self, low: float, high: float, size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
+
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
+        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
+        lo, hi = _real(low, "low"), _real(high, "high")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        code = t.code
+        if code == "f64":
+            a, b = lo, hi
+            below = math.nextafter(b, -math.inf)
+            span = b - a
+        elif code == "f32":
+            a, b = _f32(lo), _f32(hi)
+            below = _f32_below(b)
+            span = _sub_f32(b, a)
+        else:
+            with np.errstate(all="ignore"):  # out-of-range bounds are reported below, not warned about
+                to_bits, value = (_f16_bits, _f16_value) if code == "f16" else (_bf16_bits, _bf16_value)
+                hb = to_bits(_f32(hi))
+                a, b = value(to_bits(_f32(lo))), value(hb)
+                below = float(_below_bits(hb))
+                span = float(np.float32(b) - np.float32(a))
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"low={low!r} and high={high!r} must be finite in the output dtype {code}")
+        if not a < b:
+            raise ValueError(f"low must be less than high in the output dtype, got low={low!r}, high={high!r}")
+        if not math.isfinite(span):
+            raise ValueError(f"high - low overflows the output dtype (low={low!r}, high={high!r})")
+        return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
+
+    # ------------------------------------------------------------------ normal
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+             out: Tensor) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    @overload
+    def randn(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    @overload
+    def randn(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def randn(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
+             out: None = ...) -> F64Array: ...
+    @overload
+    def randn(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
+             out: None = ...) -> AnyArray: ...
+
+    def randn(self, *size, dtype=None, device=None, out=None):
+        """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
+        if device is None and out is None and self._small_ok:
+            r = self._small(_NORMAL, size, dtype)
+            if r is not None:
+                return r
+        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_NORMAL[t.code], t)
+
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
+                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
+                out: None = ...) -> float: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> F64Array: ...
+    @overload
+    def normal(self, mean: float, std: float, size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> F64Array: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def normal(self, mean: float, std: float, size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
+
+    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
+        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
+        m, s = _real(mean, "mean"), _real(std, "std")
+        if s < 0:
+            raise ValueError(f"std must be non-negative, got {std!r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if t.code != "f64":  # computed in float32
+            for v, nm in ((m, "mean"), (s, "std")):
+                if not math.isfinite(_f32(v)):
+                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
+        return self._fill(_NORMAL[t.code], t, 0, True, m, s)
+
+    # ------------------------------------------------------------------ integers
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ..., *,
+                dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., dtype: None = ...,
+                device: None = ..., out: None = ...) -> np.int64: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.integer[Any]: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> I64Array: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> I64Array: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
+
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+        """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
+
+        Bounds must be ints (floats are refused, never truncated); the range may be
+        up to 2**64. Two words per value for ranges up to 2**32, four above (SPEC 5).
+        """
+        if dtype is None and device is None and out is None and type(low) is int and self._small_ok:  # int64
+            lo, hi = (0, low) if high is None else (low, high)
+            if type(hi) is int and (size is None or type(size) is int and 0 <= size <= _SMALL) and (
+                    lo < hi and _I64_MIN <= lo and hi - 1 <= _I64_MAX):
+                r = hi - lo
+                return _draw_small(self._cursor, _INT_SMALL if r <= 1 << 32 else _INT_LARGE, self._k0, self._k1,
+                                   self._id, -1 if size is None else size, _I64, 8, lo % U64, r - 1)
+        if high is None:
+            low, high = 0, low
+            names = ("high", "high")
+        else:
+            names = ("low", "high")
+        for v, nm in ((low, names[0]), (high, names[1])):
+            if not _is_int(v):
+                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
+        lo, hi = int(low), int(high)
+        if lo >= hi:
+            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
+        r = hi - lo
+        if r > 1 << 64:
+            raise ValueError(f"high - low must be at most 2**64, got {r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
+        dmin, dmax = D.int_bounds(t.code)
+        if lo < dmin or hi - 1 > dmax:
+            raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
+        op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
+        return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
+
+
+class Stream(_Draws):
+    """A reproducible stream of random values: ``(seed, path or id, position)``.
+
+    ``Stream(seed, *path)`` names the stream by a path of str / non-negative int
+    components (``Stream(0, "aug", 3)``); ``Stream(seed, id=...)`` takes a raw
+    64-bit id. ``position`` counts 32-bit words from 0 and may be set to any
+    value in ``[0, 2**66]`` in O(1). Two streams with the same seed, id and
+    position give the same values, whatever was drawn elsewhere.
+
+    Every draw checks all of its arguments first and raises ``TypeError`` or
+    ``ValueError`` without moving the position.
+    """
+
+    _small_ok = True  # small draws take _Draws._small's one C++ call
+
+    def __init__(self, seed: IntLike, *path: Component, id: Optional[IntLike] = None,
+                 position: IntLike = 0) -> None:
+        s = seed if type(seed) is int and 0 <= seed < U64 else normalize_seed(seed)
+        if id is None:
+            pid = _path_id(0, path, _STR_IDS)  # exact ints and known strs: the common case, fast
+            self._path, self._id = (path, pid) if pid is not None else checked_path_id(path)
+        elif path:
+            raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
+        else:
+            self._path = None
+            self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
+        self._seed = s
+        self._k0 = s & 0xFFFFFFFF  # seed_key(s), inline: this is on every per-sample stream's path
+        self._k1 = s >> 32
+        self._cursor = _Cursor()
+        if type(position) is not int or position:  # a new cursor is at 0
+            self.position = position
+
+    def _set_seed(self, s: int) -> None:
+        self._seed = s
+        self._k0, self._k1 = seed_key(s)
+
+    # ------------------------------------------------------------------ identity and position
+    @property
+    def seed(self) -> int:
+        """The normalized 64-bit seed."""
+        return self._seed
+
+    @property
+    def id(self) -> int:
+        """The 64-bit stream id (SPEC 3)."""
+        return self._id
+
+    @property
+    def path(self) -> Optional[Tuple[Union[str, int], ...]]:
+        """The path this stream was named by, or None if it was given a raw id."""
+        return self._path
+
+    def stream(self, *more: Component) -> Stream:
+        """A child stream at position 0 whose path is this one's extended by ``more``."""
+        more, cid = checked_path_id(more, self._id)
+        child = Stream(self._seed, id=cid)
+        if self._path is not None:
+            child._path = self._path + more
+        return child
+
+    def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
+        """A batch of child streams, one per index value: row ``b`` is ``self.stream(index[b])``.
+
+        ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
+        fold), a numpy integer array or a list of ints (CPU). Returns a
+        ``philox.StreamBatch`` at position 0 whose draws are ``(*index.shape, *size)``
+        tensors on the index's device. This stream's position does not move.
+        Values must lie in ``[0, 2**64)``: a signed tensor is checked for negatives
+        with one host sync (``check=False`` skips it; negatives then count as their
+        two's complement, ``v + 2**64``). Unsigned tensors (uint8 .. uint64) need no check.
+        """
+        from ._batch import fold
+        return fold(self, index, check)
+
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
@@ -399,6 +558,19 @@ class Stream(_Draws):
         return t.finish()
 
     # ------------------------------------------------------------------ permutations and choice
+    @overload
+    def permutation(self, x: IntLike, device: None = ..., dtype: None = ...) -> I64Array: ...
+    @overload
+    def permutation(self, x: IntLike, device: None = ..., *, dtype: NpDType) -> AnyArray: ...
+    @overload
+    def permutation(self, x: IntLike, device: Device, dtype: Optional[DTypeArg] = ...) -> Tensor: ...
+    @overload
+    def permutation(self, x: IntLike, device: Optional[Device] = ..., *, dtype: torch.dtype) -> Tensor: ...
+    @overload
+    def permutation(self, x: Tensor, device: Optional[Device] = ..., dtype: None = ...) -> Tensor: ...
+    @overload
+    def permutation(self, x: Any, device: None = ..., dtype: None = ...) -> AnyArray: ...
+
     def permutation(self, x, device=None, dtype=None):
         """A random permutation: ``permutation(n)`` is a shuffled ``arange(n)`` (int64 numpy, or a
         tensor when ``device=`` or a torch ``dtype=`` is given; ``dtype`` may be any integer dtype
@@ -417,13 +589,24 @@ class Stream(_Draws):
             return out
         return _permutation.permutation(self, x, device, dtype)
 
-    def shuffle(self, x) -> None:
+    def shuffle(self, x: Any) -> None:
         """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor, a list or another
         mutable sequence (``bytearray``, ``collections.UserList``, ...).
 
         The order is ``permutation(len(x))``'s (12 words per call).
         """
         return _permutation.shuffle(self, x)
+
+    @overload
+    def choice(self, a: Any, size: Optional[SizeArg] = ..., replace: bool = ..., p: Any = ..., *,
+               device: Device) -> Tensor: ...
+    @overload
+    def choice(self, a: Tensor, size: Optional[SizeArg] = ..., replace: bool = ..., p: Any = ...,
+               device: None = ...) -> Tensor: ...
+    @overload
+    def choice(self, a: Any, size: None = ..., replace: bool = ..., p: Any = ..., device: None = ...) -> Any: ...
+    @overload
+    def choice(self, a: Any, size: SizeArg, replace: bool = ..., p: Any = ..., device: None = ...) -> AnyArray: ...
 
     def choice(self, a, size=None, replace=True, p=None, device=None):
         """A random sample of ``a`` (an int n means ``arange(n)``; an array or tensor: along axis 0).
@@ -438,13 +621,13 @@ class Stream(_Draws):
         return _choice.choice(self, a, size, replace, p, device)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict:
+    def state_dict(self) -> Dict[str, Any]:
         """Everything that defines this stream: restore with ``Stream.from_state_dict``."""
         return {"format": FORMAT_VERSION, "seed": self._seed, "id": self._id,
                 "path": None if self._path is None else list(self._path), "position": self.position}
 
     @classmethod
-    def from_state_dict(cls, d) -> "Stream":
+    def from_state_dict(cls, d: Dict[str, Any]) -> Stream:
         """The stream saved by ``state_dict()``; raises ValueError/TypeError on a malformed dict."""
         if not isinstance(d, dict):
             raise TypeError(f"state dict must be a dict, got {type(d).__name__}")
@@ -471,7 +654,7 @@ class Stream(_Draws):
     def __setstate__(self, d):
         self.__dict__.update(Stream.from_state_dict(d).__dict__)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stream):
             return NotImplemented
         return (self._seed, self._id, self._path, self.position) == (
@@ -479,6 +662,6 @@ class Stream(_Draws):
 
     __hash__ = None  # mutable (position)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
         return f"philox.Stream(seed={self._seed}, {name}, position={self.position})"
