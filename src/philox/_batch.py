@@ -88,11 +88,11 @@ class StreamBatch(_Draws):
         of ints in ``[0, 2**64)``."""
         seed = normalize_seed(seed)
         # the kernels read 64-bit ids: a narrower or float tensor would be misread (or overrun)
-        ids = index_tensor(ids, check=False, name="ids")
+        t = index_tensor(ids, check=False, name="ids")
         self._seed = seed
         self._k0, self._k1 = seed & 0xFFFFFFFF, seed >> 32
-        self._ids = ids
-        self._flat = ids.reshape(-1)
+        self._ids = t
+        self._flat = t.reshape(-1)
         self._cursor = _core.Cursor()
         self.position = position
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Tuple, Union
+from typing import List, Tuple, Union
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def normalize_path(path, name: str = "path") -> Tuple[Component, ...]:
         TypeError: a component is neither a ``str`` nor an int (``bool`` is refused).
         ValueError: an int component is outside ``[0, 2**64)``.
     """
-    out = []
+    out: List[Component] = []
     for i, c in enumerate(path):
         if isinstance(c, str):
             out.append(c)

@@ -132,6 +132,9 @@ class _Draws:
     """
 
     _prepare = staticmethod(prepare)
+    _cursor: Any  # _core.Cursor: the position
+    _k0: int
+    _k1: int
 
     @staticmethod
     def _check_position(position: Any) -> int:
@@ -482,6 +485,9 @@ class Stream(_Draws):
     """
 
     _small_ok = True  # small draws take _Draws._small's one C++ call
+    _seed: int
+    _id: int
+    _path: Optional[Tuple[Union[str, int], ...]]
 
     def __init__(self, seed: IntLike, *path: Component, id: Optional[IntLike] = None,
                  position: IntLike = 0) -> None:
@@ -660,7 +666,7 @@ class Stream(_Draws):
         return (self._seed, self._id, self._path, self.position) == (
             other._seed, other._id, other._path, other.position)
 
-    __hash__ = None  # mutable (position)
+    __hash__ = None  # type: ignore[assignment]  # mutable (position)
 
     def __repr__(self) -> str:
         name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
