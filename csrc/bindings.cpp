@@ -153,12 +153,60 @@ void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintpt
 // allocated before the position moves.
 constexpr int64_t kSmallValues = 4096;
 
+// One float64 or int64 value as a numpy scalar without a 0-d array: np.float64 and np.int64
+// objects are a PyObject header and the value (numpy's arrayscalars.h: PyDoubleScalarObject,
+// PyLongLongScalarObject). init_scalar_types() checks that layout against numpy at import; where it
+// does not hold, the types stay null and draws take the 0-d array.
+template <typename T>
+struct ScalarObject {
+  PyObject_HEAD
+  T value;
+};
+PyTypeObject* g_float64 = nullptr;
+PyTypeObject* g_int64 = nullptr;
+
+template <typename T>
+PyObject* new_scalar(PyTypeObject* type, T v) {
+  PyObject* o = type->tp_alloc(type, 0);
+  if (o) reinterpret_cast<ScalarObject<T>*>(o)->value = v;
+  return o;
+}
+
+template <typename T>
+PyTypeObject* checked_scalar_type(const py::module_& np, const char* name, T probe) {
+  py::object t = np.attr(name);
+  PyTypeObject* type = reinterpret_cast<PyTypeObject*>(t.ptr());
+  if (!PyType_Check(t.ptr()) || type->tp_basicsize != (Py_ssize_t)sizeof(ScalarObject<T>) || type->tp_itemsize)
+    return nullptr;
+  PyObject* o = new_scalar(type, probe);
+  if (!o) throw py::error_already_set();
+  py::object ours = py::reinterpret_steal<py::object>(o), theirs = t(probe);
+  if (!ours.equal(theirs) || py::repr(ours).cast<std::string>() != py::repr(theirs).cast<std::string>())
+    return nullptr;
+  Py_INCREF(t.ptr());  // kept for the module's lifetime
+  return type;
+}
+
+void init_scalar_types() {
+  py::module_ np = py::module_::import("numpy");
+  g_float64 = checked_scalar_type<double>(np, "float64", -1.25e-300);
+  g_int64 = checked_scalar_type<int64_t>(np, "int64", (int64_t)-0x123456789ABCDEF);
+}
+
 py::object draw_small(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, int64_t n, const py::dtype& dt,
                       int elem_size, uint64_t ilow, uint64_t range_m1) {
   check_op(op);
   if (n > kSmallValues) throw py::value_error("draw_small: at most " + std::to_string(kSmallValues) + " values");
   if ((size_t)dt.itemsize() != value_bytes(op, elem_size))
     throw py::value_error("draw_small: dtype does not match op " + std::to_string(op));
+  if (n < 0 && dt.itemsize() == 8 && (dt.kind() == 'f' ? g_float64 != nullptr : dt.kind() == 'i' && g_int64)) {
+    union { double f; int64_t i; } v;  // one value, no array
+    const Cursor::u128 start = cur.reserve((uint64_t)words_per_value((Op)op));
+    run(make_job(op, k0, k1, id, start, &v, 1, true, elem_size, false, 0.0, 0.0, 0.0, ilow, range_m1));
+    PyObject* o = dt.kind() == 'f' ? new_scalar(g_float64, v.f) : new_scalar(g_int64, v.i);
+    if (!o) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(o);
+  }
   py::array out = n < 0 ? py::array(dt, std::vector<py::ssize_t>{}) : py::array(dt, std::vector<py::ssize_t>{n});
   const size_t count = n < 0 ? 1 : (size_t)n;
   const Cursor::u128 start = cur.reserve((uint64_t)count * (uint64_t)words_per_value((Op)op));
@@ -407,6 +455,8 @@ PYBIND11_MODULE(_core, m) {
     m.attr(def.ml_name) = py::reinterpret_steal<py::object>(fn);
   }
   m.attr("SMALL_VALUES") = py::int_(kSmallValues);
+  init_scalar_types();
+  m.attr("_fast_scalars") = py::make_tuple(g_float64 != nullptr, g_int64 != nullptr);
   m.def("path_id", &path_id_fast, "Id of parent + a path of exact ints / known strs (str -> hash dict); None "
         "for any other component");
   m.attr("FOLD_INT") = py::int_(kFoldInt);
