@@ -45,7 +45,7 @@ _INT_SMALL, _INT_LARGE = 10, 11
 _PERM_WORDS = int(_core.PERM_WORDS)
 # Small draws (at most _SMALL values into a fresh output) take one C++ call, _core.draw_small.
 _SMALL = int(_core.SMALL_VALUES)
-_draw_small, _path_id, _Cursor = _core.draw_small, _core.path_id, _core.Cursor
+_draw_small, _fill_small, _path_id, _Cursor = _core.draw_small, _core.fill_small, _core.path_id, _core.Cursor
 _F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
 _I64_MIN, _I64_MAX = D.int_bounds("i64")
 # dtype as given (numpy class, np.dtype, str; torch dtype once seen) -> (element code, numpy dtype or None)
@@ -230,7 +230,7 @@ class _Draws:
         buf = torch.empty(n, dtype=dtype) if n >= 0 else torch.empty((), dtype=dtype)
         if type(buf) is not torch.Tensor or not buf.is_cpu:  # a FakeTensor while tracing, another default
             return None                                           # device: the generic path knows
-        _core.fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
+        _fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
         return buf
 
     # ------------------------------------------------------------------ uniform
