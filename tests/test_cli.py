@@ -78,7 +78,8 @@ def test_bench_tiny():
     assert r.returncode == 0, r.stderr
     out = r.stdout
     for text in ("ns/value", "memory fill 4B", "rand f32", "philox", "numpy PCG64", "n = 1,000",
-                 "philox.isolate, entry + exit"):
+                 "philox.isolate, entry + exit", "Small draws", "Stream(seed, 'aug', e, i).rand(10)",
+                 "numpy integers(0, 10)"):
         assert text in out
     assert "1/" in r.stderr  # the progress display counts groups on stderr
 

@@ -258,3 +258,13 @@ def test_the_torch_fast_path_is_taken(monkeypatch):
     s = philox.Stream(2, "fast")
     s.rand(10, dtype=torch.float32), s.randn(dtype=torch.bfloat16)
     assert calls == [10, 1]
+
+
+def test_bench_small_draws_rows():
+    from philox import _bench
+    rows = _bench.small_draws(calls=3, repeats=2)
+    names = [r["draw"] for r in rows]
+    assert names[:4] == [c[0] for c in _bench.SMALL_DRAWS[:4]]
+    for r in rows:
+        assert set(r) == {"draw", "us", "ref", "ref_us", "ratio", "target", "ok"}
+        assert r["us"] >= 0 and r["ref_us"] >= 0 and r["ok"] == (r["ratio"] <= r["target"])
