@@ -31,9 +31,9 @@ def main(argv=None) -> int:
     for k, v in info.items():
         print(f"  {k:<11} {v}")
     rows = small_draws(calls=a.calls, repeats=a.repeats)
-    print(f"\n{'philox draw':<35} {'us':>6}  {'reference':<21} {'us':>6}  ratio  target")
+    print(f"\n{'philox draw':<42} {'us':>6}  {'reference':<21} {'us':>6}  ratio  target")
     for r in rows:
-        print(f"{r['draw']:<35} {r['us']:6.2f}  {r['ref']:<21} {r['ref_us']:6.2f}  {r['ratio']:5.2f}  "
+        print(f"{r['draw']:<42} {r['us']:6.2f}  {r['ref']:<21} {r['ref_us']:6.2f}  {r['ratio']:5.2f}  "
               f"{r['target']:.1f} {'ok' if r['ok'] else 'MISSED'}")
     if a.json:
         with open(a.json, "w") as f:

@@ -219,6 +219,11 @@ def test_child_streams_keep_the_path():
     s = philox.Stream(5, "a", 2)
     c = s.stream("b", 3)
     assert c.path == ("a", 2, "b", 3) and c.id == philox.Stream(5, "a", 2, "b", 3).id and c.position == 0
+    assert c == philox.Stream(5, "a", 2, "b", 3) and (c.seed, c._k0, c._k1) == (s.seed, s._k0, s._k1)
+    assert c.rand(5).tobytes() == philox.Stream(5, "a", 2, "b", 3).rand(5).tobytes()
+    s.rand(3)
+    assert s.stream("b", 3).position == 0 and c._cursor is not s._cursor
+    assert philox.Stream(-1, "q").stream("z").seed == 2 ** 64 - 1
     r = philox.Stream(5, id=123).stream(np.int32(4), "x")
     assert r.path is None and r.id == _core.fold(_core.fold(123, 4, 0), _keys._blake8("x"), 1)
     with pytest.raises(TypeError, match=r"path\[1\]"):

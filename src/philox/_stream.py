@@ -46,6 +46,7 @@ _PERM_WORDS = int(_core.PERM_WORDS)
 # Small draws (at most _SMALL values into a fresh output) take one C++ call, _core.draw_small.
 _SMALL = int(_core.SMALL_VALUES)
 _draw_small, _fill_small, _path_id, _Cursor = _core.draw_small, _core.fill_small, _core.path_id, _core.Cursor
+_new_object = object.__new__
 _F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
 _I64_MIN, _I64_MAX = D.int_bounds("i64")
 # dtype as given (numpy class, np.dtype, str; torch dtype once seen) -> (element code, numpy dtype or None)
@@ -529,10 +530,14 @@ class Stream(_Draws):
 
     def stream(self, *more: Component) -> Stream:
         """A child stream at position 0 whose path is this one's extended by ``more``."""
-        more, cid = checked_path_id(more, self._id)
-        child = Stream(self._seed, id=cid)
-        if self._path is not None:
-            child._path = self._path + more
+        cid = _path_id(self._id, more, _STR_IDS)  # exact ints and known strs: the common case, fast
+        if cid is None:
+            more, cid = checked_path_id(more, self._id)
+        child = _new_object(Stream)  # this stream's seed and key, already checked: no __init__
+        child._seed, child._k0, child._k1 = self._seed, self._k0, self._k1
+        child._id = cid
+        child._path = None if self._path is None else self._path + more
+        child._cursor = _Cursor()
         return child
 
     def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
