@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <mutex>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -37,13 +38,9 @@ void check_op(int op) {
                           std::to_string(philox::kNumOps - 1) + ")");
 }
 
-// Reserve n * words-per-value words on the cursor and fill n values at `out`.
-void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
+// A job of n values of op from word `start` into `out`.
+Job make_job(int op, uint32_t k0, uint32_t k1, uint64_t id, Cursor::u128 start, void* out, size_t n, bool fresh,
              int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
-  check_op(op);
-  const uint64_t words = (uint64_t)n * (uint64_t)philox::op_words(op);
-  const Cursor::u128 start = cur.reserve(words);
-  if (n == 0) return;
   Job job{};
   job.op = (Op)op;
   job.k0 = k0; job.k1 = k1; job.id = id;
@@ -51,6 +48,17 @@ void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* o
   job.out = out;
   job.n = n; job.fresh = fresh;
   job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
+  return job;
+}
+
+// Reserve n * words-per-value words on the cursor and fill n values at `out`.
+void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
+             int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+  check_op(op);
+  const uint64_t words = (uint64_t)n * (uint64_t)philox::op_words(op);
+  const Cursor::u128 start = cur.reserve(words);
+  if (n == 0) return;
+  const Job job = make_job(op, k0, k1, id, start, out, n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
   py::gil_scoped_release nogil;
   run(job);
 }
@@ -87,6 +95,198 @@ void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintpt
   if (fresh && n && philox::op_known(op))
     advise_huge_pages(reinterpret_cast<void*>(out), n * (size_t)philox::op_value_bytes(op, elem_size));
   fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
+}
+
+// Small draws (issue 9: per-sample code draws a few values, so the fixed cost per call is what
+// counts). One call allocates a fresh numpy array of n values of dtype `dt` (n >= 0), or one value
+// returned as a numpy scalar of that dtype (n < 0), reserves the words and fills it on the calling
+// thread with the GIL held: for at most kSmallValues values, releasing the GIL and parsing the
+// generic arguments cost more than the fill. Same words, same values as fill_array; the output is
+// allocated before the position moves.
+constexpr int64_t kSmallValues = 4096;
+
+// One float64 or int64 value as a numpy scalar without a 0-d array: np.float64 and np.int64
+// objects are a PyObject header and the value (numpy's arrayscalars.h: PyDoubleScalarObject,
+// PyLongLongScalarObject). init_scalar_types() checks that layout against numpy at import; where it
+// does not hold, the types stay null and draws take the 0-d array.
+template <typename T>
+struct ScalarObject {
+  PyObject_HEAD
+  T value;
+};
+PyTypeObject* g_float64 = nullptr;
+PyTypeObject* g_int64 = nullptr;
+
+template <typename T>
+PyObject* new_scalar(PyTypeObject* type, T v) {
+  PyObject* o = type->tp_alloc(type, 0);
+  if (o) reinterpret_cast<ScalarObject<T>*>(o)->value = v;
+  return o;
+}
+
+template <typename T>
+PyTypeObject* checked_scalar_type(const py::module_& np, const char* name, T probe) {
+  py::object t = np.attr(name);
+  PyTypeObject* type = reinterpret_cast<PyTypeObject*>(t.ptr());
+  if (!PyType_Check(t.ptr()) || type->tp_basicsize != (Py_ssize_t)sizeof(ScalarObject<T>) || type->tp_itemsize)
+    return nullptr;
+  PyObject* o = new_scalar(type, probe);
+  if (!o) throw py::error_already_set();
+  py::object ours = py::reinterpret_steal<py::object>(o), theirs = t(probe);
+  if (!ours.equal(theirs) || py::repr(ours).cast<std::string>() != py::repr(theirs).cast<std::string>())
+    return nullptr;
+  Py_INCREF(t.ptr());  // kept for the module's lifetime
+  return type;
+}
+
+void init_scalar_types() {
+  py::module_ np = py::module_::import("numpy");
+  g_float64 = checked_scalar_type<double>(np, "float64", -1.25e-300);
+  g_int64 = checked_scalar_type<int64_t>(np, "int64", (int64_t)-0x123456789ABCDEF);
+}
+
+py::object draw_small(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, int64_t n, const py::dtype& dt,
+                      int elem_size, uint64_t ilow, uint64_t range_m1) {
+  check_op(op);
+  if (n > kSmallValues) throw py::value_error("draw_small: at most " + std::to_string(kSmallValues) + " values");
+  if ((size_t)dt.itemsize() != (size_t)philox::op_value_bytes(op, elem_size))
+    throw py::value_error("draw_small: dtype does not match op " + std::to_string(op));
+  if (n < 0 && dt.itemsize() == 8 && (dt.kind() == 'f' ? g_float64 != nullptr : dt.kind() == 'i' && g_int64)) {
+    union { double f; int64_t i; } v;  // one value, no array
+    const Cursor::u128 start = cur.reserve((uint64_t)philox::op_words(op));
+    run(make_job(op, k0, k1, id, start, &v, 1, true, elem_size, false, 0.0, 0.0, 0.0, ilow, range_m1));
+    PyObject* o = dt.kind() == 'f' ? new_scalar(g_float64, v.f) : new_scalar(g_int64, v.i);
+    if (!o) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(o);
+  }
+  py::array out = n < 0 ? py::array(dt, std::vector<py::ssize_t>{}) : py::array(dt, std::vector<py::ssize_t>{n});
+  const size_t count = n < 0 ? 1 : (size_t)n;
+  const Cursor::u128 start = cur.reserve((uint64_t)count * (uint64_t)philox::op_words(op));
+  if (count) run(make_job(op, k0, k1, id, start, out.mutable_data(), count, true, elem_size, false, 0.0, 0.0, 0.0,
+                          ilow, range_m1));
+  if (n >= 0) return std::move(out);
+  PyObject* v = PyObject_GetItem(out.ptr(), py::tuple().ptr());  // arr[()]: the numpy scalar
+  if (!v) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(v);
+}
+
+// The same words into n values at a raw address (a fresh torch CPU tensor); returns nothing.
+void fill_small(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, int64_t n, uintptr_t out, int elem_size,
+                uint64_t ilow, uint64_t range_m1) {
+  check_op(op);
+  if (n < 0 || n > kSmallValues)
+    throw py::value_error("fill_small: n must be in [0, " + std::to_string(kSmallValues) + "]");
+  if (n && !out) throw py::value_error("fill_small: null output pointer");
+  const Cursor::u128 start = cur.reserve((uint64_t)n * (uint64_t)philox::op_words(op));
+  if (n) run(make_job(op, k0, k1, id, start, reinterpret_cast<void*>(out), (size_t)n, true, elem_size, false, 0.0,
+                      0.0, 0.0, ilow, range_m1));
+}
+
+// draw_small and fill_small as plain CPython fast-call functions, arguments
+// (cursor, op, k0, k1, id, n, dtype or address[, elem_size, ilow, range_m1]): pybind11's generic
+// argument conversion costs about as much as a scalar draw.
+template <typename T>
+bool arg_int(PyObject* o, T& v) {
+  if (!PyLong_Check(o)) {
+    PyErr_SetString(PyExc_TypeError, "draw_small/fill_small: integer arguments expected");
+    return false;
+  }
+  if constexpr (std::is_signed<T>::value) {
+    const long long x = PyLong_AsLongLong(o);
+    if (x == -1 && PyErr_Occurred()) return false;
+    v = (T)x;
+  } else {
+    const unsigned long long x = PyLong_AsUnsignedLongLong(o);
+    if (x == (unsigned long long)-1 && PyErr_Occurred()) return false;
+    v = (T)x;
+  }
+  return true;
+}
+
+template <bool kAlloc>
+PyObject* small_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 7 && nargs != 10) {
+    PyErr_SetString(PyExc_TypeError, "draw_small/fill_small take 7 or 10 arguments");
+    return nullptr;
+  }
+  int op = 0, elem_size = 0;
+  uint32_t k0 = 0, k1 = 0;
+  uint64_t id = 0, ilow = 0, range_m1 = 0;
+  int64_t n = 0;
+  uintptr_t address = 0;
+  if (!arg_int(args[1], op) || !arg_int(args[2], k0) || !arg_int(args[3], k1) || !arg_int(args[4], id) ||
+      !arg_int(args[5], n) || (!kAlloc && !arg_int(args[6], address)))
+    return nullptr;
+  if (nargs == 10 && (!arg_int(args[7], elem_size) || !arg_int(args[8], ilow) || !arg_int(args[9], range_m1)))
+    return nullptr;
+  try {
+    Cursor& cur = py::cast<Cursor&>(py::handle(args[0]));
+    if constexpr (kAlloc) {
+      if (!py::isinstance<py::dtype>(args[6])) throw py::type_error("draw_small: dtype must be a numpy dtype");
+      return draw_small(cur, op, k0, k1, id, n, py::reinterpret_borrow<py::dtype>(args[6]), elem_size, ilow,
+                        range_m1).release().ptr();
+    } else {
+      fill_small(cur, op, k0, k1, id, n, address, elem_size, ilow, range_m1);
+      Py_RETURN_NONE;
+    }
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (py::cast_error&) {
+    PyErr_SetString(PyExc_TypeError, "draw_small/fill_small: the first argument must be a Cursor");
+  } catch (py::builtin_exception& e) {
+    e.set_error();
+  } catch (std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+PyMethodDef small_defs[] = {
+    {"draw_small", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(small_fastcall<true>)),
+     METH_FASTCALL,
+     "draw_small(cursor, op, k0, k1, id, n, dtype[, elem_size, ilow, range_m1]): a fresh numpy array of "
+     "n <= SMALL_VALUES values of dtype (or, n < 0, one numpy scalar), reserved and filled on the calling thread"},
+    {"fill_small", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(small_fastcall<false>)),
+     METH_FASTCALL,
+     "fill_small(cursor, op, k0, k1, id, n, address[, elem_size, ilow, range_m1]): n <= SMALL_VALUES values "
+     "at a raw address (a fresh contiguous buffer), reserved and filled on the calling thread"},
+};
+
+// Fold kinds of a path component (philox.h fold(); SPEC 3).
+constexpr uint32_t kFoldInt = 0, kFoldStr = 1;
+
+// Id of parent's path extended by every component of `path` when each one is an exact int in
+// [0, 2^64) or an exact str found in `str_ids` (str -> its 64-bit hash, SPEC 3); None for anything
+// else, and the caller checks and folds the path in Python, with its error messages.
+py::object path_id_fast(uint64_t parent, const py::tuple& path, const py::dict& str_ids) {
+  for (const py::handle c : path) {
+    PyObject* p = c.ptr();
+    uint64_t v;
+    uint32_t kind;
+    if (PyLong_CheckExact(p)) {
+      v = PyLong_AsUnsignedLongLong(p);
+      kind = kFoldInt;
+    } else if (PyUnicode_CheckExact(p)) {
+      PyObject* h = PyDict_GetItemWithError(str_ids.ptr(), p);  // borrowed
+      if (!h) {
+        if (PyErr_Occurred()) throw py::error_already_set();
+        return py::none();
+      }
+      if (!PyLong_CheckExact(h)) return py::none();
+      v = PyLong_AsUnsignedLongLong(h);
+      kind = kFoldStr;
+    } else {
+      return py::none();
+    }
+    if (v == (uint64_t)-1 && PyErr_Occurred()) {  // negative, or 2^64 and above
+      PyErr_Clear();
+      return py::none();
+    }
+    parent = philox::fold(parent, v, kind);
+  }
+  return py::int_(parent);
 }
 
 // A draw of `rows` rows x n values from position pos_hi * 2^64 + pos_lo must end by 2^66.
@@ -202,6 +402,18 @@ PYBIND11_MODULE(_core, m) {
   // Positional arguments only: these sit on every draw's path.
   m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
+  for (PyMethodDef& def : small_defs) {
+    PyObject* fn = PyCFunction_NewEx(&def, nullptr, nullptr);
+    if (!fn) throw py::error_already_set();
+    m.attr(def.ml_name) = py::reinterpret_steal<py::object>(fn);
+  }
+  m.attr("SMALL_VALUES") = py::int_(kSmallValues);
+  init_scalar_types();
+  m.attr("_fast_scalars") = py::make_tuple(g_float64 != nullptr, g_int64 != nullptr);
+  m.def("path_id", &path_id_fast, "Id of parent + a path of exact ints / known strs (str -> hash dict); None "
+        "for any other component");
+  m.attr("FOLD_INT") = py::int_(kFoldInt);
+  m.attr("FOLD_STR") = py::int_(kFoldStr);
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");

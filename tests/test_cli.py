@@ -144,7 +144,8 @@ def test_bench_tiny():
     assert r.returncode == 0, r.stderr
     out = r.stdout
     for text in ("ns/value", "memory fill 4B", "rand f32", "philox", "numpy PCG64", "n = 1,000",
-                 "philox.isolate, entry + exit", "Summary: philox against", "vs numpy PCG64", "% of memory fill"):
+                 "philox.isolate, entry + exit", "Summary: philox against", "vs numpy PCG64", "% of memory fill",
+                 "Small draws", "Stream(seed, 'aug', e, i).rand(10)", "numpy integers(0, 10)"):
         assert text in out
     assert "target" not in out.lower() and "MET" not in out  # the project's goals are for benchmarks/
     assert "1/" in r.stderr  # the progress display counts groups on stderr

@@ -62,19 +62,22 @@ def test_unknown_op_codes_are_refused_before_any_state_changes():
 
 # ---------------------------------------------------------------------------------------------
 # Which op a draw used: spy on the _core entry points that take an op code.
-_ENTRY_POINTS = ("fill_array", "fill_ptr", "fill_rows")
+# Small draws call _core.draw_small / fill_small through philox._stream's module globals.
+_ENTRY_POINTS = ("fill_array", "fill_ptr", "fill_rows", "_stream._draw_small", "_stream._fill_small")
 
 
 @pytest.fixture
 def ops_used(monkeypatch):
+    from philox import _stream
     seen = []
     for fn_name in _ENTRY_POINTS:
-        real = getattr(_core, fn_name)
+        owner, attr = (_stream, fn_name.split(".")[1]) if "." in fn_name else (_core, fn_name)
+        real = getattr(owner, attr)
 
         def spy(*args, _real=real, _name=fn_name):
-            seen.append(args[1] if _name in ("fill_array", "fill_ptr") else args[0])
+            seen.append(args[0] if _name == "fill_rows" else args[1])
             return _real(*args)
-        monkeypatch.setattr(_core, fn_name, spy)
+        monkeypatch.setattr(owner, attr, spy)
     return seen
 
 

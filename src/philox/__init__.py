@@ -16,6 +16,8 @@ Per-sample randomness in data loading: ``PhiloxSampler(..., keys=True)`` yields
 ``SampleKey``s, and ``key.stream("aug")`` / ``key.seeded("aug")`` depend on (seed, epoch,
 index) only; ``philox.sample_stream(seed, epoch, index, ...)`` without a sampler.
 """
+from typing import TYPE_CHECKING
+
 from ._bits import philox4x32
 from ._generator import (DEFAULT_SEED, STREAM_REGISTRY_WARN_AT, Generator, default_generator, initial_seed, isolate,
                          manual_seed, seed, stream)
@@ -29,6 +31,9 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__); type checkers see the classes
+    from ._sampler import PhiloxBatchSampler, PhiloxSampler
+
 
 def torch_ops():
     """Register philox's torch custom ops (once) and return ``torch.ops.philox``
@@ -37,7 +42,7 @@ def torch_ops():
     return register()
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name == "TrackedLoader":  # with the samplers (below), which it imports
         from ._tracking import TrackedLoader
         return TrackedLoader

@@ -10,13 +10,18 @@ same position (tests hold them equal). The parent stream's position never moves.
 from __future__ import annotations
 
 import math
-from typing import Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from . import _backend, _core
 from . import _dtypes as D
 from ._output import _prepare_torch
 from ._keys import normalize_seed
 from ._stream import Stream, _Draws
+
+if TYPE_CHECKING:
+    import torch
+
+    from ._typing import Device, DTypeArg, IndexLike, IntLike, SizeArg, Tensor
 
 __all__ = ["StreamBatch"]
 
@@ -81,17 +86,17 @@ class StreamBatch(_Draws):
     (float32) and integers int64 tensors, not numpy arrays.
     """
 
-    def __init__(self, seed: int, ids, position: int = 0):
+    def __init__(self, seed: IntLike, ids: IndexLike, position: IntLike = 0) -> None:
         """``seed`` as for ``Stream``; ``ids``: stream ids, an integer tensor (int64 values are
         read as two's complement, unsigned dtypes as they are; any device), numpy array or list
         of ints in ``[0, 2**64)``."""
         seed = normalize_seed(seed)
         # the kernels read 64-bit ids: a narrower or float tensor would be misread (or overrun)
-        ids = index_tensor(ids, check=False, name="ids")
+        t = index_tensor(ids, check=False, name="ids")
         self._seed = seed
         self._k0, self._k1 = seed & 0xFFFFFFFF, seed >> 32
-        self._ids = ids
-        self._flat = ids.reshape(-1)
+        self._ids = t
+        self._flat = t.reshape(-1)
         self._cursor = _core.Cursor()
         self.position = position
 
@@ -101,7 +106,7 @@ class StreamBatch(_Draws):
         return self._seed
 
     @property
-    def ids(self):
+    def ids(self) -> Tensor:
         """Stream ids, an int64 tensor (uint64 values in two's complement) of the batch shape."""
         return self._ids
 
@@ -111,7 +116,7 @@ class StreamBatch(_Draws):
         return tuple(self._ids.shape)
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         """The device draws are made on (the index's)."""
         return self._ids.device
 
@@ -127,7 +132,7 @@ class StreamBatch(_Draws):
         (reads one id back from the device)."""
         return Stream(self._seed, id=int(self._flat[b]) % _U64, position=self.position)
 
-    def fold(self, index, *, check: bool = True) -> "StreamBatch":
+    def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
         """A nested batch: row ``(b, j)`` is row ``b``'s stream extended by ``index[j]`` (SPEC 3 fold).
 
         Returns a ``StreamBatch`` of batch shape ``batch_shape + index.shape`` at position 0, so
@@ -149,6 +154,23 @@ class StreamBatch(_Draws):
         else:
             ids = _torch_fallback.fold(parents, idx, 0).contiguous()
         return StreamBatch(self._seed, ids)
+
+    if TYPE_CHECKING:  # every draw of a batch is a tensor of shape (*batch_shape, *size)
+        def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ...,  # type: ignore[override]
+                       device: Optional[Device] = ..., out: Optional[Tensor] = ...) -> Tensor: ...
+        def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ...,  # type: ignore[override]
+                 device: Optional[Device] = ..., out: Optional[Tensor] = ...) -> Tensor: ...
+        def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ...,  # type: ignore[override]
+                  device: Optional[Device] = ..., out: Optional[Tensor] = ...) -> Tensor: ...
+        def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,  # type: ignore[override]
+                    dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+                    out: Optional[Tensor] = ...) -> Tensor: ...
+        def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,  # type: ignore[override]
+                   dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+                   out: Optional[Tensor] = ...) -> Tensor: ...
+        def randint(self, low: IntLike, high: Optional[IntLike] = ...,  # type: ignore[override]
+                    size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+                    out: Optional[Tensor] = ...) -> Tensor: ...
 
     def _prepare(self, shape, dtype, device, out, kind, default_np):
         torch = D.torch_module()
@@ -180,14 +202,14 @@ class StreamBatch(_Draws):
                           range_m1, t.fresh)
         return t.finish()
 
-    def __getstate__(self):
+    def __getstate__(self) -> Dict[str, Any]:
         # pickle / copy / DataLoader workers: (seed, ids, position); the C++ cursor is rebuilt
         return {"seed": self._seed, "ids": self._ids, "position": self.position}
 
     def __setstate__(self, d):
         self.__init__(d["seed"], d["ids"], d["position"])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"philox.StreamBatch(seed={self._seed}, batch_shape={self.batch_shape}, device={self.device}, "
                 f"position={self.position})")
 

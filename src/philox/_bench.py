@@ -54,7 +54,8 @@ import numpy as np
 import philox
 
 __all__ = ["run", "main", "machine_info", "format_table", "summary", "compare", "isolate_cost", "plot", "OPS",
-           "GPU_OPS", "REFERENCES", "count_steps", "add_arguments", "run_cli"]
+           "GPU_OPS", "REFERENCES", "count_steps", "add_arguments", "run_cli",
+           "small_draws", "SMALL_DRAWS"]
 
 # op name -> bytes per output value
 OPS = {
@@ -366,6 +367,56 @@ def isolate_cost(calls: int = 300, repeats: int = 9) -> Dict[str, float]:
     finally:
         gs._torch_cache[:] = saved
     return out
+
+
+# ---------------------------------------------------------------- small draws
+# Per-sample code draws a few values per call: the fixed cost per call (issue 9). Rows: (philox
+# statement, reference, reference statement, target = most philox time / reference time allowed).
+SMALL_DRAWS = (
+    ("Stream(seed, 'aug', e, i).rand(10)", "numpy random(10)", "g.random(10)", 2.0),
+    ("Stream(seed, id=k).rand(10)", "numpy random(10)", "g.random(10)", 2.0),
+    ("Stream(seed, id=k).stream('aug').rand(10)", "numpy random(10)", "g.random(10)", 2.0),  # ~ key.stream("aug")
+    ("s.rand()", "numpy random()", "g.random()", 1.5),
+    ("s.randint(0, 10)", "numpy integers(0, 10)", "g.integers(0, 10)", 1.5),
+    ("s.rand(10, dtype=torch.float32)", "torch.rand(10)", "torch.rand(10)", 1.5),
+)
+
+
+def small_draws(calls: int = 2000, repeats: int = 9) -> List[dict]:
+    """Microseconds per call of the small draws of ``SMALL_DRAWS`` and of their numpy / torch
+    counterparts (an existing ``numpy.random.Generator``, ``torch.rand`` on one thread), each the
+    median of ``repeats`` batches of ``calls`` calls, all statements timed round-robin. Timed in
+    CPU time of this process (``time.process_time``): a call takes well under a scheduler tick, so
+    on a shared machine wall-clock batches mostly measure how often the process was preempted.
+    The torch row only when torch is importable. Row keys: draw, us, ref, ref_us, ratio (philox /
+    reference), target, ok (ratio <= target)."""
+    import timeit
+    torch = _optional("torch")
+    ns = {"philox": philox, "torch": torch, "g": np.random.default_rng(1), "seed": 20240601, "e": 3, "i": 12345,
+          "k": philox.stream_id("sample", 3, 12345), "s": philox.Stream(20240601, "bench", "small")}
+    cases = [c for c in SMALL_DRAWS if torch is not None or "torch" not in c[0]]
+    stmts = list(dict.fromkeys([c[0] for c in cases] + [c[2] for c in cases]))
+    timers = {st: timeit.Timer(st if st.startswith(("g.", "torch.", "s.")) else "philox." + st,
+                               timer=time.process_time, globals=ns) for st in stmts}
+    times: Dict[str, List[float]] = {st: [] for st in stmts}
+    threads = torch.get_num_threads() if torch is not None else None
+    try:
+        if torch is not None:
+            torch.set_num_threads(1)
+        for st in stmts:
+            timers[st].timeit(max(1, calls // 10))  # warm-up
+        for r in range(repeats):
+            for st in stmts[r % len(stmts):] + stmts[:r % len(stmts)]:
+                times[st].append(timers[st].timeit(calls) / calls * 1e6)
+    finally:
+        if torch is not None:
+            torch.set_num_threads(threads)
+    rows = []
+    for draw, ref, ref_stmt, target in cases:
+        us, ref_us = median(times[draw]), median(times[ref_stmt])
+        ratio = us / ref_us if ref_us > 0 else float("inf")  # (a coarse process clock can read 0)
+        rows.append(dict(draw=draw, us=us, ref=ref, ref_us=ref_us, ratio=ratio, target=target, ok=ratio <= target))
+    return rows
 
 
 def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[str], None]] = None,
@@ -803,16 +854,20 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
         if text:
             print()
             print(text)
-    iso = None
+    iso = small = None
     if not cpu_only:
         iso = isolate_cost()
         print("\nphilox.isolate, entry + exit of an empty block: " +
               ", ".join(f"{v:.1f} us {k}" for k, v in iso.items()))
+        small = small_draws(repeats=a.repeats)
+        print("\nSmall draws, us per call (ratio = philox time / reference time; below 1: philox faster):")
+        for r in small:
+            print(f"  {r['draw']:<42} {r['us']:6.2f}  {r['ref']:<21} {r['ref_us']:6.2f}  ratio {r['ratio']:4.2f}")
     print(f"\ntotal {time.perf_counter() - t0:.1f} s")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"machine": info, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "repeats": a.repeats,
-                       "rows": rows, "isolate_us": iso}, f, indent=1)
+                       "rows": rows, "isolate_us": iso, "small_draws": small}, f, indent=1)
     if plot_path:
         plot(rows, plot_path, title=info["cpu"] if not gpu else f"{info['cpu']}; {info['gpu']}")
         print(f"bar chart written to {plot_path}")

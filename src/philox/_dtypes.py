@@ -84,6 +84,20 @@ def _make_torch_codes(torch):
     return codes
 
 
+def torch_code_fast(dtype):
+    """Element code of a torch dtype; None for anything else, or when torch is not imported."""
+    codes = _TORCH_CODES
+    if codes is None:
+        t = sys.modules.get("torch")
+        if t is None or not isinstance(dtype, t.dtype):
+            return None
+        codes = _torch_codes(t)
+    try:
+        return codes.get(dtype)
+    except TypeError:  # unhashable
+        return None
+
+
 def torch_code(dtype, name="dtype") -> str:
     import torch
     code = _torch_codes(torch).get(dtype)

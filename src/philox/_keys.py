@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Tuple, Union
+from typing import List, Tuple, Union
 
 import numpy as np
 
@@ -19,7 +19,11 @@ __all__ = ["normalize_seed", "seed_key", "stream_id", "normalize_path", "fold_co
 
 Component = Union[str, int]
 U64 = 1 << 64
-_FOLD_INT, _FOLD_STR = 0, 1
+_FOLD_INT, _FOLD_STR = int(_core.FOLD_INT), int(_core.FOLD_STR)
+# str -> _blake8(str) for the strings met in paths (at most _STR_IDS_MAX of them): _core.path_id
+# folds a path of exact ints and these strings in one call.
+_STR_IDS: dict = {}
+_STR_IDS_MAX = 4096
 
 
 def _is_int(x) -> bool:
@@ -64,7 +68,7 @@ def normalize_path(path, name: str = "path") -> Tuple[Component, ...]:
         TypeError: a component is neither a ``str`` nor an int (``bool`` is refused).
         ValueError: an int component is outside ``[0, 2**64)``.
     """
-    out = []
+    out: List[Component] = []
     for i, c in enumerate(path):
         if isinstance(c, str):
             out.append(c)
@@ -99,6 +103,20 @@ def path_id(path: Tuple[Component, ...], parent: int = 0) -> int:
     return parent
 
 
+def checked_path_id(path: Tuple, parent: int = 0, name: str = "path") -> Tuple[Tuple[Component, ...], int]:
+    """``(normalize_path(path), path_id(that, parent))``, in one C++ call in the common case (exact
+    ints and strs seen before); TypeError / ValueError as ``normalize_path`` for a bad component."""
+    if type(path) is tuple:
+        pid = _core.path_id(parent, path, _STR_IDS)
+        if pid is not None:
+            return path, pid
+    path = normalize_path(path, name)
+    for c in path:
+        if type(c) is str and len(_STR_IDS) < _STR_IDS_MAX:
+            _STR_IDS[c] = _blake8(c)
+    return path, path_id(path, parent)
+
+
 def stream_id(*path: Component) -> int:
     """The 64-bit id of a stream path (SPEC 3); ``stream_id()`` is 0.
 
@@ -107,4 +125,4 @@ def stream_id(*path: Component) -> int:
     >>> stream_id("a") == stream_id("a")
     True
     """
-    return path_id(normalize_path(path))
+    return checked_path_id(path)[1]

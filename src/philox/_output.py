@@ -7,6 +7,7 @@ write straight into the buffer (numpy arrays and CPU tensors alike, no copy).
 from __future__ import annotations
 
 import math
+from typing import Any, Dict
 
 import numpy as np
 
@@ -77,7 +78,7 @@ def _np_code_fast(dtype):
         return None
 
 
-_NP_FAST = {}
+_NP_FAST: Dict[Any, str] = {}
 for _code, _dt in D.CODE_NP.items():
     for _key in (_dt, _dt.type, _dt.name, _dt.str, _dt.char):
         _NP_FAST[_key] = _code

@@ -24,7 +24,7 @@ import hashlib
 import math
 import os
 import sys
-from typing import Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -40,6 +40,9 @@ try:  # torch is optional
     from torch.utils.data import Sampler as _SamplerBase
 except Exception:  # pragma: no cover - exercised only without torch
     _SamplerBase = object
+
+if TYPE_CHECKING:
+    from ._typing import Component, IntLike
 
 __all__ = ["PhiloxSampler", "PhiloxBatchSampler"]
 
@@ -149,8 +152,11 @@ class PhiloxSampler(_SamplerBase):
     ``keys=True`` the sampler yields ``philox.SampleKey`` objects that carry it into workers.
     """
 
-    def __init__(self, data_source_or_len, *, seed=None, stream=("sampler",), shuffle=True, replacement=False,
-                 num_samples=None, weights=None, num_replicas=None, rank=None, drop_last=False, keys=False):
+    def __init__(self, data_source_or_len: Any, *, seed: Optional[IntLike] = None,
+                 stream: Union[Component, Sequence[Component]] = ("sampler",), shuffle: bool = True,
+                 replacement: bool = False, num_samples: Optional[int] = None, weights: Any = None,
+                 num_replicas: Optional[int] = None, rank: Optional[int] = None, drop_last: bool = False,
+                 keys: bool = False) -> None:
         if _is_int(data_source_or_len):
             n = _check_int(data_source_or_len, "data_source_or_len", 1)
         elif hasattr(data_source_or_len, "__len__") and not isinstance(data_source_or_len, (str, bytes, bool)):
@@ -274,7 +280,7 @@ class PhiloxSampler(_SamplerBase):
         return self._pass()[1]
 
     # ------------------------------------------------------------------ epochs
-    def set_epoch(self, epoch) -> None:
+    def set_epoch(self, epoch: int) -> None:
         """Use epoch ``epoch`` from its start; the current epoch again keeps a restored position."""
         e = _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
         self._finished = None
@@ -289,7 +295,7 @@ class PhiloxSampler(_SamplerBase):
             s = self._cache[key] = Stream(self._seed, *self._path, "order", epoch)
         return s
 
-    def sample_stream(self, k, epoch=None) -> Stream:
+    def sample_stream(self, k: int, epoch: Optional[int] = None) -> Stream:
         """The stream of sample ``k``: ``Stream(seed, *stream, "sample", epoch, k)``, at position 0.
 
         ``k`` may be a ``SampleKey`` of this sampler: its own epoch is used (``key.stream()``);
@@ -341,7 +347,7 @@ class PhiloxSampler(_SamplerBase):
         return key
 
     # ------------------------------------------------------------------ the order
-    def indices_at(self, positions, epoch=None) -> np.ndarray:
+    def indices_at(self, positions: Any, epoch: Optional[int] = None) -> np.ndarray:
         """Sample indices at global positions (each in ``[0, num_samples)``) of an epoch's order."""
         e = self._epoch if epoch is None else _check_int(epoch, "epoch", 0, 2 ** 64 - 1)
         if _is_int(positions):
@@ -450,7 +456,7 @@ class PhiloxSampler(_SamplerBase):
             self._finished = (epoch, start)
 
     # ------------------------------------------------------------------ checkpoints
-    def state_dict(self, consumed: Optional[int] = None) -> dict:
+    def state_dict(self, consumed: Optional[int] = None) -> Dict[str, Any]:
         """Epoch and global position, plus what identifies this sampler (checked on load).
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
@@ -485,7 +491,7 @@ class PhiloxSampler(_SamplerBase):
         """(epoch, start) of the pass that an explicit ``consumed`` counts in."""
         return self._finished if self._finished is not None else (self._epoch, self._start)
 
-    def load_state_dict(self, state) -> None:
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         """Resume from ``state_dict()``: O(1), nothing replayed. Refuses a state of another sampler
         (seed, stream, n, num_samples, shuffle, replacement or weights differ); the world size,
         ``drop_last``, workers and batch size may differ."""
@@ -511,7 +517,7 @@ class PhiloxSampler(_SamplerBase):
         p = _check_int(state["position"], "state dict position", 0, self._T)
         self._epoch, self._start, self._yielded, self._finished = e, p, 0, None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"philox.PhiloxSampler(n={self._n}, seed={self._seed}, stream={self._path!r}, epoch={self._epoch}, "
                 f"position={self._start}, num_replicas={self._W}, rank={self._rank}"
                 + (", keys=True)" if self._keys else ")"))
@@ -525,7 +531,7 @@ class PhiloxBatchSampler(_SamplerBase):
     Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s.
     """
 
-    def __init__(self, sampler: PhiloxSampler, batch_size, drop_last=False):
+    def __init__(self, sampler: PhiloxSampler, batch_size: int, drop_last: bool = False) -> None:
         if not isinstance(sampler, PhiloxSampler):
             raise TypeError(f"sampler must be a philox.PhiloxSampler, got {type(sampler).__name__}")
         self.sampler = sampler
@@ -546,15 +552,15 @@ class PhiloxBatchSampler(_SamplerBase):
         m = len(self.sampler)
         return m // self.batch_size if self.drop_last else -(-m // self.batch_size)
 
-    def set_epoch(self, epoch) -> None:
+    def set_epoch(self, epoch: int) -> None:
         """``sampler.set_epoch(epoch)``."""
         self.sampler.set_epoch(epoch)
 
-    def sample_stream(self, k, epoch=None) -> Stream:
+    def sample_stream(self, k: int, epoch: Optional[int] = None) -> Stream:
         """``sampler.sample_stream(k, epoch)``."""
         return self.sampler.sample_stream(k, epoch)
 
-    def state_dict(self, consumed_batches: Optional[int] = None) -> dict:
+    def state_dict(self, consumed_batches: Optional[int] = None) -> Dict[str, Any]:
         """The sampler's state; ``consumed_batches`` = batches this rank's loop has finished."""
         if consumed_batches is None:
             return self.sampler.state_dict()
@@ -562,6 +568,6 @@ class PhiloxBatchSampler(_SamplerBase):
         per = self.sampler._pass(self.sampler._consumed_pass()[1])[1]
         return self.sampler.state_dict(consumed=min(per, b * self.batch_size))
 
-    def load_state_dict(self, state) -> None:
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
         """``sampler.load_state_dict(state)``."""
         self.sampler.load_state_dict(state)

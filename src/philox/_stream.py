@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Optional, Tuple
+import sys
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union, overload
 
 import numpy as np
 
 from . import _backend, _core
 from . import _dtypes as D
-from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
-from ._output import parse_size, parse_star_size, prepare
+from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
+from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
 from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
+
+if TYPE_CHECKING:
+    import torch
+
+    from ._batch import StreamBatch
+    from ._typing import (AnyArray, ArrayT, Component, Device, DTypeArg, F64Array, I64Array, IndexLike, IntLike,
+                          NpDType, SizeArg, Tensor, U32Array)
 
 __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 
@@ -33,12 +41,21 @@ MAX_POSITION = 1 << 66  # words per stream: 2**64 blocks of 4
 _OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
 _RAW32, _RAW64 = _OP["raw32"], _OP["raw64"]
 _UNIFORM = {k: _OP["uniform_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_UNIFORM_F64 = _UNIFORM["f64"]
 _NORMAL = {k: _OP["normal_" + k] for k in ("f32", "f64", "f16", "bf16")}
 _EXPONENTIAL = {k: _OP["exponential_" + k] for k in ("f32", "f64", "f16", "bf16")}
 _GUMBEL, _LOGISTIC, _LAPLACE = ({k: _OP[f"{d}_{k}"] for k in ("f32", "f64", "f16", "bf16")}
                                 for d in ("gumbel", "logistic", "laplace"))
 _INT_SMALL, _INT_LARGE = _OP["int_small"], _OP["int_large"]
 _PERM_WORDS = int(_core.PERM_WORDS)
+# Small draws (at most _SMALL values into a fresh output) take one C++ call, _core.draw_small.
+_SMALL = int(_core.SMALL_VALUES)
+_draw_small, _fill_small, _path_id, _Cursor = _core.draw_small, _core.fill_small, _core.path_id, _core.Cursor
+_new_object = object.__new__
+_F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
+_I64_MIN, _I64_MAX = D.int_bounds("i64")
+# dtype as given (numpy class, np.dtype, str; torch dtype once seen) -> (element code, numpy dtype or None)
+_SMALL_DTYPES = {k: (code, D.CODE_NP[code]) for k, code in _NP_FAST.items()}
 
 
 def _real(x, name: str) -> float:
@@ -121,9 +138,12 @@ class _Draws:
     """
 
     _prepare = staticmethod(prepare)
+    _cursor: Any  # _core.Cursor: the position
+    _k0: int
+    _k1: int
 
     @staticmethod
-    def _check_position(position) -> int:
+    def _check_position(position: Any) -> int:
         if not _is_int(position):
             raise TypeError(f"position must be an int in [0, 2**66], got {position!r} of type "
                             f"{type(position).__name__}")
@@ -140,11 +160,34 @@ class _Draws:
         return (hi << 64) | lo
 
     @position.setter
-    def position(self, value) -> None:
+    def position(self, value: IntLike) -> None:
         p = self._check_position(value)
         self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
     # ------------------------------------------------------------------ raw words
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ...,
+                   device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., *, dtype: torch.dtype, device: Optional[Device] = ...,
+                   out: None = ...) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ..., *, device: Device,
+                   out: None = ...) -> Tensor: ...
+    @overload
+    def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[NpDType] = ..., device: None = ..., *,
+                   out: ArrayT) -> ArrayT: ...
+    @overload
+    def random_raw(self, size: None = ..., dtype: None = ..., device: None = ...,
+                   out: None = ...) -> np.uint32: ...
+    @overload
+    def random_raw(self, size: None = ..., *, dtype: NpDType, device: None = ...,
+                   out: None = ...) -> np.integer[Any]: ...
+    @overload
+    def random_raw(self, size: SizeArg, dtype: None = ..., device: None = ..., out: None = ...) -> U32Array: ...
+    @overload
+    def random_raw(self, size: SizeArg, dtype: NpDType, device: None = ..., out: None = ...) -> AnyArray: ...
+
     def random_raw(self, size=None, dtype=None, device=None, out=None):
         """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
 
@@ -153,15 +196,118 @@ class _Draws:
         t = self._prepare(parse_size(size), dtype, device, out, "raw", "u32")
         return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
+    # ------------------------------------------------------------------ small draws, fast
+    # Per-sample code draws a few values per call, so the fixed cost per call counts. On a Stream
+    # (``_small_ok``), rand/randn/randint take the common cases (no out=, no device=, at most
+    # _SMALL values, numpy output or a torch dtype on the CPU) to one C++ call; anything else,
+    # including every argument they do not recognize, goes to the generic draw below, which checks
+    # it and names what is wrong. Same words, same values, same types as the generic path.
+    _small_ok = False
+
+    def _small(self, ops, size, dtype):
+        """``rand``/``randn`` of ``size`` (the ``*size`` tuple) with ``ops`` (element code -> op) in
+        one C++ call, or None when the generic draw must take it."""
+        if not size:
+            n = -1
+        elif len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
+            n = size[0]
+        else:
+            return None
+        if dtype is None:
+            return _draw_small(self._cursor, ops["f64"], self._k0, self._k1, self._id, n, _F64)
+        try:
+            found = _SMALL_DTYPES.get(dtype)
+        except TypeError:  # unhashable: not a dtype
+            return None
+        if found is None:
+            code = D.torch_code_fast(dtype)
+            if code is None:
+                return None
+            found = _SMALL_DTYPES[dtype] = (code, None)
+        op = ops.get(found[0])
+        if op is None:
+            return None
+        if found[1] is not None:  # a numpy dtype
+            return _draw_small(self._cursor, op, self._k0, self._k1, self._id, n, found[1])
+        if _backend.forced():  # a torch dtype: a CPU tensor
+            return None
+        torch = sys.modules["torch"]
+        # (an int size parses faster than a tuple, and device= costs more than is_cpu below)
+        buf = torch.empty(n, dtype=dtype) if n >= 0 else torch.empty((), dtype=dtype)
+        if type(buf) is not torch.Tensor or not buf.is_cpu:  # a FakeTensor while tracing, another default
+            return None                                           # device: the generic path knows
+        _fill_small(self._cursor, op, self._k0, self._k1, self._id, 1 if n < 0 else n, buf.data_ptr())
+        return buf
+
     # ------------------------------------------------------------------ uniform
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+             out: Tensor) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def rand(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    @overload
+    def rand(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    @overload
+    def rand(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def rand(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
+             out: None = ...) -> F64Array: ...
+    @overload
+    def rand(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
+             out: None = ...) -> AnyArray: ...
+
     def rand(self, *size, dtype=None, device=None, out=None):
         """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
 
         ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
         ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
         """
+        if device is None and out is None and self._small_ok:
+            if dtype is None:  # float64 numpy: rand() and rand(n), the most common draws
+                if not size:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, -1, _F64)
+                if len(size) == 1 and type(size[0]) is int and 0 <= size[0] <= _SMALL:
+                    return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, size[0], _F64)
+            r = self._small(_UNIFORM, size, dtype)
+            if r is not None:
+                return r
         t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
         return self._fill(_UNIFORM[t.code], t)
+
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
+                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
+                out: None = ...) -> float: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> F64Array: ...
+    @overload
+    def uniform(self, low: float, high: float, size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> F64Array: ...
+    @overload
+    def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def uniform(self, low: float, high: float, size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
         """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
@@ -192,10 +338,65 @@ class _Draws:
         return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
 
     # ------------------------------------------------------------------ normal
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
+             out: Tensor) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def randn(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    @overload
+    def randn(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    @overload
+    def randn(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def randn(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
+             out: None = ...) -> F64Array: ...
+    @overload
+    def randn(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
+             out: None = ...) -> AnyArray: ...
+
     def randn(self, *size, dtype=None, device=None, out=None):
         """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
+        if device is None and out is None and self._small_ok:
+            r = self._small(_NORMAL, size, dtype)
+            if r is not None:
+                return r
         t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
         return self._fill(_NORMAL[t.code], t)
+
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
+                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
+                out: None = ...) -> float: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> F64Array: ...
+    @overload
+    def normal(self, mean: float, std: float, size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> F64Array: ...
+    @overload
+    def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def normal(self, mean: float, std: float, size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
 
     def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
         """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
@@ -254,6 +455,37 @@ class _Draws:
         return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out)
 
     # ------------------------------------------------------------------ integers
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ..., *,
+                dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., dtype: None = ...,
+                device: None = ..., out: None = ...) -> np.int64: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., *, dtype: NpDType,
+                device: None = ..., out: None = ...) -> np.integer[Any]: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: None = ...,
+                device: None = ..., out: None = ...) -> I64Array: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: None = ..., device: None = ...,
+                out: None = ...) -> I64Array: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: NpDType,
+                device: None = ..., out: None = ...) -> AnyArray: ...
+    @overload
+    def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: NpDType, device: None = ...,
+                out: None = ...) -> AnyArray: ...
+
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
 
@@ -263,6 +495,13 @@ class _Draws:
         ``torch.uint64``) for values at or above 2**63; the dtype never depends on the bounds.
         Two words per value for ranges up to 2**32, four above (SPEC 5).
         """
+        if dtype is None and device is None and out is None and type(low) is int and self._small_ok:  # int64
+            lo, hi = (0, low) if high is None else (low, high)
+            if type(hi) is int and (size is None or type(size) is int and 0 <= size <= _SMALL) and (
+                    lo < hi and _I64_MIN <= lo and hi - 1 <= _I64_MAX):
+                r = hi - lo
+                return _draw_small(self._cursor, _INT_SMALL if r <= 1 << 32 else _INT_LARGE, self._k0, self._k1,
+                                   self._id, -1 if size is None else size, _I64, 8, lo % U64, r - 1)
         if high is None:
             low, high = 0, low
             names = ("high", "high")
@@ -300,19 +539,28 @@ class Stream(_Draws):
     ``ValueError`` without moving the position.
     """
 
-    def __init__(self, seed, *path, id=None, position=0):
-        s = normalize_seed(seed)
-        if id is not None:
-            if path:
-                raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
-            self._path = None
-            self._id = check_u64(id, "id")
+    _small_ok = True  # small draws take _Draws._small's one C++ call
+    _seed: int
+    _id: int
+    _path: Optional[Tuple[Union[str, int], ...]]
+
+    def __init__(self, seed: IntLike, *path: Component, id: Optional[IntLike] = None,
+                 position: IntLike = 0) -> None:
+        s = seed if type(seed) is int and 0 <= seed < U64 else normalize_seed(seed)
+        if id is None:
+            pid = _path_id(0, path, _STR_IDS)  # exact ints and known strs: the common case, fast
+            self._path, self._id = (path, pid) if pid is not None else checked_path_id(path)
+        elif path:
+            raise ValueError(f"give a path or id=, not both (got path {path!r} and id={id!r})")
         else:
-            self._path = normalize_path(path)
-            self._id = path_id(self._path)
-        self._set_seed(s)
-        self._cursor = _core.Cursor()
-        self.position = position
+            self._path = None
+            self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
+        self._seed = s
+        self._k0 = s & 0xFFFFFFFF  # seed_key(s), inline: this is on every per-sample stream's path
+        self._k1 = s >> 32
+        self._cursor = _Cursor()
+        if type(position) is not int or position:  # a new cursor is at 0
+            self.position = position
 
     def _set_seed(self, s: int) -> None:
         self._seed = s
@@ -330,21 +578,23 @@ class Stream(_Draws):
         return self._id
 
     @property
-    def path(self) -> Optional[Tuple]:
+    def path(self) -> Optional[Tuple[Union[str, int], ...]]:
         """The path this stream was named by, or None if it was given a raw id."""
         return self._path
 
-    def stream(self, *more) -> "Stream":
+    def stream(self, *more: Component) -> Stream:
         """A child stream at position 0 whose path is this one's extended by ``more``."""
-        more = normalize_path(more)
-        if self._path is not None:
-            return Stream(self._seed, *(self._path + more))
-        cid = self._id
-        for c in more:
-            cid = fold_component(cid, c)
-        return Stream(self._seed, id=cid)
+        cid = _path_id(self._id, more, _STR_IDS)  # exact ints and known strs: the common case, fast
+        if cid is None:
+            more, cid = checked_path_id(more, self._id)
+        child = _new_object(Stream)  # this stream's seed and key, already checked: no __init__
+        child._seed, child._k0, child._k1 = self._seed, self._k0, self._k1
+        child._id = cid
+        child._path = None if self._path is None else self._path + more
+        child._cursor = _Cursor()
+        return child
 
-    def fold(self, index, *, check: bool = True):
+    def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
         """A batch of child streams, one per index value: row ``b`` is ``self.stream(index[b])``.
 
         ``index``: an integer torch tensor (any device; ids are computed there, SPEC 3
@@ -375,6 +625,19 @@ class Stream(_Draws):
         return t.finish()
 
     # ------------------------------------------------------------------ permutations and choice
+    @overload
+    def permutation(self, x: IntLike, device: None = ..., dtype: None = ...) -> I64Array: ...
+    @overload
+    def permutation(self, x: IntLike, device: None = ..., *, dtype: NpDType) -> AnyArray: ...
+    @overload
+    def permutation(self, x: IntLike, device: Device, dtype: Optional[DTypeArg] = ...) -> Tensor: ...
+    @overload
+    def permutation(self, x: IntLike, device: Optional[Device] = ..., *, dtype: torch.dtype) -> Tensor: ...
+    @overload
+    def permutation(self, x: Tensor, device: Optional[Device] = ..., dtype: None = ...) -> Tensor: ...
+    @overload
+    def permutation(self, x: Any, device: None = ..., dtype: None = ...) -> AnyArray: ...
+
     def permutation(self, x, device=None, dtype=None):
         """A random permutation: ``permutation(n)`` is a shuffled ``arange(n)`` (int64 numpy, or a
         tensor when ``device=`` or a torch ``dtype=`` is given; ``dtype`` may be any integer dtype
@@ -393,13 +656,24 @@ class Stream(_Draws):
             return out
         return _permutation.permutation(self, x, device, dtype)
 
-    def shuffle(self, x) -> None:
+    def shuffle(self, x: Any) -> None:
         """Shuffle ``x`` in place along axis 0: a numpy array, a torch tensor, a list or another
         mutable sequence (``bytearray``, ``collections.UserList``, ...).
 
         The order is ``permutation(len(x))``'s (12 words per call).
         """
         return _permutation.shuffle(self, x)
+
+    @overload
+    def choice(self, a: Any, size: Optional[SizeArg] = ..., replace: bool = ..., p: Any = ..., *,
+               device: Device) -> Tensor: ...
+    @overload
+    def choice(self, a: Tensor, size: Optional[SizeArg] = ..., replace: bool = ..., p: Any = ...,
+               device: None = ...) -> Tensor: ...
+    @overload
+    def choice(self, a: Any, size: None = ..., replace: bool = ..., p: Any = ..., device: None = ...) -> Any: ...
+    @overload
+    def choice(self, a: Any, size: SizeArg, replace: bool = ..., p: Any = ..., device: None = ...) -> AnyArray: ...
 
     def choice(self, a, size=None, replace=True, p=None, device=None):
         """A random sample of ``a`` (an int n means ``arange(n)``; an array or tensor: along axis 0).
@@ -428,13 +702,13 @@ class Stream(_Draws):
         return np.random.Generator(self.bit_generator())
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict:
+    def state_dict(self) -> Dict[str, Any]:
         """Everything that defines this stream: restore with ``Stream.from_state_dict``."""
         return {"format": FORMAT_VERSION, "seed": self._seed, "id": self._id,
                 "path": None if self._path is None else list(self._path), "position": self.position}
 
     @classmethod
-    def from_state_dict(cls, d) -> "Stream":
+    def from_state_dict(cls, d: Dict[str, Any]) -> Stream:
         """The stream saved by ``state_dict()``; raises ValueError/TypeError on a malformed dict."""
         if not isinstance(d, dict):
             raise TypeError(f"state dict must be a dict, got {type(d).__name__}")
@@ -461,14 +735,14 @@ class Stream(_Draws):
     def __setstate__(self, d):
         self.__dict__.update(Stream.from_state_dict(d).__dict__)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stream):
             return NotImplemented
         return (self._seed, self._id, self._path, self.position) == (
             other._seed, other._id, other._path, other.position)
 
-    __hash__ = None  # mutable (position)
+    __hash__ = None  # type: ignore[assignment]  # mutable (position)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
         return f"philox.Stream(seed={self._seed}, {name}, position={self.position})"
