@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "../ops.h"
+#include "../region.h"
 
 namespace philox {
 namespace gpu {
@@ -189,6 +190,39 @@ inline FillJob make_fill_job(int op, uint32_t k0, uint32_t k1, uint64_t id, cons
   j.args = args;
   return j;
 }
+
+// ---------------------------------------------------------------- regions
+// A region draw (csrc/region.h): output element e is value region_value_index(e) of the
+// full draw that starts at word 4 * block + lane. One work item per output element: it
+// computes the one or two Philox blocks holding that value's K words (a value of K >= 2
+// words may straddle two blocks) and writes out[e]. Which thread runs which element never
+// changes a value.
+struct RegionJob {
+  int op;
+  uint32_t k0, k1;
+  uint64_t id;
+  uint64_t block;
+  uint32_t lane;
+  void* out;
+  Region region;
+  OpArgs args;
+};
+
+template <int OP>
+PHILOX_HD void region_item(const RegionJob& j, uint64_t e) {
+  constexpr int K = OpTraits<OP>::K;
+  uint64_t b;
+  uint32_t lane;
+  region_value_position(j.block, j.lane, region_value_index(j.region, e), K, b, lane);
+  uint32_t w[8];
+  stream_block(w, b, j.id, j.k0, j.k1);
+  if (lane + K > 4) stream_block(w + 4, b + 1, j.id, j.k0, j.k1);
+  const auto v = OpTraits<OP>::value(j.args, w + lane);
+  with_store_type<OP>(j.args.elem_size, [&](auto store) { put<decltype(store)>(j.out, e, false, (decltype(store))v); });
+}
+
+// Elements of a region job.
+PHILOX_HD uint64_t region_elements(const RegionJob& j) { return j.region.runs * j.region.run_len; }
 
 // Stream ids of (parent path, index[i]) for an int64 index (SPEC 3, kind 0).
 PHILOX_HD void fold_item(const int64_t* index, uint64_t* out, uint64_t parent, uint64_t i) {

@@ -43,6 +43,9 @@ def __getattr__(name):
     if name in ("PhiloxSampler", "PhiloxBatchSampler"):
         from . import _sampler
         return getattr(_sampler, name)
+    if name == "distributed":  # DTensor draws: needs torch.distributed, so loaded on first use
+        import importlib
+        return importlib.import_module(".distributed", __name__)
     raise AttributeError(f"module 'philox' has no attribute {name!r}")
 
 __all__ = [

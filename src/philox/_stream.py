@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from . import _backend, _core
+from . import _backend, _core, _region
 from . import _dtypes as D
 from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
 from ._output import parse_size, parse_star_size, prepare
@@ -142,29 +142,66 @@ class _Draws:
         p = self._check_position(value)
         self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
+    def _target(self, shape, dtype, device, out, kind, default_np, region):
+        """The output of a draw with ``region=`` or ``out=`` (a DTensor ``out=``: this rank's shard,
+        the block of the global tensor that its placements give): checked before any word moves."""
+        dt = None
+        if out is not None and _region.is_dtensor(out):
+            if region is not None:
+                raise TypeError("region= and a DTensor out= cannot be combined: the DTensor's placements give "
+                                f"each rank its region (got region={region!r})")
+            gshape = tuple(out.shape)
+            if shape is not None and shape != gshape:
+                raise ValueError(f"size {shape} does not match the DTensor out's global shape {gshape}")
+            shape, region = gshape, _region.dtensor_region(out)
+            dt, out = out, _region.dtensor_local(out)
+        if region is None:
+            return self._prepare(shape, dtype, device, out, kind, default_np)
+        if not isinstance(self, Stream):
+            raise TypeError(f"region= (and a DTensor out=) is for draws of a Stream, not of a "
+                            f"{type(self).__name__}")
+        if shape is None and out is not None:
+            raise ValueError(f"region={region!r} needs size= (the whole tensor's shape; out= takes the region's "
+                             "shape)")
+        p = _region.plan(shape or (), _region.parse_region(region, shape))
+        if out is not None and tuple(out.shape) != p.shape:
+            raise ValueError(f"out.shape {tuple(out.shape)} does not match the shape {p.shape} of region={region!r}")
+        t = self._prepare(None if shape is None else p.shape, dtype, device, out, kind, default_np)
+        t.region = p
+        if dt is not None:
+            local_finish = t.finish
+            t.finish = lambda: (local_finish(), dt)[1]
+        return t
+
     # ------------------------------------------------------------------ raw words
-    def random_raw(self, size=None, dtype=None, device=None, out=None):
+    def random_raw(self, size=None, dtype=None, device=None, out=None, region=None):
         """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
 
         int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
         """
-        t = self._prepare(parse_size(size), dtype, device, out, "raw", "u32")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "raw", "u32") if region is None and out is None
+             else self._target(shape, dtype, device, out, "raw", "u32", region))
         return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
     # ------------------------------------------------------------------ uniform
-    def rand(self, *size, dtype=None, device=None, out=None):
+    def rand(self, *size, dtype=None, device=None, out=None, region=None):
         """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
 
         ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
         ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
         """
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        shape = parse_star_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_UNIFORM[t.code], t)
 
-    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
         lo, hi = _real(low, "low"), _real(high, "high")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         code = t.code
         if code == "f64":
             a, b = lo, hi
@@ -190,17 +227,21 @@ class _Draws:
         return self._fill(_UNIFORM[code], t, 0, True, a, b, below)
 
     # ------------------------------------------------------------------ normal
-    def randn(self, *size, dtype=None, device=None, out=None):
+    def randn(self, *size, dtype=None, device=None, out=None, region=None):
         """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        shape = parse_star_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_NORMAL[t.code], t)
 
-    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
+    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
         m, s = _real(mean, "mean"), _real(std, "std")
         if s < 0:
             raise ValueError(f"std must be non-negative, got {std!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         if t.code != "f64":  # computed in float32
             for v, nm in ((m, "mean"), (s, "std")):
                 if not math.isfinite(_f32(v)):
@@ -208,26 +249,30 @@ class _Draws:
         return self._fill(_NORMAL[t.code], t, 0, True, m, s)
 
     # ------------------------------------------------------------------ exponential
-    def standard_exponential(self, size=None, dtype=None, device=None, out=None):
+    def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
         """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 11):
         one word per value (two for float64), never 0; float64 numpy by default."""
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_EXPONENTIAL[t.code], t)
 
-    def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None):
+    def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Exponential floats with mean ``scale``: ``scale * standard_exponential()`` in the dtype's
         precision (float32 for 16-bit dtypes), numpy's parameterization."""
         sc = _real(scale, "scale")
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         if not math.isfinite(sc if t.code == "f64" else _f32(sc)):
             raise ValueError(f"scale={scale!r} must be finite in {'float64' if t.code == 'f64' else 'float32'}, "
                              f"the precision {t.code} output is computed in")
         return self._fill(_EXPONENTIAL[t.code], t, 0, True, sc)
 
     # ------------------------------------------------------------------ integers
-    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None, region=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
 
         Bounds must be ints (floats are refused, never truncated); the range may be
@@ -247,7 +292,9 @@ class _Draws:
         r = hi - lo
         if r > 1 << 64:
             raise ValueError(f"high - low must be at most 2**64, got {r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "int", "i64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "int", "i64", region))
         dmin, dmax = D.int_bounds(t.code)
         if lo < dmin or hi - 1 > dmax:
             raise ValueError(f"[{lo}, {hi}) does not fit the output dtype (range [{dmin}, {dmax}])")
@@ -328,6 +375,8 @@ class Stream(_Draws):
 
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
+        if t.region is not None:
+            return self._fill_region(op, t, elem_size, affine, a, b, c, ilow, range_m1)
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
             start = self._cursor.reserve(t.n * _core.words_per_value(op))
             _backend.fill(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, a, b, c, ilow,
@@ -338,6 +387,28 @@ class Stream(_Draws):
         else:
             _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n, t.fresh,
                            elem_size, affine, a, b, c, ilow, range_m1)
+        return t.finish()
+
+    def _fill_region(self, op: int, t, elem_size, affine, a, b, c, ilow, range_m1):
+        """A region draw: reserve the whole tensor's words, fill the block's values (csrc/region.h)."""
+        p = t.region
+        start = self._cursor.reserve(p.n_full * _core.words_per_value(op))
+        if p.size == 0:
+            return t.finish()
+        hi, lo = start >> 64, start & 0xFFFFFFFFFFFFFFFF
+        for first, sp in p.split():
+            count = math.prod(sp.counts) * sp.run_len
+            if t.tensor is not None:
+                _backend.fill_region(t.tensor.view(-1)[first:first + count], op, self._k0, self._k1, self._id, start,
+                                     sp, elem_size, affine, a, b, c, ilow, range_m1, t.fresh)
+                continue
+            if t.arr is not None:
+                ptr, itemsize = t.arr.ctypes.data, t.arr.itemsize
+            else:
+                ptr, itemsize = t.ptr, D.ITEMSIZE[t.code]
+            _core.fill_region(op, self._k0, self._k1, self._id, hi, lo, p.n_full, sp.base, sp.run_len, sp.counts,
+                              sp.strides, ptr + first * itemsize, t.fresh, elem_size, affine, a, b, c, ilow,
+                              range_m1)
         return t.finish()
 
     # ------------------------------------------------------------------ permutations and choice
