@@ -228,3 +228,15 @@ def test_core_region_checks():
                           0, 0)
     with pytest.raises(ValueError, match="2\\*\\*66"):
         _core.fill_region(0, 1, 2, 3, 4, 0, 10, 0, 2, [], [], out.ctypes.data, False, 0, False, 0.0, 0.0, 0.0, 0, 0)
+
+
+def test_readme_region_example_runs():
+    """The README's first "Layout-invariant tensors" block runs as written (it checks itself)."""
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("\n## Layout-invariant tensors")
+    block = text[start:].split("```python\n", 1)[1].split("```", 1)[0]
+    assert "region=" in block
+    exec(compile(block, "README regions block", "exec"), {})
