@@ -89,6 +89,11 @@ def main():
         raise AssertionError("no error")
     except TypeError:
         pass
+    try:  # size= must be the global shape
+        s.randn(3, 4, out=dt)
+        raise AssertionError("no error")
+    except ValueError as e:
+        assert "global shape" in str(e), e
     partial = DTensor.from_local(torch.zeros(4, 4), meshes[0][1], [Partial()])
     try:  # a pending sum is not a block of the global tensor
         s.randn(out=partial)
