@@ -212,19 +212,16 @@ void emulate_gpu_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t 
                         double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid, uint64_t block) {
   const philox::Region g = region_of(op, pos_hi, pos_lo, n_full, base, run_len, counts, strides);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
-  philox::gpu::RegionJob job{};
-  job.op = op; job.k0 = k0; job.k1 = k1; job.id = id;
-  job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
-  job.out = reinterpret_cast<void*>(out);
-  job.region = g;
-  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
-  const uint64_t n = philox::gpu::region_elements(job), stride = grid * block;
+  const philox::gpu::RegionJob job = philox::gpu::make_region_job(
+      op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
+      make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  const uint64_t n = philox::gpu::region_items(job), stride = grid * block;
   py::gil_scoped_release nogil;
   philox::with_op(op, [&](auto opc) {
     constexpr int OP = decltype(opc)::value;
     for (uint64_t bx = 0; bx < grid; ++bx)
       for (uint64_t tx = 0; tx < block; ++tx)
-        for (uint64_t e = bx * block + tx; e < n; e += stride) philox::gpu::region_item<OP>(job, e);
+        for (uint64_t i = bx * block + tx; i < n; i += stride) philox::gpu::region_item<OP>(job, i);
   });
 }
 

@@ -10,6 +10,8 @@ several grid and block sizes: CI has no GPU) and the pure-torch fallback
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -78,3 +80,27 @@ def test_emulated_region_kernel_launch_shape():
         p = _plan(shape, region)
         want = cpu_fill(case, K0, K1, ID, 4 * (2 ** 32 - 50) + 3, math.prod(shape)).view(shape)[region]
         assert_same_bits(_region_emulated(case, 4 * (2 ** 32 - 50) + 3, p, 3, 256), want.reshape(-1), case.name)
+
+
+@st.composite
+def _shape_region(draw):
+    shape = tuple(draw(st.integers(1, 7)) for _ in range(draw(st.integers(1, 4))))
+    region = []
+    for d in shape:
+        a = draw(st.integers(0, d - 1))
+        region.append(slice(a, draw(st.integers(a + 1, d))))
+    return shape, tuple(region)
+
+
+@settings(max_examples=80, deadline=None)
+@given(sr=_shape_region(), case=st.sampled_from(CASES), lane=st.integers(0, 3),
+       grid=st.sampled_from(GRIDS))
+def test_region_backends_law(sr, case, lane, grid):
+    """Random shapes and regions: the CPU runs, the emulated CUDA kernel and the fallback."""
+    shape, region = sr
+    p = _plan(shape, region)
+    position = 4 * (2 ** 32 - 1) + lane  # the block counter carries inside the draw
+    want = cpu_fill(case, K0, K1, ID, position, math.prod(shape)).view(shape)[region].reshape(-1)
+    assert_same_bits(_region_cpu(case, position, p), want, "cpu")
+    assert_same_bits(_region_emulated(case, position, p, *grid), want, "emulated")
+    assert_same_bits(_region_fallback(case, position, p), want, "fallback")

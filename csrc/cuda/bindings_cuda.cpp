@@ -52,15 +52,13 @@ void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi,
   if (pos_hi > 4 || p + (unsigned __int128)n_full * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
   if (counts.size() != strides.size()) throw py::value_error("region: counts and strides differ in length");
-  RegionJob job{};
-  const char* msg = make_region(n_full, base, run_len, counts.data(), strides.data(), (int)counts.size(), job.region);
+  Region g;
+  const char* msg = make_region(n_full, base, run_len, counts.data(), strides.data(), (int)counts.size(), g);
   if (*msg) throw py::value_error(msg);
-  if (!job.region.runs) return;
+  if (!g.runs) return;
   if (!out) throw py::value_error("null output pointer");
-  job.op = op; job.k0 = k0; job.k1 = k1; job.id = id;
-  job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
-  job.out = reinterpret_cast<void*>(out);
-  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
+  const RegionJob job = make_region_job(op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
+                                        make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   std::string e;
   {
     py::gil_scoped_release nogil;

@@ -30,11 +30,11 @@ __global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job, uint64_t it
   }
 }
 
-// One output element per thread, grid-stride (fill_kernels.cuh region_item).
+// One work item (a Philox block of a run) per thread, grid-stride (fill_kernels.cuh region_item).
 template <int OP>
 __global__ void __launch_bounds__(kThreads) region_kernel(RegionJob job, uint64_t n) {
   const uint64_t stride = (uint64_t)gridDim.x * kThreads;
-  for (uint64_t e = (uint64_t)blockIdx.x * kThreads + threadIdx.x; e < n; e += stride) region_item<OP>(job, e);
+  for (uint64_t i = (uint64_t)blockIdx.x * kThreads + threadIdx.x; i < n; i += stride) region_item<OP>(job, i);
 }
 
 __global__ void fold_kernel(const int64_t* index, uint64_t* out, uint64_t n, uint64_t parent) {
@@ -91,7 +91,7 @@ std::string launch_fill(const FillJob& job, int device, uintptr_t stream) {
 }
 
 std::string launch_region(const RegionJob& job, int device, uintptr_t stream) {
-  const uint64_t n = region_elements(job);
+  const uint64_t n = region_items(job);
   if (!n) return "";
   cudaError_t e = cudaSetDevice(device);
   if (e != cudaSuccess) return err(e);

@@ -5,8 +5,8 @@
 values, and moves the position by the whole tensor's words, as the full draw would
 (docs/FORMAT.md, "Regions"). This module checks a region against the draw's shape
 and reduces it to runs of consecutive value indices (csrc/region.h), which every
-backend fills: the CPU threads split the runs, the CUDA kernel maps each output
-element to its value index, the torch fallback computes the indices as a tensor.
+backend fills: the CPU threads split the runs, the CUDA kernel gives each Philox block
+of each run to a thread, the torch fallback computes the value indices as a tensor.
 
 It also gives the region of a DTensor's local shard (``dtensor_region``), so that
 ``out=`` a DTensor fills each rank's shard with its block of the global tensor.
