@@ -213,7 +213,9 @@ struct RegionJob {
 
 // Items per run of run_len values of k words: blocks up to the one holding the first word of
 // the last value when the run starts at lane 3.
-PHILOX_HD uint64_t region_tiles(uint64_t run_len, int k) { return run_len ? ((3 + (run_len - 1) * (uint64_t)k) >> 2) + 1 : 0; }
+PHILOX_HD uint64_t region_tiles(uint64_t run_len, int k) {
+  return run_len ? ((3 + (run_len - 1) * (uint64_t)k) >> 2) + 1 : 0;
+}
 
 // Work items of a region job.
 PHILOX_HD uint64_t region_items(const RegionJob& j) { return j.region.runs * j.tiles; }

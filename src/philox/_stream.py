@@ -313,6 +313,12 @@ class Stream(_Draws):
 
     Every draw checks all of its arguments first and raises ``TypeError`` or
     ``ValueError`` without moving the position.
+
+    Draws with a fixed word count (``random_raw``, ``rand``, ``uniform``, ``randn``, ``normal``,
+    ``randint``, the exponentials) take ``region=``, a tuple of slices (step 1) one per dimension
+    of the size: they return only that block of the tensor, bit-equal to the full draw's
+    ``[region]``, and move the position by the whole tensor's words. A DTensor ``out=`` fills
+    each rank's shard with its block of the global tensor (docs/FORMAT.md section 12).
     """
 
     def __init__(self, seed, *path, id=None, position=0):
