@@ -94,6 +94,17 @@ def main():
         raise AssertionError("no error")
     except ValueError as e:
         assert "global shape" in str(e), e
+    for call, exc in ((lambda: pd.randn(s, 4, device_mesh=meshes[0][1], placements=[]), ValueError),
+                      (lambda: pd.randn(s, 4, device_mesh="cpu", placements=[Shard(0)]), TypeError),
+                      (lambda: pd.randn(s.state_dict(), 4, device_mesh=meshes[0][1], placements=[Shard(0)]),
+                       TypeError),
+                      (lambda: pd.randint(s, 5, 1, (4,), device_mesh=meshes[0][1], placements=[Shard(0)]),
+                       ValueError)):
+        try:
+            call()
+            raise AssertionError("no error")
+        except exc:
+            pass
     partial = DTensor.from_local(torch.zeros(4, 4), meshes[0][1], [Partial()])
     try:  # a pending sum is not a block of the global tensor
         s.randn(out=partial)
