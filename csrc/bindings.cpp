@@ -21,6 +21,8 @@
 #include "cuda/fill_kernels.cuh"
 #include "ops.h"
 #include "philox.h"
+#include "region.h"
+#include <pybind11/stl.h>
 
 namespace py = pybind11;
 using namespace philox::cpu;
@@ -324,6 +326,60 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   run_rows(job, reinterpret_cast<const uint64_t*>(ids_ptr), rows);
 }
 
+// A region (csrc/region.h) of a draw of n_full values from a word position, checked.
+philox::Region region_of(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full, uint64_t base, uint64_t run_len,
+                         const std::vector<uint64_t>& counts, const std::vector<uint64_t>& strides) {
+  check_span(op, pos_hi, pos_lo, n_full);
+  if (counts.size() != strides.size()) throw py::value_error("region: counts and strides differ in length");
+  philox::Region g;
+  const char* e = philox::make_region(n_full, base, run_len, counts.data(), strides.data(), (int)counts.size(), g);
+  if (*e) throw py::value_error(e);
+  return g;
+}
+
+// CPU: a region of a draw of n_full values from a word position (no cursor: Python reserved
+// the full draw's words) into runs * run_len contiguous values at `out`.
+void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
+                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                 const std::vector<uint64_t>& strides, uintptr_t out, bool fresh, int elem_size, bool affine, double a,
+                 double b, double c, uint64_t ilow, uint64_t range_m1) {
+  const philox::Region g = region_of(op, pos_hi, pos_lo, n_full, base, run_len, counts, strides);
+  if (!g.runs) return;
+  if (!out) throw py::value_error("fill_region: null output pointer");
+  if (fresh)
+    advise_huge_pages(reinterpret_cast<void*>(out), g.runs * g.run_len * (size_t)philox::op_value_bytes(op, elem_size));
+  Job job{};
+  job.op = (Op)op;
+  job.k0 = k0; job.k1 = k1; job.id = id;
+  job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
+  job.out = reinterpret_cast<void*>(out);
+  job.fresh = fresh;
+  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
+  py::gil_scoped_release nogil;
+  run_region(job, g);
+}
+
+// The CUDA region kernel's per-thread code run on the CPU for a given grid and block size
+// (each thread's grid-stride loop in turn). For tests only.
+void emulate_gpu_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                        uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                        const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a,
+                        double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid, uint64_t block) {
+  const philox::Region g = region_of(op, pos_hi, pos_lo, n_full, base, run_len, counts, strides);
+  if (!grid || !block) throw py::value_error("grid and block must be positive");
+  const philox::gpu::RegionJob job = philox::gpu::make_region_job(
+      op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
+      make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  const uint64_t n = philox::gpu::region_items(job), stride = grid * block;
+  py::gil_scoped_release nogil;
+  philox::with_op(op, [&](auto opc) {
+    constexpr int OP = decltype(opc)::value;
+    for (uint64_t bx = 0; bx < grid; ++bx)
+      for (uint64_t tx = 0; tx < block; ++tx)
+        for (uint64_t i = bx * block + tx; i < n; i += stride) philox::gpu::region_item<OP>(job, i);
+  });
+}
+
 // CPU: out[i] = fold(parent, index[i], 0) for an int64 index (SPEC 3), raw pointers.
 void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
   const int64_t* x = reinterpret_cast<const int64_t*>(index);
@@ -415,6 +471,10 @@ PYBIND11_MODULE(_core, m) {
   m.attr("FOLD_INT") = py::int_(kFoldInt);
   m.attr("FOLD_STR") = py::int_(kFoldStr);
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
+  m.def("fill_region", &fill_region,
+        "Fill a region of a draw at a word position (see csrc/region.h, kernels.h run_region)");
+  m.def("_emulate_gpu_region", &emulate_gpu_region, "Run the CUDA region kernel's per-thread code on the CPU (tests)");
+  m.attr("REGION_MAX_DIMS") = philox::kRegionMaxDims;
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {

@@ -311,7 +311,7 @@ PHILOX_HD double log_f64(double x) {
   return (double)e * 6.93147180369123816490e-01 + ((double)e * 1.90821492927058770002e-10 + logm);
 }
 
-// ---------------------------------------------------------------- exponential (docs/FORMAT.md 11)
+// ---------------------------------------------------------------- exponential (docs/FORMAT.md 12)
 // Uniforms in the open interval (0, 1), for transforms that take a logarithm: odd multiples
 // of half a step, exact in the type, so never 0 or 1.
 //   float32: (2 (w >> 9) + 1) 2^-24,            one word:  [2^-24, 1 - 2^-24]
@@ -326,7 +326,7 @@ PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
 PHILOX_HD float std_exponential_f32(uint32_t w) { return -log_f32(u_open_f32(w)); }
 PHILOX_HD double std_exponential_f64(uint32_t first, uint32_t second) { return -log_f64(u_open_f64(first, second)); }
 
-// ---------------------------------------------------------------- gumbel, logistic, laplace (docs/FORMAT.md 12)
+// ---------------------------------------------------------------- gumbel, logistic, laplace (docs/FORMAT.md 13)
 // Standard forms from the open-interval uniforms above (one word, two for float64), then
 // loc + scale * x (loc_scale). None of them can be infinite or NaN: every log argument is a
 // positive normal number.

@@ -12,12 +12,15 @@ SRC = os.path.dirname(philox.__file__)
 
 
 def _module_level_imports(path):
-    """The sibling modules a file imports at module level (also inside module-level try/if)."""
+    """The sibling modules a file imports at module level (also inside module-level try/if; not
+    under ``if TYPE_CHECKING:``, which only type checkers run)."""
     deps = set()
     todo = list(ast.parse(open(path, encoding="utf-8").read()).body)
     while todo:
         node = todo.pop()
-        if isinstance(node, (ast.Try, ast.If)):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo += node.orelse
+        elif isinstance(node, (ast.Try, ast.If)):
             todo += node.body + node.orelse + [n for h in getattr(node, "handlers", []) for n in h.body]
         elif isinstance(node, ast.ImportFrom) and node.level == 1:
             deps |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}

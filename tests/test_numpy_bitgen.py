@@ -1,4 +1,4 @@
-"""Stream.bit_generator() / Stream.numpy(): numpy's BitGenerator protocol over a stream (FORMAT.md 11).
+"""Stream.bit_generator() / Stream.numpy(): numpy's BitGenerator protocol over a stream (FORMAT.md 14).
 
 The words numpy reads are the stream's words from its position (checked against the independent
 reference), the position moves by exactly the words consumed, and numpy's own Generator test

@@ -97,6 +97,38 @@ void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
   parallel_ranges(rows, (rows + t - 1) / t, work);
 }
 
+void run_region(const Job& job, const Region& g) {
+  if (!g.runs || !g.run_len) return;
+  const int k = op_words((int)job.op);
+  const int bytes = op_value_bytes((int)job.op, job.args.elem_size);
+  auto run_job = [&](uint64_t r) {  // run r: a plain job of run_len values from its own position
+    Job j = job;
+    region_value_position(job.block, job.lane, region_run_start(g, r), k, j.block, j.lane);
+    j.out = static_cast<char*>(job.out) + (size_t)(r * g.run_len) * (size_t)bytes;
+    j.n = (size_t)g.run_len;
+    return j;
+  };
+  const uint64_t run_words = g.run_len * (uint64_t)k;
+  int t = g_threads.load(std::memory_order_relaxed);
+  if (g.runs == 1 || run_words >= kParallelWords || t <= 1 || run_words * g.runs < kParallelWords) {
+    for (uint64_t r = 0; r < g.runs; ++r) run(run_job(r));  // long runs thread inside run()
+    return;
+  }
+  const RangeFn fn = current().fn;
+  t = (int)std::min<uint64_t>((uint64_t)t, std::min<uint64_t>(g.runs, run_words * g.runs / (kParallelWords / 2)));
+  auto work = [&](uint64_t r0, uint64_t r1) {
+    for (uint64_t r = r0; r < r1; ++r) {
+      const Job j = run_job(r);
+      fn(j, 0, j.n);
+    }
+  };
+  const uint64_t per = (g.runs + t - 1) / t;
+  std::vector<std::thread> pool;
+  for (uint64_t r0 = per; r0 < g.runs; r0 += per) pool.emplace_back(work, r0, std::min(g.runs, r0 + per));
+  work(0, std::min(per, g.runs));
+  for (auto& th : pool) th.join();
+}
+
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
 int get_num_threads() { return g_threads.load(); }
 const char* isa_name() { return current().name; }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../ops.h"
+#include "../region.h"
 
 namespace philox {
 namespace cpu {
@@ -35,6 +36,12 @@ void run(const Job& job);
 // position, into (T*)job.out + r * job.n. Threads split the rows (or, for few
 // big rows, each row); results never depend on the split.
 void run_rows(const Job& job, const uint64_t* ids, size_t rows);
+
+// A region of a draw (csrc/region.h): job's block/lane is the full draw's first word; fills
+// region.runs * region.run_len values into job.out (job.n is ignored), run r from the
+// position of its first value with the same per-range code as run(). Threads split the
+// runs (or, for few long runs, each run); results never depend on the split.
+void run_region(const Job& job, const Region& region);
 
 // Threads used for big jobs (>= 1); results never depend on it.
 void set_num_threads(int n);

@@ -47,6 +47,31 @@ void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint
   check(e);
 }
 
+// A region of a draw of n_full values (csrc/region.h) into runs * run_len values at `out`.
+void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
+                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                 const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a, double b,
+                 double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+  if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
+  const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
+  if (pos_hi > 4 || p + (unsigned __int128)n_full * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
+    throw py::value_error("draw runs past the end of the stream (2**66 words)");
+  if (counts.size() != strides.size()) throw py::value_error("region: counts and strides differ in length");
+  Region g;
+  const char* msg = make_region(n_full, base, run_len, counts.data(), strides.data(), (int)counts.size(), g);
+  if (*msg) throw py::value_error(msg);
+  if (!g.runs) return;
+  if (!out) throw py::value_error("null output pointer");
+  const RegionJob job = make_region_job(op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
+                                        make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_region(job, device, stream);
+  }
+  check(e);
+}
+
 void fold_ids(uintptr_t index, uintptr_t out, uint64_t n, uint64_t parent, int device, uintptr_t stream) {
   std::string e;
   {
@@ -90,6 +115,7 @@ std::vector<std::string> architectures() {
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
+  m.def("fill_region", &fill_region, "Launch a region of a draw (see csrc/region.h) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");

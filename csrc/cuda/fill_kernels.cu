@@ -30,6 +30,13 @@ __global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job, uint64_t it
   }
 }
 
+// One work item (a Philox block of a run) per thread, grid-stride (fill_kernels.cuh region_item).
+template <int OP>
+__global__ void __launch_bounds__(kThreads) region_kernel(RegionJob job, uint64_t n) {
+  const uint64_t stride = (uint64_t)gridDim.x * kThreads;
+  for (uint64_t i = (uint64_t)blockIdx.x * kThreads + threadIdx.x; i < n; i += stride) region_item<OP>(job, i);
+}
+
 __global__ void fold_kernel(const int64_t* index, uint64_t* out, uint64_t n, uint64_t parent) {
   const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
   for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
@@ -79,6 +86,18 @@ std::string launch_fill(const FillJob& job, int device, uintptr_t stream) {
   const unsigned grid = grid_for(device, items);
   cudaStream_t s = reinterpret_cast<cudaStream_t>(stream);
   if (!with_op(job.op, [&](auto op) { fill_kernel<decltype(op)::value><<<grid, kThreads, 0, s>>>(job, items); }))
+    return "unknown op";
+  return err(cudaGetLastError());
+}
+
+std::string launch_region(const RegionJob& job, int device, uintptr_t stream) {
+  const uint64_t n = region_items(job);
+  if (!n) return "";
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return err(e);
+  const unsigned grid = grid_for(device, n);
+  cudaStream_t s = reinterpret_cast<cudaStream_t>(stream);
+  if (!with_op(job.op, [&](auto op) { region_kernel<decltype(op)::value><<<grid, kThreads, 0, s>>>(job, n); }))
     return "unknown op";
   return err(cudaGetLastError());
 }

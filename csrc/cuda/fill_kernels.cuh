@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "../ops.h"
+#include "../region.h"
 
 namespace philox {
 namespace gpu {
@@ -186,6 +187,72 @@ inline FillJob make_fill_job(int op, uint32_t k0, uint32_t k1, uint64_t id, cons
   j.lane = (uint32_t)(pos_lo & 3);
   j.out = out; j.n = n; j.rows = rows;
   j.tiles = tiles_per_row(j.lane, n, op_words(op));
+  j.args = args;
+  return j;
+}
+
+// ---------------------------------------------------------------- regions
+// A region draw (csrc/region.h): output element r * run_len + j is value
+// region_run_start(r) + j of the full draw that starts at word 4 * block + lane. Work item
+// (run r, tile t) computes Philox block t of run r (counted from the block holding the run's
+// first word) and writes the run's values whose first word lies in it: up to 4 / K values
+// (plus the next block when the last one straddles into it, for K >= 2). Items per run:
+// region_tiles (the most any run's lane needs; a run whose lane needs fewer has an empty last
+// item). Which thread runs which item never changes a value.
+struct RegionJob {
+  int op;
+  uint32_t k0, k1;
+  uint64_t id;
+  uint64_t block;
+  uint32_t lane;
+  void* out;
+  Region region;
+  uint64_t tiles;  // work items per run (region_tiles)
+  OpArgs args;
+};
+
+// Items per run of run_len values of k words: blocks up to the one holding the first word of
+// the last value when the run starts at lane 3.
+PHILOX_HD uint64_t region_tiles(uint64_t run_len, int k) {
+  return run_len ? ((3 + (run_len - 1) * (uint64_t)k) >> 2) + 1 : 0;
+}
+
+// Work items of a region job.
+PHILOX_HD uint64_t region_items(const RegionJob& j) { return j.region.runs * j.tiles; }
+
+template <int OP>
+PHILOX_HD void region_item(const RegionJob& j, uint64_t item) {
+  constexpr int K = OpTraits<OP>::K;
+  const uint64_t r = item / j.tiles, t = item - r * j.tiles;
+  uint64_t b;
+  uint32_t lane;
+  region_value_position(j.block, j.lane, region_run_start(j.region, r), K, b, lane);
+  const uint64_t w0 = 4 * t;  // the tile's first word, counted from the run's block
+  const uint64_t i0 = w0 <= lane ? 0 : (w0 - lane + K - 1) / K;
+  uint64_t i1 = (w0 + 4 - lane + K - 1) / K;
+  if (i1 > j.region.run_len) i1 = j.region.run_len;
+  if (i0 >= i1) return;
+  uint32_t w[8];
+  stream_block(w, b + t, j.id, j.k0, j.k1);
+  if (lane + i1 * K > w0 + 4) stream_block(w + 4, b + t + 1, j.id, j.k0, j.k1);  // the last value straddles
+  const uint64_t base = r * j.region.run_len;
+  for (uint64_t i = i0; i < i1; ++i) {
+    const auto v = OpTraits<OP>::value(j.args, w + (lane + i * K - w0));
+    with_store_type<OP>(j.args.elem_size,
+                        [&](auto store) { put<decltype(store)>(j.out, base + i, false, (decltype(store))v); });
+  }
+}
+
+// The job for a region of a draw from word position pos_hi * 2^64 + pos_lo (callers check the
+// op, the span and the region: make_region).
+inline RegionJob make_region_job(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                                 void* out, const Region& g, const OpArgs& args) {
+  RegionJob j{};
+  j.op = op; j.k0 = k0; j.k1 = k1; j.id = id;
+  j.block = (pos_hi << 62) | (pos_lo >> 2);
+  j.lane = (uint32_t)(pos_lo & 3);
+  j.out = out; j.region = g;
+  j.tiles = region_tiles(g.run_len, op_words(op));
   j.args = args;
   return j;
 }

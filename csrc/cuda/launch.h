@@ -15,6 +15,8 @@ namespace gpu {
 // runtime keeps its own current device). Never synchronizes. Returns "" or the
 // CUDA error's description.
 std::string launch_fill(const FillJob& job, int device, uintptr_t stream);
+// A region draw (fill_kernels.cuh RegionJob): one thread per work item (a Philox block of a run).
+std::string launch_region(const RegionJob& job, int device, uintptr_t stream);
 // out[i] = fold(parent, index[i], 0) for i < n, device pointers.
 std::string launch_fold(const int64_t* index, uint64_t* out, uint64_t n, uint64_t parent, int device,
                         uintptr_t stream);

@@ -54,6 +54,9 @@ def __getattr__(name: str):
     if name == "StreamBitGenerator":
         from ._numpy_bitgen import StreamBitGenerator
         return StreamBitGenerator
+    if name == "distributed":  # DTensor draws: needs torch.distributed, so loaded on first use
+        import importlib
+        return importlib.import_module(".distributed", __name__)
     raise AttributeError(f"module 'philox' has no attribute {name!r}")
 
 __all__ = [

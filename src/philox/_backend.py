@@ -18,7 +18,8 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fold_ids", "perm_indices"]
+__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fill_region", "fold_ids",
+           "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -138,6 +139,34 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
             _warn_fallback()
     from . import _torch_fallback
     _torch_fallback.fill(out, op, k0, k1, id, position, elem_size, affine, a, b, c, ilow, range_m1)
+
+
+def fill_region(out, op: int, k0: int, k1: int, id: int, position: int, plan, elem_size: int = 0,
+                affine: bool = False, a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0,
+                range_m1: int = 0, fresh: bool = False) -> None:
+    """Fill the contiguous tensor ``out`` with the region ``plan`` (``_region.Plan``, at most
+    REGION_MAX_DIMS outer dimensions) of a draw of ``plan.n_full`` values from word ``position``
+    (csrc/region.h). The caller has reserved the whole draw's words."""
+    if out.numel() == 0 or no_data(out):
+        return
+    dev = out.device
+    hi, lo = position >> 64, position & (_U64 - 1)
+    if not forced():
+        if dev.type == "cpu":
+            _core.fill_region(op, k0, k1, id, hi, lo, plan.n_full, plan.base, plan.run_len, plan.counts,
+                              plan.strides, out.data_ptr(), fresh, elem_size, affine, a, b, c, ilow, range_m1)
+            return
+        if dev.type == "cuda":
+            mod = cuda_module()
+            if mod is not None:
+                index, stream = _cuda_target(dev)
+                mod.fill_region(op, k0, k1, id, hi, lo, plan.n_full, plan.base, plan.run_len, plan.counts,
+                                plan.strides, out.data_ptr(), elem_size, affine, a, b, c, ilow, range_m1, index,
+                                stream)
+                return
+            _warn_fallback()
+    from . import _torch_fallback
+    _torch_fallback.fill_region(out, op, k0, k1, id, position, plan, elem_size, affine, a, b, c, ilow, range_m1)
 
 
 def fold_ids(index, parent: int):

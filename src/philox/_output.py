@@ -61,13 +61,15 @@ class Target:
     """A resolved output of element type ``code``: a numpy array ``arr`` to fill, or else
     ``n`` elements at address ``ptr`` (a torch tensor); ``finish()`` returns the result.
     ``fresh``: the buffer was allocated here (not the caller's ``out=``). ``tensor``: a
-    contiguous tensor that a device backend fills (``_backend.fill``), instead of ``ptr``."""
+    contiguous tensor that a device backend fills (``_backend.fill``), instead of ``ptr``.
+    ``region``: None, or the ``_region.Plan`` of a region draw (the output holds the block)."""
 
-    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh", "tensor")
+    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh", "tensor", "region")
 
     def __init__(self, code, arr, n, ptr, finish, fresh=True, tensor=None):
         self.code, self.arr, self.n, self.ptr, self.finish, self.fresh = code, arr, n, ptr, finish, fresh
         self.tensor = tensor
+        self.region = None
 
 
 def _np_code_fast(dtype):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union, overload
 
 import numpy as np
 
-from . import _backend, _core
+from . import _backend, _core, _region
 from . import _dtypes as D
 from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
@@ -164,36 +164,72 @@ class _Draws:
         p = self._check_position(value)
         self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
+    def _target(self, shape, dtype, device, out, kind, default_np, region):
+        """The output of a draw with ``region=`` or ``out=`` (a DTensor ``out=``: this rank's shard,
+        the block of the global tensor that its placements give): checked before any word moves."""
+        dt = None
+        if out is not None and _region.is_dtensor(out):
+            if region is not None:
+                raise TypeError("region= and a DTensor out= cannot be combined: the DTensor's placements give "
+                                f"each rank its region (got region={region!r})")
+            gshape = tuple(out.shape)
+            if shape is not None and shape != gshape:
+                raise ValueError(f"size {shape} does not match the DTensor out's global shape {gshape}")
+            shape, region = gshape, _region.dtensor_region(out)
+            dt, out = out, _region.dtensor_local(out)
+        if region is None:
+            return self._prepare(shape, dtype, device, out, kind, default_np)
+        if not isinstance(self, Stream):
+            raise TypeError(f"region= (and a DTensor out=) is for draws of a Stream, not of a "
+                            f"{type(self).__name__}")
+        if shape is None and out is not None:
+            raise ValueError(f"region={region!r} needs size= (the whole tensor's shape; out= takes the region's "
+                             "shape)")
+        p = _region.plan(shape or (), _region.parse_region(region, shape))
+        if out is not None and tuple(out.shape) != p.shape:
+            raise ValueError(f"out.shape {tuple(out.shape)} does not match the shape {p.shape} of region={region!r}")
+        t = self._prepare(None if shape is None else p.shape, dtype, device, out, kind, default_np)
+        t.region = p
+        if dt is not None:
+            local_finish = t.finish
+            t.finish = lambda: (local_finish(), dt)[1]
+        return t
+
     # ------------------------------------------------------------------ raw words
     @overload
     def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ...,
-                   device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+                   device: Optional[Device] = ..., *, out: Tensor,
+                   region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def random_raw(self, size: Optional[SizeArg] = ..., *, dtype: torch.dtype, device: Optional[Device] = ...,
-                   out: None = ...) -> Tensor: ...
+                   out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[DTypeArg] = ..., *, device: Device,
-                   out: None = ...) -> Tensor: ...
+                   out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def random_raw(self, size: Optional[SizeArg] = ..., dtype: Optional[NpDType] = ..., device: None = ..., *,
-                   out: ArrayT) -> ArrayT: ...
+                   out: ArrayT, region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
     def random_raw(self, size: None = ..., dtype: None = ..., device: None = ...,
-                   out: None = ...) -> np.uint32: ...
+                   out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.uint32: ...
     @overload
     def random_raw(self, size: None = ..., *, dtype: NpDType, device: None = ...,
-                   out: None = ...) -> np.integer[Any]: ...
+                   out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.integer[Any]: ...
     @overload
-    def random_raw(self, size: SizeArg, dtype: None = ..., device: None = ..., out: None = ...) -> U32Array: ...
+    def random_raw(self, size: SizeArg, dtype: None = ..., device: None = ..., out: None = ...,
+                   region: Optional[Tuple[slice, ...]] = ...) -> U32Array: ...
     @overload
-    def random_raw(self, size: SizeArg, dtype: NpDType, device: None = ..., out: None = ...) -> AnyArray: ...
+    def random_raw(self, size: SizeArg, dtype: NpDType, device: None = ..., out: None = ...,
+                   region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def random_raw(self, size=None, dtype=None, device=None, out=None):
+    def random_raw(self, size=None, dtype=None, device=None, out=None, region=None):
         """Raw words: uint32 (one word each, the default) or uint64 (``first + 2**32 * second``).
 
         int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
         """
-        t = self._prepare(parse_size(size), dtype, device, out, "raw", "u32")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "raw", "u32") if region is None and out is None
+             else self._target(shape, dtype, device, out, "raw", "u32", region))
         return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
     # ------------------------------------------------------------------ small draws, fast
@@ -242,31 +278,36 @@ class _Draws:
     # ------------------------------------------------------------------ uniform
     @overload
     def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
-             out: Tensor) -> Tensor: ...
+             out: Tensor, region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def rand(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    def rand(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...,
+             region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    def rand(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...,
+             region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def rand(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    def rand(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT,
+             region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
-    def rand(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    def rand(self, *, dtype: None = ..., device: None = ..., out: None = ...,
+             region: Optional[Tuple[slice, ...]] = ...) -> float: ...
     @overload
-    def rand(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    def rand(self, *, dtype: NpDType, device: None = ..., out: None = ...,
+             region: Optional[Tuple[slice, ...]] = ...) -> np.floating[Any]: ...
     @overload
     def rand(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
-             out: None = ...) -> F64Array: ...
+             out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def rand(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
-             out: None = ...) -> AnyArray: ...
+             out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def rand(self, *size, dtype=None, device=None, out=None):
+    def rand(self, *size, dtype=None, device=None, out=None, region=None):
         """Uniform floats in [0, 1); float64 numpy by default (SPEC 5 conversions).
 
         ``rand(3, 4)`` or ``rand((3, 4))``; ``rand()`` is one scalar. A torch dtype,
         ``device=`` or a tensor ``out=`` gives a torch tensor (torch's default dtype).
         """
-        if device is None and out is None and self._small_ok:
+        if device is None and out is None and region is None and self._small_ok:
             if dtype is None:  # float64 numpy: rand() and rand(n), the most common draws
                 if not size:
                     return _draw_small(self._cursor, _UNIFORM_F64, self._k0, self._k1, self._id, -1, _F64)
@@ -275,44 +316,52 @@ class _Draws:
             r = self._small(_UNIFORM, size, dtype)
             if r is not None:
                 return r
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        shape = parse_star_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_UNIFORM[t.code], t)
 
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
-                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+                device: Optional[Device] = ..., out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT,
+                region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
-                out: None = ...) -> float: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> float: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., size: None = ..., *, dtype: NpDType,
-                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.floating[Any]: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: None = ...,
-                device: None = ..., out: None = ...) -> F64Array: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def uniform(self, low: float, high: float, size: SizeArg, dtype: None = ..., device: None = ...,
-                out: None = ...) -> F64Array: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def uniform(self, low: float = ..., high: float = ..., *, size: SizeArg, dtype: NpDType,
-                device: None = ..., out: None = ...) -> AnyArray: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
     @overload
     def uniform(self, low: float, high: float, size: SizeArg, dtype: NpDType, device: None = ...,
-                out: None = ...) -> AnyArray: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None):
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
         lo, hi = _real(low, "low"), _real(high, "high")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         code = t.code
         if code == "f64":
             a, b = lo, hi
@@ -340,70 +389,83 @@ class _Draws:
     # ------------------------------------------------------------------ normal
     @overload
     def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ...,
-             out: Tensor) -> Tensor: ...
+             out: Tensor, region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def randn(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+    def randn(self, *size: SizeArg, dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...,
+              region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...) -> Tensor: ...
+    def randn(self, *size: SizeArg, dtype: Optional[DTypeArg] = ..., device: Device, out: None = ...,
+              region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
-    def randn(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT) -> ArrayT: ...
+    def randn(self, *size: SizeArg, dtype: Optional[NpDType] = ..., device: None = ..., out: ArrayT,
+              region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
-    def randn(self, *, dtype: None = ..., device: None = ..., out: None = ...) -> float: ...
+    def randn(self, *, dtype: None = ..., device: None = ..., out: None = ...,
+              region: Optional[Tuple[slice, ...]] = ...) -> float: ...
     @overload
-    def randn(self, *, dtype: NpDType, device: None = ..., out: None = ...) -> np.floating[Any]: ...
+    def randn(self, *, dtype: NpDType, device: None = ..., out: None = ...,
+              region: Optional[Tuple[slice, ...]] = ...) -> np.floating[Any]: ...
     @overload
     def randn(self, size: SizeArg, /, *more: SizeArg, dtype: None = ..., device: None = ...,
-             out: None = ...) -> F64Array: ...
+             out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def randn(self, size: SizeArg, /, *more: SizeArg, dtype: NpDType, device: None = ...,
-             out: None = ...) -> AnyArray: ...
+             out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def randn(self, *size, dtype=None, device=None, out=None):
+    def randn(self, *size, dtype=None, device=None, out=None, region=None):
         """Standard normal floats (inverse-CDF transform, docs/FORMAT.md); float64 numpy by default."""
-        if device is None and out is None and self._small_ok:
+        if device is None and out is None and region is None and self._small_ok:
             r = self._small(_NORMAL, size, dtype)
             if r is not None:
                 return r
-        t = self._prepare(parse_star_size(size), dtype, device, out, "float", "f64")
+        shape = parse_star_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_NORMAL[t.code], t)
 
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ..., *, dtype: torch.dtype,
-                device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+                device: Optional[Device] = ..., out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT,
+                region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: None = ..., dtype: None = ..., device: None = ...,
-                out: None = ...) -> float: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> float: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., size: None = ..., *, dtype: NpDType,
-                device: None = ..., out: None = ...) -> np.floating[Any]: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.floating[Any]: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: None = ...,
-                device: None = ..., out: None = ...) -> F64Array: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def normal(self, mean: float, std: float, size: SizeArg, dtype: None = ..., device: None = ...,
-                out: None = ...) -> F64Array: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> F64Array: ...
     @overload
     def normal(self, mean: float = ..., std: float = ..., *, size: SizeArg, dtype: NpDType,
-                device: None = ..., out: None = ...) -> AnyArray: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
     @overload
     def normal(self, mean: float, std: float, size: SizeArg, dtype: NpDType, device: None = ...,
-                out: None = ...) -> AnyArray: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None):
+    def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
         m, s = _real(mean, "mean"), _real(std, "std")
         if s < 0:
             raise ValueError(f"std must be non-negative, got {std!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         if t.code != "f64":  # computed in float32
             for v, nm in ((m, "mean"), (s, "std")):
                 if not math.isfinite(_f32(v)):
@@ -411,19 +473,23 @@ class _Draws:
         return self._fill(_NORMAL[t.code], t, 0, True, m, s)
 
     # ------------------------------------------------------------------ exponential
-    def standard_exponential(self, size=None, dtype=None, device=None, out=None):
-        """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 11):
+    def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
+        """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 12):
         one word per value (two for float64), never 0; float64 numpy by default."""
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         return self._fill(_EXPONENTIAL[t.code], t)
 
-    def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None):
+    def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Exponential floats with mean ``scale``: ``scale * standard_exponential()`` in the dtype's
         precision (float32 for 16-bit dtypes), numpy's parameterization."""
         sc = _real(scale, "scale")
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "float", "f64", region))
         if not math.isfinite(sc if t.code == "f64" else _f32(sc)):
             raise ValueError(f"scale={scale!r} must be finite in {'float64' if t.code == 'f64' else 'float32'}, "
                              f"the precision {t.code} output is computed in")
@@ -442,51 +508,55 @@ class _Draws:
         return self._fill(ops[t.code], t, 0, True, m, sc)
 
     def gumbel(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
-        """Gumbel (maximum) floats ``loc - scale * log(standard_exponential())`` (docs/FORMAT.md 12),
+        """Gumbel (maximum) floats ``loc - scale * log(standard_exponential())`` (docs/FORMAT.md 13),
         numpy's parameterization; float64 numpy by default."""
         return self._loc_scale(_GUMBEL, loc, scale, size, dtype, device, out)
 
     def logistic(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
-        """Logistic floats ``loc + scale * log(u / (1 - u))``, u uniform in (0, 1) (docs/FORMAT.md 12)."""
+        """Logistic floats ``loc + scale * log(u / (1 - u))``, u uniform in (0, 1) (docs/FORMAT.md 13)."""
         return self._loc_scale(_LOGISTIC, loc, scale, size, dtype, device, out)
 
     def laplace(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
-        """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 12)."""
+        """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 13)."""
         return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out)
 
     # ------------------------------------------------------------------ integers
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., device: Optional[Device] = ..., *, out: Tensor,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ..., *,
-                dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...) -> Tensor: ...
+                dtype: torch.dtype, device: Optional[Device] = ..., out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...) -> Tensor: ...
+                dtype: Optional[DTypeArg] = ..., *, device: Device, out: None = ...,
+                region: Optional[Tuple[slice, ...]] = ...) -> Tensor: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,
-                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT) -> ArrayT: ...
+                dtype: Optional[NpDType] = ..., device: None = ..., *, out: ArrayT,
+                region: Optional[Tuple[slice, ...]] = ...) -> ArrayT: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., dtype: None = ...,
-                device: None = ..., out: None = ...) -> np.int64: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.int64: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: None = ..., *, dtype: NpDType,
-                device: None = ..., out: None = ...) -> np.integer[Any]: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> np.integer[Any]: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: None = ...,
-                device: None = ..., out: None = ...) -> I64Array: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> I64Array: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: None = ..., device: None = ...,
-                out: None = ...) -> I64Array: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> I64Array: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., *, size: SizeArg, dtype: NpDType,
-                device: None = ..., out: None = ...) -> AnyArray: ...
+                device: None = ..., out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike], size: SizeArg, dtype: NpDType, device: None = ...,
-                out: None = ...) -> AnyArray: ...
+                out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
-    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
+    def randint(self, low, high=None, size=None, dtype=None, device=None, out=None, region=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.
 
         Bounds must be ints (floats are refused, never truncated); the range ``high - low``
@@ -495,7 +565,8 @@ class _Draws:
         ``torch.uint64``) for values at or above 2**63; the dtype never depends on the bounds.
         Two words per value for ranges up to 2**32, four above (SPEC 5).
         """
-        if dtype is None and device is None and out is None and type(low) is int and self._small_ok:  # int64
+        if dtype is None and device is None and out is None and region is None and type(low) is int and \
+                self._small_ok:  # int64
             lo, hi = (0, low) if high is None else (low, high)
             if type(hi) is int and (size is None or type(size) is int and 0 <= size <= _SMALL) and (
                     lo < hi and _I64_MIN <= lo and hi - 1 <= _I64_MAX):
@@ -516,7 +587,9 @@ class _Draws:
         r = hi - lo
         if r > 1 << 64:
             raise ValueError(f"high - low must be at most 2**64, got {r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "int", "i64")
+        shape = parse_size(size)
+        t = (self._prepare(shape, dtype, device, out, "int", "i64") if region is None and out is None
+             else self._target(shape, dtype, device, out, "int", "i64", region))
         dmin, dmax = D.int_bounds(t.code)
         if lo < dmin or hi - 1 > dmax:
             # values at or above 2**63 fit only uint64
@@ -537,6 +610,12 @@ class Stream(_Draws):
 
     Every draw checks all of its arguments first and raises ``TypeError`` or
     ``ValueError`` without moving the position.
+
+    Draws with a fixed word count (``random_raw``, ``rand``, ``uniform``, ``randn``, ``normal``,
+    ``randint``, the exponentials) take ``region=``, a tuple of slices (step 1) one per dimension
+    of the size: they return only that block of the tensor, bit-equal to the full draw's
+    ``[region]``, and move the position by the whole tensor's words. A DTensor ``out=`` fills
+    each rank's shard with its block of the global tensor (docs/FORMAT.md section 15).
     """
 
     _small_ok = True  # small draws take _Draws._small's one C++ call
@@ -612,6 +691,8 @@ class Stream(_Draws):
 
     def _fill(self, op: int, t, elem_size=0, affine=False, a=0.0, b=0.0, c=0.0, ilow=0, range_m1=0):
         """Reserve the draw's words (atomically, in the backend) and fill the target."""
+        if t.region is not None:
+            return self._fill_region(op, t, elem_size, affine, a, b, c, ilow, range_m1)
         if t.tensor is not None:  # a device backend (CUDA, the torch fallback): reserve here, then launch
             start = self._cursor.reserve(t.n * _core.words_per_value(op))
             _backend.fill(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, a, b, c, ilow,
@@ -622,6 +703,28 @@ class Stream(_Draws):
         else:
             _core.fill_ptr(self._cursor, op, self._k0, self._k1, self._id, t.ptr, t.n, t.fresh,
                            elem_size, affine, a, b, c, ilow, range_m1)
+        return t.finish()
+
+    def _fill_region(self, op: int, t, elem_size, affine, a, b, c, ilow, range_m1):
+        """A region draw: reserve the whole tensor's words, fill the block's values (csrc/region.h)."""
+        p = t.region
+        start = self._cursor.reserve(p.n_full * _core.words_per_value(op))
+        if p.size == 0:
+            return t.finish()
+        hi, lo = start >> 64, start & 0xFFFFFFFFFFFFFFFF
+        for first, sp in p.split():
+            count = math.prod(sp.counts) * sp.run_len
+            if t.tensor is not None:
+                _backend.fill_region(t.tensor.view(-1)[first:first + count], op, self._k0, self._k1, self._id, start,
+                                     sp, elem_size, affine, a, b, c, ilow, range_m1, t.fresh)
+                continue
+            if t.arr is not None:
+                ptr, itemsize = t.arr.ctypes.data, t.arr.itemsize
+            else:
+                ptr, itemsize = t.ptr, D.ITEMSIZE[t.code]
+            _core.fill_region(op, self._k0, self._k1, self._id, hi, lo, p.n_full, sp.base, sp.run_len, sp.counts,
+                              sp.strides, ptr + first * itemsize, t.fresh, elem_size, affine, a, b, c, ilow,
+                              range_m1)
         return t.finish()
 
     # ------------------------------------------------------------------ permutations and choice
@@ -693,7 +796,7 @@ class Stream(_Draws):
         (``philox.StreamBitGenerator``): ``np.random.Generator(s.bit_generator())`` draws every
         numpy distribution from this stream's words, and this stream's position moves by exactly
         the words numpy consumed (one per 32-bit value, two per 64-bit value or double; a double
-        equals ``rand()``'s float64 at the same position, docs/FORMAT.md 11)."""
+        equals ``rand()``'s float64 at the same position, docs/FORMAT.md 14)."""
         from ._numpy_bitgen import StreamBitGenerator
         return StreamBitGenerator(self)
 

@@ -24,7 +24,7 @@ import torch
 
 from . import _core
 
-__all__ = ["fill", "fold_ids", "philox4x32_10", "stream_counter", "VALUES"]
+__all__ = ["fill", "fill_region", "fold_ids", "philox4x32_10", "stream_counter", "VALUES"]
 
 M32 = 0xFFFFFFFF
 PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
@@ -630,6 +630,52 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
             w = _words(k0, k1, ids[r0:r1], position + i0 * k, nv * k).reshape(r1 - r0, nv, k)
             vals, kind = value(w, args)
             _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
+
+
+def _words_of_values(k0, k1, id: int, position: int, v, k: int):
+    """The k words of each value index in ``v`` (an int64 tensor (m,)) of a draw from word
+    ``position``: an int64 tensor (m, k). Value v starts at word position + v*k, which may
+    straddle two blocks when k > 1."""
+    b0, lane = position >> 2, position & 3
+    rel = v * k + lane
+    fb, off = rel >> 2, rel & 3
+    idw = id - (1 << 64) if id >= 1 << 63 else id
+    ids = torch.full((1,), idw, dtype=torch.int64, device=v.device)
+    blocks = []
+    for extra in range(2 if k > 1 else 1):
+        t = fb + ((b0 & M32) + extra)  # as stream_counter: low word counts up, carries into the high word
+        x0 = t & M32
+        x1 = ((b0 >> 32) + (t >> 32)) & M32
+        x2 = (ids & M32).expand_as(x0)
+        x3 = ((ids >> 32) & M32).expand_as(x0)
+        blocks.append(torch.stack(philox4x32_10(x0, x1, x2, x3, k0, k1), dim=-1))
+    w = torch.cat(blocks, dim=-1)  # (m, 4) or (m, 8)
+    return torch.gather(w, 1, off.unsqueeze(1) + torch.arange(k, device=v.device))
+
+
+@torch.compiler.disable
+def fill_region(out, op: int, k0: int, k1: int, id: int, position: int, plan, elem_size: int = 0,
+                affine: bool = False, a: float = 0.0, b: float = 0.0, c: float = 0.0, ilow: int = 0,
+                range_m1: int = 0) -> None:
+    """Fill the contiguous tensor ``out`` with the region ``plan`` (``_region.Plan``) of a draw of
+    ``plan.n_full`` values from word ``position``: element e is value
+    base + sum(idx_d(e // run_len) * strides[d]) + e % run_len (csrc/region.h), in chunks."""
+    k = _OP_WORDS[op]
+    value = VALUES[_OP_NAME[op]]
+    args = _Args(elem_size, affine, a, b, c, ilow, range_m1)
+    dev = out.device
+    dst = out.view(-1)
+    n = dst.numel()
+    per = max(1, _CHUNK_WORDS // (2 * k))
+    for e0 in range(0, n, per):
+        e = torch.arange(e0, min(n, e0 + per), dtype=torch.int64, device=dev)
+        r = e // plan.run_len
+        v = e - r * plan.run_len + plan.base
+        for cnt, st in zip(reversed(plan.counts), reversed(plan.strides)):
+            v = v + (r % cnt) * st
+            r = r // cnt
+        vals, kind = value(_words_of_values(k0, k1, id, position, v, k), args)
+        _store(dst[e0:e0 + e.numel()], vals, kind, elem_size)
 
 
 @torch.compiler.disable
