@@ -165,3 +165,25 @@ def test_errors_name_the_argument_and_change_nothing(kw, exc, match):
 def test_module_must_be_a_module():
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
         philox.nn.reset_parameters(torch.zeros(3))
+
+
+class Draws(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(3, dtype=torch.float64))
+
+    def reset_parameters(self):
+        with torch.no_grad():
+            self.w.copy_(torch.rand(3, dtype=torch.float64))
+
+
+def test_seeded_reset_uses_the_documented_words():
+    # docs/FORMAT.md section 12: words 8-9 of Stream(seed, *path, module_name, "seeded") seed torch
+    m = philox.nn.reset_parameters(nn.ModuleDict({"c": Draws()}), seed=8, path=("init", 2))
+    w = philox.Stream(8, "init", 2, "c", "seeded").random_raw(10)
+    g = torch.Generator().manual_seed(int(w[8]) | (int(w[9]) << 32))
+    assert torch.equal(m.c.w.detach(), torch.rand(3, dtype=torch.float64, generator=g))
+    root = philox.nn.reset_parameters(Draws(), seed=8)  # the root module's name is ""
+    w = philox.Stream(8, "init", "", "seeded").random_raw(10)
+    g = torch.Generator().manual_seed(int(w[8]) | (int(w[9]) << 32))
+    assert torch.equal(root.w.detach(), torch.rand(3, dtype=torch.float64, generator=g))
