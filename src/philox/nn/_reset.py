@@ -78,10 +78,11 @@ def _embedding(m, c):
     """N(0, 1), the ``padding_idx`` row zero (in the logical tensor, so DTensor shards agree)."""
     s, pad = c.stream("weight"), m.padding_idx
 
-    def draw(out):
-        s.normal(0.0, 1.0, size=tuple(out.shape), out=out)
-        if pad is not None:
-            out[pad].fill_(0)
+    def draw(out, shape, region):
+        s.normal(0.0, 1.0, size=shape, out=out, **init._region_kw(region))
+        row = pad if region is None else pad - region[0].start if pad is not None else None
+        if row is not None and 0 <= row < out.shape[0]:
+            out[row].fill_(0)
     init._check_tensor(m.weight)
     init._fill(m.weight, s, draw, "normal")
 

@@ -12,7 +12,8 @@ the stream's own draw of that shape would:
   model built on ``meta`` and materialized with ``to_empty`` gets the values of a plain one;
 * ``DTensor``s: each rank writes its local shard with its block of the global tensor
   (``dt.full_tensor()`` equals the same draw into a plain tensor, for any mesh and
-  ``Shard``/``Replicate`` placements; ``Partial`` is refused).
+  ``Shard``/``Replicate`` placements; ``Partial`` is refused): drawn directly with the stream's
+  ``region=`` where its draws take it, else cut from the whole tensor drawn on each rank.
 
 Values: ``uniform_``, ``xavier_uniform_``, ``kaiming_uniform_`` are ``stream.uniform(lo, hi)``;
 ``normal_``, ``xavier_normal_``, ``kaiming_normal_`` are ``stream.normal(mean, std)``, in the
@@ -117,63 +118,85 @@ def _dtensor_type():
     return DTensor
 
 
-def _fill(tensor, stream, draw, kind):
-    """Fill ``tensor`` in place with ``draw(out)`` of its logical shape; returns ``tensor``.
+def _draws_take_region():
+    """The stream's draws compute blocks directly (``region=``, issue 12)."""
+    import inspect
+    return "region" in inspect.signature(Stream.rand).parameters
 
-    ``draw(out)`` fills a plain tensor ``out`` (the tensor's shape and dtype) from ``stream``.
+
+def _fill(tensor, stream, draw, kind):
+    """Fill ``tensor`` in place with its logical values; returns ``tensor``.
+
+    ``draw(out, shape, region)`` fills the plain tensor ``out`` from ``stream`` with block
+    ``region`` (a tuple of slices, or None for all) of the draw of shape ``shape``, moving the
+    position by the words of the whole ``shape``.
     """
     torch = _torch()
+    shape = tuple(tensor.shape)
     with torch.no_grad():
         if tensor.is_meta:  # no storage: move the position as the draw would, compute nothing
             stream.position += tensor.numel() * _words_per_value(tensor.dtype, kind)
             return tensor
         DTensor = _dtensor_type()
         if DTensor is not None and isinstance(tensor, DTensor):
-            _fill_dtensor(tensor, draw, DTensor)
+            region = _dtensor_region(tensor)
+            local = tensor.to_local()
+            if _REGION[0] is None:
+                _REGION[0] = _draws_take_region()
+            if _REGION[0]:
+                _fill_plain(local, lambda out: draw(out, shape, region))
+            else:  # the whole logical tensor, then this rank's block: O(global size) per rank
+                full = torch.empty(shape, dtype=tensor.dtype, device=local.device)
+                draw(full, shape, None)
+                local.copy_(full[region].reshape(local.shape))
             return tensor
-        t = tensor.detach()
-        if t.is_contiguous():
-            draw(t)
-        else:
-            tmp = torch.empty(t.shape, dtype=t.dtype, device=t.device)
-            draw(tmp)
-            t.copy_(tmp)
+        _fill_plain(tensor.detach(), lambda out: draw(out, shape, None))
     return tensor
 
 
-def _fill_dtensor(dt, draw, DTensor):
-    """Each rank writes its local shard with its block of the global tensor."""
-    torch = _torch()
+_REGION = [None]
+
+
+def _fill_plain(t, fill):
+    """``fill(out)`` into ``t`` directly when contiguous, else through a contiguous temporary."""
+    if t.is_contiguous():
+        fill(t)
+    else:
+        tmp = _torch().empty(t.shape, dtype=t.dtype, device=t.device)
+        fill(tmp)
+        t.copy_(tmp)
+
+
+def _dtensor_region(dt):
+    """The block of ``dt``'s global tensor that this rank's local shard holds, as slices."""
     from torch.distributed.tensor import Replicate, Shard
     from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
     for p in dt.placements:
-        if not isinstance(p, (Shard, Replicate)):
-            raise ValueError(f"tensor: a DTensor with placements {dt.placements!r}; only Shard and Replicate "
-                             "placements have a well-defined block of the global tensor")
-    local = dt.to_local()
-    shape, offset = compute_local_shape_and_global_offset(dt.shape, dt.device_mesh, dt.placements)
-    # The whole logical tensor is drawn and this rank's block copied out: O(global size) per rank.
-    # (With the stream's region= draws, only the block would be computed.)
-    full = torch.empty(dt.shape, dtype=dt.dtype, device=local.device)
-    draw(full)
-    block = full[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
-    local.copy_(block.reshape(local.shape))
+        if not (type(p) is Shard or isinstance(p, Replicate)):
+            raise ValueError(f"tensor: a DTensor with placements {tuple(dt.placements)!r}; only Shard(dim) and "
+                             "Replicate() placements hold blocks of the global tensor")
+    shape, offset = compute_local_shape_and_global_offset(tuple(dt.shape), dt.device_mesh, dt.placements)
+    return tuple(slice(int(o), int(o) + int(n)) for o, n in zip(offset, shape))
+
+
+def _region_kw(region):
+    return {} if region is None else {"region": region}
 
 
 def _uniform(tensor, lo, hi, stream):
     if lo == hi:  # torch fills the constant; the position moves as for any uniform draw
-        def draw(out):
-            stream.uniform(0.0, 1.0, size=tuple(out.shape), out=out)
+        def draw(out, shape, region):
+            stream.uniform(0.0, 1.0, size=shape, out=out, **_region_kw(region))
             out.fill_(lo)
     else:
-        def draw(out):
-            stream.uniform(lo, hi, size=tuple(out.shape), out=out)
+        def draw(out, shape, region):
+            stream.uniform(lo, hi, size=shape, out=out, **_region_kw(region))
     return _fill(tensor, stream, draw, "uniform")
 
 
 def _normal(tensor, mean, std, stream):
-    def draw(out):
-        stream.normal(mean, std, size=tuple(out.shape), out=out)
+    def draw(out, shape, region):
+        stream.normal(mean, std, size=shape, out=out, **_region_kw(region))
     return _fill(tensor, stream, draw, "normal")
 
 
@@ -297,9 +320,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, stream):
         alpha, beta = -beta, -alpha
     p_lo, p_hi = _norm_cdf(alpha), _norm_cdf(beta)
 
-    def draw(out):
+    def draw(out, shape, region):
         torch = _torch()
-        u = stream.rand(*out.shape, dtype=torch.float64, device="cpu")
+        u = stream.rand(*shape, dtype=torch.float64, device="cpu", **_region_kw(region))
         p = u.mul_(p_hi - p_lo).add_(p_lo)
         z = torch.special.ndtri(p)
         if flip:
