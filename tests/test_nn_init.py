@@ -150,6 +150,7 @@ def test_works_on_parameters_that_require_grad():
     (lambda s: init.normal_(torch.zeros(3), 0.0, -1.0, stream=s), ValueError, "std"),
     (lambda s: init.normal_(torch.zeros(3), math.nan, stream=s), ValueError, "mean"),
     (lambda s: init.xavier_uniform_(torch.zeros(3), stream=s), ValueError, "2 dimensions"),
+    (lambda s: init.xavier_normal_(torch.zeros(0, 0), stream=s), ValueError, "fan_in"),
     (lambda s: init.kaiming_uniform_(torch.zeros(3, 3), mode="fan", stream=s), ValueError, "mode"),
     (lambda s: init.kaiming_normal_(torch.zeros(3, 3), nonlinearity="swish", stream=s), ValueError, "nonlinearity"),
     (lambda s: init.trunc_normal_(torch.zeros(3), std=0.0, stream=s), ValueError, "std"),

@@ -88,6 +88,13 @@ def _fan(tensor, mode=None):
     return init._calculate_correct_fan(tensor, mode)
 
 
+def _xavier_fans(tensor):
+    fan_in, fan_out = _fan(tensor)
+    if fan_in + fan_out == 0:
+        raise ValueError(f"tensor of shape {tuple(tensor.shape)} has fan_in + fan_out == 0: no Xavier bound")
+    return fan_in, fan_out
+
+
 def _gain(nonlinearity, param):
     try:
         return calculate_gain(nonlinearity, param)
@@ -238,7 +245,7 @@ def xavier_uniform_(tensor, gain=1.0, *, stream):
     _check_tensor(tensor)
     _check_stream(stream)
     g = _real(gain, "gain")
-    fan_in, fan_out = _fan(tensor)
+    fan_in, fan_out = _xavier_fans(tensor)
     std = g * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
     return _uniform(tensor, -abs(bound), abs(bound), stream)
@@ -249,7 +256,7 @@ def xavier_normal_(tensor, gain=1.0, *, stream):
     _check_tensor(tensor)
     _check_stream(stream)
     g = _real(gain, "gain")
-    fan_in, fan_out = _fan(tensor)
+    fan_in, fan_out = _xavier_fans(tensor)
     std = g * math.sqrt(2.0 / float(fan_in + fan_out))
     if std < 0:
         raise ValueError(f"gain must be non-negative for a normal's std, got {gain!r}")
