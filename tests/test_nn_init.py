@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -166,3 +168,19 @@ def test_errors_name_the_argument_and_move_nothing(call, exc, match):
 def test_stream_is_keyword_only():
     with pytest.raises(TypeError):
         init.uniform_(torch.zeros(3), 0.0, 1.0, S("k"))  # torch's 4th positional is generator=
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 5), min_size=2, max_size=4), data=st.data(),
+           which=st.sampled_from(["xavier_uniform_", "kaiming_normal_", "trunc_normal_", "normal_"]))
+def test_any_memory_layout_gets_the_logical_values(shape, data, which):
+    """Law: a tensor's values are the draw of its logical shape whatever its strides."""
+    perm = data.draw(st.permutations(range(len(shape))))
+    inv = [perm.index(i) for i in range(len(shape))]
+    strided = torch.empty([shape[p] for p in perm]).permute(inv)  # logical shape `shape`, other strides
+    assert tuple(strided.shape) == tuple(shape)
+    f = getattr(init, which)
+    s1, s2 = S("law", which), S("law", which)
+    f(strided, stream=s1)
+    assert torch.equal(strided, f(torch.empty(shape), stream=s2))
+    assert s1.position == s2.position
