@@ -178,7 +178,7 @@ class Draws(nn.Module):
 
 
 def test_seeded_reset_uses_the_documented_words():
-    # docs/FORMAT.md section 12: words 8-9 of Stream(seed, *path, module_name, "seeded") seed torch
+    # docs/FORMAT.md section 13: words 8-9 of Stream(seed, *path, module_name, "seeded") seed torch
     m = philox.nn.reset_parameters(nn.ModuleDict({"c": Draws()}), seed=8, path=("init", 2))
     w = philox.Stream(8, "init", 2, "c", "seeded").random_raw(10)
     g = torch.Generator().manual_seed(int(w[8]) | (int(w[9]) << 32))
