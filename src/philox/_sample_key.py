@@ -173,6 +173,20 @@ class SampleKey(int):
     __str__ = int.__repr__  # str(key), f"{key}" and "%d" give the index, as for an int
 
 
+def seed_globals(stream: Stream, torch, cuda: bool) -> None:
+    """Seed ``random``, numpy's global ``RandomState`` and torch's CPU generator (and every CUDA
+    device's when ``cuda``) from the first words of ``stream`` (docs/FORMAT.md 8.1: words 0-3
+    ``random``, 4-7 numpy, 8-9 torch). ``torch`` is the module or None."""
+    w = stream.random_raw(_SEED_WORDS)
+    seeds = library_seeds(lambda lib, n: w[_SEED_OFFSET[lib]:_SEED_OFFSET[lib] + n])
+    random.seed(seeds.random)
+    np.random.seed(np.array(seeds.numpy, dtype=np.uint32))
+    if torch is not None:
+        torch.default_generator.manual_seed(seeds.torch)
+        if cuda:  # never before CUDA is initialized: torch would queue it past the block
+            torch.cuda.manual_seed_all(seeds.torch)
+
+
 class Seeded:
     """``key.seeded(*path)``: a reusable context manager (each entry seeds afresh)."""
 
@@ -185,16 +199,9 @@ class Seeded:
         torch = torch_cached()
         cuda = cuda_ready(torch)
         k = self._key
-        w = Stream(k._seed, id=k._id(self._path + (SEEDED,))).random_raw(_SEED_WORDS)
-        seeds = library_seeds(lambda lib, n: w[_SEED_OFFSET[lib]:_SEED_OFFSET[lib] + n])
         outer = get_globals(torch, cuda)
         try:
-            random.seed(seeds.random)
-            np.random.seed(np.array(seeds.numpy, dtype=np.uint32))
-            if torch is not None:
-                torch.default_generator.manual_seed(seeds.torch)
-                if cuda:  # never before CUDA is initialized: torch would queue it past the block
-                    torch.cuda.manual_seed_all(seeds.torch)
+            seed_globals(Stream(k._seed, id=k._id(self._path + (SEEDED,))), torch, cuda)
         except BaseException:
             set_globals(outer, torch)
             raise
