@@ -139,13 +139,19 @@ void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
 void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows,
                       uint64_t pos_hi, uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine,
                       double a, double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid,
-                      uint64_t block, bool staged) {
+                      uint64_t block, bool staged, uintptr_t key_ptr = 0) {
   check_span(op, pos_hi, pos_lo, n);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
-  const philox::gpu::FillJob job = philox::gpu::make_fill_job(
+  philox::gpu::FillJob job_in = philox::gpu::make_fill_job(
       op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
       reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
-  const uint64_t items = job.rows * job.tiles, stride = grid * block;
+  // keyed (key_ptr: three words seed, id, position): the launcher's worst-lane grid, and
+  // every "thread" applies the key first, as fill_kernel does
+  job_in.key = reinterpret_cast<const uint64_t*>(key_ptr);
+  const uint64_t items = job_in.rows * (job_in.key ? philox::gpu::tiles_per_row(3, n, philox::gpu::op_words(op))
+                                                   : job_in.tiles),
+                 stride = grid * block;
+  const philox::gpu::FillJob job = philox::gpu::keyed_job(job_in);
   py::gil_scoped_release nogil;
   std::vector<uint64_t> stage((block * philox::gpu::kStageBytesPerThread + 7) / 8);
   philox::gpu::with_op(op, [&](auto opc) {
@@ -203,7 +209,11 @@ PYBIND11_MODULE(_core, m) {
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
-  m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");
+  m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)", py::arg("op"),
+        py::arg("k0"), py::arg("k1"), py::arg("id"), py::arg("ids_ptr"), py::arg("rows"), py::arg("pos_hi"),
+        py::arg("pos_lo"), py::arg("out"), py::arg("n"), py::arg("elem_size"), py::arg("affine"), py::arg("a"),
+        py::arg("b"), py::arg("c"), py::arg("ilow"), py::arg("range_m1"), py::arg("grid"), py::arg("block"),
+        py::arg("staged"), py::arg("key_ptr") = 0);
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
     return philox::gpu::tiles_per_row(lane, n, philox::gpu::op_words(op));
   });

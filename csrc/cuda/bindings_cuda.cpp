@@ -42,6 +42,24 @@ void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint
   check(e);
 }
 
+// A keyed draw: seed, stream id and word position are read by the kernel from `key_ptr`
+// (three uint64 words in device memory), so nothing about them is known on the host.
+void fill_keyed(int op, uintptr_t key_ptr, uintptr_t out, uint64_t n, int elem_size, bool affine, double a,
+                double b, double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+  if (op < 0 || op > 11) throw py::value_error("unknown op " + std::to_string(op));
+  if (!n) return;
+  if (!out || !key_ptr) throw py::value_error("null output or key pointer");
+  FillJob job = make_fill_job(op, 0, 0, 0, nullptr, 1, 0, 0, reinterpret_cast<void*>(out), n, elem_size, affine, a,
+                              b, c, ilow, range_m1);
+  job.key = reinterpret_cast<const uint64_t*>(key_ptr);
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_fill(job, device, stream);
+  }
+  check(e);
+}
+
 void fold_ids(uintptr_t index, uintptr_t out, uint64_t n, uint64_t parent, int device, uintptr_t stream) {
   std::string e;
   {
@@ -76,6 +94,7 @@ void perm_fill(std::vector<uint32_t> words, uint64_t n, uint64_t start, uint64_t
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
+  m.def("fill_keyed", &fill_keyed, "Launch a fill of n values whose seed/id/position the kernel reads from device memory");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");

@@ -19,7 +19,8 @@ constexpr int kThreads = 256;
 // item's values in shared memory, then the block writes the chunk's contiguous
 // run of the output with coalesced stores (fill_kernels.cuh).
 template <int OP>
-__global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job, uint64_t items) {
+__global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job_in, uint64_t items) {
+  const FillJob job = keyed_job(job_in);  // a device-side key, if any (items covers its worst lane)
   __shared__ __align__(16) unsigned char stage[kThreads * kStageBytesPerThread];
   const uint64_t stride = (uint64_t)gridDim.x * kThreads;
   for (uint64_t chunk = (uint64_t)blockIdx.x * kThreads; chunk < items; chunk += stride) {
@@ -72,7 +73,8 @@ std::string err(cudaError_t e) {
 }  // namespace
 
 std::string launch_fill(const FillJob& job, int device, uintptr_t stream) {
-  const uint64_t items = job.rows * job.tiles;
+  // keyed: the lane is known on the device only; size the grid for the worst one (lane 3)
+  const uint64_t items = job.rows * (job.key ? tiles_per_row(3, job.n, op_words(job.op)) : job.tiles);
   if (!items) return "";
   cudaError_t e = cudaSetDevice(device);
   if (e != cudaSuccess) return err(e);

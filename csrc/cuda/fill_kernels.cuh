@@ -47,6 +47,11 @@ struct FillJob {
   bool affine;
   double a, b, c;
   uint64_t ilow, range_m1;
+  // Keyed draws (philox.functional): when set, a pointer (device memory on the GPU) to three
+  // words {seed, stream id, word position} that replace k0/k1, id and block/lane at run
+  // time (keyed_job), so a captured launch reads a key advanced on the device. The
+  // launcher then sizes the grid for the worst lane (tiles_per_row(3, ...)).
+  const uint64_t* key;
 };
 
 PHILOX_HD int op_words(int op) {
@@ -253,6 +258,21 @@ inline FillJob make_fill_job(int op, uint32_t k0, uint32_t k1, uint64_t id, cons
   j.out = out; j.n = n; j.rows = rows;
   j.tiles = tiles_per_row(j.lane, n, op_words(op));
   j.elem_size = elem_size; j.affine = affine; j.a = a; j.b = b; j.c = c; j.ilow = ilow; j.range_m1 = range_m1;
+  return j;
+}
+
+// The job with its device-side key applied (keyed draws; a no-op without one): the key's
+// seed S gives (k0, k1) = (S mod 2^32, S >> 32), its position p (< 2^64) gives block p / 4
+// and lane p mod 4, and `tiles` shrinks to the true count for that lane (<= the launch's).
+PHILOX_HD FillJob keyed_job(const FillJob& in) {
+  if (!in.key) return in;
+  FillJob j = in;
+  const uint64_t seed = in.key[0], pos = in.key[2];
+  j.k0 = (uint32_t)seed; j.k1 = (uint32_t)(seed >> 32);
+  j.id = in.key[1];
+  j.block = pos >> 2;
+  j.lane = (uint32_t)(pos & 3);
+  j.tiles = tiles_per_row(j.lane, j.n, op_words(j.op));
   return j;
 }
 

@@ -18,7 +18,7 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fold_ids", "perm_indices"]
+__all__ = ["set_backend", "get_backend", "cuda_module", "fill", "fill_keyed", "fold_ids", "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -140,6 +140,30 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
             _warn_fallback()
     from . import _torch_fallback
     _torch_fallback.fill(out, op, k0, k1, id, position, elem_size, affine, a, b, c, ilow, range_m1)
+
+
+def fill_keyed(out, key, op: int, elem_size: int = 0, affine: bool = False, a: float = 0.0, b: float = 0.0,
+               c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
+    """Fill the fresh contiguous tensor ``out`` from the key tensor ``key`` (3 int64 words on
+    out's device: seed, stream id, word position, two's complement).
+
+    On a GPU with the CUDA module the kernel reads the key from device memory (no host sync,
+    so a captured CUDA graph replays with the key's current value); on the CPU the key is read
+    in place; the torch fallback on a GPU reads it with one host sync.
+    """
+    _register_ops()
+    if out.numel() == 0 or no_data(out):
+        return
+    dev = out.device
+    if not forced() and dev.type == "cuda":
+        mod = cuda_module()
+        if mod is not None:
+            index, stream = _cuda_target(dev)
+            mod.fill_keyed(op, key.data_ptr(), out.data_ptr(), out.numel(), elem_size, affine, a, b, c, ilow,
+                           range_m1, index, stream)
+            return
+    seed, id, pos = (v % _U64 for v in key.tolist())
+    fill(out, op, seed & 0xFFFFFFFF, seed >> 32, id, pos, elem_size, affine, a, b, c, ilow, range_m1, True)
 
 
 def fold_ids(index, parent: int):

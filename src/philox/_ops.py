@@ -8,6 +8,10 @@ or by ``philox.torch_ops()``), so ``import philox`` stays fast and works without
 - ``philox::draw(SymInt[] size, ScalarType dtype, Device device, Tensor? ids, ...) -> Tensor``:
   the functional form, a new tensor.
 - ``philox::fold_ids(Tensor index, int parent) -> Tensor``: stream ids of (parent, index[i]).
+- ``philox::draw_keyed(Tensor key, SymInt[] size, ScalarType dtype, int op, ...) -> Tensor``: a draw
+  whose seed, stream id and word position are the three int64 words of ``key`` (two's complement),
+  read where the key lives (on a GPU, by the kernel: no host sync), on key's device
+  (``philox.functional``, ``philox.nn.functional.dropout``).
 
 Every op dispatches per device through ``philox._backend`` (C++ CPU kernels, the CUDA
 launcher on torch's current stream, or the torch fallback), never synchronizes, and
@@ -107,6 +111,30 @@ def register():
     @draw.register_fake
     def _(size, dtype, device, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, *args):
         out = torch.empty(size, dtype=dtype, device=device)
+        if 0 <= op <= 11:
+            _check_out(out, op, elem_size)
+        return out
+
+    def _check_key(key):
+        if key.dtype != torch.int64 or key.shape != (3,):
+            raise ValueError(f"key must be an int64 tensor of 3 words (seed, id, position), got {key.dtype} "
+                             f"of shape {tuple(key.shape)}")
+
+    @torch.library.custom_op("philox::draw_keyed", mutates_args=())
+    def draw_keyed(key: Tensor, size: List[int], dtype: torch.dtype, op: int, elem_size: int, affine: bool,
+                   a: float, b: float, c: float, ilow: int, range_m1: int) -> Tensor:
+        _check_key(key)
+        if not 0 <= op <= 11:
+            raise ValueError(f"op must be in [0, 11], got {op}")
+        out = torch.empty(size, dtype=dtype, device=key.device)
+        _check_out(out, op, elem_size)
+        _backend.fill_keyed(out, key.contiguous(), op, elem_size, affine, a, b, c, ilow % _U64, range_m1 % _U64)
+        return out
+
+    @draw_keyed.register_fake
+    def _(key, size, dtype, op, elem_size, *args):
+        _check_key(key)
+        out = torch.empty(size, dtype=dtype, device=key.device)
         if 0 <= op <= 11:
             _check_out(out, op, elem_size)
         return out
