@@ -166,6 +166,32 @@ def fill_keyed(out, key, op: int, elem_size: int = 0, affine: bool = False, a: f
     fill(out, op, seed & 0xFFFFFFFF, seed >> 32, id, pos, elem_size, affine, a, b, c, ilow, range_m1, True)
 
 
+def dropout_scale(p: float) -> float:
+    """The float32 scale 1/(1-p) (docs/FORMAT.md 13), as a Python float; 0 for p = 1."""
+    import struct
+    return 0.0 if p >= 1.0 else struct.unpack("<f", struct.pack("<f", 1.0 / (1.0 - p)))[0]
+
+
+def dropout(x, key, p: float):
+    """``x`` (contiguous) with element e zeroed when word ``key.offset + e`` of stream (key.seed, key.id)
+    is below floor(p * 2**32), the others times the float32 scale 1/(1-p) (docs/FORMAT.md 13)."""
+    import torch
+    from .functional import threshold
+    t = threshold(p)
+    if t == 0:
+        return x.clone()
+    if t >= 1 << 32:
+        return torch.zeros_like(x)
+    w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
+    fill_keyed(w, key, 0)
+    # unsigned w >= t as a signed compare: flipping the top bit keeps the order
+    keep = torch.bitwise_xor(w, -(1 << 31), out=w) >= t - (1 << 31)
+    scale = dropout_scale(p)
+    if x.dtype in (torch.float16, torch.bfloat16):
+        return torch.where(keep, x.float() * scale, 0.0).to(x.dtype)
+    return torch.where(keep, x * scale, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
 def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement tensor on index's device) of (parent path, index[i]);
     ``index`` a contiguous int64 tensor of non-negative values."""

@@ -8,6 +8,8 @@ or by ``philox.torch_ops()``), so ``import philox`` stays fast and works without
 - ``philox::draw(SymInt[] size, ScalarType dtype, Device device, Tensor? ids, ...) -> Tensor``:
   the functional form, a new tensor.
 - ``philox::fold_ids(Tensor index, int parent) -> Tensor``: stream ids of (parent, index[i]).
+- ``philox::dropout(Tensor x, Tensor key, float p) -> Tensor``: keyed dropout (docs/FORMAT.md 13); its
+  backward is the same op on the gradient, so autograd saves the key, never a mask.
 - ``philox::draw_keyed(Tensor key, SymInt[] size, ScalarType dtype, int op, ...) -> Tensor``: a draw
   whose seed, stream id and word position are the three int64 words of ``key`` (two's complement),
   read where the key lives (on a GPU, by the kernel: no host sync), on key's device
@@ -138,6 +140,28 @@ def register():
         if 0 <= op <= 11:
             _check_out(out, op, elem_size)
         return out
+
+    @torch.library.custom_op("philox::dropout", mutates_args=())
+    def dropout(x: Tensor, key: Tensor, p: float) -> Tensor:
+        _check_key(key)
+        if key.device != x.device:
+            raise ValueError(f"key is on {key.device}, input on {x.device}: the key must be on the input's device")
+        return _backend.dropout(x.contiguous(), key.contiguous(), p)
+
+    @dropout.register_fake
+    def _(x, key, p):
+        _check_key(key)
+        return torch.empty(x.shape, dtype=x.dtype, device=x.device)
+
+    def _dropout_setup(ctx, inputs, output):
+        ctx.save_for_backward(inputs[1])  # the key only: 3 words, never a mask
+        ctx.p = inputs[2]
+
+    def _dropout_backward(ctx, grad):
+        key, = ctx.saved_tensors
+        return torch.ops.philox.dropout(grad, key, ctx.p), None, None
+
+    dropout.register_autograd(_dropout_backward, setup_context=_dropout_setup)
 
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:

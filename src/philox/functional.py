@@ -179,3 +179,11 @@ def num_words(n: int, kind: str = "rand", dtype=None, range_size: int = 2) -> in
     if kind == "randint":
         return n * (2 if range_size <= 1 << 32 else 4)
     raise ValueError(f"kind must be 'rand', 'randn', 'bernoulli' or 'randint', got {kind!r}")
+
+
+try:  # register the custom ops now, so a compiled function's first draw does not trace their definition
+    import torch as _torch_mod  # noqa: F401
+except ImportError:  # pragma: no cover (the draws need torch; importing this module does not)
+    pass
+else:
+    _torch()
