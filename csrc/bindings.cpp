@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "cpu/dropout.h"
 #include "cpu/kernels.h"
 #include "cursor.h"
 #include "cuda/fill_kernels.cuh"
@@ -99,6 +100,19 @@ void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
 
 // CPU: rows x n values at a given position (no cursor): row r from stream ids[r]
 // (a uint64 buffer at ids_ptr), or every row from `id` when ids_ptr is 0.
+// Fused dropout (docs/FORMAT.md 13) of n contiguous float32 / float64 values x -> y.
+void dropout_fill_py(uint32_t k0, uint32_t k1, uint64_t id, uint64_t position, uint64_t threshold, float scale,
+                     bool f64, uintptr_t x, uintptr_t y, size_t n) {
+  if (threshold == 0 || threshold >= ((uint64_t)1 << 32))
+    throw py::value_error("threshold must be in (0, 2**32): p = 0 and p = 1 need no words");
+  if (!n) return;
+  if (!x || !y) throw py::value_error("null pointer");
+  const philox::cpu::DropJob j{k0, k1, id, position, threshold, scale, f64, reinterpret_cast<const void*>(x),
+                               reinterpret_cast<void*>(y), n};
+  py::gil_scoped_release nogil;
+  philox::cpu::dropout_fill(j);
+}
+
 void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
                uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
                double c, uint64_t ilow, uint64_t range_m1) {
@@ -207,6 +221,7 @@ PYBIND11_MODULE(_core, m) {
   // Positional arguments only: these sit on every draw's path.
   m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
+  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 13)");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)", py::arg("op"),

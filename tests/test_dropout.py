@@ -205,3 +205,28 @@ def test_compiled_model_compiles_once_across_steps():
         pnn.set_step(step)
         assert torch.equal(m(x), outs[step])
     assert not torch.equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n,offset", [(1, 0), (1029, 3), (300_001, 2**64 - 5)])
+def test_fused_cpu_kernel_equals_fallback_on_every_isa(dtype, n, offset):
+    from philox import _backend, _core
+    x = torch.randn(n, dtype=dtype)
+    kw = dict(seed=2**64 - 3, id=2**63 + 1, offset=offset)
+    _backend.set_backend("torch")
+    try:
+        want = dropout(x, 0.37, **kw)
+    finally:
+        _backend.set_backend("auto")
+    w = philox.Stream(2**64 - 3, id=2**63 + 1, position=offset).random_raw(min(n, 64)).astype(np.int64)
+    assert torch.equal(want[:64] != 0, torch.from_numpy(w >= int(0.37 * 2**32)) & (x[:64] != 0))
+    isa, threads = _core.isa(), philox.get_num_threads()
+    try:
+        for name in ("baseline", "avx2", "avx512"):
+            for t in (1, 3):
+                if _core.force_isa(name):
+                    philox.set_num_threads(t)
+                    assert torch.equal(dropout(x, 0.37, **kw), want), (name, t)
+    finally:
+        _core.force_isa(isa)
+        philox.set_num_threads(threads)

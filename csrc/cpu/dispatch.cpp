@@ -107,6 +107,8 @@ void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
   parallel_ranges(rows, (rows + t - 1) / t, work);
 }
 
+RangeFn range_fn() { return current().fn; }
+
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
 int get_num_threads() { return g_threads.load(); }
 const char* isa_name() { return current().name; }

@@ -182,11 +182,19 @@ def dropout(x, key, p: float):
         return x.clone()
     if t >= 1 << 32:
         return torch.zeros_like(x)
+    scale = dropout_scale(p)
+    if (not forced() and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+            and not no_data(x) and x.numel()):
+        # the fused C++ kernel: words, compare and scale in one pass (csrc/cpu/dropout.h)
+        seed, id, pos = (v % _U64 for v in key.tolist())
+        y = torch.empty_like(x, memory_format=torch.contiguous_format)
+        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, x.dtype == torch.float64,
+                           x.data_ptr(), y.data_ptr(), x.numel())
+        return y
     w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
     fill_keyed(w, key, 0)
     # unsigned w >= t as a signed compare: flipping the top bit keeps the order
     keep = torch.bitwise_xor(w, -(1 << 31), out=w) >= t - (1 << 31)
-    scale = dropout_scale(p)
     if x.dtype in (torch.float16, torch.bfloat16):
         return torch.where(keep, x.float() * scale, 0.0).to(x.dtype)
     return torch.where(keep, x * scale, torch.zeros((), dtype=x.dtype, device=x.device))
