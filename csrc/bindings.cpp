@@ -113,6 +113,17 @@ void dropout_fill_py(uint32_t k0, uint32_t k1, uint64_t id, uint64_t position, u
   philox::cpu::dropout_fill(j);
 }
 
+// The CUDA dropout kernel's per-item code run on the CPU, items in any order (tests).
+void emulate_gpu_dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int dtype, uintptr_t x, uintptr_t y,
+                         uint64_t n, bool reverse) {
+  if (dtype < 0 || dtype > 3) throw py::value_error("dtype must be 0..3");
+  const philox::gpu::DropJob j{reinterpret_cast<const uint64_t*>(key_ptr), threshold, scale, dtype,
+                               reinterpret_cast<const void*>(x), reinterpret_cast<void*>(y), n};
+  const uint64_t items = philox::gpu::drop_items(n);
+  py::gil_scoped_release nogil;
+  for (uint64_t k = 0; k < items; ++k) philox::gpu::drop_item(j, reverse ? items - 1 - k : k);
+}
+
 void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
                uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
                double c, uint64_t ilow, uint64_t range_m1) {
@@ -222,6 +233,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
   m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 13)");
+  m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)", py::arg("op"),

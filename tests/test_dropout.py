@@ -230,3 +230,20 @@ def test_fused_cpu_kernel_equals_fallback_on_every_isa(dtype, n, offset):
     finally:
         _core.force_isa(isa)
         philox.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("dtype,code", [(torch.float32, 0), (torch.float64, 1), (torch.float16, 2),
+                                        (torch.bfloat16, 3)])
+@pytest.mark.parametrize("n,offset", [(1, 0), (7, 1), (1000, 3), (513, 2**64 - 2)])
+def test_emulated_gpu_dropout_kernel(dtype, code, n, offset):
+    """The CUDA kernel's per-item code (key read from memory, worst-lane item count) equals the CPU path."""
+    from philox import _backend, _core
+    import philox.functional as F
+    x = torch.randn(n).to(dtype)
+    k = F.key(5, 77, offset)
+    want = dropout(x, 0.2, seed=5, id=77, offset=offset)
+    for reverse in (False, True):
+        y = torch.full_like(x, 42.0)
+        _core._emulate_gpu_dropout(k.data_ptr(), F.threshold(0.2), _backend.dropout_scale(0.2), code, x.data_ptr(),
+                                   y.data_ptr(), n, reverse)
+        assert torch.equal(y, want)

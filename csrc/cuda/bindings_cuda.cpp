@@ -60,6 +60,23 @@ void fill_keyed(int op, uintptr_t key_ptr, uintptr_t out, uint64_t n, int elem_s
   check(e);
 }
 
+// Fused keyed dropout of n values (dtype 0 f32, 1 f64, 2 f16, 3 bf16); the kernel reads the key.
+void dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int dtype, uintptr_t x, uintptr_t y, uint64_t n,
+             int device, uintptr_t stream) {
+  if (threshold == 0 || threshold >= ((uint64_t)1 << 32)) throw py::value_error("threshold must be in (0, 2**32)");
+  if (dtype < 0 || dtype > 3) throw py::value_error("dtype must be 0..3");
+  if (!n) return;
+  if (!key_ptr || !x || !y) throw py::value_error("null pointer");
+  const DropJob job{reinterpret_cast<const uint64_t*>(key_ptr), threshold, scale, dtype,
+                    reinterpret_cast<const void*>(x), reinterpret_cast<void*>(y), n};
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_dropout(job, device, stream);
+  }
+  check(e);
+}
+
 void fold_ids(uintptr_t index, uintptr_t out, uint64_t n, uint64_t parent, int device, uintptr_t stream) {
   std::string e;
   {
@@ -95,6 +112,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
   m.def("fill_keyed", &fill_keyed, "Launch a fill of n values whose seed/id/position the kernel reads from device memory");
+  m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 13) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");

@@ -45,6 +45,11 @@ __global__ void perm_kernel(PermKey key, uint64_t start, uint64_t step, int64_t*
     out[j] = (int64_t)perm_at(key, start + step * j);
 }
 
+__global__ void dropout_kernel(DropJob job, uint64_t items) {
+  const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+  for (uint64_t k = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; k < items; k += stride) drop_item(job, k);
+}
+
 // Blocks for `items` work items: enough to fill the device a few times over,
 // no more (the grid-stride loop covers the rest). Cached per device.
 unsigned grid_for(int device, uint64_t items) {
@@ -101,6 +106,15 @@ std::string launch_perm(const PermKey& key, uint64_t start, uint64_t step, int64
   if (e != cudaSuccess) return err(e);
   perm_kernel<<<grid_for(device, count), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(key, start, step,
                                                                                                  out, count);
+  return err(cudaGetLastError());
+}
+
+std::string launch_dropout(const DropJob& job, int device, uintptr_t stream) {
+  const uint64_t items = drop_items(job.n);
+  if (!items) return "";
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return err(e);
+  dropout_kernel<<<grid_for(device, items), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(job, items);
   return err(cudaGetLastError());
 }
 

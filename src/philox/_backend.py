@@ -172,6 +172,26 @@ def dropout_scale(p: float) -> float:
     return 0.0 if p >= 1.0 else struct.unpack("<f", struct.pack("<f", 1.0 / (1.0 - p)))[0]
 
 
+class _DropDtypes(dict):
+    """torch dtype -> the CUDA dropout kernel's dtype code (built on first use: torch is optional)."""
+
+    def _fill(self):
+        if not self:
+            import torch
+            self.update({torch.float32: 0, torch.float64: 1, torch.float16: 2, torch.bfloat16: 3})
+
+    def __contains__(self, k):
+        self._fill()
+        return dict.__contains__(self, k)
+
+    def __getitem__(self, k):
+        self._fill()
+        return dict.__getitem__(self, k)
+
+
+_DROP_DTYPES = _DropDtypes()
+
+
 def dropout(x, key, p: float):
     """``x`` (contiguous) with element e zeroed when word ``key.offset + e`` of stream (key.seed, key.id)
     is below floor(p * 2**32), the others times the float32 scale 1/(1-p) (docs/FORMAT.md 13)."""
@@ -191,6 +211,14 @@ def dropout(x, key, p: float):
         _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, x.dtype == torch.float64,
                            x.data_ptr(), y.data_ptr(), x.numel())
         return y
+    if not forced() and x.device.type == "cuda" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
+        mod = cuda_module()
+        if mod is not None:  # the fused kernel; it reads the key from device memory (no sync)
+            index, stream = _cuda_target(x.device)
+            y = torch.empty_like(x, memory_format=torch.contiguous_format)
+            mod.dropout(key.data_ptr(), t, scale, _DROP_DTYPES[x.dtype], x.data_ptr(), y.data_ptr(), x.numel(),
+                        index, stream)
+            return y
     w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
     fill_keyed(w, key, 0)
     # unsigned w >= t as a signed compare: flipping the top bit keeps the order
