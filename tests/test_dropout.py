@@ -8,7 +8,11 @@ torch = pytest.importorskip("torch")
 import philox  # noqa: E402
 import philox.nn as pnn  # noqa: E402
 from philox.nn.functional import dropout  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 from torch.utils.checkpoint import checkpoint  # noqa: E402
+
+# opcheck's own internals use torch.jit.script_method, deprecated in this torch
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
 
 
 def _expected(shape, p, seed, id=0, offset=0):
@@ -247,3 +251,23 @@ def test_emulated_gpu_dropout_kernel(dtype, code, n, offset):
         _core._emulate_gpu_dropout(k.data_ptr(), F.threshold(0.2), _backend.dropout_scale(0.2), code, x.data_ptr(),
                                    y.data_ptr(), n, reverse)
         assert torch.equal(y, want)
+
+
+def test_opcheck_keyed_ops():
+    import philox.functional as F
+    k = F.key(3, 4, 5)
+    torch.library.opcheck(torch.ops.philox.draw_keyed.default, (k, [3, 5], torch.float32, 2, 0, False, 0.0, 0.0, 0.0,
+                                                                0, 0))
+    torch.library.opcheck(torch.ops.philox.dropout.default, (torch.randn(4, 6, requires_grad=True), k, 0.3))
+    torch.library.opcheck(torch.ops.philox.dropout.default, (torch.randn(9, dtype=torch.float16), k, 0.5))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3000), a=st.integers(0, 3000), b=st.integers(0, 3000), off=st.integers(0, 2**64 - 6001),
+       p=st.floats(0.0, 1.0))
+def test_slices_are_offset_keys(n, a, b, off, p):
+    """Law: the mask of a slice x[a:b] at offset + a is the slice of the mask (elements are keyed alone)."""
+    a, b = sorted((a % (n + 1), b % (n + 1)))
+    x = torch.ones(n)
+    full = dropout(x, p, seed=1, id=2, offset=off)
+    assert torch.equal(dropout(x[a:b], p, seed=1, id=2, offset=off + a), full[a:b])
