@@ -111,7 +111,7 @@ void perm_fill(std::vector<uint32_t> words, uint64_t n, uint64_t start, uint64_t
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
-  m.def("fill_keyed", &fill_keyed, "Launch a fill of n values whose seed/id/position the kernel reads from device memory");
+  m.def("fill_keyed", &fill_keyed, "Launch a fill of n values; the kernel reads seed/id/position from device memory");
   m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 13) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
