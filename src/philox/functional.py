@@ -57,7 +57,8 @@ def _word(v, name: str, device, signed_ok: bool):
     lo = -(1 << 63) if signed_ok else 0
     if not lo <= v < _U64:
         raise ValueError(f"{name} must be in [{'-2**63' if signed_ok else '0'}, 2**64), got {v}")
-    return torch.tensor(v - _U64 if v >= 1 << 63 else v, dtype=torch.int64, device=device)
+    # torch.full (a fill kernel), not torch.tensor (a host-to-device copy): capturable in a CUDA graph
+    return torch.full((), v - _U64 if v >= 1 << 63 else v, dtype=torch.int64, device=device)
 
 
 def key(seed, id=0, offset=0, device=None):

@@ -63,7 +63,8 @@ def set_seed(seed) -> None:
 
 def set_step(step) -> None:
     """Start training step ``step`` (an int, or a one-element integer tensor, e.g. on the GPU and
-    advanced there): every module's call index restarts at 0."""
+    advanced there): every module's call index restarts at 0. A step tensor on another device
+    than a module's input is copied there on each call; for CUDA graphs keep it on the GPU."""
     t = _tensor(step, "step")
     _state.step = t
     _state.epoch += 1
