@@ -291,3 +291,17 @@ def test_inductor_dropout_forward_backward_bits():
         y.backward(torch.arange(64 * 32, dtype=torch.float32).reshape(64, 32))
         res.append((y.detach(), x.grad))
     assert torch.equal(res[0][0], res[1][0]) and torch.equal(res[0][1], res[1][1])
+
+
+def test_failed_module_call_moves_no_call_index():
+    d = pnn.Dropout(0.5, path="d")
+    pnn.set_step(0)
+    with pytest.raises(TypeError, match="floating"):
+        d(torch.ones(4, dtype=torch.int64))
+    first = d(torch.ones(64))
+    pnn.set_step(0)
+    assert torch.equal(first, d(torch.ones(64)))  # the failed call took no index: this is call 0 again
+    with pytest.raises(TypeError, match="seed"):
+        pnn.Dropout(0.5, seed=1.5)
+    with pytest.raises(TypeError, match="path"):
+        pnn.Dropout(0.5, path=3)

@@ -16,8 +16,13 @@ The mask of a ``Dropout`` call is keyed by (docs/FORMAT.md 13):
 Activation checkpointing re-runs a module's forward during the backward pass; such a
 re-run (seen as a call while autograd's engine runs a backward) takes the call indices of
 the step's forward again, in order, so the recomputed masks are the original ones whatever
-``preserve_rng_state`` says. (A module shared by two checkpointed segments is re-run in
-the backward's segment order; give such a module two Dropout instances.)
+``preserve_rng_state`` says. Call ``set_step`` before a step's forward, never between its
+forward and backward (a recomputation reads the current step). A module shared by two
+checkpointed segments is re-run in the backward's segment order; give such a module two
+Dropout instances.
+
+DTensor inputs (masks of the global tensor) are not supported yet: they need the region
+draws of the ``regions`` work (docs/DESIGN.md).
 """
 from __future__ import annotations
 
@@ -135,6 +140,9 @@ class Dropout(torch.nn.Module):
     def forward(self, input):
         if not self.training or self.p == 0.0:
             return input
+        if not isinstance(input, torch.Tensor) or not input.is_floating_point():  # before the call index moves
+            raise TypeError(f"input must be a floating torch.Tensor, got "
+                            f"{input.dtype if isinstance(input, torch.Tensor) else type(input).__name__}")
         if self.path is None:
             raise ValueError("this philox.nn.Dropout has no path: call philox.nn.name_modules(model) once after "
                              "building the model, or pass Dropout(p, path=...)")
