@@ -19,19 +19,30 @@
 #include "cpu/kernels.h"
 #include "cursor.h"
 #include "cuda/fill_kernels.cuh"
+#include "ops.h"
 #include "philox.h"
 
 namespace py = pybind11;
 using namespace philox::cpu;
 using philox::bind::Cursor;
+using philox::Op;
+using philox::OpArgs;
+using philox::make_op_args;
 
 namespace {
 
-// Reserve n * words_per_value words on the cursor and fill n values at `out`.
+// An op code from Python: one of csrc/ops.h's table.
+void check_op(int op) {
+  if (!philox::op_known(op))
+    throw py::value_error("unknown op " + std::to_string(op) + " (the op table has codes 0.." +
+                          std::to_string(philox::kNumOps - 1) + ")");
+}
+
+// Reserve n * words-per-value words on the cursor and fill n values at `out`.
 void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
              int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
-  if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("fill: unknown op " + std::to_string(op));
-  const uint64_t words = (uint64_t)n * (uint64_t)words_per_value((Op)op);
+  check_op(op);
+  const uint64_t words = (uint64_t)n * (uint64_t)philox::op_words(op);
   const Cursor::u128 start = cur.reserve(words);
   if (n == 0) return;
   Job job{};
@@ -39,8 +50,8 @@ void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* o
   job.k0 = k0; job.k1 = k1; job.id = id;
   job.block = (uint64_t)(start >> 2); job.lane = (uint32_t)(start & 3);
   job.out = out;
-  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
-  job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
+  job.n = n; job.fresh = fresh;
+  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
   py::gil_scoped_release nogil;
   run(job);
 }
@@ -52,16 +63,6 @@ void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::
     throw py::value_error("fill_array: output must be C-contiguous and writeable");
   fill_at(cur, op, k0, k1, id, out.mutable_data(), (size_t)out.size(), fresh, elem_size, affine, a, b, c, ilow,
           range_m1);
-}
-
-// Bytes per output value of op (integer ops: the element size).
-size_t value_bytes(int op, int elem_size) {
-  switch ((Op)op) {
-    case Op::IntSmall: case Op::IntLarge: return (size_t)elem_size;
-    case Op::Raw64: case Op::UniformF64: case Op::NormalF64: return 8;
-    case Op::Raw32: case Op::UniformF32: case Op::NormalF32: return 4;
-    default: return 2;
-  }
 }
 
 // A large buffer that was just allocated (its pages not touched yet): ask for transparent huge
@@ -84,23 +85,23 @@ void advise_huge_pages(void* p, size_t bytes) {
 void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, bool fresh,
               int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (n && !out) throw py::value_error("fill_ptr: null output pointer");
-  if (fresh && n && op >= 0 && op <= (int)Op::IntLarge)
-    advise_huge_pages(reinterpret_cast<void*>(out), n * value_bytes(op, elem_size));
+  if (fresh && n && philox::op_known(op))
+    advise_huge_pages(reinterpret_cast<void*>(out), n * (size_t)philox::op_value_bytes(op, elem_size));
   fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
 // A draw of `rows` rows x n values from position pos_hi * 2^64 + pos_lo must end by 2^66.
 void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
-  if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("unknown op " + std::to_string(op));
+  check_op(op);
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
-  const unsigned __int128 end = p + (unsigned __int128)n * (unsigned)words_per_value((Op)op);
+  const unsigned __int128 end = p + (unsigned __int128)n * (unsigned)philox::op_words(op);
   if (pos_hi > 4 || end > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
 }
 
 // CPU: rows x n values at a given position (no cursor): row r from stream ids[r]
 // (a uint64 buffer at ids_ptr), or every row from `id` when ids_ptr is 0.
-// Fused dropout (docs/FORMAT.md 13) of n contiguous float32 / float64 values x -> y.
+// Fused dropout (docs/FORMAT.md 16) of n contiguous float32 / float64 values x -> y.
 void dropout_fill_py(uint32_t k0, uint32_t k1, uint64_t id, uint64_t position, uint64_t threshold, float scale,
                      bool f64, uintptr_t x, uintptr_t y, size_t n) {
   if (threshold == 0 || threshold >= ((uint64_t)1 << 32))
@@ -130,14 +131,14 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   check_span(op, pos_hi, pos_lo, n);
   if (!n || !rows) return;
   if (!out) throw py::value_error("fill_rows: null output pointer");
-  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * value_bytes(op, elem_size));
+  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * (size_t)philox::op_value_bytes(op, elem_size));
   Job job{};
   job.op = (Op)op;
   job.k0 = k0; job.k1 = k1; job.id = id;
   job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
   job.out = reinterpret_cast<void*>(out);
-  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
-  job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
+  job.n = n; job.fresh = fresh;
+  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
   py::gil_scoped_release nogil;
   if (!ids_ptr) {
     if (rows == 1) { run(job); return; }
@@ -169,17 +170,17 @@ void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t i
   if (!grid || !block) throw py::value_error("grid and block must be positive");
   philox::gpu::FillJob job_in = philox::gpu::make_fill_job(
       op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
-      reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+      reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   // keyed (key_ptr: three words seed, id, position): the launcher's worst-lane grid, and
   // every "thread" applies the key first, as fill_kernel does
   job_in.key = reinterpret_cast<const uint64_t*>(key_ptr);
-  const uint64_t items = job_in.rows * (job_in.key ? philox::gpu::tiles_per_row(3, n, philox::gpu::op_words(op))
+  const uint64_t items = job_in.rows * (job_in.key ? philox::gpu::tiles_per_row(3, n, philox::op_words(op))
                                                    : job_in.tiles),
                  stride = grid * block;
   const philox::gpu::FillJob job = philox::gpu::keyed_job(job_in);
   py::gil_scoped_release nogil;
   std::vector<uint64_t> stage((block * philox::gpu::kStageBytesPerThread + 7) / 8);
-  philox::gpu::with_op(op, [&](auto opc) {
+  philox::with_op(op, [&](auto opc) {
     constexpr int OP = decltype(opc)::value;
     for (uint64_t bx = 0; bx < grid; ++bx) {
       if (!staged) {  // one item per thread per step, written straight to the output
@@ -232,7 +233,7 @@ PYBIND11_MODULE(_core, m) {
   // Positional arguments only: these sit on every draw's path.
   m.def("fill_array", &fill_array, "Reserve words on a cursor and fill a numpy array (see csrc/cpu/kernels.h)");
   m.def("fill_ptr", &fill_ptr, "Reserve words on a cursor and fill n elements at a raw address");
-  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 13)");
+  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 16)");
   m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
@@ -242,7 +243,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("b"), py::arg("c"), py::arg("ilow"), py::arg("range_m1"), py::arg("grid"), py::arg("block"),
         py::arg("staged"), py::arg("key_ptr") = 0);
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
-    return philox::gpu::tiles_per_row(lane, n, philox::gpu::op_words(op));
+    check_op(op);
+    return philox::gpu::tiles_per_row(lane, n, philox::op_words(op));
   });
   m.def("philox4x32", &philox4x32, "Philox4x32-10 block function on (n, 4) counters and (n, 2) keys");
   m.def("fold", &philox::fold, "Stream id of parent path + one component (value, kind)");
@@ -250,7 +252,22 @@ PYBIND11_MODULE(_core, m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("isa", &isa_name, "Instruction set chosen at run time");
   m.def("force_isa", &force_isa, "Use 'baseline', 'avx2', 'avx512' or 'auto'; False if unsupported");
-  m.def("words_per_value", [](int op) { return words_per_value((Op)op); });
+  m.def("words_per_value", [](int op) { check_op(op); return philox::op_words(op); },
+        "Words each value of op takes (csrc/ops.h)");
+  // The op table (csrc/ops.h), in code order: (code, name, words per value, bytes per value
+  // (0: the call's integer element size), output dtypes). Python's op codes derive from it.
+  py::list ops;
+  for (const philox::OpInfo& o : philox::kOps) {
+    py::list dtypes;
+    for (const char *p = o.dtypes, *q = o.dtypes;; ++q)
+      if (*q == ' ' || !*q) {
+        if (q > p) dtypes.append(py::str(p, (size_t)(q - p)));
+        if (!*q) break;
+        p = q + 1;
+      }
+    ops.append(py::make_tuple(o.code, o.name, o.words, o.bytes, py::tuple(dtypes)));
+  }
+  m.attr("OPS") = py::tuple(ops);
   register_permute(m);
   register_bitgen(m);
 }

@@ -114,7 +114,7 @@ class BitGenSource {
   // by the CPU backend's raw-word kernel (SIMD, the same words as random_raw()).
   __attribute__((noinline)) void fill(uint64_t b) {  // out of line: keeps the per-call path short
     philox::cpu::Job job{};
-    job.op = philox::cpu::Op::Raw32;
+    job.op = philox::Op::Raw32;
     job.k0 = k0_; job.k1 = k1_; job.id = id_;
     job.block = b; job.lane = 0;
     job.out = words_;

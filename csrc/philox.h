@@ -2,10 +2,11 @@
 //
 // Everything that decides a bit of output lives here, once: the Philox4x32-10
 // block function, the counter layout of a stream, the stream-id fold, and every
-// conversion from raw 32-bit words to values (SPEC.md section 5 and the
-// project's own docs/FORMAT.md). The CPU kernels (csrc/cpu/) and the CUDA
-// kernels (csrc/cuda/) only loop over elements and call these functions; the
-// pure-torch fallback (src/philox/_torch_ref.py) mirrors them line by line and
+// conversion from raw 32-bit words to values (docs/FORMAT.md: part A, "SPEC n",
+// and part B). Which conversion each op uses, and its words per value, is the op
+// table of csrc/ops.h. The CPU kernels (csrc/cpu/) and the CUDA kernels
+// (csrc/cuda/) only loop over elements and call these functions; the
+// pure-torch fallback (src/philox/_torch_fallback.py) mirrors them line by line and
 // tests hold all of them equal.
 //
 // The contract, in types (cf. numpy's bitgen.h, JAX's PRNGImpl):
@@ -15,6 +16,7 @@
 //   philox4x32_10(counter, key) -> 4 x uint32     the block function
 //   fold(parent_id, value, kind) -> uint64        stream id of a child path
 //   word w of stream (S, id)    = lane w mod 4 of philox4x32_10((w div 4, id), key(S))
+//                                 (stream_counter / stream_block below: every backend calls them)
 //
 // Floating point: every function below uses only +, -, *, / and sqrt, all
 // correctly rounded in IEEE-754, in a fixed order. Built without FMA
@@ -76,6 +78,30 @@ PHILOX_HD void philox4x32_10(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t&
     philox4x32_round(x0, x1, x2, x3, k0, k1);
   }
 }
+
+// ---------------------------------------------------------------- word -> counter (FORMAT 2)
+// Word w of stream (S, id) is lane w mod 4 of block b = w div 4, and block b's counter is
+// (b mod 2^32, b >> 32, id mod 2^32, id >> 32). Every backend maps words to counters
+// through these two functions (the CPU's SIMD path takes c1, c2, c3 from stream_counter
+// of its first block and counts c0 up within a run that does not wrap).
+PHILOX_HD void stream_counter(uint64_t block, uint64_t id, uint32_t& c0, uint32_t& c1, uint32_t& c2,
+                              uint32_t& c3) {
+  c0 = (uint32_t)block;
+  c1 = (uint32_t)(block >> 32);
+  c2 = (uint32_t)id;
+  c3 = (uint32_t)(id >> 32);
+}
+
+// The four words of block `block` of stream id under key (k0, k1): words 4*block .. 4*block + 3.
+PHILOX_HD void stream_block(uint32_t* w, uint64_t block, uint64_t id, uint32_t k0, uint32_t k1) {
+  uint32_t x0, x1, x2, x3;
+  stream_counter(block, id, x0, x1, x2, x3);
+  philox4x32_10(x0, x1, x2, x3, k0, k1);
+  w[0] = x0; w[1] = x1; w[2] = x2; w[3] = x3;
+}
+
+// The 64-bit value first + 2^32 second of two consecutive words.
+PHILOX_HD uint64_t u64_of(uint32_t first, uint32_t second) { return (uint64_t)first | ((uint64_t)second << 32); }
 
 // ---------------------------------------------------------------- stream ids (SPEC 3)
 constexpr uint32_t PHILOX_FOLD_K0 = 0x243F6A88u;  // pi digits; + kind (0 int, 1 str)
@@ -213,12 +239,15 @@ PHILOX_HD uint16_t uniform_bf16_bits(uint32_t w, float low, float high, uint16_t
 }
 
 // ---------------------------------------------------------------- bounded integers (SPEC 5)
-// Offset in [0, r) for 1 <= r < 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
-// Computed with 32x32->64 products only: floor((second*r + floor(first*r / 2^32)) / 2^32);
-// the inner sum is < 2^64, so nothing overflows. (r = 2^32 gives `second`.)
-PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint32_t r) {
-  const uint64_t lo = ((uint64_t)first * r) >> 32;
-  return ((uint64_t)second * r + lo) >> 32;
+// Offset in [0, r) for 1 <= r <= 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
+// r is passed as r - 1 (so r = 2^32 fits, and gives `second`: the one place that range is
+// handled). With 32x32->64 products only, which vectorize:
+//   u64 * r = A + 2^32 B,  A = first * (r-1) + first < 2^64,  B = second * (r-1) + second < 2^64,
+//   (u64 * r) >> 64 = (B + (A >> 32)) >> 32, and that inner sum is < 2^64 too.
+PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint32_t r_minus_1) {
+  const uint64_t a = (uint64_t)first * r_minus_1 + first;
+  const uint64_t b = (uint64_t)second * r_minus_1 + second;
+  return (b + (a >> 32)) >> 32;
 }
 
 // Offset in [0, r) for 2^32 < r <= 2^64, four words: (u128 * r) >> 128, with
@@ -281,6 +310,51 @@ PHILOX_HD double log_f64(double x) {
   // ln 2 split in two (fdlibm's split): e * LN2_HI is exact for |e| < 2^11.
   return (double)e * 6.93147180369123816490e-01 + ((double)e * 1.90821492927058770002e-10 + logm);
 }
+
+// ---------------------------------------------------------------- exponential (docs/FORMAT.md 11)
+// Uniforms in the open interval (0, 1), for transforms that take a logarithm: odd multiples
+// of half a step, exact in the type, so never 0 or 1.
+//   float32: (2 (w >> 9) + 1) 2^-24,            one word:  [2^-24, 1 - 2^-24]
+//   float64: (2 (u64 >> 12) + 1) 2^-53,         two words: [2^-53, 1 - 2^-53]
+PHILOX_HD float u_open_f32(uint32_t w) { return (float)(int32_t)((w >> 9) * 2u + 1u) * PHILOX_2M24F; }
+PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
+  return (double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u) * PHILOX_2M53;
+}
+
+// Standard exponential by inversion: -log(u), u open-interval uniform above; values in
+// (0, 16.64] (float32) and (0, 36.74] (float64), never 0.
+PHILOX_HD float std_exponential_f32(uint32_t w) { return -log_f32(u_open_f32(w)); }
+PHILOX_HD double std_exponential_f64(uint32_t first, uint32_t second) { return -log_f64(u_open_f64(first, second)); }
+
+// ---------------------------------------------------------------- gumbel, logistic, laplace (docs/FORMAT.md 12)
+// Standard forms from the open-interval uniforms above (one word, two for float64), then
+// loc + scale * x (loc_scale). None of them can be infinite or NaN: every log argument is a
+// positive normal number.
+//   gumbel:   -log(e), e the standard exponential (-log(u))
+//   logistic: log(u / (1 - u))                    (1 - u is exact: u is a multiple of the step)
+//   laplace:  log(2u) if u < 1/2, else -log(2 - 2u)   (u is never 1/2; 2u and 2 - 2u are exact)
+PHILOX_HD float gumbel_f32(uint32_t w) { return -log_f32(std_exponential_f32(w)); }
+PHILOX_HD double gumbel_f64(uint32_t first, uint32_t second) { return -log_f64(std_exponential_f64(first, second)); }
+PHILOX_HD float logistic_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  return log_f32(u / (1.0f - u));
+}
+PHILOX_HD double logistic_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  return log_f64(u / (1.0 - u));
+}
+PHILOX_HD float laplace_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  const float lo = log_f32(u + u), hi = -log_f32(2.0f - (u + u));
+  return u < 0.5f ? lo : hi;
+}
+PHILOX_HD double laplace_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  const double lo = log_f64(u + u), hi = -log_f64(2.0 - (u + u));
+  return u < 0.5 ? lo : hi;
+}
+PHILOX_HD float loc_scale(float x, float loc, float scale) { return loc + scale * x; }
+PHILOX_HD double loc_scale(double x, double loc, double scale) { return loc + scale * x; }
 
 // ---------------------------------------------------------------- normal (docs/FORMAT.md)
 // Inverse-CDF transform (Wichura's AS241), one value from a fixed number of
@@ -517,7 +591,7 @@ PHILOX_HD uint64_t perm_at(const PermKey& key, uint64_t i) {
 // column j = bounded_small(w0, w1, m) (SPEC 5), u = u01_f64(w2, w3); j if u < prob[j], else alias[j].
 PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const double* prob,
                               const int64_t* alias, uint32_t m_minus_1) {
-  const uint64_t j = m_minus_1 == 0xFFFFFFFFu ? (uint64_t)w1 : bounded_small(w0, w1, m_minus_1 + 1u);
+  const uint64_t j = bounded_small(w0, w1, m_minus_1);
   return u01_f64(w2, w3) < prob[j] ? j : (uint64_t)alias[j];
 }
 
@@ -526,9 +600,7 @@ PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3
 // (exact), u64 = first + 2^32 second; p = 0 gives +inf. The sample is the
 // elements of the smallest keys, in increasing (key, index) order.
 PHILOX_HD double exp_key(uint32_t first, uint32_t second, double p) {
-  const uint64_t u64 = (uint64_t)first | ((uint64_t)second << 32);
-  const double u = ((double)(int64_t)((u64 >> 12) * 2u + 1u)) * PHILOX_2M53;
-  const double e = -log_f64(u);
+  const double e = std_exponential_f64(first, second);  // -log(u), u = u_open_f64(first, second)
   return p > 0.0 ? e / p : bits_f64(0x7FF0000000000000ull);
 }
 

@@ -1,6 +1,6 @@
 """An independent reference implementation of stream format v1.
 
-Written from ``../shared/SPEC.md`` and ``docs/FORMAT.md`` only: it never calls philox's compiled
+Written from ``docs/FORMAT.md`` only (its part A is the base spec, "SPEC n"): it never calls philox's compiled
 code (nor imports ``philox`` at all), so the tests that compare the two catch a mistake in either.
 
 * The block function exists twice: on Python ints (``philox4x32_10``, used for stream ids and the
@@ -26,6 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
+    "OP_VALUES",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -468,6 +469,54 @@ class RefStream:
             x = np.float32(mean) + np.float32(std) * z
         return round16(code, x) if code in ("f16", "bf16") else x
 
+    def _u_open(self, code, n):
+        """Uniforms in the open interval (0, 1) (FORMAT 11): float64, or float32 for the other codes."""
+        if code == "f64":
+            w = self._take(2 * n)
+            u = ((_u64(w[0::2], w[1::2]) >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64)
+            return u * 2.0 ** -53
+        w = self._take(n)
+        u = ((w >> np.uint32(9)).astype(np.uint32) * np.uint32(2) + np.uint32(1)).astype(np.float32)
+        return u * _F(2.0 ** -24)
+
+    @staticmethod
+    def _log(x):
+        return log_f64(x) if x.dtype == np.float64 else log_f32(x)
+
+    def _e(self, code, n):
+        """Standard exponentials, -log(u) of the open-interval u (FORMAT 11)."""
+        return -self._log(self._u_open(code, n))
+
+    def _loc_scale(self, x, loc, scale, code):
+        """loc + scale * x in float64 or float32, 16-bit codes rounded (FORMAT 12)."""
+        with np.errstate(over="ignore"):
+            y = np.float64(loc) + np.float64(scale) * x if code == "f64" else np.float32(loc) + np.float32(scale) * x
+        return round16(code, y) if code in ("f16", "bf16") else y
+
+    def gumbel(self, loc, scale, n, code="f64"):
+        return self._loc_scale(-self._log(self._e(code, n)), loc, scale, code)
+
+    def logistic(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        one = np.float64(1) if code == "f64" else _F(1)
+        return self._loc_scale(self._log(u / (one - u)), loc, scale, code)
+
+    def laplace(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        two = np.float64(2) if code == "f64" else _F(2)
+        x = np.where(u < 0.5, self._log(u + u), -self._log(two - (u + u)))  # both positive: u in (0, 1)
+        return self._loc_scale(x.astype(u.dtype), loc, scale, code)
+
+    def standard_exponential(self, n, code="f64"):
+        e = self._e(code, n)
+        return round16(code, e) if code in ("f16", "bf16") else e
+
+    def exponential(self, scale, n, code="f64"):
+        e = self._e(code, n)
+        with np.errstate(over="ignore"):
+            x = np.float64(scale) * e if code == "f64" else np.float32(scale) * e
+        return round16(code, x) if code in ("f16", "bf16") else x
+
     def randint(self, low, high, n, code="i64"):
         low, high = int(low), int(high)
         r = high - low
@@ -482,6 +531,58 @@ class RefStream:
             vals = [low + (((w[4 * i] + (w[4 * i + 1] << 32) + (w[4 * i + 2] << 64) + (w[4 * i + 3] << 96))
                             * r) >> 128) for i in range(n)]
         return np.array(vals, dtype=INT_DTYPES[code]) if n else np.zeros(0, INT_DTYPES[code])
+
+
+# ------------------------------------------------------------------------------------------------
+# The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
+# draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
+# exactly the words the n values take; args are the draw's (low, high) or (mean, std), or ()
+# for the [0, 1) / standard forms and raw words. tests/test_op_table.py checks every op has one.
+class _GivenWords(RefStream):
+    """A RefStream whose words are the given ones, in order (all of them must be used)."""
+
+    def __init__(self, w):
+        self._w = np.asarray(w, dtype=np.uint32)
+        self.position = 0
+
+    def _take(self, nwords):
+        out = self._w[self.position:self.position + nwords]
+        assert out.size == nwords, "fewer words than the values take"
+        self.position += nwords
+        return out
+
+
+def _float_op(method_std, method_affine):
+    def values(w, n, args, code):
+        s = _GivenWords(w)
+        out = getattr(s, method_affine)(*args, n, code) if args else getattr(s, method_std)(n, code)
+        assert s.position == s._w.size, "more words than the values take"
+        return out
+    return values
+
+
+def _int_op(w, n, args, code):
+    s = _GivenWords(w)
+    out = s.randint(args[0], args[1], n, code)
+    assert s.position == s._w.size
+    return out
+
+
+OP_VALUES = {
+    "raw32": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u32"),
+    "raw64": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u64"),
+    "uniform_f32": _float_op("rand", "uniform"), "uniform_f64": _float_op("rand", "uniform"),
+    "uniform_f16": _float_op("rand", "uniform"), "uniform_bf16": _float_op("rand", "uniform"),
+    "normal_f32": _float_op("randn", "normal"), "normal_f64": _float_op("randn", "normal"),
+    "normal_f16": _float_op("randn", "normal"), "normal_bf16": _float_op("randn", "normal"),
+    "exponential_f32": _float_op("standard_exponential", "exponential"),
+    "exponential_f64": _float_op("standard_exponential", "exponential"),
+    "exponential_f16": _float_op("standard_exponential", "exponential"),
+    "exponential_bf16": _float_op("standard_exponential", "exponential"),
+    **{f"{d}_{c}": (lambda d: lambda w, n, args, code: _float_op(None, d)(w, n, args or (0.0, 1.0), code))(d)
+       for d in ("gumbel", "logistic", "laplace") for c in ("f32", "f64", "f16", "bf16")},
+    "int_small": _int_op, "int_large": _int_op,
+}
 
 
 def randint_words(low, high) -> int:

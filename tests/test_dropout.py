@@ -1,5 +1,5 @@
 """philox.nn dropout: the mask is a pure function of (seed, path, step, call, element index), the backward
-saves no mask, and checkpointing / torch.compile recompute the same masks (docs/FORMAT.md 13)."""
+saves no mask, and checkpointing / torch.compile recompute the same masks (docs/FORMAT.md 16)."""
 import numpy as np
 import pytest
 

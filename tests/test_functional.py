@@ -79,23 +79,31 @@ def test_bad_args():
         F.randint(3, 3, (2,), seed=1)
 
 
-@pytest.mark.parametrize("op,dtype,n,pos", [(2, torch.float32, 1000, 0), (2, torch.float32, 37, 3),
-                                            (3, torch.float64, 100, 1), (10, torch.int64, 333, 2),
-                                            (11, torch.int64, 65, 7), (8, torch.float16, 50, 2)])
+OP = {name: code for code, name, *_ in _core.OPS}  # the op table (csrc/ops.h)
+
+
+@pytest.mark.parametrize("name,dtype,n,pos", [("uniform_f32", torch.float32, 1000, 0),
+                                              ("uniform_f32", torch.float32, 37, 3),
+                                              ("uniform_f64", torch.float64, 100, 1), ("int_small", torch.int64, 333, 2),
+                                              ("int_large", torch.int64, 65, 7), ("normal_f16", torch.float16, 50, 2),
+                                              ("exponential_f32", torch.float32, 77, 1)])
 @pytest.mark.parametrize("staged", [False, True])
-def test_emulated_gpu_kernel_reads_key(op, dtype, n, pos, staged):
+def test_emulated_gpu_kernel_reads_key(name, dtype, n, pos, staged):
     """The CUDA kernel's keyed path (key words read in the kernel, grid sized for lane 3) on the CPU."""
+    op = OP[name]
     k = F.key(SEED, ID, pos)
     out = torch.empty(n, dtype=dtype)
-    es = out.element_size() if op in (10, 11) else 0
-    rm1 = 99 if op == 10 else 2**40 - 1 if op == 11 else 0
+    es = out.element_size() if name.startswith("int") else 0
+    rm1 = 99 if name == "int_small" else 2**40 - 1 if name == "int_large" else 0
     _core._emulate_gpu_fill(op, 0, 0, 0, 0, 1, 0, 0, out.data_ptr(), n, es, False, 0.0, 0.0, 0.0, 0, rm1, 3, 64,
                             staged, key_ptr=k.data_ptr())
     want = torch.ops.philox.draw_keyed(k, [n], dtype, op, es, False, 0.0, 0.0, 0.0, 0, rm1)
     s = philox.Stream(SEED, id=ID, position=pos)
     assert torch.equal(out, want)
-    if op == 2:
+    if name == "uniform_f32":
         assert torch.equal(out, s.rand(n, dtype=dtype))
+    if name == "exponential_f32":
+        assert torch.equal(out, s.standard_exponential(n, dtype=dtype))
 
 
 def test_compile_fullgraph_equals_eager():

@@ -1,4 +1,4 @@
-// dropout.h -- the fused CPU dropout kernel (docs/FORMAT.md 13): one pass that draws
+// dropout.h -- the fused CPU dropout kernel (docs/FORMAT.md 16): one pass that draws
 // each element's word, compares it with the threshold and writes 0 or x * scale.
 // Words come from the fill kernels of the instruction set chosen at run time (into a
 // small buffer that stays in L1); the select-and-scale loop is compiled per

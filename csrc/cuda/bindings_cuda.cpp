@@ -26,14 +26,14 @@ void check(const std::string& e) {
 void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
           uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
           uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
-  if (op < 0 || op > 11) throw py::value_error("unknown op " + std::to_string(op));
+  if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
   if (pos_hi > 4 || p + (unsigned __int128)n * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
   if (!n || !rows) return;
   if (!out) throw py::value_error("null output pointer");
   const FillJob job = make_fill_job(op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
-                                    reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+                                    reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   std::string e;
   {
     py::gil_scoped_release nogil;
@@ -46,11 +46,11 @@ void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint
 // (three uint64 words in device memory), so nothing about them is known on the host.
 void fill_keyed(int op, uintptr_t key_ptr, uintptr_t out, uint64_t n, int elem_size, bool affine, double a,
                 double b, double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
-  if (op < 0 || op > 11) throw py::value_error("unknown op " + std::to_string(op));
+  if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
   if (!n) return;
   if (!out || !key_ptr) throw py::value_error("null output or key pointer");
-  FillJob job = make_fill_job(op, 0, 0, 0, nullptr, 1, 0, 0, reinterpret_cast<void*>(out), n, elem_size, affine, a,
-                              b, c, ilow, range_m1);
+  FillJob job = make_fill_job(op, 0, 0, 0, nullptr, 1, 0, 0, reinterpret_cast<void*>(out), n,
+                              make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   job.key = reinterpret_cast<const uint64_t*>(key_ptr);
   std::string e;
   {
@@ -112,7 +112,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
   m.def("fill_keyed", &fill_keyed, "Launch a fill of n values; the kernel reads seed/id/position from device memory");
-  m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 13) on a stream");
+  m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 16) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");

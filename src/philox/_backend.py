@@ -70,18 +70,6 @@ def _warn_fallback():
             RuntimeWarning, stacklevel=4)
 
 
-_ops_done = False
-
-
-def _register_ops():
-    """The torch custom ops (philox._ops) are registered on the first torch use, once."""
-    global _ops_done
-    if not _ops_done:
-        _ops_done = True
-        from ._ops import register
-        register()
-
-
 def _cuda_target(dev):
     """(device index, torch's current stream on it as an integer handle) for a CUDA device."""
     import torch
@@ -116,7 +104,6 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     out's device; then row r of ``out.view(R, -1)`` is stream ``id[r]``. The caller
     has checked the draw ends by 2**66. Never synchronizes with a device.
     """
-    _register_ops()
     dev = out.device
     one = isinstance(id, int)
     rows = 1 if one else id.numel()
@@ -151,7 +138,6 @@ def fill_keyed(out, key, op: int, elem_size: int = 0, affine: bool = False, a: f
     so a captured CUDA graph replays with the key's current value); on the CPU the key is read
     in place; the torch fallback on a GPU reads it with one host sync.
     """
-    _register_ops()
     if out.numel() == 0 or no_data(out):
         return
     dev = out.device
@@ -166,8 +152,12 @@ def fill_keyed(out, key, op: int, elem_size: int = 0, affine: bool = False, a: f
     fill(out, op, seed & 0xFFFFFFFF, seed >> 32, id, pos, elem_size, affine, a, b, c, ilow, range_m1, True)
 
 
+def _raw32_code() -> int:
+    return next(code for code, name, *_ in _core.OPS if name == "raw32")
+
+
 def dropout_scale(p: float) -> float:
-    """The float32 scale 1/(1-p) (docs/FORMAT.md 13), as a Python float; 0 for p = 1."""
+    """The float32 scale 1/(1-p) (docs/FORMAT.md 16), as a Python float; 0 for p = 1."""
     import struct
     return 0.0 if p >= 1.0 else struct.unpack("<f", struct.pack("<f", 1.0 / (1.0 - p)))[0]
 
@@ -194,7 +184,7 @@ _DROP_DTYPES = _DropDtypes()
 
 def dropout(x, key, p: float):
     """``x`` (contiguous) with element e zeroed when word ``key.offset + e`` of stream (key.seed, key.id)
-    is below floor(p * 2**32), the others times the float32 scale 1/(1-p) (docs/FORMAT.md 13)."""
+    is below floor(p * 2**32), the others times the float32 scale 1/(1-p) (docs/FORMAT.md 16)."""
     import torch
     from .functional import threshold
     t = threshold(p)
@@ -220,7 +210,7 @@ def dropout(x, key, p: float):
                         index, stream)
             return y
     w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
-    fill_keyed(w, key, 0)
+    fill_keyed(w, key, _raw32_code())
     # unsigned w >= t as a signed compare: flipping the top bit keeps the order
     keep = torch.bitwise_xor(w, -(1 << 31), out=w) >= t - (1 << 31)
     if x.dtype in (torch.float16, torch.bfloat16):
@@ -232,7 +222,6 @@ def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement tensor on index's device) of (parent path, index[i]);
     ``index`` a contiguous int64 tensor of non-negative values."""
     import torch
-    _register_ops()
     dev = index.device
     out = torch.empty(index.shape, dtype=torch.int64, device=dev)
     if index.numel() == 0 or no_data(index):

@@ -24,19 +24,22 @@ from __future__ import annotations
 import math
 
 from ._keys import _is_int
+from ._stream import _INT_LARGE, _INT_SMALL, _NORMAL as _NORMAL_CODES, _RAW32, _UNIFORM as _UNIFORM_CODES
 
 __all__ = ["key", "rand", "randn", "randint", "bernoulli", "num_words", "threshold"]
 
 _U64 = 1 << 64
-_UNIFORM = {"float32": 2, "float64": 3, "float16": 4, "bfloat16": 5}
-_NORMAL = {"float32": 6, "float64": 7, "float16": 8, "bfloat16": 9}
+# op codes from the op table (csrc/ops.h), through _stream's names for them
+_TORCH_CODE = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16"}
+_UNIFORM = {t: _UNIFORM_CODES[c] for t, c in _TORCH_CODE.items()}
+_NORMAL = {t: _NORMAL_CODES[c] for t, c in _TORCH_CODE.items()}
 _INT = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
 def _torch():
     import torch
-    from ._backend import _register_ops
-    _register_ops()
+    from ._ops import register
+    register()  # once; cheap after
     return torch
 
 
@@ -141,8 +144,8 @@ def randint(low, high=None, size=(), *, seed, id=0, offset=0, dtype=None, device
     if lo < dmin or hi - 1 > dmax:
         raise ValueError(f"[{lo}, {hi}) does not fit the output dtype {dtype} (range [{dmin}, {dmax}])")
     size = _size(size if isinstance(size, (tuple, list)) else (size,))
-    return _draw(key(seed, id, offset, device), size, dtype, 10 if r <= 1 << 32 else 11, bits // 8, False,
-                 0.0, 0.0, 0.0, lo % _U64, r - 1)
+    op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
+    return _draw(key(seed, id, offset, device), size, dtype, op, bits // 8, False, 0.0, 0.0, 0.0, lo % _U64, r - 1)
 
 
 def threshold(p) -> int:
@@ -165,7 +168,7 @@ def bernoulli(p, *size, seed, id=0, offset=0, dtype=None, device=None):
     if not isinstance(dtype, torch.dtype):
         raise TypeError(f"dtype must be a torch.dtype, got {dtype!r}")
     size = _size(size)
-    w = _draw(key(seed, id, offset, device), size, torch.int32, 0)
+    w = _draw(key(seed, id, offset, device), size, torch.int32, _RAW32)
     return ((w.to(torch.int64) & 0xFFFFFFFF) < t).to(dtype)
 
 

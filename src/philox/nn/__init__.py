@@ -1,7 +1,7 @@
 """philox.nn: model helpers whose randomness depends on names and steps, never on order, devices or sharding.
 
 * ``philox.nn.functional.dropout`` and ``philox.nn.Dropout``: keyed dropout that recomputes exactly
-  (activation checkpointing, torch.compile) and saves no mask (docs/FORMAT.md 13).
+  (activation checkpointing, torch.compile) and saves no mask (docs/FORMAT.md 16).
 
 Needs torch.
 """

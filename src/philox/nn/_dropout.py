@@ -1,6 +1,6 @@
 """``philox.nn.Dropout`` and the keys of model randomness: seed, step, call index, module path.
 
-The mask of a ``Dropout`` call is keyed by (docs/FORMAT.md 13):
+The mask of a ``Dropout`` call is keyed by (docs/FORMAT.md 16):
 
 * the seed: ``set_seed(seed)`` (default 0), or the module's own ``seed=``;
 * the stream id ``fold(path_id(("dropout", path, call)), step)``: ``path`` is the module's
@@ -30,9 +30,8 @@ from typing import Optional
 
 import torch
 
-from .._backend import _register_ops
 from .._keys import normalize_seed, path_id
-from .._ops import s64
+from .._ops import register, s64
 from . import functional as _nnF
 
 __all__ = ["Dropout", "name_modules", "set_seed", "set_step", "set_batch_offset"]
@@ -113,7 +112,7 @@ def _parent_id_host(path: str, call: int) -> int:
 # call's index in its order of calls; the step changes no guard and nothing recompiles).
 _parent_id = torch.compiler.assume_constant_result(_parent_id_host)
 _traced_call_index = torch.compiler.assume_constant_result(_call_index)
-_register_ops()  # now, not inside the first compiled forward
+register()  # now, not inside the first compiled forward
 
 
 class Dropout(torch.nn.Module):

@@ -1,4 +1,4 @@
-"""philox.nn.functional: keyed dropout, a pure function of its key (docs/FORMAT.md 13).
+"""philox.nn.functional: keyed dropout, a pure function of its key (docs/FORMAT.md 16).
 
 ``dropout(input, p, *, seed, id=0, offset=0, training=True)`` zeroes element ``e`` (its
 row-major index in the logical tensor) iff word ``offset + e`` of stream ``(seed, id)`` is
