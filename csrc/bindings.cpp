@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "cpu/dropout.h"
 #include "cpu/kernels.h"
 #include "cursor.h"
 #include "cuda/fill_kernels.cuh"
@@ -302,6 +303,30 @@ void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
 
 // CPU: rows x n values at a given position (no cursor): row r from stream ids[r]
 // (a uint64 buffer at ids_ptr), or every row from `id` when ids_ptr is 0.
+// Fused dropout (docs/FORMAT.md 18) of n contiguous float32 / float64 values x -> y.
+void dropout_fill_py(uint32_t k0, uint32_t k1, uint64_t id, uint64_t position, uint64_t threshold, float scale,
+                     bool f64, uintptr_t x, uintptr_t y, size_t n) {
+  if (threshold == 0 || threshold >= ((uint64_t)1 << 32))
+    throw py::value_error("threshold must be in (0, 2**32): p = 0 and p = 1 need no words");
+  if (!n) return;
+  if (!x || !y) throw py::value_error("null pointer");
+  const philox::cpu::DropJob j{k0, k1, id, position, threshold, scale, f64, reinterpret_cast<const void*>(x),
+                               reinterpret_cast<void*>(y), n};
+  py::gil_scoped_release nogil;
+  philox::cpu::dropout_fill(j);
+}
+
+// The CUDA dropout kernel's per-item code run on the CPU, items in any order (tests).
+void emulate_gpu_dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int dtype, uintptr_t x, uintptr_t y,
+                         uint64_t n, bool reverse) {
+  if (dtype < 0 || dtype > 3) throw py::value_error("dtype must be 0..3");
+  const philox::gpu::DropJob j{reinterpret_cast<const uint64_t*>(key_ptr), threshold, scale, dtype,
+                               reinterpret_cast<const void*>(x), reinterpret_cast<void*>(y), n};
+  const uint64_t items = philox::gpu::drop_items(n);
+  py::gil_scoped_release nogil;
+  for (uint64_t k = 0; k < items; ++k) philox::gpu::drop_item(j, reverse ? items - 1 - k : k);
+}
+
 void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
                uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
                double c, uint64_t ilow, uint64_t range_m1) {
@@ -396,13 +421,19 @@ void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
 void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows,
                       uint64_t pos_hi, uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine,
                       double a, double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid,
-                      uint64_t block, bool staged) {
+                      uint64_t block, bool staged, uintptr_t key_ptr = 0) {
   check_span(op, pos_hi, pos_lo, n);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
-  const philox::gpu::FillJob job = philox::gpu::make_fill_job(
+  philox::gpu::FillJob job_in = philox::gpu::make_fill_job(
       op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
       reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
-  const uint64_t items = job.rows * job.tiles, stride = grid * block;
+  // keyed (key_ptr: three words seed, id, position): the launcher's worst-lane grid, and
+  // every "thread" applies the key first, as fill_kernel does
+  job_in.key = reinterpret_cast<const uint64_t*>(key_ptr);
+  const uint64_t items = job_in.rows * (job_in.key ? philox::gpu::tiles_per_row(3, n, philox::op_words(op))
+                                                   : job_in.tiles),
+                 stride = grid * block;
+  const philox::gpu::FillJob job = philox::gpu::keyed_job(job_in);
   py::gil_scoped_release nogil;
   std::vector<uint64_t> stage((block * philox::gpu::kStageBytesPerThread + 7) / 8);
   philox::with_op(op, [&](auto opc) {
@@ -470,13 +501,19 @@ PYBIND11_MODULE(_core, m) {
         "for any other component");
   m.attr("FOLD_INT") = py::int_(kFoldInt);
   m.attr("FOLD_STR") = py::int_(kFoldStr);
+  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 18)");
+  m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fill_region", &fill_region,
         "Fill a region of a draw at a word position (see csrc/region.h, kernels.h run_region)");
   m.def("_emulate_gpu_region", &emulate_gpu_region, "Run the CUDA region kernel's per-thread code on the CPU (tests)");
   m.attr("REGION_MAX_DIMS") = philox::kRegionMaxDims;
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
-  m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");
+  m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)", py::arg("op"),
+        py::arg("k0"), py::arg("k1"), py::arg("id"), py::arg("ids_ptr"), py::arg("rows"), py::arg("pos_hi"),
+        py::arg("pos_lo"), py::arg("out"), py::arg("n"), py::arg("elem_size"), py::arg("affine"), py::arg("a"),
+        py::arg("b"), py::arg("c"), py::arg("ilow"), py::arg("range_m1"), py::arg("grid"), py::arg("block"),
+        py::arg("staged"), py::arg("key_ptr") = 0);
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
     check_op(op);
     return philox::gpu::tiles_per_row(lane, n, philox::op_words(op));

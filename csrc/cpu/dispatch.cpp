@@ -129,6 +129,8 @@ void run_region(const Job& job, const Region& g) {
   for (auto& th : pool) th.join();
 }
 
+RangeFn range_fn() { return current().fn; }
+
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
 int get_num_threads() { return g_threads.load(); }
 const char* isa_name() { return current().name; }

@@ -58,5 +58,8 @@ void philox4x32_batch(const uint32_t* ctr, const uint32_t* key, uint32_t* out, s
 // Per-ISA entry point: fills values [i0, i1) of the job.
 using RangeFn = void (*)(const Job&, size_t i0, size_t i1);
 
+// The entry point of the instruction set chosen at run time (single-threaded).
+RangeFn range_fn();
+
 }  // namespace cpu
 }  // namespace philox

@@ -72,6 +72,41 @@ void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi,
   check(e);
 }
 
+// A keyed draw: seed, stream id and word position are read by the kernel from `key_ptr`
+// (three uint64 words in device memory), so nothing about them is known on the host.
+void fill_keyed(int op, uintptr_t key_ptr, uintptr_t out, uint64_t n, int elem_size, bool affine, double a,
+                double b, double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+  if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
+  if (!n) return;
+  if (!out || !key_ptr) throw py::value_error("null output or key pointer");
+  FillJob job = make_fill_job(op, 0, 0, 0, nullptr, 1, 0, 0, reinterpret_cast<void*>(out), n,
+                              make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  job.key = reinterpret_cast<const uint64_t*>(key_ptr);
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_fill(job, device, stream);
+  }
+  check(e);
+}
+
+// Fused keyed dropout of n values (dtype 0 f32, 1 f64, 2 f16, 3 bf16); the kernel reads the key.
+void dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int dtype, uintptr_t x, uintptr_t y, uint64_t n,
+             int device, uintptr_t stream) {
+  if (threshold == 0 || threshold >= ((uint64_t)1 << 32)) throw py::value_error("threshold must be in (0, 2**32)");
+  if (dtype < 0 || dtype > 3) throw py::value_error("dtype must be 0..3");
+  if (!n) return;
+  if (!key_ptr || !x || !y) throw py::value_error("null pointer");
+  const DropJob job{reinterpret_cast<const uint64_t*>(key_ptr), threshold, scale, dtype,
+                    reinterpret_cast<const void*>(x), reinterpret_cast<void*>(y), n};
+  std::string e;
+  {
+    py::gil_scoped_release nogil;
+    e = launch_dropout(job, device, stream);
+  }
+  check(e);
+}
+
 void fold_ids(uintptr_t index, uintptr_t out, uint64_t n, uint64_t parent, int device, uintptr_t stream) {
   std::string e;
   {
@@ -116,6 +151,8 @@ PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
   m.def("fill_region", &fill_region, "Launch a region of a draw (see csrc/region.h) on a stream");
+  m.def("fill_keyed", &fill_keyed, "Launch a fill of n values; the kernel reads seed/id/position from device memory");
+  m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 18) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");
   m.def("perm_fill", &perm_fill, "Launch out[j] = perm(start + step * j) of the keyed bijection on a stream");
   m.def("device_count", &device_count, "CUDA devices visible to this module's runtime (0 without a driver)");

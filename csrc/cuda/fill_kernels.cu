@@ -19,7 +19,8 @@ constexpr int kThreads = 256;
 // item's values in shared memory, then the block writes the chunk's contiguous
 // run of the output with coalesced stores (fill_kernels.cuh).
 template <int OP>
-__global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job, uint64_t items) {
+__global__ void __launch_bounds__(kThreads) fill_kernel(FillJob job_in, uint64_t items) {
+  const FillJob job = keyed_job(job_in);  // a device-side key, if any (items covers its worst lane)
   __shared__ __align__(16) unsigned char stage[kThreads * kStageBytesPerThread];
   const uint64_t stride = (uint64_t)gridDim.x * kThreads;
   for (uint64_t chunk = (uint64_t)blockIdx.x * kThreads; chunk < items; chunk += stride) {
@@ -51,6 +52,11 @@ __global__ void perm_kernel(PermKey key, uint64_t start, uint64_t step, int64_t*
     out[j] = (int64_t)perm_at(key, start + step * j);
 }
 
+__global__ void dropout_kernel(DropJob job, uint64_t items) {
+  const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+  for (uint64_t k = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; k < items; k += stride) drop_item(job, k);
+}
+
 // Blocks for `items` work items: enough to fill the device a few times over,
 // no more (the grid-stride loop covers the rest). Cached per device.
 unsigned grid_for(int device, uint64_t items) {
@@ -79,7 +85,8 @@ std::string err(cudaError_t e) {
 }  // namespace
 
 std::string launch_fill(const FillJob& job, int device, uintptr_t stream) {
-  const uint64_t items = job.rows * job.tiles;
+  // keyed: the lane is known on the device only; size the grid for the worst one (lane 3)
+  const uint64_t items = job.rows * (job.key ? tiles_per_row(3, job.n, op_words(job.op)) : job.tiles);
   if (!items) return "";
   cudaError_t e = cudaSetDevice(device);
   if (e != cudaSuccess) return err(e);
@@ -118,6 +125,15 @@ std::string launch_perm(const PermKey& key, uint64_t start, uint64_t step, int64
   if (e != cudaSuccess) return err(e);
   perm_kernel<<<grid_for(device, count), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(key, start, step,
                                                                                                  out, count);
+  return err(cudaGetLastError());
+}
+
+std::string launch_dropout(const DropJob& job, int device, uintptr_t stream) {
+  const uint64_t items = drop_items(job.n);
+  if (!items) return "";
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return err(e);
+  dropout_kernel<<<grid_for(device, items), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(job, items);
   return err(cudaGetLastError());
 }
 

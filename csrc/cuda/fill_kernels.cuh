@@ -45,6 +45,11 @@ struct FillJob {
   uint64_t n, rows;
   uint64_t tiles;  // work items per row (tiles_per_row)
   OpArgs args;
+  // Keyed draws (philox.functional): when set, a pointer (device memory on the GPU) to three
+  // words {seed, stream id, word position} that replace k0/k1, id and block/lane at run
+  // time (keyed_job), so a captured launch reads a key advanced on the device. The
+  // launcher then sizes the grid for the worst lane (tiles_per_row(3, ...)).
+  const uint64_t* key;
 };
 
 // Items per row: tiles up to the one holding the first word of the last value.
@@ -255,6 +260,69 @@ inline RegionJob make_region_job(int op, uint32_t k0, uint32_t k1, uint64_t id, 
   j.tiles = region_tiles(g.run_len, op_words(op));
   j.args = args;
   return j;
+}
+
+// The job with its device-side key applied (keyed draws; a no-op without one): the key's
+// seed S gives (k0, k1) = (S mod 2^32, S >> 32), its position p (< 2^64) gives block p / 4
+// and lane p mod 4, and `tiles` shrinks to the true count for that lane (<= the launch's).
+PHILOX_HD FillJob keyed_job(const FillJob& in) {
+  if (!in.key) return in;
+  FillJob j = in;
+  const uint64_t seed = in.key[0], pos = in.key[2];
+  j.k0 = (uint32_t)seed; j.k1 = (uint32_t)(seed >> 32);
+  j.id = in.key[1];
+  j.block = pos >> 2;
+  j.lane = (uint32_t)(pos & 3);
+  j.tiles = tiles_per_row(j.lane, j.n, op_words(j.op));
+  return j;
+}
+
+// ------------------------------------------------------------------ fused dropout
+// Keyed dropout (docs/FORMAT.md 18) of n contiguous values x -> y: element e is 0 when
+// word position + e of stream (seed, id) is below `threshold`, else x[e] * scale (float32
+// scale; 16-bit values computed in float32). The key {seed, id, position} is read from
+// `key` (device memory on the GPU), so nothing about it is known when launching. Work
+// item k computes one Philox block, block (position / 4) + k, and writes the elements
+// whose words it holds.
+struct DropJob {
+  const uint64_t* key;
+  uint64_t threshold;  // in (0, 2^32)
+  float scale;
+  int dtype;           // 0 float32, 1 float64, 2 float16, 3 bfloat16
+  const void* x;
+  void* y;
+  uint64_t n;
+};
+
+// Items covering n elements from any lane (the lane is known on the device only).
+PHILOX_HD uint64_t drop_items(uint64_t n) { return n ? (n + 2) / 4 + 1 : 0; }
+
+PHILOX_HD void drop_item(const DropJob& j, uint64_t k) {
+  const uint64_t seed = j.key[0], id = j.key[1], pos = j.key[2];
+  const uint64_t lane = pos & 3;
+  if (4 * k >= j.n + lane) return;  // no element of this block
+  uint32_t w[4];
+  stream_block(w, (pos >> 2) + k, id, (uint32_t)seed, (uint32_t)(seed >> 32));
+  for (int q = 0; q < 4; ++q) {
+    if (4 * k + q < lane) continue;
+    const uint64_t e = 4 * k + q - lane;
+    if (e >= j.n) break;
+    const bool drop = w[q] < j.threshold;
+    switch (j.dtype) {
+      case 0: static_cast<float*>(j.y)[e] = drop ? 0.0f : static_cast<const float*>(j.x)[e] * j.scale; break;
+      case 1:
+        static_cast<double*>(j.y)[e] = drop ? 0.0 : static_cast<const double*>(j.x)[e] * (double)j.scale;
+        break;
+      case 2:
+        static_cast<uint16_t*>(j.y)[e] =
+            drop ? (uint16_t)0 : f32_to_f16_bits(f16_bits_to_f32(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
+        break;
+      default:
+        static_cast<uint16_t*>(j.y)[e] =
+            drop ? (uint16_t)0 : f32_to_bf16_bits(bf16_bits_to_f32(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
+        break;
+    }
+  }
 }
 
 // Stream ids of (parent path, index[i]) for an int64 index (SPEC 3, kind 0).

@@ -24,6 +24,8 @@ std::string launch_fold(const int64_t* index, uint64_t* out, uint64_t n, uint64_
 // docs/FORMAT.md 6); every index is < key.n (the caller checks), device pointer.
 std::string launch_perm(const PermKey& key, uint64_t start, uint64_t step, int64_t* out, uint64_t count,
                         int device, uintptr_t stream);
+// Fused keyed dropout (fill_kernels.cuh DropJob; key, x, y device pointers).
+std::string launch_dropout(const DropJob& job, int device, uintptr_t stream);
 // Devices visible to the CUDA runtime; 0 without a driver or a GPU (never throws).
 int device_count();
 // The runtime's version (e.g. 13000) and the driver's (0 without a driver).

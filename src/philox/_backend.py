@@ -18,8 +18,8 @@ import warnings
 
 from . import _core
 
-__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fill_region", "fold_ids",
-           "perm_indices"]
+__all__ = ["set_backend", "get_backend", "backend_for", "cuda_module", "fill", "fill_region", "fill_keyed",
+           "fold_ids", "perm_indices"]
 
 _U64 = 1 << 64
 _backend = os.environ.get("PHILOX_BACKEND", "auto").strip().lower() or "auto"
@@ -167,6 +167,95 @@ def fill_region(out, op: int, k0: int, k1: int, id: int, position: int, plan, el
             _warn_fallback()
     from . import _torch_fallback
     _torch_fallback.fill_region(out, op, k0, k1, id, position, plan, elem_size, affine, a, b, c, ilow, range_m1)
+
+
+def fill_keyed(out, key, op: int, elem_size: int = 0, affine: bool = False, a: float = 0.0, b: float = 0.0,
+               c: float = 0.0, ilow: int = 0, range_m1: int = 0) -> None:
+    """Fill the fresh contiguous tensor ``out`` from the key tensor ``key`` (3 int64 words on
+    out's device: seed, stream id, word position, two's complement).
+
+    On a GPU with the CUDA module the kernel reads the key from device memory (no host sync,
+    so a captured CUDA graph replays with the key's current value); on the CPU the key is read
+    in place; the torch fallback on a GPU reads it with one host sync.
+    """
+    if out.numel() == 0 or no_data(out):
+        return
+    dev = out.device
+    if not forced() and dev.type == "cuda":
+        mod = cuda_module()
+        if mod is not None:
+            index, stream = _cuda_target(dev)
+            mod.fill_keyed(op, key.data_ptr(), out.data_ptr(), out.numel(), elem_size, affine, a, b, c, ilow,
+                           range_m1, index, stream)
+            return
+    seed, id, pos = (v % _U64 for v in key.tolist())
+    fill(out, op, seed & 0xFFFFFFFF, seed >> 32, id, pos, elem_size, affine, a, b, c, ilow, range_m1, True)
+
+
+def _raw32_code() -> int:
+    return next(code for code, name, *_ in _core.OPS if name == "raw32")
+
+
+def dropout_scale(p: float) -> float:
+    """The float32 scale 1/(1-p) (docs/FORMAT.md 18), as a Python float; 0 for p = 1."""
+    import struct
+    return 0.0 if p >= 1.0 else struct.unpack("<f", struct.pack("<f", 1.0 / (1.0 - p)))[0]
+
+
+class _DropDtypes(dict):
+    """torch dtype -> the CUDA dropout kernel's dtype code (built on first use: torch is optional)."""
+
+    def _fill(self):
+        if not self:
+            import torch
+            self.update({torch.float32: 0, torch.float64: 1, torch.float16: 2, torch.bfloat16: 3})
+
+    def __contains__(self, k):
+        self._fill()
+        return dict.__contains__(self, k)
+
+    def __getitem__(self, k):
+        self._fill()
+        return dict.__getitem__(self, k)
+
+
+_DROP_DTYPES = _DropDtypes()
+
+
+def dropout(x, key, p: float):
+    """``x`` (contiguous) with element e zeroed when word ``key.offset + e`` of stream (key.seed, key.id)
+    is below floor(p * 2**32), the others times the float32 scale 1/(1-p) (docs/FORMAT.md 18)."""
+    import torch
+    from .functional import threshold
+    t = threshold(p)
+    if t == 0:
+        return x.clone()
+    if t >= 1 << 32:
+        return torch.zeros_like(x)
+    scale = dropout_scale(p)
+    if (not forced() and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+            and not no_data(x) and x.numel()):
+        # the fused C++ kernel: words, compare and scale in one pass (csrc/cpu/dropout.h)
+        seed, id, pos = (v % _U64 for v in key.tolist())
+        y = torch.empty_like(x, memory_format=torch.contiguous_format)
+        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, x.dtype == torch.float64,
+                           x.data_ptr(), y.data_ptr(), x.numel())
+        return y
+    if not forced() and x.device.type == "cuda" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
+        mod = cuda_module()
+        if mod is not None:  # the fused kernel; it reads the key from device memory (no sync)
+            index, stream = _cuda_target(x.device)
+            y = torch.empty_like(x, memory_format=torch.contiguous_format)
+            mod.dropout(key.data_ptr(), t, scale, _DROP_DTYPES[x.dtype], x.data_ptr(), y.data_ptr(), x.numel(),
+                        index, stream)
+            return y
+    w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
+    fill_keyed(w, key, _raw32_code())
+    # unsigned w >= t as a signed compare: flipping the top bit keeps the order
+    keep = torch.bitwise_xor(w, -(1 << 31), out=w) >= t - (1 << 31)
+    if x.dtype in (torch.float16, torch.bfloat16):
+        return torch.where(keep, x.float() * scale, 0.0).to(x.dtype)
+    return torch.where(keep, x * scale, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
 def fold_ids(index, parent: int):

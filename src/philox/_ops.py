@@ -8,6 +8,12 @@ effect of a draw, so ``import philox`` and plain draws stay fast and work withou
 - ``philox::draw(SymInt[] size, ScalarType dtype, Device device, Tensor? ids, ...) -> Tensor``:
   the functional form, a new tensor.
 - ``philox::fold_ids(Tensor index, int parent) -> Tensor``: stream ids of (parent, index[i]).
+- ``philox::dropout(Tensor x, Tensor key, float p) -> Tensor``: keyed dropout (docs/FORMAT.md 18); its
+  backward is the same op on the gradient, so autograd saves the key, never a mask.
+- ``philox::draw_keyed(Tensor key, SymInt[] size, ScalarType dtype, int op, ...) -> Tensor``: a draw
+  whose seed, stream id and word position are the three int64 words of ``key`` (two's complement),
+  read where the key lives (on a GPU, by the kernel: no host sync), on key's device
+  (``philox.functional``, ``philox.nn.functional.dropout``).
 
 Every op dispatches per device through ``philox._backend`` (C++ CPU kernels, the CUDA
 launcher on torch's current stream, or the torch fallback), never synchronizes, and
@@ -114,6 +120,52 @@ def register():
         if op in _OP_DTYPES:
             _check_out(out, op, elem_size)
         return out
+
+    def _check_key(key):
+        if key.dtype != torch.int64 or key.shape != (3,):
+            raise ValueError(f"key must be an int64 tensor of 3 words (seed, id, position), got {key.dtype} "
+                             f"of shape {tuple(key.shape)}")
+
+    @torch.library.custom_op("philox::draw_keyed", mutates_args=())
+    def draw_keyed(key: Tensor, size: List[int], dtype: torch.dtype, op: int, elem_size: int, affine: bool,
+                   a: float, b: float, c: float, ilow: int, range_m1: int) -> Tensor:
+        _check_key(key)
+        if op not in _OP_DTYPES:
+            raise ValueError(f"op must be a code of the op table (0 to {len(_OP_DTYPES) - 1}), got {op}")
+        out = torch.empty(size, dtype=dtype, device=key.device)
+        _check_out(out, op, elem_size)
+        _backend.fill_keyed(out, key.contiguous(), op, elem_size, affine, a, b, c, ilow % _U64, range_m1 % _U64)
+        return out
+
+    @draw_keyed.register_fake
+    def _(key, size, dtype, op, elem_size, *args):
+        _check_key(key)
+        out = torch.empty(size, dtype=dtype, device=key.device)
+        if op in _OP_DTYPES:
+            _check_out(out, op, elem_size)
+        return out
+
+    @torch.library.custom_op("philox::dropout", mutates_args=())
+    def dropout(x: Tensor, key: Tensor, p: float) -> Tensor:
+        _check_key(key)
+        if key.device != x.device:
+            raise ValueError(f"key is on {key.device}, input on {x.device}: the key must be on the input's device")
+        return _backend.dropout(x.contiguous(), key.contiguous(), p)
+
+    @dropout.register_fake
+    def _(x, key, p):
+        _check_key(key)
+        return torch.empty(x.shape, dtype=x.dtype, device=x.device)
+
+    def _dropout_setup(ctx, inputs, output):
+        ctx.save_for_backward(inputs[1])  # the key only: 3 words, never a mask
+        ctx.p = inputs[2]
+
+    def _dropout_backward(ctx, grad):
+        key, = ctx.saved_tensors
+        return torch.ops.philox.dropout(grad, key, ctx.p), None, None
+
+    dropout.register_autograd(_dropout_backward, setup_context=_dropout_setup)
 
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:

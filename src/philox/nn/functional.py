@@ -1,0 +1,38 @@
+"""philox.nn.functional: keyed dropout, a pure function of its key (docs/FORMAT.md 18).
+
+``dropout(input, p, *, seed, id=0, offset=0, training=True)`` zeroes element ``e`` (its
+row-major index in the logical tensor) iff word ``offset + e`` of stream ``(seed, id)`` is
+below ``floor(p * 2**32)``, and scales the others by the float32 value of ``1 / (1 - p)``.
+The mask depends on the key and ``e`` only: not on dtype, device or layout. The backward
+pass regenerates it from the key (one custom op, ``philox::dropout``, whose backward is
+itself): autograd saves three words, never a mask, and under ``torch.compile`` it is one
+op with no graph break. ``seed``, ``id`` and ``offset`` are ints or one-element integer
+tensors on the input's device (see ``philox.functional``).
+"""
+from __future__ import annotations
+
+from .. import functional as _F
+
+__all__ = ["dropout"]
+
+
+def check_p(p) -> float:
+    """``p`` as a float in [0, 1]; TypeError for a non-real (a tensor included), ValueError outside or NaN."""
+    _F.threshold(p)
+    return float(p)
+
+
+def dropout(input, p: float = 0.5, *, seed, id=0, offset=0, training: bool = True):
+    """Keyed dropout of ``input`` (a floating tensor); the identity when ``training`` is False."""
+    import torch
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
+    if not isinstance(training, bool):
+        raise TypeError(f"training must be a bool, got {training!r} of type {type(training).__name__}")
+    p = check_p(p)
+    if not (input.is_floating_point()):
+        raise TypeError(f"input must be a floating tensor, got dtype {input.dtype}")
+    key = _F.key(seed, id, offset, device=input.device)
+    if not training or p == 0.0:
+        return input
+    return torch.ops.philox.dropout(input, key, p)

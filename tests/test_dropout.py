@@ -1,0 +1,307 @@
+"""philox.nn dropout: the mask is a pure function of (seed, path, step, call, element index), the backward
+saves no mask, and checkpointing / torch.compile recompute the same masks (docs/FORMAT.md 18)."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import philox  # noqa: E402
+import philox.nn as pnn  # noqa: E402
+from philox.nn.functional import dropout  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from torch.utils.checkpoint import checkpoint  # noqa: E402
+
+# opcheck's own internals use torch.jit.script_method, deprecated in this torch
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
+
+
+def _expected(shape, p, seed, id=0, offset=0):
+    n = int(np.prod(shape))
+    w = philox.Stream(seed, id=id, position=offset).random_raw(n).astype(np.int64)
+    t = int(np.floor(p * 2**32))
+    scale = float(np.float32(1.0 / (1.0 - p))) if p < 1 else 0.0
+    return torch.from_numpy(np.where(w >= t, scale, 0.0).astype(np.float32)).reshape(shape)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_mask_words_threshold_scale(p):
+    x = torch.ones(6, 7)
+    got = dropout(x, p, seed=11, id=5, offset=3)
+    assert torch.equal(got, _expected((6, 7), p, 11, 5, 3))
+
+
+def test_golden_values():
+    got = dropout(torch.ones(8), 0.5, seed=0)
+    # words of Stream(0, id=0): 1713891541 3781805453 3159862348 2600524760 ...; t = 2**31
+    assert got[:4].tolist() == [0.0, 2.0, 2.0, 2.0]
+    assert dropout(torch.full((3,), 3.0), 1 / 3, seed=0).tolist() == [3.0 * np.float32(1.5)] * 2 + [4.5]
+
+
+def test_mask_independent_of_dtype_and_layout():
+    x = torch.arange(1, 61, dtype=torch.float64).reshape(6, 10)
+    ref = dropout(x, 0.3, seed=4, id=9) != 0
+    for dt in (torch.float32, torch.float16, torch.bfloat16):
+        assert torch.equal(dropout(x.to(dt), 0.3, seed=4, id=9) != 0, ref)
+    xt = x.t().contiguous().t()  # same logical tensor, another layout
+    assert torch.equal(dropout(xt, 0.3, seed=4, id=9) != 0, ref)
+    h = dropout(x.to(torch.float16), 0.3, seed=4, id=9)
+    assert torch.equal(h, (x.float() * np.float32(1 / 0.7)).to(torch.float16) * ref)
+
+
+def _model(p=0.4):
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), pnn.Dropout(p), torch.nn.Linear(16, 16),
+                            pnn.Dropout(p), torch.nn.Linear(16, 4))
+    pnn.name_modules(m)
+    return m
+
+
+def test_keyed_by_path_step_call():
+    a, b = _model(), _model()
+    x = torch.ones(5, 16)
+    pnn.set_step(3)
+    ma, mb = a[2](x), b[2](x)
+    assert torch.equal(ma, mb)                 # two instances, same path: same mask
+    assert not torch.equal(a[4](x), ma)        # another layer: another mask
+    assert not torch.equal(a[2](x), ma)        # second call in the step: another mask
+    pnn.set_step(3)
+    assert torch.equal(a[2](x), ma)            # the call index restarts per step
+    pnn.set_step(4)
+    assert not torch.equal(a[2](x), ma)
+    pnn.set_step(torch.tensor(3))
+    assert torch.equal(a[2](x), ma)
+
+
+def test_unnamed_module_and_eval():
+    d = pnn.Dropout(0.5)
+    with pytest.raises(ValueError, match="name_modules"):
+        d(torch.ones(3))
+    d.eval()
+    x = torch.ones(3)
+    assert d(x) is x
+
+
+def test_backward_is_mask_times_scale_and_saves_no_mask():
+    x = torch.randn(64, 32, requires_grad=True)
+    sizes = []
+
+    def pack(t):
+        sizes.append(t.numel())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        y = dropout(x, 0.3, seed=2, id=7)
+    assert sizes == [3]  # the key: seed, id, offset
+    g = torch.randn(64, 32)
+    y.backward(g)
+    assert torch.equal(x.grad, dropout(g, 0.3, seed=2, id=7))
+    assert torch.equal(y, dropout(x.detach(), 0.3, seed=2, id=7))
+
+
+def _grads(m, x, wrap):
+    m.zero_grad()
+    pnn.set_step(1)
+    wrap(m, x).sum().backward()
+    return [p.grad.clone() for p in m.parameters()]
+
+
+@pytest.mark.parametrize("mode", ["reentrant", "nonreentrant", "nonreentrant_no_preserve", "reentrant_no_preserve",
+                                  "sac"])
+def test_checkpoint_recomputes_same_masks(mode):
+    m = _model()
+    x = torch.randn(10, 8)
+
+    def plain(m, x):
+        return m(x)
+
+    def ckpt(m, x):
+        h = x
+        if mode == "sac":
+            from functools import partial
+
+            from torch.utils.checkpoint import CheckpointPolicy, create_selective_checkpoint_contexts
+
+            def policy(ctx, op, *args, **kwargs):
+                return CheckpointPolicy.PREFER_RECOMPUTE
+            ctx = partial(create_selective_checkpoint_contexts, policy)
+            return checkpoint(m, h, use_reentrant=False, context_fn=ctx)
+        kw = dict(use_reentrant=mode.startswith("reentrant"), preserve_rng_state=not mode.endswith("no_preserve"))
+        h = checkpoint(m[:3], h, **kw)   # two segments, one dropout each
+        return checkpoint(m[3:], h, **kw)
+
+    want = _grads(m, x.requires_grad_(mode.startswith("reentrant")), plain)
+    got = _grads(m, x, ckpt)
+    for a, b in zip(want, got):
+        assert torch.equal(a, b)
+
+
+def test_batch_offset_makes_ranks_independent():
+    d = pnn.Dropout(0.5, path="drop")
+    x = torch.ones(8, 5)
+    pnn.set_step(0)
+    pnn.set_batch_offset(None)
+    full = d(x)
+    parts = []
+    for r in range(2):
+        pnn.set_step(0)
+        pnn.set_batch_offset(4 * r)
+        parts.append(d(x[4 * r:4 * r + 4]))
+    pnn.set_batch_offset(None)
+    assert torch.equal(torch.cat(parts), full)
+
+
+@pytest.mark.parametrize("p,exc", [(-0.1, ValueError), (1.5, ValueError), (float("nan"), ValueError),
+                                   (torch.tensor(0.5), TypeError), ("0.5", TypeError), (True, TypeError)])
+def test_bad_p(p, exc):
+    with pytest.raises(exc, match="p must"):
+        dropout(torch.ones(3), p, seed=0)
+    with pytest.raises(exc, match="p must"):
+        pnn.Dropout(p)
+
+
+def test_bad_training_key_input():
+    with pytest.raises(TypeError, match="training must be a bool"):
+        dropout(torch.ones(3), 0.5, seed=0, training=1)
+    with pytest.raises(TypeError, match="seed"):
+        dropout(torch.ones(3), 0.5, seed=0.5)
+    with pytest.raises(ValueError, match="device"):
+        dropout(torch.ones(3), 0.5, seed=torch.tensor(1, device="meta"))
+    with pytest.raises(TypeError, match="floating"):
+        dropout(torch.ones(3, dtype=torch.int64), 0.5, seed=0)
+    with pytest.raises(TypeError, match="step"):
+        pnn.set_step(1.0)
+
+
+def test_compile_model_forward_backward_equals_eager():
+    m = _model()
+    x = torch.randn(6, 8)
+    cm = torch.compile(m, fullgraph=True, backend="aot_eager")
+    for step in (0, 1):
+        out = []
+        for f in (m, cm):
+            m.zero_grad()
+            pnn.set_step(step)
+            y = f(x)
+            y.sum().backward()
+            out.append((y.detach(), [p.grad.clone() for p in m.parameters()]))
+        assert torch.equal(out[0][0], out[1][0])
+        for a, b in zip(out[0][1], out[1][1]):
+            assert torch.equal(a, b)
+
+
+def test_compiled_model_compiles_once_across_steps():
+    n = [0]
+
+    def backend(gm, example_inputs):
+        n[0] += 1
+        return gm.forward
+
+    m = torch.nn.Sequential(torch.nn.Linear(4, 4), pnn.Dropout(0.5), pnn.Dropout(0.5))
+    pnn.name_modules(m)
+    cm = torch.compile(m, fullgraph=True, backend=backend)
+    x = torch.randn(3, 4)
+    outs = []
+    for step in range(3):
+        pnn.set_step(step)
+        outs.append(cm(x))
+    assert n[0] == 1
+    for step in range(3):
+        pnn.set_step(step)
+        assert torch.equal(m(x), outs[step])
+    assert not torch.equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n,offset", [(1, 0), (1029, 3), (300_001, 2**64 - 5)])
+def test_fused_cpu_kernel_equals_fallback_on_every_isa(dtype, n, offset):
+    from philox import _backend, _core
+    x = torch.randn(n, dtype=dtype)
+    kw = dict(seed=2**64 - 3, id=2**63 + 1, offset=offset)
+    _backend.set_backend("torch")
+    try:
+        want = dropout(x, 0.37, **kw)
+    finally:
+        _backend.set_backend("auto")
+    w = philox.Stream(2**64 - 3, id=2**63 + 1, position=offset).random_raw(min(n, 64)).astype(np.int64)
+    assert torch.equal(want[:64] != 0, torch.from_numpy(w >= int(0.37 * 2**32)) & (x[:64] != 0))
+    isa, threads = _core.isa(), philox.get_num_threads()
+    try:
+        for name in ("baseline", "avx2", "avx512"):
+            for t in (1, 3):
+                if _core.force_isa(name):
+                    philox.set_num_threads(t)
+                    assert torch.equal(dropout(x, 0.37, **kw), want), (name, t)
+    finally:
+        _core.force_isa(isa)
+        philox.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("dtype,code", [(torch.float32, 0), (torch.float64, 1), (torch.float16, 2),
+                                        (torch.bfloat16, 3)])
+@pytest.mark.parametrize("n,offset", [(1, 0), (7, 1), (1000, 3), (513, 2**64 - 2)])
+def test_emulated_gpu_dropout_kernel(dtype, code, n, offset):
+    """The CUDA kernel's per-item code (key read from memory, worst-lane item count) equals the CPU path."""
+    from philox import _backend, _core
+    import philox.functional as F
+    x = torch.randn(n).to(dtype)
+    k = F.key(5, 77, offset)
+    want = dropout(x, 0.2, seed=5, id=77, offset=offset)
+    for reverse in (False, True):
+        y = torch.full_like(x, 42.0)
+        _core._emulate_gpu_dropout(k.data_ptr(), F.threshold(0.2), _backend.dropout_scale(0.2), code, x.data_ptr(),
+                                   y.data_ptr(), n, reverse)
+        assert torch.equal(y, want)
+
+
+def test_opcheck_keyed_ops():
+    import philox.functional as F
+    k = F.key(3, 4, 5)
+    torch.library.opcheck(torch.ops.philox.draw_keyed.default, (k, [3, 5], torch.float32, 2, 0, False, 0.0, 0.0, 0.0,
+                                                                0, 0))
+    torch.library.opcheck(torch.ops.philox.dropout.default, (torch.randn(4, 6, requires_grad=True), k, 0.3))
+    torch.library.opcheck(torch.ops.philox.dropout.default, (torch.randn(9, dtype=torch.float16), k, 0.5))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3000), a=st.integers(0, 3000), b=st.integers(0, 3000), off=st.integers(0, 2**64 - 6001),
+       p=st.floats(0.0, 1.0))
+def test_slices_are_offset_keys(n, a, b, off, p):
+    """Law: the mask of a slice x[a:b] at offset + a is the slice of the mask (elements are keyed alone)."""
+    a, b = sorted((a % (n + 1), b % (n + 1)))
+    x = torch.ones(n)
+    full = dropout(x, p, seed=1, id=2, offset=off)
+    assert torch.equal(dropout(x[a:b], p, seed=1, id=2, offset=off + a), full[a:b])
+
+
+def test_inductor_dropout_forward_backward_bits():
+    """With the default (inductor) backend: the dropout's output and input gradient equal eager's bit for bit.
+    (Whole-model gradients are not compared here: inductor reorders the Linear layers' bias-gradient sums,
+    with or without dropout.)"""
+    d = pnn.Dropout(0.3, path="d")
+
+    def f(x):
+        return d(x * 2.0) + 1.0
+
+    cf = torch.compile(f, fullgraph=True)
+    res = []
+    for g in (f, cf):
+        x = torch.randn(64, 32, generator=torch.Generator().manual_seed(1)).requires_grad_(True)
+        pnn.set_step(5)
+        y = g(x)
+        y.backward(torch.arange(64 * 32, dtype=torch.float32).reshape(64, 32))
+        res.append((y.detach(), x.grad))
+    assert torch.equal(res[0][0], res[1][0]) and torch.equal(res[0][1], res[1][1])
+
+
+def test_failed_module_call_moves_no_call_index():
+    d = pnn.Dropout(0.5, path="d")
+    pnn.set_step(0)
+    with pytest.raises(TypeError, match="floating"):
+        d(torch.ones(4, dtype=torch.int64))
+    first = d(torch.ones(64))
+    pnn.set_step(0)
+    assert torch.equal(first, d(torch.ones(64)))  # the failed call took no index: this is call 0 again
+    with pytest.raises(TypeError, match="seed"):
+        pnn.Dropout(0.5, seed=1.5)
+    with pytest.raises(TypeError, match="path"):
+        pnn.Dropout(0.5, path=3)
