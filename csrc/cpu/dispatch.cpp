@@ -116,17 +116,14 @@ void run_region(const Job& job, const Region& g) {
   }
   const RangeFn fn = current().fn;
   t = (int)std::min<uint64_t>((uint64_t)t, std::min<uint64_t>(g.runs, run_words * g.runs / (kParallelWords / 2)));
-  auto work = [&](uint64_t r0, uint64_t r1) {
+  auto work = [&](size_t r0, size_t r1) {
     for (uint64_t r = r0; r < r1; ++r) {
       const Job j = run_job(r);
       fn(j, 0, j.n);
     }
   };
-  const uint64_t per = (g.runs + t - 1) / t;
-  std::vector<std::thread> pool;
-  for (uint64_t r0 = per; r0 < g.runs; r0 += per) pool.emplace_back(work, r0, std::min(g.runs, r0 + per));
-  work(0, std::min(per, g.runs));
-  for (auto& th : pool) th.join();
+  // parallel.h: a worker thread that cannot be created leaves its runs to this thread
+  parallel_ranges((size_t)g.runs, (size_t)((g.runs + t - 1) / t), work);
 }
 
 RangeFn range_fn() { return current().fn; }

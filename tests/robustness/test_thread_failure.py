@@ -40,6 +40,9 @@ CHILD = textwrap.dedent(r"""
         s = philox.Stream(7, "rand")
         s.rand(out=out)
         a = (s.position, out.copy())
+        r = philox.Stream(7, "region")  # 4096 runs of 256 values: run_region splits the runs
+        reg = r.rand(4096, 512, region=(slice(None), slice(0, 256)))
+        a += (r.position, reg)
         words = philox.Stream(7, "perm").random_raw(_core.PERM_WORDS)
         _core.perm_fill(words, P, 0, 1, perm_out, False)
         b = (perm_out.copy(),)
@@ -75,6 +78,8 @@ CHILD = textwrap.dedent(r"""
     got = draws(np.zeros(N), np.zeros(P, np.int64), None if rows_out is None else torch.zeros_like(rows_out))
     assert got[0][0] == ref[0][0] == 2 * N, (got[0][0], ref[0][0])
     assert np.array_equal(got[0][1], ref[0][1]), "rand values differ"
+    assert got[0][2] == ref[0][2] == 2 * 4096 * 512, (got[0][2], ref[0][2])
+    assert np.array_equal(got[0][3], ref[0][3]), "region values differ"
     assert np.array_equal(got[1][0], ref[1][0]), "permutation values differ"
     if TORCH:
         assert got[2][0] == ref[2][0], (got[2][0], ref[2][0])
