@@ -17,10 +17,14 @@
 
 #include "cpu/kernels.h"
 #include "cuda/fill_kernels.cuh"
+#include "ops.h"
 #include "philox.h"
 
 namespace py = pybind11;
 using namespace philox::cpu;
+using philox::Op;
+using philox::OpArgs;
+using philox::make_op_args;
 
 namespace {
 
@@ -71,11 +75,18 @@ class Cursor {
   u128 pos_ = 0;
 };
 
-// Reserve n * words_per_value words on the cursor and fill n values at `out`.
+// An op code from Python: one of csrc/ops.h's table.
+void check_op(int op) {
+  if (!philox::op_known(op))
+    throw py::value_error("unknown op " + std::to_string(op) + " (the op table has codes 0.." +
+                          std::to_string(philox::kNumOps - 1) + ")");
+}
+
+// Reserve n * words-per-value words on the cursor and fill n values at `out`.
 void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* out, size_t n, bool fresh,
              int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
-  if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("fill: unknown op " + std::to_string(op));
-  const uint64_t words = (uint64_t)n * (uint64_t)words_per_value((Op)op);
+  check_op(op);
+  const uint64_t words = (uint64_t)n * (uint64_t)philox::op_words(op);
   const Cursor::u128 start = cur.reserve(words);
   if (n == 0) return;
   Job job{};
@@ -83,8 +94,8 @@ void fill_at(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, void* o
   job.k0 = k0; job.k1 = k1; job.id = id;
   job.block = (uint64_t)(start >> 2); job.lane = (uint32_t)(start & 3);
   job.out = out;
-  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
-  job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
+  job.n = n; job.fresh = fresh;
+  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
   py::gil_scoped_release nogil;
   run(job);
 }
@@ -96,16 +107,6 @@ void fill_array(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, py::
     throw py::value_error("fill_array: output must be C-contiguous and writeable");
   fill_at(cur, op, k0, k1, id, out.mutable_data(), (size_t)out.size(), fresh, elem_size, affine, a, b, c, ilow,
           range_m1);
-}
-
-// Bytes per output value of op (integer ops: the element size).
-size_t value_bytes(int op, int elem_size) {
-  switch ((Op)op) {
-    case Op::IntSmall: case Op::IntLarge: return (size_t)elem_size;
-    case Op::Raw64: case Op::UniformF64: case Op::NormalF64: return 8;
-    case Op::Raw32: case Op::UniformF32: case Op::NormalF32: return 4;
-    default: return 2;
-  }
 }
 
 // A large buffer that was just allocated (its pages not touched yet): ask for transparent huge
@@ -128,16 +129,16 @@ void advise_huge_pages(void* p, size_t bytes) {
 void fill_ptr(Cursor& cur, int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t out, size_t n, bool fresh,
               int elem_size, bool affine, double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
   if (n && !out) throw py::value_error("fill_ptr: null output pointer");
-  if (fresh && n && op >= 0 && op <= (int)Op::IntLarge)
-    advise_huge_pages(reinterpret_cast<void*>(out), n * value_bytes(op, elem_size));
+  if (fresh && n && philox::op_known(op))
+    advise_huge_pages(reinterpret_cast<void*>(out), n * (size_t)philox::op_value_bytes(op, elem_size));
   fill_at(cur, op, k0, k1, id, reinterpret_cast<void*>(out), n, fresh, elem_size, affine, a, b, c, ilow, range_m1);
 }
 
 // A draw of `rows` rows x n values from position pos_hi * 2^64 + pos_lo must end by 2^66.
 void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
-  if (op < 0 || op > (int)Op::IntLarge) throw py::value_error("unknown op " + std::to_string(op));
+  check_op(op);
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
-  const unsigned __int128 end = p + (unsigned __int128)n * (unsigned)words_per_value((Op)op);
+  const unsigned __int128 end = p + (unsigned __int128)n * (unsigned)philox::op_words(op);
   if (pos_hi > 4 || end > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
 }
@@ -150,14 +151,14 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   check_span(op, pos_hi, pos_lo, n);
   if (!n || !rows) return;
   if (!out) throw py::value_error("fill_rows: null output pointer");
-  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * value_bytes(op, elem_size));
+  if (fresh) advise_huge_pages(reinterpret_cast<void*>(out), rows * n * (size_t)philox::op_value_bytes(op, elem_size));
   Job job{};
   job.op = (Op)op;
   job.k0 = k0; job.k1 = k1; job.id = id;
   job.block = (pos_hi << 62) | (pos_lo >> 2); job.lane = (uint32_t)(pos_lo & 3);
   job.out = reinterpret_cast<void*>(out);
-  job.n = n; job.fresh = fresh; job.elem_size = elem_size; job.affine = affine;
-  job.a = a; job.b = b; job.c = c; job.ilow = ilow; job.range_m1 = range_m1;
+  job.n = n; job.fresh = fresh;
+  job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
   py::gil_scoped_release nogil;
   if (!ids_ptr) {
     if (rows == 1) { run(job); return; }
@@ -189,11 +190,11 @@ void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t i
   if (!grid || !block) throw py::value_error("grid and block must be positive");
   const philox::gpu::FillJob job = philox::gpu::make_fill_job(
       op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
-      reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+      reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   const uint64_t items = job.rows * job.tiles, stride = grid * block;
   py::gil_scoped_release nogil;
   std::vector<uint64_t> stage((block * philox::gpu::kStageBytesPerThread + 7) / 8);
-  philox::gpu::with_op(op, [&](auto opc) {
+  philox::with_op(op, [&](auto opc) {
     constexpr int OP = decltype(opc)::value;
     for (uint64_t bx = 0; bx < grid; ++bx) {
       if (!staged) {  // one item per thread per step, written straight to the output
@@ -249,7 +250,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)");
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
-    return philox::gpu::tiles_per_row(lane, n, philox::gpu::op_words(op));
+    check_op(op);
+    return philox::gpu::tiles_per_row(lane, n, philox::op_words(op));
   });
   m.def("philox4x32", &philox4x32, "Philox4x32-10 block function on (n, 4) counters and (n, 2) keys");
   m.def("fold", &philox::fold, "Stream id of parent path + one component (value, kind)");
@@ -257,6 +259,21 @@ PYBIND11_MODULE(_core, m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("isa", &isa_name, "Instruction set chosen at run time");
   m.def("force_isa", &force_isa, "Use 'baseline', 'avx2', 'avx512' or 'auto'; False if unsupported");
-  m.def("words_per_value", [](int op) { return words_per_value((Op)op); });
+  m.def("words_per_value", [](int op) { check_op(op); return philox::op_words(op); },
+        "Words each value of op takes (csrc/ops.h)");
+  // The op table (csrc/ops.h), in code order: (code, name, words per value, bytes per value
+  // (0: the call's integer element size), output dtypes). Python's op codes derive from it.
+  py::list ops;
+  for (const philox::OpInfo& o : philox::kOps) {
+    py::list dtypes;
+    for (const char *p = o.dtypes, *q = o.dtypes;; ++q)
+      if (*q == ' ' || !*q) {
+        if (q > p) dtypes.append(py::str(p, (size_t)(q - p)));
+        if (!*q) break;
+        p = q + 1;
+      }
+    ops.append(py::make_tuple(o.code, o.name, o.words, o.bytes, py::tuple(dtypes)));
+  }
+  m.attr("OPS") = py::tuple(ops);
   register_permute(m);
 }

@@ -15,6 +15,7 @@
 //   philox4x32_10(counter, key) -> 4 x uint32     the block function
 //   fold(parent_id, value, kind) -> uint64        stream id of a child path
 //   word w of stream (S, id)    = lane w mod 4 of philox4x32_10((w div 4, id), key(S))
+//                                 (stream_counter / stream_block below: every backend calls them)
 //
 // Floating point: every function below uses only +, -, *, / and sqrt, all
 // correctly rounded in IEEE-754, in a fixed order. Built without FMA
@@ -76,6 +77,30 @@ PHILOX_HD void philox4x32_10(uint32_t& x0, uint32_t& x1, uint32_t& x2, uint32_t&
     philox4x32_round(x0, x1, x2, x3, k0, k1);
   }
 }
+
+// ---------------------------------------------------------------- word -> counter (FORMAT 2)
+// Word w of stream (S, id) is lane w mod 4 of block b = w div 4, and block b's counter is
+// (b mod 2^32, b >> 32, id mod 2^32, id >> 32). Every backend maps words to counters
+// through these two functions (the CPU's SIMD path takes c1, c2, c3 from stream_counter
+// of its first block and counts c0 up within a run that does not wrap).
+PHILOX_HD void stream_counter(uint64_t block, uint64_t id, uint32_t& c0, uint32_t& c1, uint32_t& c2,
+                              uint32_t& c3) {
+  c0 = (uint32_t)block;
+  c1 = (uint32_t)(block >> 32);
+  c2 = (uint32_t)id;
+  c3 = (uint32_t)(id >> 32);
+}
+
+// The four words of block `block` of stream id under key (k0, k1): words 4*block .. 4*block + 3.
+PHILOX_HD void stream_block(uint32_t* w, uint64_t block, uint64_t id, uint32_t k0, uint32_t k1) {
+  uint32_t x0, x1, x2, x3;
+  stream_counter(block, id, x0, x1, x2, x3);
+  philox4x32_10(x0, x1, x2, x3, k0, k1);
+  w[0] = x0; w[1] = x1; w[2] = x2; w[3] = x3;
+}
+
+// The 64-bit value first + 2^32 second of two consecutive words.
+PHILOX_HD uint64_t u64_of(uint32_t first, uint32_t second) { return (uint64_t)first | ((uint64_t)second << 32); }
 
 // ---------------------------------------------------------------- stream ids (SPEC 3)
 constexpr uint32_t PHILOX_FOLD_K0 = 0x243F6A88u;  // pi digits; + kind (0 int, 1 str)
@@ -213,12 +238,15 @@ PHILOX_HD uint16_t uniform_bf16_bits(uint32_t w, float low, float high, uint16_t
 }
 
 // ---------------------------------------------------------------- bounded integers (SPEC 5)
-// Offset in [0, r) for 1 <= r < 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
-// Computed with 32x32->64 products only: floor((second*r + floor(first*r / 2^32)) / 2^32);
-// the inner sum is < 2^64, so nothing overflows. (r = 2^32 gives `second`.)
-PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint32_t r) {
-  const uint64_t lo = ((uint64_t)first * r) >> 32;
-  return ((uint64_t)second * r + lo) >> 32;
+// Offset in [0, r) for 1 <= r <= 2^32, two words: (u64 * r) >> 64, u64 = first + 2^32 second.
+// r is passed as r - 1 (so r = 2^32 fits, and gives `second`: the one place that range is
+// handled). With 32x32->64 products only, which vectorize:
+//   u64 * r = A + 2^32 B,  A = first * (r-1) + first < 2^64,  B = second * (r-1) + second < 2^64,
+//   (u64 * r) >> 64 = (B + (A >> 32)) >> 32, and that inner sum is < 2^64 too.
+PHILOX_HD uint64_t bounded_small(uint32_t first, uint32_t second, uint32_t r_minus_1) {
+  const uint64_t a = (uint64_t)first * r_minus_1 + first;
+  const uint64_t b = (uint64_t)second * r_minus_1 + second;
+  return (b + (a >> 32)) >> 32;
 }
 
 // Offset in [0, r) for 2^32 < r <= 2^64, four words: (u128 * r) >> 128, with
@@ -517,7 +545,7 @@ PHILOX_HD uint64_t perm_at(const PermKey& key, uint64_t i) {
 // column j = bounded_small(w0, w1, m) (SPEC 5), u = u01_f64(w2, w3); j if u < prob[j], else alias[j].
 PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const double* prob,
                               const int64_t* alias, uint32_t m_minus_1) {
-  const uint64_t j = m_minus_1 == 0xFFFFFFFFu ? (uint64_t)w1 : bounded_small(w0, w1, m_minus_1 + 1u);
+  const uint64_t j = bounded_small(w0, w1, m_minus_1);
   return u01_f64(w2, w3) < prob[j] ? j : (uint64_t)alias[j];
 }
 
@@ -526,8 +554,7 @@ PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3
 // (exact), u64 = first + 2^32 second; p = 0 gives +inf. The sample is the
 // elements of the smallest keys, in increasing (key, index) order.
 PHILOX_HD double exp_key(uint32_t first, uint32_t second, double p) {
-  const uint64_t u64 = (uint64_t)first | ((uint64_t)second << 32);
-  const double u = ((double)(int64_t)((u64 >> 12) * 2u + 1u)) * PHILOX_2M53;
+  const double u = ((double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u)) * PHILOX_2M53;
   const double e = -log_f64(u);
   return p > 0.0 ? e / p : bits_f64(0x7FF0000000000000ull);
 }

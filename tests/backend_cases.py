@@ -11,6 +11,7 @@ import torch
 from philox import _core
 
 U64 = 1 << 64
+OP = {name: code for code, name, *_ in _core.OPS}  # op codes by name, from the op table (csrc/ops.h)
 
 
 class Case:
@@ -30,30 +31,35 @@ class Case:
 def _cases():
     f16_below = int(np.array(np.float16(5.0), np.float16).view(np.uint16)) - 1
     out = [
-        Case("raw32", 0, torch.int32), Case("raw32_u", 0, torch.uint32), Case("raw64", 1, torch.int64),
-        Case("rand_f32", 2, torch.float32), Case("rand_f64", 3, torch.float64),
-        Case("rand_f16", 4, torch.float16), Case("rand_bf16", 5, torch.bfloat16),
-        Case("uniform_f32", 2, torch.float32, True, -3.0, 5.0, float(np.nextafter(np.float32(5), np.float32(0)))),
-        Case("uniform_f32_narrow", 2, torch.float32, True, 1.0, 1.0 + 3 * 2.0 ** -23, 1.0 + 2 * 2.0 ** -23),
-        Case("uniform_f64", 3, torch.float64, True, -3.0, 5.0, float(np.nextafter(5.0, 0))),
-        Case("uniform_f64_narrow", 3, torch.float64, True, 1.0, 1.0 + 3 * 2.0 ** -52, 1.0 + 2 * 2.0 ** -52),
-        Case("uniform_f16", 4, torch.float16, True, -3.0, 5.0, float(f16_below)),
-        Case("uniform_f16_sub", 4, torch.float16, True, -3 * 2.0 ** -24, 0.0, float(0x8001)),
-        Case("uniform_bf16", 5, torch.bfloat16, True, 1.0, 2.0, float(0x3FFF)),
-        Case("randn_f32", 6, torch.float32), Case("randn_f64", 7, torch.float64),
-        Case("randn_f16", 8, torch.float16), Case("randn_bf16", 9, torch.bfloat16),
-        Case("normal_f32", 6, torch.float32, True, 2.0, 0.5), Case("normal_f64", 7, torch.float64, True, 2.0, 0.5),
-        Case("normal_f16_big", 8, torch.float16, True, 0.0, 3e4),
-        Case("normal_f16_tiny", 8, torch.float16, True, 0.0, 1e-6),
-        Case("normal_bf16", 9, torch.bfloat16, True, -1.0, 3.0),
-        Case("normal_f64_huge", 7, torch.float64, True, 1e300, 1e300),
+        Case("raw32", OP["raw32"], torch.int32), Case("raw32_u", OP["raw32"], torch.uint32),
+        Case("raw64", OP["raw64"], torch.int64),
+        Case("rand_f32", OP["uniform_f32"], torch.float32), Case("rand_f64", OP["uniform_f64"], torch.float64),
+        Case("rand_f16", OP["uniform_f16"], torch.float16), Case("rand_bf16", OP["uniform_bf16"], torch.bfloat16),
+        Case("uniform_f32", OP["uniform_f32"], torch.float32, True, -3.0, 5.0,
+             float(np.nextafter(np.float32(5), np.float32(0)))),
+        Case("uniform_f32_narrow", OP["uniform_f32"], torch.float32, True, 1.0, 1.0 + 3 * 2.0 ** -23,
+             1.0 + 2 * 2.0 ** -23),
+        Case("uniform_f64", OP["uniform_f64"], torch.float64, True, -3.0, 5.0, float(np.nextafter(5.0, 0))),
+        Case("uniform_f64_narrow", OP["uniform_f64"], torch.float64, True, 1.0, 1.0 + 3 * 2.0 ** -52,
+             1.0 + 2 * 2.0 ** -52),
+        Case("uniform_f16", OP["uniform_f16"], torch.float16, True, -3.0, 5.0, float(f16_below)),
+        Case("uniform_f16_sub", OP["uniform_f16"], torch.float16, True, -3 * 2.0 ** -24, 0.0, float(0x8001)),
+        Case("uniform_bf16", OP["uniform_bf16"], torch.bfloat16, True, 1.0, 2.0, float(0x3FFF)),
+        Case("randn_f32", OP["normal_f32"], torch.float32), Case("randn_f64", OP["normal_f64"], torch.float64),
+        Case("randn_f16", OP["normal_f16"], torch.float16), Case("randn_bf16", OP["normal_bf16"], torch.bfloat16),
+        Case("normal_f32", OP["normal_f32"], torch.float32, True, 2.0, 0.5),
+        Case("normal_f64", OP["normal_f64"], torch.float64, True, 2.0, 0.5),
+        Case("normal_f16_big", OP["normal_f16"], torch.float16, True, 0.0, 3e4),
+        Case("normal_f16_tiny", OP["normal_f16"], torch.float16, True, 0.0, 1e-6),
+        Case("normal_bf16", OP["normal_bf16"], torch.bfloat16, True, -1.0, 3.0),
+        Case("normal_f64_huge", OP["normal_f64"], torch.float64, True, 1e300, 1e300),
     ]
     for lo, r, dt in [(0, 10, torch.int64), (-5, 1 << 32, torch.int64), (0, 1 << 32, torch.int32),
                       (-128, 256, torch.int8), (0, 256, torch.uint8), (-32768, 65536, torch.int16),
                       (-7, 2 ** 31 + 6, torch.int32), (2 ** 63 - 9, 2 ** 33, torch.int64),
                       (0, 2 ** 64, torch.int64), (-2 ** 63, 2 ** 64, torch.int64), (0, 2 ** 32 + 1, torch.int64),
                       (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
-        op = 10 if r <= 1 << 32 else 11
+        op = OP["int_small"] if r <= 1 << 32 else OP["int_large"]
         out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
     return out
 

@@ -26,6 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
+    "OP_VALUES",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -482,6 +483,52 @@ class RefStream:
             vals = [low + (((w[4 * i] + (w[4 * i + 1] << 32) + (w[4 * i + 2] << 64) + (w[4 * i + 3] << 96))
                             * r) >> 128) for i in range(n)]
         return np.array(vals, dtype=INT_DTYPES[code]) if n else np.zeros(0, INT_DTYPES[code])
+
+
+# ------------------------------------------------------------------------------------------------
+# The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
+# draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
+# exactly the words the n values take; args are the draw's (low, high) or (mean, std), or ()
+# for the [0, 1) / standard forms and raw words. tests/test_op_table.py checks every op has one.
+class _GivenWords(RefStream):
+    """A RefStream whose words are the given ones, in order (all of them must be used)."""
+
+    def __init__(self, w):
+        self._w = np.asarray(w, dtype=np.uint32)
+        self.position = 0
+
+    def _take(self, nwords):
+        out = self._w[self.position:self.position + nwords]
+        assert out.size == nwords, "fewer words than the values take"
+        self.position += nwords
+        return out
+
+
+def _float_op(method_std, method_affine):
+    def values(w, n, args, code):
+        s = _GivenWords(w)
+        out = getattr(s, method_affine)(*args, n, code) if args else getattr(s, method_std)(n, code)
+        assert s.position == s._w.size, "more words than the values take"
+        return out
+    return values
+
+
+def _int_op(w, n, args, code):
+    s = _GivenWords(w)
+    out = s.randint(args[0], args[1], n, code)
+    assert s.position == s._w.size
+    return out
+
+
+OP_VALUES = {
+    "raw32": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u32"),
+    "raw64": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u64"),
+    "uniform_f32": _float_op("rand", "uniform"), "uniform_f64": _float_op("rand", "uniform"),
+    "uniform_f16": _float_op("rand", "uniform"), "uniform_bf16": _float_op("rand", "uniform"),
+    "normal_f32": _float_op("randn", "normal"), "normal_f64": _float_op("randn", "normal"),
+    "normal_f16": _float_op("randn", "normal"), "normal_bf16": _float_op("randn", "normal"),
+    "int_small": _int_op, "int_large": _int_op,
+}
 
 
 def randint_words(low, high) -> int:

@@ -11,6 +11,23 @@ import philox  # noqa: E402
 
 P_MIN = 1e-4
 
+# The tests below that check each op of the op table (csrc/ops.h); tests/test_op_table.py fails
+# when an op of the table is missing here or a name is not a test of this module.
+OPS_TESTED = {
+    "raw32": ["test_raw_word_bytes_chi_square", "test_raw_words_top_bits_and_lanes"],
+    "raw64": ["test_raw64_words_chi_square"],
+    "uniform_f32": ["test_uniform_ks"],
+    "uniform_f64": ["test_uniform_ks", "test_uniform_low_high_ks", "test_neighbouring_streams_are_uncorrelated"],
+    "uniform_f16": ["test_float16_uniform_uses_all_values"],
+    "uniform_bf16": ["test_bfloat16_uniform_and_normal"],
+    "normal_f32": ["test_normal_ks", "test_normal_moments"],
+    "normal_f64": ["test_normal_ks", "test_normal_moments"],
+    "normal_f16": ["test_normal_moments"],
+    "normal_bf16": ["test_bfloat16_uniform_and_normal"],
+    "int_small": ["test_randint_chi_square"],
+    "int_large": ["test_randint_large_range_top_bits"],
+}
+
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed,path", [(1, ("ks",)), (2 ** 63, ("ks", 1))])
@@ -108,3 +125,31 @@ def test_float16_uniform_uses_all_values():
     counts = np.bincount(k, minlength=2048)
     assert counts.size == 2048
     assert stats.chisquare(counts).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("shift", [0, 29, 56])
+def test_raw64_words_chi_square(shift):
+    # 64-bit raw values (two words): bytes from the low word, across the two words, and the high word
+    x = philox.Stream(13, "raw64").random_raw(500_000, dtype=np.uint64)
+    b = ((x >> np.uint64(shift)) & np.uint64(255)).astype(np.int64)
+    assert stats.chisquare(np.bincount(b, minlength=256)).pvalue > P_MIN
+
+
+def test_bfloat16_uniform_and_normal():
+    torch = pytest.importorskip("torch")
+    s = philox.Stream(14, "bf16")
+    n = 400_000
+    # uniform: (w >> 24) * 2**-8 has 256 equally likely values
+    u = s.rand(n, dtype=torch.bfloat16).float().numpy()
+    counts = np.bincount((u * 256).astype(np.int64), minlength=256)
+    assert counts.size == 256 and stats.chisquare(counts).pvalue > P_MIN
+    # normal(mean, std), rounded to bfloat16 (8 significant bits: allow its rounding in the moments)
+    x = s.normal(3.0, 2.0, size=n, dtype=torch.bfloat16).float().numpy().astype(np.float64)
+    assert abs(x.mean() - 3.0) < 5 * 2.0 / np.sqrt(n) + 3.0 * 2.0 ** -9
+    assert abs(x.var() - 4.0) < 5 * 4.0 * np.sqrt(2 / n) + 0.02 * 4.0
+    z = s.randn(n, dtype=torch.bfloat16).float().numpy().astype(np.float64)
+    assert stats.binomtest(int((z > 0).sum()), n, 0.5).pvalue > P_MIN
+    for thr in (1.0 + 2.0 ** -8, 2.5 + 2.0 ** -7):  # tail masses, at midpoints between bfloat16 values:
+        # a value rounds above the midpoint exactly when it lies above it
+        k = int((np.abs(z) > thr).sum())
+        assert stats.binomtest(k, n, 2 * stats.norm.sf(thr)).pvalue > P_MIN, thr

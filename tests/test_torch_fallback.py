@@ -170,7 +170,8 @@ def test_fallback_chunks_many_short_rows(name, monkeypatch):
     seen = []  # words per chunk: rows x words per row
     words = F._words
     monkeypatch.setattr(F, "_CHUNK_WORDS", 16)
-    monkeypatch.setattr(F, "_words", lambda *a: seen.append(a[2].shape[0] * a[5]) or words(*a))
+    # _words(k0, k1, ids, position, count)
+    monkeypatch.setattr(F, "_words", lambda *a: seen.append(a[2].shape[0] * a[4]) or words(*a))
     ids = as_ids(list(range(40)))
     assert_same_bits(fb_fill(case, K0, K1, 0, 3, 5, ids), cpu_fill(case, K0, K1, 0, 3, 5, ids), case.name)
     assert max(seen) <= 16 and len(seen) > 1

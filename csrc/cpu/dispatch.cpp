@@ -57,17 +57,9 @@ constexpr size_t kAlign = 1024;
 
 }  // namespace
 
-int words_per_value(Op op) {
-  switch (op) {
-    case Op::Raw64: case Op::UniformF64: case Op::NormalF64: case Op::IntSmall: return 2;
-    case Op::IntLarge: return 4;
-    default: return 1;
-  }
-}
-
 void run(const Job& job) {
   const RangeFn fn = current().fn;
-  const uint64_t words = (uint64_t)job.n * (uint64_t)words_per_value(job.op);
+  const uint64_t words = (uint64_t)job.n * (uint64_t)op_words((int)job.op);
   int t = g_threads.load(std::memory_order_relaxed);
   if (t <= 1 || words < kParallelWords) {
     fn(job, 0, job.n);
@@ -88,10 +80,8 @@ void run(const Job& job) {
 }
 
 void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
-  const uint64_t row_words = (uint64_t)job.n * (uint64_t)words_per_value(job.op);
-  const int bytes = job.op == Op::IntSmall || job.op == Op::IntLarge ? job.elem_size
-                    : (job.op == Op::Raw64 || job.op == Op::UniformF64 || job.op == Op::NormalF64) ? 8
-                    : (job.op == Op::Raw32 || job.op == Op::UniformF32 || job.op == Op::NormalF32) ? 4 : 2;
+  const uint64_t row_words = (uint64_t)job.n * (uint64_t)op_words((int)job.op);
+  const int bytes = op_value_bytes((int)job.op, job.args.elem_size);
   auto row_job = [&](size_t r) {
     Job j = job;
     j.id = ids[r];

@@ -143,11 +143,11 @@ static inline void blocks_simd(uint32_t* __restrict o, uint32_t lo, uint32_t hi,
 // Words of blocks [b0, b0 + nb) of stream (k0, k1, id) into out[4 * nb].
 static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_t k0, uint32_t k1,
                        uint64_t id) {
-  const uint32_t c2 = (uint32_t)id, c3 = (uint32_t)(id >> 32);
   size_t done = 0;
   while (done < nb) {
     const uint64_t b = b0 + done;
-    const uint32_t lo = (uint32_t)b, hi = (uint32_t)(b >> 32);
+    uint32_t lo, hi, c2, c3;  // the counter of block b (philox.h); lo counts up within the run
+    stream_counter(b, id, lo, hi, c2, c3);
     // blocks with the same high counter word: lo .. lo + seg - 1 does not wrap
     size_t seg = nb - done;
     const uint64_t to_wrap = (uint64_t)0x100000000ull - lo;
@@ -157,11 +157,7 @@ static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_
 #ifndef PHILOX_NO_SIMD
     for (; i + kLanes <= seg; i += kLanes) blocks_simd(o + 4 * i, lo + (uint32_t)i, hi, c2, c3, k0, k1);
 #endif
-    for (; i < seg; ++i) {
-      uint32_t x0 = lo + (uint32_t)i, x1 = hi, x2 = c2, x3 = c3;
-      philox4x32_10(x0, x1, x2, x3, k0, k1);
-      o[4 * i + 0] = x0; o[4 * i + 1] = x1; o[4 * i + 2] = x2; o[4 * i + 3] = x3;
-    }
+    for (; i < seg; ++i) stream_block(o + 4 * i, b + i, id, k0, k1);
     done += seg;
   }
 }
@@ -228,12 +224,6 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
 #endif
 }
 
-// float32 normals in one pass: with 8 lanes per vector the whole function is
-// cheap enough that a second pass does not pay (measured).
-static inline void normals_f32(float* __restrict o, size_t nv, const uint32_t* __restrict w) {
-  for (size_t j = 0; j < nv; ++j) o[j] = normal_f32(w[j]);
-}
-
 // float64 normals in two passes: the centre piece for every value (vectorized; no
 // log, sqrt or tail polynomial), then the full function, vectorized again, over the
 // ~15% of values in the tails, gathered into a dense list. normal_f64_centre_or_nan
@@ -253,112 +243,40 @@ static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* 
   for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
 }
 
-// Loop bodies: one line each, the value comes from philox.h.
-#define PHILOX_LOOP(K, T, EXPR)                                                          \
-  fill<K, T>(job, i0, i1, [=](T* __restrict o, size_t nv, const uint32_t* __restrict w) { \
-    for (size_t j = 0; j < nv; ++j) o[j] = (EXPR);                                       \
-  })
-
-static void run_range(const Job& job, size_t i0, size_t i1) {
-  switch (job.op) {
-    case Op::Raw32:
-      PHILOX_LOOP(1, uint32_t, w[j]);
-      break;
-    case Op::Raw64:
-      PHILOX_LOOP(2, uint64_t, (uint64_t)w[2 * j] | ((uint64_t)w[2 * j + 1] << 32));
-      break;
-    case Op::UniformF32: {
-      const float lo = (float)job.a, hi = (float)job.b, below = (float)job.c;
-      if (job.affine) PHILOX_LOOP(1, float, uniform_f32(w[j], lo, hi, below));
-      else PHILOX_LOOP(1, float, u01_f32(w[j]));
-      break;
-    }
-    case Op::UniformF64: {
-      const double lo = job.a, hi = job.b, below = job.c;
-      if (job.affine) PHILOX_LOOP(2, double, uniform_f64(w[2 * j], w[2 * j + 1], lo, hi, below));
-      else PHILOX_LOOP(2, double, u01_f64(w[2 * j], w[2 * j + 1]));
-      break;
-    }
-    case Op::UniformF16: {
-      const float lo = (float)job.a, hi = (float)job.b;
-      const uint16_t below = (uint16_t)job.c;  // bits of the largest 16-bit value below high
-      if (job.affine) PHILOX_LOOP(1, uint16_t, uniform_f16_bits(w[j], lo, hi, below));
-      else PHILOX_LOOP(1, uint16_t, u01_f16_bits(w[j]));
-      break;
-    }
-    case Op::UniformBF16: {
-      const float lo = (float)job.a, hi = (float)job.b;
-      const uint16_t below = (uint16_t)job.c;
-      if (job.affine) PHILOX_LOOP(1, uint16_t, uniform_bf16_bits(w[j], lo, hi, below));
-      else PHILOX_LOOP(1, uint16_t, u01_bf16_bits(w[j]));
-      break;
-    }
-    case Op::NormalF32: {
-      const float mean = (float)job.a, sd = (float)job.b;
-      const bool affine = job.affine;
-      fill<1, float>(job, i0, i1, [=](float* __restrict o, size_t nv, const uint32_t* __restrict w) {
-        normals_f32(o, nv, w);
-        if (affine)
-          for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], mean, sd);
+// Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
+// storing each value as the op's store type (integer ops: truncated to elem_size).
+// The loop-invariant choice inside the value functions (affine or not) is made a constant
+// (OpArgsFixed), so each variant compiles to its own vectorized loop.
+template <int OP>
+static void run_op(const Job& job, size_t i0, size_t i1) {
+  using Tr = OpTraits<OP>;
+  constexpr int K = Tr::K;
+  const OpArgs p = job.args;
+  if constexpr (OP == (int)Op::NormalF64) {
+    // the one CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits
+    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+      normals_f64(o, nv, w);
+      if (p.affine)
+        for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], p.a, p.b);
+    });
+  } else {
+    auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
+      with_store_type<OP>(p.elem_size, [&](auto store) {
+        using S = decltype(store);
+        fill<K, S>(job, i0, i1, [=](S* __restrict o, size_t nv, const uint32_t* __restrict w) {
+          for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+        });
       });
-      break;
-    }
-    case Op::NormalF64: {
-      const double mean = job.a, sd = job.b;
-      const bool affine = job.affine;
-      fill<2, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
-        normals_f64(o, nv, w);
-        if (affine)
-          for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], mean, sd);
-      });
-      break;
-    }
-    case Op::NormalF16:
-    case Op::NormalBF16: {  // the float32 normal, then mean + std * z in float32, then rounded
-      const float mean = (float)job.a, sd = (float)job.b;
-      const bool affine = job.affine, bf = job.op == Op::NormalBF16;
-      fill<1, uint16_t>(job, i0, i1, [=](uint16_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
-        float z[kChunkWords];
-        normals_f32(z, nv, w);
-        if (affine)
-          for (size_t j = 0; j < nv; ++j) z[j] = normal_affine(z[j], mean, sd);
-        if (bf)
-          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_bf16_bits(z[j]);
-        else
-          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_f16_bits(z[j]);
-      });
-      break;
-    }
-    case Op::IntSmall: {
-      // low + offset, truncated to the element width: two's complement makes
-      // this right for signed and unsigned outputs alike.
-      const uint64_t low = job.ilow;
-      if (job.range_m1 == 0xFFFFFFFFull) {  // r = 2^32: (u64 * 2^32) >> 64 is the second word
-        switch (job.elem_size) {
-          case 1: PHILOX_LOOP(2, uint8_t, (uint8_t)(low + w[2 * j + 1])); break;
-          case 2: PHILOX_LOOP(2, uint16_t, (uint16_t)(low + w[2 * j + 1])); break;
-          case 4: PHILOX_LOOP(2, uint32_t, (uint32_t)(low + w[2 * j + 1])); break;
-          default: PHILOX_LOOP(2, uint64_t, low + w[2 * j + 1]); break;
-        }
-      } else {
-        const uint32_t r = (uint32_t)(job.range_m1 + 1);  // r < 2^32: 32x32->64 products vectorize
-        switch (job.elem_size) {
-          case 1: PHILOX_LOOP(2, uint8_t, (uint8_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
-          case 2: PHILOX_LOOP(2, uint16_t, (uint16_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
-          case 4: PHILOX_LOOP(2, uint32_t, (uint32_t)(low + bounded_small(w[2 * j], w[2 * j + 1], r))); break;
-          default: PHILOX_LOOP(2, uint64_t, low + bounded_small(w[2 * j], w[2 * j + 1], r)); break;
-        }
-      }
-      break;
-    }
-    case Op::IntLarge: {  // r > 2^32 implies 8-byte elements
-      const uint64_t low = job.ilow, rm1 = job.range_m1;
-      PHILOX_LOOP(4, uint64_t, low + bounded_large(w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3], rm1));
-      break;
-    }
+    };
+    if (p.affine) loop(OpArgsFixed<true>(p));
+    else loop(OpArgsFixed<false>(p));
   }
 }
-#undef PHILOX_LOOP
+
+// Every op of the table has its case (generated): an op without one does not compile.
+static void run_range(const Job& job, size_t i0, size_t i1) {
+  with_op((int)job.op, [&](auto op) { run_op<decltype(op)::value>(job, i0, i1); });
+}
 
 }  // namespace PHILOX_ISA
 }  // namespace cpu

@@ -26,14 +26,14 @@ void check(const std::string& e) {
 void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
           uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
           uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
-  if (op < 0 || op > 11) throw py::value_error("unknown op " + std::to_string(op));
+  if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
   if (pos_hi > 4 || p + (unsigned __int128)n * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
   if (!n || !rows) return;
   if (!out) throw py::value_error("null output pointer");
   const FillJob job = make_fill_job(op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
-                                    reinterpret_cast<void*>(out), n, elem_size, affine, a, b, c, ilow, range_m1);
+                                    reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
   std::string e;
   {
     py::gil_scoped_release nogil;

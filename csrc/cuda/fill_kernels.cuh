@@ -22,7 +22,7 @@
 
 #include <type_traits>
 
-#include "../philox.h"
+#include "../ops.h"
 
 namespace philox {
 namespace gpu {
@@ -32,7 +32,7 @@ constexpr int kTileWords = 4 * kTileBlocks;
 
 // One draw: `rows` rows of `n` values, row r from stream ids[r] (or `id` when ids
 // is null), every row from word position 4*block + lane; row r's values go to
-// out[r*n .. r*n + n - 1]. Op codes and parameters as csrc/cpu/kernels.h's Job.
+// out[r*n .. r*n + n - 1]. Ops and their parameters: csrc/ops.h's table.
 struct FillJob {
   int op;
   uint32_t k0, k1;
@@ -43,15 +43,8 @@ struct FillJob {
   void* out;
   uint64_t n, rows;
   uint64_t tiles;  // work items per row (tiles_per_row)
-  int elem_size;
-  bool affine;
-  double a, b, c;
-  uint64_t ilow, range_m1;
+  OpArgs args;
 };
-
-PHILOX_HD int op_words(int op) {
-  return (op == 1 || op == 3 || op == 7 || op == 10) ? 2 : op == 11 ? 4 : 1;
-}
 
 // Items per row: tiles up to the one holding the first word of the last value.
 PHILOX_HD uint64_t tiles_per_row(uint32_t lane, uint64_t n, int k) {
@@ -75,70 +68,12 @@ PHILOX_HD void put(void* dst, uint64_t o, bool staged, T v) {
     static_cast<T*>(dst)[o] = v;
 }
 
-// Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1].
+// Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1]:
+// the table's value function, stored as the op's store type (csrc/ops.h).
 template <int OP>
 PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w) {
-  if constexpr (OP == 0) {
-    put<uint32_t>(dst, o, staged, w[0]);
-  } else if constexpr (OP == 1) {
-    put<uint64_t>(dst, o, staged, (uint64_t)w[0] | ((uint64_t)w[1] << 32));
-  } else if constexpr (OP == 2) {
-    put<float>(dst, o, staged, j.affine ? uniform_f32(w[0], (float)j.a, (float)j.b, (float)j.c) : u01_f32(w[0]));
-  } else if constexpr (OP == 3) {
-    put<double>(dst, o, staged, j.affine ? uniform_f64(w[0], w[1], j.a, j.b, j.c) : u01_f64(w[0], w[1]));
-  } else if constexpr (OP == 4) {
-    put<uint16_t>(dst, o, staged,
-                  j.affine ? uniform_f16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_f16_bits(w[0]));
-  } else if constexpr (OP == 5) {
-    put<uint16_t>(dst, o, staged,
-                  j.affine ? uniform_bf16_bits(w[0], (float)j.a, (float)j.b, (uint16_t)j.c) : u01_bf16_bits(w[0]));
-  } else if constexpr (OP == 6) {
-    const float z = normal_f32(w[0]);
-    put<float>(dst, o, staged, j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z);
-  } else if constexpr (OP == 7) {
-    const double z = normal_f64(w[0], w[1]);
-    put<double>(dst, o, staged, j.affine ? normal_affine(z, j.a, j.b) : z);
-  } else if constexpr (OP == 8 || OP == 9) {
-    float z = normal_f32(w[0]);
-    z = j.affine ? normal_affine(z, (float)j.a, (float)j.b) : z;
-    put<uint16_t>(dst, o, staged, OP == 8 ? f32_to_f16_bits(z) : f32_to_bf16_bits(z));
-  } else {
-    // integers: low + offset, truncated to the element width (two's complement
-    // makes this right for signed and unsigned outputs alike)
-    uint64_t v;
-    if constexpr (OP == 10)
-      v = j.ilow + (j.range_m1 == 0xFFFFFFFFull ? (uint64_t)w[1]  // r = 2^32: the second word
-                                                : bounded_small(w[0], w[1], (uint32_t)(j.range_m1 + 1)));
-    else
-      v = j.ilow + bounded_large(w[0], w[1], w[2], w[3], j.range_m1);
-    switch (j.elem_size) {
-      case 1: put<uint8_t>(dst, o, staged, (uint8_t)v); break;
-      case 2: put<uint16_t>(dst, o, staged, (uint16_t)v); break;
-      case 4: put<uint32_t>(dst, o, staged, (uint32_t)v); break;
-      default: put<uint64_t>(dst, o, staged, v); break;
-    }
-  }
-}
-
-PHILOX_HD void block_words(uint32_t* w, uint64_t b, uint64_t id, uint32_t k0, uint32_t k1) {
-  uint32_t x0 = (uint32_t)b, x1 = (uint32_t)(b >> 32), x2 = (uint32_t)id, x3 = (uint32_t)(id >> 32);
-  philox4x32_10(x0, x1, x2, x3, k0, k1);
-  w[0] = x0; w[1] = x1; w[2] = x2; w[3] = x3;
-}
-
-template <int OP>
-struct OpInfo {
-  static constexpr int K = (OP == 1 || OP == 3 || OP == 7 || OP == 10) ? 2 : OP == 11 ? 4 : 1;
-};
-
-// Bytes per output value (integer ops: the job's element size).
-PHILOX_HD int value_bytes(const FillJob& j) {
-  switch (j.op) {
-    case 0: case 2: case 6: return 4;
-    case 1: case 3: case 7: return 8;
-    case 4: case 5: case 8: case 9: return 2;
-    default: return j.elem_size;
-  }
+  const auto v = OpTraits<OP>::value(j.args, w);
+  with_store_type<OP>(j.args.elem_size, [&](auto store) { put<decltype(store)>(dst, o, staged, (decltype(store))v); });
 }
 
 // Row and tile of a work item, and its values: i in [i0, i1) of that row (i0 >= i1: none).
@@ -174,7 +109,7 @@ PHILOX_HD uint64_t item_first_value(const FillJob& j, uint64_t item) {
 // dst[row * n + i - dst_base] (dst_base 0 and dst = out: straight to the output).
 template <int OP>
 PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t dst_base, bool staged) {
-  constexpr int K = OpInfo<OP>::K;
+  constexpr int K = OpTraits<OP>::K;
   const ItemSpan sp = item_span<K>(j, item);
   if (sp.i0 >= sp.i1) return;
   const uint64_t id = j.ids ? j.ids[sp.row] : j.id;
@@ -186,7 +121,7 @@ PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t
 #pragma unroll
 #endif
   for (int g = 0; g <= kTileBlocks; ++g)
-    if (4 * (uint64_t)g <= last) block_words(w + 4 * g, b + g, id, j.k0, j.k1);
+    if (4 * (uint64_t)g <= last) stream_block(w + 4 * g, b + g, id, j.k0, j.k1);
   const uint64_t base = sp.row * j.n - dst_base;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
@@ -218,7 +153,7 @@ constexpr int kStageBytesPerThread = 64 + 4;
 template <int OP>
 PHILOX_HD void stage_item(const FillJob& j, uint64_t chunk, uint32_t tx, void* stage) {
   const uint64_t items = j.rows * j.tiles;
-  if (chunk + tx < items) fill_item_to<OP>(j, chunk + tx, stage, item_first_value<OpInfo<OP>::K>(j, chunk), true);
+  if (chunk + tx < items) fill_item_to<OP>(j, chunk + tx, stage, item_first_value<OpTraits<OP>::K>(j, chunk), true);
 }
 
 template <class T>
@@ -230,10 +165,10 @@ PHILOX_HD void copy_run(void* out, const void* stage, uint64_t first, uint64_t c
 
 template <int OP>
 PHILOX_HD void flush_chunk(const FillJob& j, uint64_t chunk, uint32_t tx, uint32_t nthreads, const void* stage) {
-  constexpr int K = OpInfo<OP>::K;
+  constexpr int K = OpTraits<OP>::K;
   const uint64_t first = item_first_value<K>(j, chunk);
   const uint64_t count = item_first_value<K>(j, chunk + nthreads) - first;
-  switch (value_bytes(j)) {
+  switch (op_value_bytes(j.op, j.args.elem_size)) {
     case 1: copy_run<uint8_t>(j.out, stage, first, count, tx, nthreads); break;
     case 2: copy_run<uint16_t>(j.out, stage, first, count, tx, nthreads); break;
     case 4: copy_run<uint32_t>(j.out, stage, first, count, tx, nthreads); break;
@@ -242,31 +177,17 @@ PHILOX_HD void flush_chunk(const FillJob& j, uint64_t chunk, uint32_t tx, uint32
 }
 
 // The job for a draw from word position pos_hi * 2^64 + pos_lo (callers check
-// that the draw ends at or before 2^66).
+// that the op is known and that the draw ends at or before 2^66).
 inline FillJob make_fill_job(int op, uint32_t k0, uint32_t k1, uint64_t id, const uint64_t* ids, uint64_t rows,
-                             uint64_t pos_hi, uint64_t pos_lo, void* out, uint64_t n, int elem_size, bool affine,
-                             double a, double b, double c, uint64_t ilow, uint64_t range_m1) {
+                             uint64_t pos_hi, uint64_t pos_lo, void* out, uint64_t n, const OpArgs& args) {
   FillJob j{};
   j.op = op; j.k0 = k0; j.k1 = k1; j.id = id; j.ids = ids;
   j.block = (pos_hi << 62) | (pos_lo >> 2);
   j.lane = (uint32_t)(pos_lo & 3);
   j.out = out; j.n = n; j.rows = rows;
   j.tiles = tiles_per_row(j.lane, n, op_words(op));
-  j.elem_size = elem_size; j.affine = affine; j.a = a; j.b = b; j.c = c; j.ilow = ilow; j.range_m1 = range_m1;
+  j.args = args;
   return j;
-}
-
-// Calls f(std::integral_constant<int, OP>) for a run-time op code; false if unknown.
-template <class F>
-bool with_op(int op, F&& f) {
-  switch (op) {
-#define PHILOX_OP_CASE(N) case N: f(std::integral_constant<int, N>{}); return true;
-    PHILOX_OP_CASE(0) PHILOX_OP_CASE(1) PHILOX_OP_CASE(2) PHILOX_OP_CASE(3) PHILOX_OP_CASE(4)
-    PHILOX_OP_CASE(5) PHILOX_OP_CASE(6) PHILOX_OP_CASE(7) PHILOX_OP_CASE(8) PHILOX_OP_CASE(9)
-    PHILOX_OP_CASE(10) PHILOX_OP_CASE(11)
-#undef PHILOX_OP_CASE
-    default: return false;
-  }
 }
 
 // Stream ids of (parent path, index[i]) for an int64 index (SPEC 3, kind 0).

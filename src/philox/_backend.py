@@ -70,18 +70,6 @@ def _warn_fallback():
             RuntimeWarning, stacklevel=4)
 
 
-_ops_done = False
-
-
-def _register_ops():
-    """The torch custom ops (philox._ops) are registered on the first torch use, once."""
-    global _ops_done
-    if not _ops_done:
-        _ops_done = True
-        from ._ops import register
-        register()
-
-
 def _cuda_target(dev):
     """(device index, torch's current stream on it as an integer handle) for a CUDA device."""
     import torch
@@ -116,7 +104,6 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     out's device; then row r of ``out.view(R, -1)`` is stream ``id[r]``. The caller
     has checked the draw ends by 2**66. Never synchronizes with a device.
     """
-    _register_ops()
     dev = out.device
     one = isinstance(id, int)
     rows = 1 if one else id.numel()
@@ -146,7 +133,6 @@ def fold_ids(index, parent: int):
     """Stream ids (int64 two's complement tensor on index's device) of (parent path, index[i]);
     ``index`` a contiguous int64 tensor of non-negative values."""
     import torch
-    _register_ops()
     dev = index.device
     out = torch.empty(index.shape, dtype=torch.int64, device=dev)
     if index.numel() == 0 or no_data(index):

@@ -1,7 +1,7 @@
 """torch.library registration: philox's kernels as torch custom ops, in one place.
 
-Registered lazily (``register()``, called on first torch use of a device backend
-or by ``philox.torch_ops()``), so ``import philox`` stays fast and works without torch.
+Registered on request (``register()``, called by ``philox.torch_ops()``), never as a side
+effect of a draw, so ``import philox`` and plain draws stay fast and work without torch.
 
 - ``philox::fill_(Tensor(a!) out, Tensor? ids, int op, ...) -> ()`` fills ``out``
   in place (every row from one id, or row r from ``ids[r]``) from a word position.
@@ -19,6 +19,8 @@ Wrappers are a line each; arguments are as csrc/cpu/kernels.h's ``Job``.
 # (no `from __future__ import annotations`: custom_op reads the annotations as types)
 from typing import List, Optional
 
+from . import _core
+
 _U64 = 1 << 64
 _registered = False
 
@@ -28,13 +30,14 @@ def s64(v: int) -> int:
     return v - _U64 if v >= 1 << 63 else v
 
 
-# The element types each op writes (csrc/cpu/kernels.h): a tensor of another dtype would be
-# written past its end or misread, so the ops refuse it. Integer ops write ``elem_size`` bytes
-# per value, which must be the tensor's; op 11 (ranges above 2**32) writes 8 bytes.
-_OP_DTYPES = {0: ("int32", "uint32"), 1: ("int64", "uint64"), 2: ("float32",), 3: ("float64",),
-              4: ("float16",), 5: ("bfloat16",), 6: ("float32",), 7: ("float64",), 8: ("float16",),
-              9: ("bfloat16",), 10: ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
-              11: ("int64", "uint64")}
+# From the op table (csrc/ops.h, _core.OPS): the element types each op writes (a tensor of
+# another dtype would be written past its end or misread, so the ops refuse it), its words
+# per value, and whether it writes integers of the call's ``elem_size`` (bytes 0), which must
+# be the tensor's element size.
+_OP_DTYPES = {code: dtypes for code, _name, _words, _bytes, dtypes in _core.OPS}
+_OP_WORDS = {code: words for code, _name, words, _bytes, _dtypes in _core.OPS}
+_INT_OPS = frozenset(code for code, _name, _words, nbytes, _dtypes in _core.OPS if nbytes == 0)
+_INT_SMALL = next(code for code, name, *_ in _core.OPS if name == "int_small")
 
 
 def _check_out(out, op: int, elem_size: int) -> None:
@@ -43,7 +46,7 @@ def _check_out(out, op: int, elem_size: int) -> None:
     names = _OP_DTYPES[op]
     if not any(getattr(torch, nm, None) == out.dtype for nm in names):
         raise TypeError(f"op {op} writes {'/'.join(names)} values, got out.dtype={out.dtype}")
-    if op in (10, 11) and elem_size != out.element_size():
+    if op in _INT_OPS and elem_size != out.element_size():
         raise ValueError(f"elem_size={elem_size} must be out's element size ({out.element_size()} for {out.dtype})")
 
 
@@ -66,17 +69,18 @@ def register():
                                 or (ids.numel() == 0 and out.numel())):
             raise ValueError(f"ids ({ids.numel()} on {ids.device}) must be on out's device ({out.device}) "
                              f"and divide out.numel() ({out.numel()}) into rows")
-        if not 0 <= op <= 11:
-            raise ValueError(f"op must be in [0, 11], got {op}")
+        if op not in _OP_DTYPES:
+            raise ValueError(f"op must be a code of the op table (0 to {len(_OP_DTYPES) - 1}), got {op}")
         _check_out(out, op, elem_size)
         for v, nm in ((k0, "k0"), (k1, "k1")):
             if not 0 <= v <= 0xFFFFFFFF:
                 raise ValueError(f"{nm} must be a 32-bit key word in [0, 2**32), got {v}")
-        if op == 10 and range_m1 % _U64 > 0xFFFFFFFF:
-            raise ValueError(f"op 10 takes ranges up to 2**32 (range_m1 < 2**32), got range_m1={range_m1}; use op 11")
+        if op == _INT_SMALL and range_m1 % _U64 > 0xFFFFFFFF:
+            raise ValueError(f"op {op} (int_small) takes ranges up to 2**32 (range_m1 < 2**32), "
+                             f"got range_m1={range_m1}; use int_large")
         pos = (pos_hi << 64) | (pos_lo % _U64)
         per_row = out.numel() // max(ids.numel(), 1) if ids is not None else out.numel()
-        words = per_row * (4 if op == 11 else 2 if op in (1, 3, 7, 10) else 1)
+        words = per_row * _OP_WORDS[op]
         if pos_hi < 0 or pos + words > 1 << 66:
             raise ValueError(f"a draw of {words} words from position {pos} runs past the end of the stream (2**66)")
         dst = out if out.is_contiguous() else torch.empty_like(out, memory_format=torch.contiguous_format)
@@ -92,7 +96,7 @@ def register():
 
     @fill_.register_fake
     def _(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1):
-        if 0 <= op <= 11:  # the real op reports a bad op code
+        if op in _OP_DTYPES:  # the real op reports a bad op code
             _check_out(out, op, elem_size)
         return None
 
@@ -107,7 +111,7 @@ def register():
     @draw.register_fake
     def _(size, dtype, device, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, *args):
         out = torch.empty(size, dtype=dtype, device=device)
-        if 0 <= op <= 11:
+        if op in _OP_DTYPES:
             _check_out(out, op, elem_size)
         return out
 

@@ -28,11 +28,13 @@ __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 FORMAT_VERSION = 1
 MAX_POSITION = 1 << 66  # words per stream: 2**64 blocks of 4
 
-# Backend op codes (csrc/cpu/kernels.h); the backend knows each op's words per value.
-_RAW32, _RAW64 = 0, 1
-_UNIFORM = {"f32": 2, "f64": 3, "f16": 4, "bf16": 5}
-_NORMAL = {"f32": 6, "f64": 7, "f16": 8, "bf16": 9}
-_INT_SMALL, _INT_LARGE = 10, 11
+# Backend op codes, from the op table (csrc/ops.h, exported as _core.OPS), which also
+# gives each op's words per value.
+_OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
+_RAW32, _RAW64 = _OP["raw32"], _OP["raw64"]
+_UNIFORM = {k: _OP["uniform_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_NORMAL = {k: _OP["normal_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_INT_SMALL, _INT_LARGE = _OP["int_small"], _OP["int_large"]
 _PERM_WORDS = int(_core.PERM_WORDS)
 
 

@@ -22,15 +22,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["fill", "fold_ids", "philox4x32_10"]
+from . import _core
+
+__all__ = ["fill", "fold_ids", "philox4x32_10", "stream_counter", "VALUES"]
 
 M32 = 0xFFFFFFFF
 PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
 PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
 FOLD_K0, FOLD_K1 = 0x243F6A88, 0x85A308D3
 
-# words per value of each op (csrc/cpu/kernels.h)
-_OP_WORDS = {0: 1, 1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 2, 8: 1, 9: 1, 10: 2, 11: 4}
+# the op table (csrc/ops.h): each op's name and words per value, by code
+_OP_NAME = {code: name for code, name, _words, _bytes, _dtypes in _core.OPS}
+_OP_WORDS = {code: words for code, _name, words, _bytes, _dtypes in _core.OPS}
 # most words one chunk of a draw holds (int64 temporaries: about 100 bytes each)
 _CHUNK_WORDS = 1 << 21
 
@@ -211,8 +214,8 @@ def _mul_high(words, r: int):
     return limbs[0], limbs[1]
 
 
-def bounded_small(first, second, r: int):
-    return _mul_high([first, second], r)
+def bounded_small(first, second, r_minus_1: int):
+    return _mul_high([first, second], r_minus_1 + 1)  # r = 2**32 included (gives `second`)
 
 
 def bounded_large(w0, w1, w2, w3, r_minus_1: int):
@@ -432,42 +435,50 @@ def normal_affine(z, mean: float, std: float):
 
 
 # ---------------------------------------------------------------- draws
-def _values(op, w, elem_size, affine, a, b, c, ilow, range_m1):
-    """Values of op from words w (..., K) as (tensor, kind): kind "f" (float tensor), "bits16"
-    (int64 16-bit patterns) or "int" (int64 two's complement, narrowed later)."""
-    w0 = w[..., 0]
-    if op == 0:
-        return w0, "int"
-    if op == 1:
-        return _signed64(w[..., 1], w0), "int"
-    if op == 2:
-        return (uniform_f32(w0, _c32(a), _c32(b), _c32(c)) if affine else u01_f32(w0)), "f"
-    if op == 3:
-        return (uniform_f64(w0, w[..., 1], a, b, c) if affine else u01_f64(w0, w[..., 1])), "f"
-    if op == 4:
-        return (uniform_f16_bits(w0, _c32(a), _c32(b), int(c)) if affine else u01_f16_bits(w0)), "bits16"
-    if op == 5:
-        return (uniform_bf16_bits(w0, _c32(a), _c32(b), int(c)) if affine else u01_bf16_bits(w0)), "bits16"
-    if op in (6, 8, 9):
-        z = normal_f32(w0)
-        if affine:
-            z = normal_affine(z, _c32(a), _c32(b))
-        if op == 6:
-            return z, "f"
-        return (f32_to_f16_bits(z) if op == 8 else f32_to_bf16_bits(z)), "bits16"
-    if op == 7:
-        z = normal_f64(w0, w[..., 1])
-        return (normal_affine(z, a, b) if affine else z), "f"
-    if op == 10:
-        if range_m1 == M32:  # r = 2**32: the second word
-            off_lo, off_hi = w[..., 1], 0
-        else:
-            off_lo, off_hi = bounded_small(w0, w[..., 1], range_m1 + 1)
-    else:
-        off_lo, off_hi = bounded_large(w0, w[..., 1], w[..., 2], w[..., 3], range_m1)
+# One value function per op of the table (csrc/ops.h), keyed by the op's name: values of
+# the op from words w (..., K) as (tensor, kind): kind "f" (float tensor), "bits16" (int64
+# 16-bit patterns) or "int" (int64 two's complement, narrowed later). tests/test_op_table.py
+# checks that every op of the table has one.
+def _int_value(off_lo, off_hi, ilow):
     lo = (ilow & M32) + off_lo  # low + offset mod 2**64, in 32-bit halves
     hi = ((ilow >> 32) + off_hi + (lo >> 32)) & M32
     return _signed64(hi, lo & M32), "int"
+
+
+def _normal_f32_value(w, p):
+    z = normal_f32(w[..., 0])
+    return normal_affine(z, _c32(p.a), _c32(p.b)) if p.affine else z
+
+
+VALUES = {
+    "raw32": lambda w, p: (w[..., 0], "int"),
+    "raw64": lambda w, p: (_signed64(w[..., 1], w[..., 0]), "int"),
+    "uniform_f32": lambda w, p: (uniform_f32(w[..., 0], _c32(p.a), _c32(p.b), _c32(p.c)) if p.affine
+                                 else u01_f32(w[..., 0]), "f"),
+    "uniform_f64": lambda w, p: (uniform_f64(w[..., 0], w[..., 1], p.a, p.b, p.c) if p.affine
+                                 else u01_f64(w[..., 0], w[..., 1]), "f"),
+    "uniform_f16": lambda w, p: (uniform_f16_bits(w[..., 0], _c32(p.a), _c32(p.b), int(p.c)) if p.affine
+                                 else u01_f16_bits(w[..., 0]), "bits16"),
+    "uniform_bf16": lambda w, p: (uniform_bf16_bits(w[..., 0], _c32(p.a), _c32(p.b), int(p.c)) if p.affine
+                                  else u01_bf16_bits(w[..., 0]), "bits16"),
+    "normal_f32": lambda w, p: (_normal_f32_value(w, p), "f"),
+    "normal_f64": lambda w, p: ((normal_affine(normal_f64(w[..., 0], w[..., 1]), p.a, p.b) if p.affine
+                                 else normal_f64(w[..., 0], w[..., 1])), "f"),
+    "normal_f16": lambda w, p: (f32_to_f16_bits(_normal_f32_value(w, p)), "bits16"),
+    "normal_bf16": lambda w, p: (f32_to_bf16_bits(_normal_f32_value(w, p)), "bits16"),
+    "int_small": lambda w, p: _int_value(*bounded_small(w[..., 0], w[..., 1], p.range_m1), p.ilow),
+    "int_large": lambda w, p: _int_value(*bounded_large(w[..., 0], w[..., 1], w[..., 2], w[..., 3], p.range_m1),
+                                         p.ilow),
+}
+
+
+class _Args:
+    """A draw's parameters, as csrc/ops.h's OpArgs."""
+    __slots__ = ("elem_size", "affine", "a", "b", "c", "ilow", "range_m1")
+
+    def __init__(self, elem_size, affine, a, b, c, ilow, range_m1):
+        self.elem_size, self.affine, self.a, self.b, self.c = elem_size, affine, a, b, c
+        self.ilow, self.range_m1 = ilow, range_m1
 
 
 def _store(dst, vals, kind, elem_size):
@@ -490,19 +501,26 @@ def _store(dst, vals, kind, elem_size):
         {1: torch.int8, 2: torch.int16, 4: torch.int32}[elem_size]))
 
 
-def _words(k0, k1, c2, c3, position: int, count: int, device):
-    """Words position .. position + count - 1 of the streams whose ids give counter words c2, c3
-    (int64 tensors of shape (R, 1)): an int64 tensor (R, count)."""
+def stream_counter(b0: int, nb: int, ids):
+    """Counters of blocks b0 .. b0 + nb - 1 of the streams ``ids`` (an int64 tensor (R,), two's
+    complement), as philox.h's stream_counter: (b mod 2**32, b >> 32, id mod 2**32, id >> 32),
+    four int64 tensors (R, nb) of uint32 values."""
+    t = torch.arange(nb, dtype=torch.int64, device=ids.device) + (b0 & M32)
+    rows = ids.shape[0]
+    x0 = (t & M32).unsqueeze(0).expand(rows, nb)
+    x1 = (((b0 >> 32) + (t >> 32)) & M32).unsqueeze(0).expand(rows, nb)
+    x2 = (ids & M32).unsqueeze(1).expand(rows, nb)
+    x3 = ((ids >> 32) & M32).unsqueeze(1).expand(rows, nb)
+    return x0, x1, x2, x3
+
+
+def _words(k0, k1, ids, position: int, count: int):
+    """Words position .. position + count - 1 of the streams ``ids`` (int64 tensor (R,)): an int64
+    tensor (R, count). Word w is lane w mod 4 of block w div 4."""
     b0, lane = position >> 2, position & 3
     nb = (lane + count + 3) // 4
-    t = torch.arange(nb, dtype=torch.int64, device=device) + (b0 & M32)
-    x0 = (t & M32).unsqueeze(0)
-    x1 = (((b0 >> 32) + (t >> 32)) & M32).unsqueeze(0)
-    rows = c2.shape[0]
-    x0, x1 = x0.expand(rows, nb), x1.expand(rows, nb)
-    x2, x3 = c2.expand(rows, nb), c3.expand(rows, nb)
-    y = philox4x32_10(x0, x1, x2, x3, k0, k1)
-    return torch.stack(y, dim=-1).reshape(rows, 4 * nb)[:, lane:lane + count]
+    y = philox4x32_10(*stream_counter(b0, nb, ids), k0, k1)
+    return torch.stack(y, dim=-1).reshape(ids.shape[0], 4 * nb)[:, lane:lane + count]
 
 
 @torch.compiler.disable
@@ -515,6 +533,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     Same arguments as the C++ backend (csrc/cpu/kernels.h ``Job``).
     """
     k = _OP_WORDS[op]
+    value = VALUES[_OP_NAME[op]]
+    args = _Args(elem_size, affine, a, b, c, ilow, range_m1)
     dev = out.device
     if isinstance(id, int):  # torch.full, not torch.tensor: no host-to-device copy
         ids = torch.full((1,), id - (1 << 64) if id >= 1 << 63 else id, dtype=torch.int64, device=dev)
@@ -525,7 +545,6 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     if n == 0:
         return
     dst = out.view(rows, n)
-    c2, c3 = (ids & M32).unsqueeze(1), ((ids >> 32) & M32).unsqueeze(1)
     # chunks of at most _CHUNK_WORDS words: blocks of rows (many short rows, e.g. a big batch,
     # would otherwise make one chunk of rows * k words), each in runs of values
     row_block = max(1, _CHUNK_WORDS // k)
@@ -534,8 +553,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
         per = max(1, _CHUNK_WORDS // (k * (r1 - r0)))
         for i0 in range(0, n, per):
             nv = min(per, n - i0)
-            w = _words(k0, k1, c2[r0:r1], c3[r0:r1], position + i0 * k, nv * k, dev).reshape(r1 - r0, nv, k)
-            vals, kind = _values(op, w, elem_size, affine, a, b, c, ilow, range_m1)
+            w = _words(k0, k1, ids[r0:r1], position + i0 * k, nv * k).reshape(r1 - r0, nv, k)
+            vals, kind = value(w, args)
             _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
 
 

@@ -1,0 +1,228 @@
+// ops.h -- the op table: every distribution the kernels draw, once.
+//
+// One line of PHILOX_OPS per op gives its code, its name, the words each value
+// takes, the type its value function returns, the bytes it stores per value, the
+// output dtypes it may write, and that value function (below, from philox.h's
+// conversions). Everything else is derived from the table:
+//
+//   * the CPU loops (csrc/cpu/kernels_impl.h: one generic loop per op, chosen
+//     by a switch generated here) and their words per value (dispatch.cpp);
+//   * the CUDA kernels and their CPU emulator (csrc/cuda/fill_kernels.cuh, .cu:
+//     the value each thread writes, words per value, bytes per value);
+//   * the Python bindings (_core.OPS: code, name, words, bytes, dtypes), from
+//     which _stream.py's op codes, _ops.py's dtype checks and the pure-torch
+//     fallback's words per value derive.
+//
+// A switch over ops is generated from the table (no `default:`), so an op
+// without a value function or with a wrong type is a compile error, and
+// tests/test_op_table.py fails for an op without a fallback, a reference,
+// golden values or a statistical test.
+//
+// Adding an op: write its value function here from philox.h's pieces, add its
+// line to PHILOX_OPS with the next code; docs/DESIGN.md lists the other files.
+#pragma once
+
+#include <stdint.h>
+
+#include <type_traits>
+
+#include "philox.h"
+
+namespace philox {
+
+// A draw's parameters (the same for every value of the draw).
+struct OpArgs {
+  int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
+  bool affine;        // float ops: apply low/high (uniform) or mean/std (normal)
+  double a, b, c;     // uniform: low, high, the largest output value below high (bits,
+                      // for 16-bit outputs); normal: mean, std
+  uint64_t ilow;      // integer ops: low, as two's complement bits
+  uint64_t range_m1;  // integer ops: r - 1 (int_small: r <= 2^32; int_large: 2^32 < r <= 2^64)
+};
+
+inline OpArgs make_op_args(int elem_size, bool affine, double a, double b, double c, uint64_t ilow,
+                           uint64_t range_m1) {
+  OpArgs p{};
+  p.elem_size = elem_size; p.affine = affine; p.a = a; p.b = b; p.c = c; p.ilow = ilow; p.range_m1 = range_m1;
+  return p;
+}
+
+// The same parameters with `affine` a compile-time constant: the CPU loops instantiate
+// each value function for both (loop unswitching by hand), so each variant vectorizes.
+template <bool AFFINE>
+struct OpArgsFixed : OpArgs {
+  static constexpr bool affine = AFFINE;
+  explicit OpArgsFixed(const OpArgs& p) : OpArgs(p) {}
+};
+
+// ---------------------------------------------------------------- value functions
+// value = f(args, w): w points at the value's K words (first word first); A is OpArgs
+// or OpArgsFixed<bool>.
+template <class A>
+PHILOX_HD uint32_t op_raw32(const A&, const uint32_t* w) { return w[0]; }
+template <class A>
+PHILOX_HD uint64_t op_raw64(const A&, const uint32_t* w) { return u64_of(w[0], w[1]); }
+
+template <class A>
+PHILOX_HD float op_uniform_f32(const A& p, const uint32_t* w) {
+  return p.affine ? uniform_f32(w[0], (float)p.a, (float)p.b, (float)p.c) : u01_f32(w[0]);
+}
+template <class A>
+PHILOX_HD double op_uniform_f64(const A& p, const uint32_t* w) {
+  return p.affine ? uniform_f64(w[0], w[1], p.a, p.b, p.c) : u01_f64(w[0], w[1]);
+}
+template <class A>
+PHILOX_HD uint16_t op_uniform_f16(const A& p, const uint32_t* w) {
+  return p.affine ? uniform_f16_bits(w[0], (float)p.a, (float)p.b, (uint16_t)p.c) : u01_f16_bits(w[0]);
+}
+template <class A>
+PHILOX_HD uint16_t op_uniform_bf16(const A& p, const uint32_t* w) {
+  return p.affine ? uniform_bf16_bits(w[0], (float)p.a, (float)p.b, (uint16_t)p.c) : u01_bf16_bits(w[0]);
+}
+
+// normal(mean, std): the standard normal, then mean + std * z (16-bit outputs: in
+// float32, rounded to the output type afterwards).
+template <class A>
+PHILOX_HD float op_normal_f32(const A& p, const uint32_t* w) {
+  const float z = normal_f32(w[0]);
+  return p.affine ? normal_affine(z, (float)p.a, (float)p.b) : z;
+}
+template <class A>
+PHILOX_HD double op_normal_f64(const A& p, const uint32_t* w) {
+  const double z = normal_f64(w[0], w[1]);
+  return p.affine ? normal_affine(z, p.a, p.b) : z;
+}
+template <class A>
+PHILOX_HD uint16_t op_normal_f16(const A& p, const uint32_t* w) { return f32_to_f16_bits(op_normal_f32(p, w)); }
+template <class A>
+PHILOX_HD uint16_t op_normal_bf16(const A& p, const uint32_t* w) { return f32_to_bf16_bits(op_normal_f32(p, w)); }
+
+// randint: low + offset, as 64-bit two's complement; stored truncated to the element
+// width, which is right for signed and unsigned outputs alike.
+template <class A>
+PHILOX_HD uint64_t op_int_small(const A& p, const uint32_t* w) {
+  return p.ilow + bounded_small(w[0], w[1], (uint32_t)p.range_m1);
+}
+template <class A>
+PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
+  return p.ilow + bounded_large(w[0], w[1], w[2], w[3], p.range_m1);
+}
+
+// ---------------------------------------------------------------- the table
+// X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function)
+// Bytes 0: the call's integer element size (elem_size); the value is stored truncated to it.
+// Codes are 0, 1, 2, ... in order (checked below); they travel through the Python API
+// (_core.OPS), so an op keeps its code once released.
+#define PHILOX_OPS(X)                                                                                   \
+  X(0, Raw32, "raw32", 1, uint32_t, 4, "int32 uint32", op_raw32)                                         \
+  X(1, Raw64, "raw64", 2, uint64_t, 8, "int64 uint64", op_raw64)                                         \
+  X(2, UniformF32, "uniform_f32", 1, float, 4, "float32", op_uniform_f32)                                \
+  X(3, UniformF64, "uniform_f64", 2, double, 8, "float64", op_uniform_f64)                               \
+  X(4, UniformF16, "uniform_f16", 1, uint16_t, 2, "float16", op_uniform_f16)                             \
+  X(5, UniformBF16, "uniform_bf16", 1, uint16_t, 2, "bfloat16", op_uniform_bf16)                         \
+  X(6, NormalF32, "normal_f32", 1, float, 4, "float32", op_normal_f32)                                   \
+  X(7, NormalF64, "normal_f64", 2, double, 8, "float64", op_normal_f64)                                  \
+  X(8, NormalF16, "normal_f16", 1, uint16_t, 2, "float16", op_normal_f16)                                \
+  X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16)                            \
+  X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",     \
+    op_int_small)                                                                                        \
+  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)
+
+enum class Op : int {
+#define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,
+  PHILOX_OPS(PHILOX_OP_ENUM)
+#undef PHILOX_OP_ENUM
+};
+
+// Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).
+template <int OP>
+struct OpTraits;
+#define PHILOX_OP_TRAITS(code, Name, name_, K_, T_, B_, D_, F_)                             \
+  template <>                                                                             \
+  struct OpTraits<code> {                                                                 \
+    static constexpr int K = K_;                                                          \
+    using T = T_;                                                                         \
+    static constexpr int bytes = B_;                                                      \
+    template <class A>                                                                    \
+    PHILOX_HD static T value(const A& p, const uint32_t* w) { return F_(p, w); }           \
+  };                                                                                      \
+  static_assert(B_ == 0 ? std::is_integral<T_>::value && sizeof(T_) == 8 : sizeof(T_) == B_, \
+                "op " name_ ": bytes per value must be the value type's size (0: 64-bit integers)");
+PHILOX_OPS(PHILOX_OP_TRAITS)
+#undef PHILOX_OP_TRAITS
+
+// Run-time facts, one row per op, in code order.
+struct OpInfo {
+  int code;
+  const char* name;
+  int words;
+  int bytes;           // 0: the call's integer element size
+  const char* dtypes;  // output dtypes (torch/numpy names), space-separated
+};
+constexpr OpInfo kOps[] = {
+#define PHILOX_OP_INFO(code, Name, name, K, T, B, D, F) {code, name, K, B, D},
+    PHILOX_OPS(PHILOX_OP_INFO)
+#undef PHILOX_OP_INFO
+};
+constexpr int kNumOps = (int)(sizeof(kOps) / sizeof(kOps[0]));
+
+constexpr bool op_codes_in_order() {
+  for (int i = 0; i < kNumOps; ++i)
+    if (kOps[i].code != i) return false;
+  return true;
+}
+static_assert(op_codes_in_order(), "PHILOX_OPS: codes must be 0, 1, 2, ... in order");
+
+PHILOX_HD bool op_known(int op) { return op >= 0 && op < kNumOps; }
+
+// Words per value of op (a known op; 0 otherwise).
+PHILOX_HD int op_words(int op) {
+  switch ((Op)op) {
+#define PHILOX_OP_WORDS(code, Name, name, K, T, B, D, F) case Op::Name: return K;
+    PHILOX_OPS(PHILOX_OP_WORDS)
+#undef PHILOX_OP_WORDS
+  }
+  return 0;
+}
+
+// Bytes per stored value of op (integer ops: elem_size).
+PHILOX_HD int op_value_bytes(int op, int elem_size) {
+  switch ((Op)op) {
+#define PHILOX_OP_BYTES(code, Name, name, K, T, B, D, F) case Op::Name: return B ? B : elem_size;
+    PHILOX_OPS(PHILOX_OP_BYTES)
+#undef PHILOX_OP_BYTES
+  }
+  return 0;
+}
+
+// Calls f(std::integral_constant<int, OP>{}) for a run-time op code; false for an
+// unknown code (callers check codes first; every op of the table has its case).
+template <class F>
+bool with_op(int op, F&& f) {
+  switch ((Op)op) {
+#define PHILOX_OP_CASE(code, Name, name, K, T, B, D, F_) \
+  case Op::Name: f(std::integral_constant<int, code>{}); return true;
+    PHILOX_OPS(PHILOX_OP_CASE)
+#undef PHILOX_OP_CASE
+  }
+  return false;
+}
+
+// Calls f(S{}) with S the type stored per value: OpTraits<OP>::T, or for integer ops
+// (bytes 0) the unsigned type of elem_size bytes.
+template <int OP, class F>
+PHILOX_HD void with_store_type(int elem_size, F&& f) {
+  using T = typename OpTraits<OP>::T;
+  if constexpr (OpTraits<OP>::bytes != 0) {
+    f(T{});
+  } else {
+    switch (elem_size) {
+      case 1: f(uint8_t{}); break;
+      case 2: f(uint16_t{}); break;
+      case 4: f(uint32_t{}); break;
+      default: f(uint64_t{}); break;  // 8 (callers check elem_size)
+    }
+  }
+}
+
+}  // namespace philox
