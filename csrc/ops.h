@@ -26,6 +26,7 @@
 
 #include <type_traits>
 
+#include "dists.h"
 #include "philox.h"
 
 namespace philox {
@@ -33,7 +34,8 @@ namespace philox {
 // A draw's parameters (the same for every value of the draw).
 struct OpArgs {
   int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
-  bool affine;        // float ops: apply low/high (uniform) or mean/std (normal)
+  bool affine;        // float ops: apply low/high (uniform) or mean/std (normal); gamma: shape < 1
+                      // (a compile-time constant in the CPU loops, OpArgsFixed)
   double a, b, c;     // uniform: low, high, the largest output value below high (bits,
                       // for 16-bit outputs); normal: mean, std
   uint64_t ilow;      // integer ops: low, as two's complement bits
@@ -108,6 +110,12 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   return p.ilow + bounded_large(w[0], w[1], w[2], w[3], p.range_m1);
 }
 
+// Distributions (csrc/dists.h, docs/FORMAT.md 11). Rejection samplers return their first
+// attempt from the value's words, or the rejected mark (NaN); OpRetry below finishes it.
+// gamma(shape, scale): affine = shape < 1 (the boost), a = shape, b = scale, c = 1 / sqrt(9 d).
+template <class A>
+PHILOX_HD double op_gamma_f64(const A& p, const uint32_t* w) { return gamma_first(p.affine, p.a, p.b, p.c, w); }
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function)
 // Bytes 0: the call's integer element size (elem_size); the value is stored truncated to it.
@@ -126,13 +134,32 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16)                            \
   X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",     \
     op_int_small)                                                                                        \
-  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)
+  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)                            \
+  X(12, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,
   PHILOX_OPS(PHILOX_OP_ENUM)
 #undef PHILOX_OP_ENUM
 };
+
+// Ops whose value function may reject (FORMAT 11.1): OpRetry<OP>::value(args, w, at) is the
+// value when value(args, w) is the rejected mark (op_rejected); `at` names the value's retry
+// stream (retry_at: key, id, position of the value's first word div 4). Every loop over an op
+// finishes rejected values through op_value_at below, so no backend can forget it.
+template <int OP>
+struct OpRetry {
+  static constexpr bool has = false;
+};
+template <>
+struct OpRetry<(int)Op::GammaF64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static double value(const A& p, const uint32_t* w, const RetryAt& at) {
+    return gamma_retry(p.affine, p.a, p.b, p.c, w, at);
+  }
+};
+PHILOX_HD bool op_rejected(double v) { return v != v; }
 
 // Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).
 template <int OP>
@@ -150,6 +177,19 @@ struct OpTraits;
                 "op " name_ ": bytes per value must be the value type's size (0: 64-bit integers)");
 PHILOX_OPS(PHILOX_OP_TRAITS)
 #undef PHILOX_OP_TRAITS
+
+// The value of op OP whose words are w (its first word at position 4 * p_div_4 + (0..3) of
+// stream id): the table's value function, finished from the retry stream when it rejected.
+template <int OP, class A>
+PHILOX_HD typename OpTraits<OP>::T op_value_at(const A& p, const uint32_t* w, uint32_t k0, uint32_t k1,
+                                               uint64_t id, uint64_t p_div_4) {
+  const typename OpTraits<OP>::T v = OpTraits<OP>::value(p, w);
+  if constexpr (OpRetry<OP>::has) {
+    static_assert(OpTraits<OP>::K >= 4, "ops with retries take at least 4 words per value (FORMAT 11.1)");
+    if (op_rejected(v)) return OpRetry<OP>::value(p, w, retry_at(k0, k1, id, p_div_4));
+  }
+  return v;
+}
 
 // Run-time facts, one row per op, in code order.
 struct OpInfo {

@@ -61,6 +61,12 @@ def _cases():
                       (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
         op = OP["int_small"] if r <= 1 << 32 else OP["int_large"]
         out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
+    # distributions: parameter blocks from philox's own (docs/FORMAT.md 11); small shapes, the
+    # boost, shape 0, huge shapes, and a shape whose first attempts are often rejected (retries)
+    from philox._dists import gamma_params
+    for shape, scale in [(2.5, 1.0), (0.3, 2.0), (1e-3, 1.0), (0.0, 1.0), (1.0, 0.5), (1e6, 1e-3), (1.0 / 3, 3.0)]:
+        out.append(Case(f"gamma_{shape:g}_{scale:g}", OP["gamma_f64"], torch.float64, shape < 1.0,
+                        *gamma_params(shape, scale)))
     return out
 
 

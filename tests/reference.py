@@ -26,7 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
-    "OP_VALUES",
+    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -486,6 +486,81 @@ class RefStream:
 
 
 # ------------------------------------------------------------------------------------------------
+# Distributions (FORMAT 11), written from docs/FORMAT.md, numpy float64 (IEEE, one rounding per op)
+def u01_open32(w) -> np.ndarray:
+    return (np.asarray(w, dtype=np.uint32).astype(np.float64) + 0.5) * 2.0 ** -32
+
+
+_INV_FACT = [1.0 / math.factorial(n) for n in range(13, 1, -1)] + [1.0, 1.0]  # 1/13! .. 1/2!, 1, 1
+
+
+def exp_f64(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    xc = np.minimum(np.maximum(x, -745.2), 709.78)
+    kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0
+    r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10
+    p = _horner(_INV_FACT, r)
+    k = kd.astype(np.int64)
+
+    def pow2(e):  # 2**e for -1022 <= e <= 1023, from the exponent bits
+        return ((np.asarray(e, np.int64) + 1023).astype(np.uint64) << np.uint64(52)).view(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.where(k > 1023, (p * 2.0) * pow2(1023),
+                     np.where(k >= -1021, p * pow2(np.clip(k, -1021, 1023)),
+                              (p * pow2(np.clip(k + 600, -1022, 1023))) * pow2(-600)))
+    return np.where(x < -745.2, 0.0, np.where(x > 709.78, np.inf, y))
+
+
+def gamma_attempt(d: float, c: float, n0, n1, uw):
+    """Marsaglia-Tsang attempts (FORMAT 11.2): d * v where accepted, NaN where rejected."""
+    x = normal_f64(n0, n1)
+    t = 1.0 + c * x
+    v = (t * t) * t
+    u = u01_open32(uw)
+    x2 = x * x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lv = log_f64(np.where(v > 0, v, 1.0))
+        ok = (t > 0) & ((u < 1.0 - 0.0331 * (x2 * x2)) | (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + lv)))
+    return np.where(ok, d * v, np.nan)
+
+
+def retry_words(seed, sid: int, p_first: int, t: int) -> np.ndarray:
+    """Block t (words 4t .. 4t+3) of the retry stream of the value whose first word is at
+    position p_first of stream sid (FORMAT 11.1)."""
+    return words(seed, fold(sid, p_first >> 2, 2), 4 * t, 4)
+
+
+def ref_gamma(seed, sid: int, pos: int, w, shape: float, scale: float) -> np.ndarray:
+    """gamma(shape, scale) values of the words w (4 per value) read from position pos of stream sid."""
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    d = (shape + 1.0 if shape < 1.0 else shape) - 0.333333333333333333333
+    c = 1.0 / math.sqrt(9.0 * d)
+    g = gamma_attempt(d, c, w[:, 0], w[:, 1], w[:, 2])
+    for i in np.flatnonzero(np.isnan(g)):
+        t = 0
+        while np.isnan(g[i]):
+            r = retry_words(seed, sid, pos + 4 * int(i), t)
+            g[i] = gamma_attempt(d, c, r[0:1], r[1:2], r[2:3])[0]
+            t += 1
+    if shape < 1.0:
+        with np.errstate(divide="ignore"):
+            boost = exp_f64(log_f64(u01_open32(w[:, 3])) / shape)
+    else:
+        boost = 1.0
+    return (g * boost) * scale
+
+
+def _ref_gamma_draw(self, shape, scale, n):
+    pos = self.position
+    return ref_gamma(self.seed, self.id, pos, self._take(4 * n), float(shape), float(scale))
+
+
+RefStream.standard_gamma = lambda self, shape, n, code="f64": _ref_gamma_draw(self, shape, 1.0, n)
+RefStream.gamma = lambda self, shape, scale, n, code="f64": _ref_gamma_draw(self, shape, scale, n)
+RefStream.chisquare = lambda self, df, n, code="f64": _ref_gamma_draw(self, float(df) * 0.5, 2.0, n)
+
+
+# ------------------------------------------------------------------------------------------------
 # The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
 # draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
 # exactly the words the n values take; args are the draw's (low, high) or (mean, std), or ()
@@ -528,7 +603,12 @@ OP_VALUES = {
     "normal_f32": _float_op("randn", "normal"), "normal_f64": _float_op("randn", "normal"),
     "normal_f16": _float_op("randn", "normal"), "normal_bf16": _float_op("randn", "normal"),
     "int_small": _int_op, "int_large": _int_op,
+    # rejection samplers: ctx = (seed, stream id, position of the first word) for the retry streams
+    "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx, w, float(args[0]),
+                                                         float(args[1]) if len(args) > 1 else 1.0),  # (shape[, scale])
 }
+# ops whose OP_VALUES take a ctx argument (seed, stream id, position)
+RETRY_OPS = {"gamma_f64"}
 
 
 def randint_words(low, high) -> int:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import philox
+from philox import _core
 
 # opcheck's own internals use torch.jit.script_method, deprecated in this torch
 pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
@@ -96,7 +97,7 @@ def test_fill_op_refuses_bad_ids_and_spans():
     with pytest.raises(ValueError, match="end of the stream"):
         ops.fill_(out, None, 2, 1, 2, 5, 4, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
     with pytest.raises(ValueError, match="op"):
-        ops.fill_(out, None, 12, 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
+        ops.fill_(out, None, len(_core.OPS), 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)  # the first unknown code
 
 
 @pytest.mark.parametrize("op,dtype,elem_size", [

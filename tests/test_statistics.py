@@ -26,6 +26,7 @@ OPS_TESTED = {
     "normal_bf16": ["test_bfloat16_uniform_and_normal"],
     "int_small": ["test_randint_chi_square"],
     "int_large": ["test_randint_large_range_top_bits"],
+    "gamma_f64": ["test_gamma_fits", "test_gamma_fits_1e6", "test_chisquare_fits"],
 }
 
 
@@ -153,3 +154,46 @@ def test_bfloat16_uniform_and_normal():
         # a value rounds above the midpoint exactly when it lies above it
         k = int((np.abs(z) > thr).sum())
         assert stats.binomtest(k, n, 2 * stats.norm.sf(thr)).pvalue > P_MIN, thr
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributions (docs/FORMAT.md 11): against scipy over a grid of parameters with the extremes.
+def _binned_chisquare(x, dist, bins=50):
+    """Chi-square of counts in bins between dist's quantiles (edges kept only in float64's normal
+    range: below ~1e-300 a float64 sample and the law differ by underflow, which is not a bin)."""
+    edges = dist.ppf(np.linspace(0, 1, bins + 1)[1:-1])
+    edges = np.unique(edges[np.isfinite(edges) & (edges > 1e-300)])
+    cdf = np.concatenate([[0.0], dist.cdf(edges), [1.0]])
+    counts = np.bincount(np.searchsorted(edges, x, side="left"), minlength=edges.size + 1)
+    expected = np.diff(cdf) * x.size
+    return stats.chisquare(counts, expected * counts.sum() / expected.sum()).pvalue
+
+
+def _check_fit(x, dist, ks=True):
+    assert np.isfinite(x).all() and (x >= 0).all()
+    assert _binned_chisquare(x, dist) > P_MIN
+    if ks:
+        assert stats.kstest(x, dist.cdf).pvalue > P_MIN
+
+
+GAMMA_GRID = [(1e-3, 1.0), (0.05, 1.0), (0.5, 3.0), (1.0, 1.0), (2.5, 1.0), (37.0, 0.1), (1e6, 1.0)]
+
+
+@pytest.mark.parametrize("shape,scale", GAMMA_GRID)
+def test_gamma_fits(shape, scale):
+    x = philox.Stream(41, "gamma-fit", repr(shape)).gamma(shape, scale, size=200_000)
+    # KS where the law has no atom of float64 underflow at 0 (shape 1e-3 puts ~47% there)
+    _check_fit(x, stats.gamma(shape, scale=scale), ks=shape >= 0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape,scale", GAMMA_GRID)
+def test_gamma_fits_1e6(shape, scale):
+    x = philox.Stream(42, "gamma-fit-1e6", repr(shape)).gamma(shape, scale, size=10 ** 6)
+    _check_fit(x, stats.gamma(shape, scale=scale), ks=shape >= 0.01)
+
+
+@pytest.mark.parametrize("df", [0.01, 1, 3, 1000])
+def test_chisquare_fits(df):
+    x = philox.Stream(43, "chi2-fit", repr(df)).chisquare(df, size=100_000)
+    _check_fit(x, stats.chi2(df), ks=df >= 0.02)

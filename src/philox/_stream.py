@@ -21,7 +21,7 @@ from . import _dtypes as D
 from ._keys import _is_int, check_u64, fold_component, normalize_path, normalize_seed, path_id, seed_key
 from ._output import parse_size, parse_star_size, prepare
 
-from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
+from . import _choice, _dists, _permutation  # noqa: E402  (they call back into Stream's draws only)
 
 __all__ = ["Stream", "MAX_POSITION", "FORMAT_VERSION"]
 
@@ -205,6 +205,21 @@ class _Draws:
                 if not math.isfinite(_f32(v)):
                     raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
         return self._fill(_NORMAL[t.code], t, 0, True, m, s)
+
+    # ------------------------------------------------------------------ distributions (_dists, FORMAT 11)
+    def standard_gamma(self, shape, size=None, dtype=None, device=None, out=None):
+        """Gamma(shape, 1) floats (numpy's ``standard_gamma``; ``shape >= 0``, 0 gives 0). float64
+        only (numpy or torch). Four words per value; the rare rejected first attempt is finished
+        from the value's own retry stream (docs/FORMAT.md 11.1), so any element is computable alone."""
+        return _dists.standard_gamma(self, shape, size, dtype, device, out)
+
+    def gamma(self, shape, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Gamma(shape, scale) floats: ``standard_gamma(shape) * scale`` (numpy's ``gamma``)."""
+        return _dists.gamma(self, shape, scale, size, dtype, device, out)
+
+    def chisquare(self, df, size=None, dtype=None, device=None, out=None):
+        """Chi-square(df) floats, ``df > 0``: exactly ``gamma(df / 2, 2)`` (numpy's definition)."""
+        return _dists.chisquare(self, df, size, dtype, device, out)
 
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):

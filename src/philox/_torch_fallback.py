@@ -472,6 +472,112 @@ VALUES = {
 }
 
 
+# ---------------------------------------------------------------- distributions (csrc/dists.h)
+_NAN = float("nan")
+
+
+def u01_open_f64(first, second):
+    hi = (second >> 11).to(torch.float64)
+    lo = ((((second << 20) & M32) | (first >> 12)) & 0x7FFFFFFF).to(torch.float64)
+    return ((hi * 2147483648.0 + lo) * 2.0 + 1.0) * 1.1102230246251565404236316680908203125e-16
+
+
+def u01_open32_f64(w):
+    return (w.to(torch.float64) + 0.5) * 2.3283064365386963e-10
+
+
+_EXP_COEFFS = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+               1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
+
+
+def exp_f64(x):
+    xc = x.clamp(-745.2, 709.78)
+    kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0
+    r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10
+    p = _horner(r, _EXP_COEFFS)
+    k = kd.to(torch.int64)
+    big = p * _f64(((k + 1023).clamp(1, 2046)) << 52)
+    top = (p * 2.0) * _f64(torch.full_like(k, 2046 << 52))
+    small = (p * _f64(((k + 1623).clamp(min=1)) << 52)) * _f64(torch.full_like(k, (1023 - 600) << 52))
+    y = torch.where(k >= -1021, torch.where(k > 1023, top, big), small)
+    y = torch.where(x < -745.2, torch.zeros_like(y), y)
+    return torch.where(x > 709.78, torch.full_like(y, float("inf")), y)
+
+
+def gamma_d(a: float) -> float:
+    return (a + 1.0 if a < 1.0 else a) - 0.333333333333333333333
+
+
+def gamma_mt_attempt(d: float, c: float, n0, n1, uw):
+    """One Marsaglia-Tsang attempt: d * v, or NaN when rejected."""
+    x = normal_f64(n0, n1)
+    t = 1.0 + c * x
+    v = (t * t) * t
+    u = u01_open32_f64(uw)
+    x2 = x * x
+    ok = (t > 0.0) & ((u < 1.0 - 0.0331 * (x2 * x2)) | (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + log_f64(v))))
+    return torch.where(ok, d * v, torch.full_like(v, _NAN))
+
+
+def gamma_boost(p, w3):
+    """U^(1/a) for a < 1 (p.affine), from the fourth word; 1 otherwise."""
+    if p.affine:
+        return exp_f64(log_f64(u01_open32_f64(w3)) / p.a)
+    return torch.ones(w3.shape, dtype=torch.float64, device=w3.device)
+
+
+def gamma_first(p, w):
+    g = gamma_mt_attempt(gamma_d(p.a), p.c, w[..., 0], w[..., 1], w[..., 2])
+    return (g * gamma_boost(p, w[..., 3])) * p.b
+
+
+def gamma_retry(p, w, k0, k1, rid):
+    """Values of rejected first attempts (w: (m, 4) words, rid: (m,) retry stream ids): attempts
+    t = 0, 1, ... from block t of each retry stream, all pending values at once."""
+    d = gamma_d(p.a)
+    g = torch.full(rid.shape, _NAN, dtype=torch.float64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    pending = torch.ones_like(g, dtype=torch.bool)
+    while True:
+        idx = pending.nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            break
+        c0 = torch.full_like(idx, t & M32)
+        c1 = torch.full_like(idx, t >> 32)
+        y = philox4x32_10(c0, c1, r2[idx], r3[idx], k0, k1)
+        gi = gamma_mt_attempt(d, p.c, y[0], y[1], y[2])
+        g[idx] = gi
+        pending[idx] = gi != gi
+        t += 1
+    return (g * gamma_boost(p, w[..., 3])) * p.b
+
+
+# Ops whose value function may reject (csrc/ops.h's OpRetry): name -> retry(args, w, k0, k1, rid),
+# the values of the rejected first attempts (NaN) from their retry streams.
+RETRIES = {"gamma_f64": gamma_retry}
+
+VALUES["gamma_f64"] = lambda w, p: (gamma_first(p, w), "f")
+
+
+def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
+    """Replace the rejected first attempts (NaN) of vals (R, nv) by their retried values: value
+    i0 + j of row r has its first word at position + (i0 + j) * k, its retry stream is
+    fold(ids[r], that position div 4, 2) (FORMAT 11.1)."""
+    bad = vals != vals
+    if not bool(bad.any()):
+        return vals
+    rr, jj = bad.nonzero(as_tuple=True)
+    base = (position >> 2) % (1 << 64)
+    base = base - (1 << 64) if base >= 1 << 63 else base
+    off = ((position & 3) + (i0 + jj) * k) >> 2  # int64 adds wrap: the position div 4 mod 2**64
+    q = off + base
+    rid = fold(ids[rr], q, 2)
+    vals = vals.clone()
+    vals[rr, jj] = RETRIES[name](args, w[rr, jj], k0, k1, rid)
+    return vals
+
+
 class _Args:
     """A draw's parameters, as csrc/ops.h's OpArgs."""
     __slots__ = ("elem_size", "affine", "a", "b", "c", "ilow", "range_m1")
@@ -533,7 +639,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     Same arguments as the C++ backend (csrc/cpu/kernels.h ``Job``).
     """
     k = _OP_WORDS[op]
-    value = VALUES[_OP_NAME[op]]
+    name = _OP_NAME[op]
+    value = VALUES[name]
     args = _Args(elem_size, affine, a, b, c, ilow, range_m1)
     dev = out.device
     if isinstance(id, int):  # torch.full, not torch.tensor: no host-to-device copy
@@ -555,6 +662,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
             nv = min(per, n - i0)
             w = _words(k0, k1, ids[r0:r1], position + i0 * k, nv * k).reshape(r1 - r0, nv, k)
             vals, kind = value(w, args)
+            if name in RETRIES:
+                vals = _finish_rejected(name, vals, w, args, k0, k1, ids[r0:r1], position, i0, k)
             _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
 
 

@@ -1,0 +1,131 @@
+// dists.h -- distributions beyond uniform and normal (docs/FORMAT.md section 11).
+//
+// Every function here is a pure function of its words and parameters and uses only
+// +, -, *, / and sqrt (correctly rounded; no FMA: -ffp-contract=off, nvcc --fmad=false),
+// integer ops and philox.h's own log, so the CPU, the CUDA kernels and the pure-torch
+// fallback (src/philox/_torch_fallback.py, mirroring this file) give the same bits.
+//
+// Rejection samplers make their first attempt from the value's own words (a fixed number
+// per value, so the main stream never advances by a data-dependent count). A rejected
+// first attempt is reported as NaN; the value is then finished from its *retry stream*
+// (FORMAT 11.1): stream (S, fold(id, P div 4, 2)) of the same seed, P the position of the
+// value's first word, attempt t reading that stream's block t. Every value is computable
+// alone, whatever the split of the draw.
+#pragma once
+
+#include <stdint.h>
+
+#include "philox.h"
+
+namespace philox {
+
+// ---------------------------------------------------------------- helpers
+// Uniform in (0, 1) from two words: ((u64 >> 12) * 2 + 1) * 2^-53, exact (53 bits).
+PHILOX_HD double u01_open_f64(uint32_t first, uint32_t second) {
+  const int32_t hi = (int32_t)(second >> 11);                                       // u64 >> 43 (21 bits)
+  const int32_t lo = (int32_t)(((second << 20) | (first >> 12)) & 0x7FFFFFFFu);      // (u64 >> 12) mod 2^31
+  return (((double)hi * 2147483648.0 + (double)lo) * 2.0 + 1.0) * PHILOX_2M53;
+}
+
+// Uniform in (0, 1) from one word: (w + 1/2) * 2^-32, exact.
+PHILOX_HD double u01_open32_f64(uint32_t w) {
+  return ((double)w + 0.5) * 2.3283064365386963e-10;
+}
+
+// exp(x) for finite x: x = k ln2 + r (k = x / ln2 rounded to nearest, ties to even, by
+// the 1.5 * 2^52 trick; r by a two-part ln2, k * LN2_HI exact for |k| < 2^11), exp(r) by
+// its Taylor polynomial to degree 13 (|r| <= 0.3466: error below 2^-53 relative), then
+// scaled by 2^k from the exponent bits (2p * 2^1023 for k = 1024; in two steps, 2^(k+600)
+// then 2^-600, when the result is subnormal).
+// x < -745.2 gives 0, x > 709.78 gives +inf.
+PHILOX_HD double exp_f64(double x) {
+  const double xc = x < -745.2 ? -745.2 : (x > 709.78 ? 709.78 : x);  // NaN-free, in range
+  const double kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0;
+  const double r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10;
+  double p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;  // 1/13!, 1/12!
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const int32_t k = (int32_t)kd;  // -1075 .. 1024
+  // branch-free (the CPU loops vectorize it): every candidate, then a select
+  const int32_t kn = k < -1021 ? -1021 : (k > 1023 ? 1023 : k);
+  const double normal = p * bits_f64((uint64_t)(int64_t)(kn + 1023) << 52);
+  const double top = (p * 2.0) * bits_f64((uint64_t)(1023 + 1023) << 52);                            // k = 1024
+  const int32_t ks = k < -1021 ? k : -1021;
+  const double sub = (p * bits_f64((uint64_t)(int64_t)(ks + 1623) << 52)) * bits_f64((uint64_t)(1023 - 600) << 52);
+  const double y = k > 1023 ? top : (k >= -1021 ? normal : sub);
+  return x < -745.2 ? 0.0 : (x > 709.78 ? bits_f64(0x7FF0000000000000ull) : y);
+}
+
+// The retry stream of the value whose first word is at position P of stream id:
+// fold(id, P div 4, 2) (kind 2 is used by no path component). Ops with retries take at
+// least 4 words per value, so distinct values have distinct P div 4.
+PHILOX_HD uint64_t retry_id(uint64_t id, uint64_t p_div_4) { return fold(id, p_div_4, 2u); }
+
+// Where a value's retries come from: the key, the retry stream's id, attempts in order.
+struct RetryAt {
+  uint32_t k0, k1;
+  uint64_t rid;
+};
+PHILOX_HD RetryAt retry_at(uint32_t k0, uint32_t k1, uint64_t id, uint64_t p_div_4) {
+  RetryAt r;
+  r.k0 = k0; r.k1 = k1; r.rid = retry_id(id, p_div_4);
+  return r;
+}
+
+// ---------------------------------------------------------------- gamma (FORMAT 11.2)
+// Marsaglia and Tsang (2000) for shape b >= 1, d = b - 1/3, c = 1/sqrt(9 d) (passed in,
+// computed once per draw). One attempt from a normal x (two words) and a uniform u (one
+// word): t = 1 + c x; accept when t > 0 and (u < 1 - 0.0331 x^4 or
+// log u < x^2/2 + d (1 - v + log v)), v = t^3; the value is d v. NaN: rejected.
+PHILOX_HD double gamma_mt_attempt(double d, double c, uint32_t n0, uint32_t n1, uint32_t uw) {
+  const double x = normal_f64(n0, n1);
+  const double t = 1.0 + c * x;
+  const double v = t * t * t;
+  const double u = u01_open32_f64(uw);
+  const double x2 = x * x;
+  // & and |, not && and ||: no branch, both logs always computed (the loop vectorizes)
+  const bool ok = (t > 0.0) & ((u < 1.0 - 0.0331 * (x2 * x2)) |
+                               (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + log_f64(v))));
+  return ok ? d * v : bits_f64(0x7FF8000000000000ull);
+}
+
+// d of the Marsaglia-Tsang step for shape a > 0: (a < 1 ? a + 1 : a) - 1/3.
+PHILOX_HD double gamma_d(double a) { return (a < 1.0 ? a + 1.0 : a) - 0.333333333333333333333; }
+
+// The factor U^(1/a) that turns gamma(a + 1) into gamma(a) for a < 1 (U from the value's
+// fourth word): exp(log(U) / a) (a = 0: exp(-inf) = 0, so shape 0 gives 0). `boost` is
+// a < 1, passed as the draw's switch (OpArgs::affine: a compile-time constant in the CPU loops).
+PHILOX_HD double gamma_boost(bool boost, double a, uint32_t w3) {
+  return boost ? exp_f64(log_f64(u01_open32_f64(w3)) / a) : 1.0;
+}
+
+// standard_gamma(a) * scale, first attempt: words w[0..3]; NaN when rejected.
+PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const uint32_t* w) {
+  const double g = gamma_mt_attempt(gamma_d(a), c, w[0], w[1], w[2]);
+  return (g * gamma_boost(boost, a, w[3])) * scale;
+}
+
+// The value after a rejected first attempt: attempts t = 0, 1, ... from block t of the
+// retry stream (normal from its words 0, 1, uniform from word 2).
+PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const uint32_t* w, const RetryAt& at) {
+  const double d = gamma_d(a);
+  double g = bits_f64(0x7FF8000000000000ull);
+  for (uint64_t t = 0; g != g; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    g = gamma_mt_attempt(d, c, r[0], r[1], r[2]);
+  }
+  return (g * gamma_boost(boost, a, w[3])) * scale;
+}
+
+}  // namespace philox
