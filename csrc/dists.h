@@ -128,4 +128,81 @@ PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const
   return (g * gamma_boost(boost, a, w[3])) * scale;
 }
 
+// ---------------------------------------------------------------- poisson (FORMAT 11.3)
+// floor(y) as an integer for |y| <= 2^62 (callers clamp): truncation, then one step down for
+// negative non-integers.
+PHILOX_HD int64_t floor_i64(double y) {
+  const int64_t t = (int64_t)y;
+  return (double)t > y ? t - 1 : t;
+}
+
+// log(k!) for k >= 0: the sum of log_f64(i), i = 2 .. k, for k < 10; above, Stirling's series
+// for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
+// + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
+PHILOX_HD double log_factorial(int64_t k) {
+  if (k < 10) {
+    double s = 0.0;
+    for (int64_t i = 2; i <= k; ++i) s = s + log_f64((double)i);
+    return s;
+  }
+  const double x = (double)k + 1.0;
+  const double r = 1.0 / x, r2 = r * r;
+  const double series = r * (0.083333333333333333333 -
+                             r2 * (0.0027777777777777777778 - r2 * (0.00079365079365079365079 -
+                                                                    r2 * 0.00059523809523809523810)));
+  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + series;
+}
+
+// Inversion for lam < 10, from u = u01_open(w0, w1): the least k with u <= p_0 + ... + p_k,
+// p_0 = exp_f64(-lam), p_j = (p_{j-1} * lam) / j, summed in order; k stops at 255.
+PHILOX_HD int64_t poisson_inversion(double lam, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  double p = exp_f64(-lam), s = p;
+  int64_t k = 0;
+  while (u > s && k < 255) {
+    k = k + 1;
+    p = (p * lam) / (double)k;
+    s = s + p;
+  }
+  return k;
+}
+
+// One PTRS attempt (Hoermann 1993, "The transformed rejection method for generating Poisson
+// random variables"), lam >= 10, from U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1): k, or
+// -1 when rejected.
+PHILOX_HD int64_t poisson_ptrs_attempt(double lam, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const double slam = sqrt(lam), loglam = log_f64(lam);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  const double U = u01_open_f64(u0, u1) - 0.5;
+  const double V = u01_open_f64(v0, v1);
+  const double us = 0.5 - (U < 0.0 ? -U : U);
+  double y = ((2.0 * a) / us + b) * U + lam + 0.43;
+  y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
+  const int64_t k = floor_i64(y);
+  if (us >= 0.07 && V <= vr) return k;
+  if (k < 0 || (us < 0.013 && V > us)) return -1;
+  const double lhs = (log_f64(V) + log_f64(invalpha)) - log_f64(a / (us * us) + b);
+  const double rhs = ((double)k * loglam - lam) - log_factorial(k);
+  return lhs <= rhs ? k : -1;
+}
+
+// poisson(lam), 4 words: inversion (words 0, 1) below 10, else a PTRS attempt (U from words 0,
+// 1, V from words 2, 3); -1 when that attempt is rejected (poisson_retry finishes it).
+PHILOX_HD int64_t poisson_first(double lam, const uint32_t* w) {
+  return lam < 10.0 ? poisson_inversion(lam, w[0], w[1]) : poisson_ptrs_attempt(lam, w[0], w[1], w[2], w[3]);
+}
+
+PHILOX_HD int64_t poisson_retry(double lam, const RetryAt& at) {
+  int64_t k = -1;
+  for (uint64_t t = 0; k < 0; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    k = poisson_ptrs_attempt(lam, r[0], r[1], r[2], r[3]);
+  }
+  return k;
+}
+
 }  // namespace philox

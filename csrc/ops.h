@@ -116,6 +116,10 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
 template <class A>
 PHILOX_HD double op_gamma_f64(const A& p, const uint32_t* w) { return gamma_first(p.affine, p.a, p.b, p.c, w); }
 
+// poisson(lam): a = lam (int64 values).
+template <class A>
+PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson_first(p.a, w); }
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function)
 // Bytes 0: the call's integer element size (elem_size); the value is stored truncated to it.
@@ -135,7 +139,8 @@ PHILOX_HD double op_gamma_f64(const A& p, const uint32_t* w) { return gamma_firs
   X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",     \
     op_int_small)                                                                                        \
   X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)                            \
-  X(12, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64)
+  X(12, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64)                                   \
+  X(13, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,
@@ -159,7 +164,14 @@ struct OpRetry<(int)Op::GammaF64> {
     return gamma_retry(p.affine, p.a, p.b, p.c, w, at);
   }
 };
+template <>
+struct OpRetry<(int)Op::PoissonI64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static int64_t value(const A& p, const uint32_t*, const RetryAt& at) { return poisson_retry(p.a, at); }
+};
 PHILOX_HD bool op_rejected(double v) { return v != v; }
+PHILOX_HD bool op_rejected(int64_t v) { return v < 0; }
 
 // Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).
 template <int OP>

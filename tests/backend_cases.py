@@ -67,6 +67,8 @@ def _cases():
     for shape, scale in [(2.5, 1.0), (0.3, 2.0), (1e-3, 1.0), (0.0, 1.0), (1.0, 0.5), (1e6, 1e-3), (1.0 / 3, 3.0)]:
         out.append(Case(f"gamma_{shape:g}_{scale:g}", OP["gamma_f64"], torch.float64, shape < 1.0,
                         *gamma_params(shape, scale)))
+    for lam in (0.0, 1e-9, 4.0, 9.999, 10.0, 37.5, 1e4, 1e10, 1e15):  # inversion, PTRS (retries), extremes
+        out.append(Case(f"poisson_{lam:g}", OP["poisson_i64"], torch.int64, False, lam))
     return out
 
 

@@ -26,7 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
-    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma",
+    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma", "u01_open", "ref_poisson",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -560,6 +560,76 @@ RefStream.gamma = lambda self, shape, scale, n, code="f64": _ref_gamma_draw(self
 RefStream.chisquare = lambda self, df, n, code="f64": _ref_gamma_draw(self, float(df) * 0.5, 2.0, n)
 
 
+def u01_open(first, second) -> np.ndarray:
+    """((u64 >> 12) * 2 + 1) * 2^-53, u64 = first + 2^32 second (FORMAT 11)."""
+    u = _u64(first, second)
+    return ((u >> np.uint64(12)).astype(np.float64) * 2.0 + 1.0) * 2.0 ** -53
+
+
+def log_factorial(k: int) -> float:
+    """FORMAT 11.3: sum of log_f64(i), i = 2..k, below 10; Stirling's series above."""
+    if k < 10:
+        acc = 0.0
+        for i in range(2, k + 1):
+            acc = acc + float(log_f64(float(i)))
+        return acc
+    x = float(k) + 1.0
+    r = 1.0 / x
+    r2 = r * r
+    series = r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+    return (((x - 0.5) * float(log_f64(x)) - x) + 0.91893853320467274178) + series
+
+
+def poisson_ptrs(lam: float, u0, u1, v0, v1):
+    """One PTRS attempt (FORMAT 11.3): k, or None when rejected. Scalar words."""
+    slam, loglam = math.sqrt(lam), float(log_f64(lam))
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    U = float(u01_open(u0, u1)) - 0.5
+    V = float(u01_open(v0, v1))
+    us = 0.5 - abs(U)
+    y = min(max((((2.0 * a) / us + b) * U + lam) + 0.43, -2.0 ** 62), 2.0 ** 62)
+    k = math.floor(y)
+    if us >= 0.07 and V <= vr:
+        return k
+    if k < 0 or (us < 0.013 and V > us):
+        return None
+    lhs = (float(log_f64(V)) + float(log_f64(invalpha))) - float(log_f64(a / (us * us) + b))
+    rhs = (float(k) * loglam - lam) - log_factorial(k)
+    return k if lhs <= rhs else None
+
+
+def ref_poisson(seed, sid: int, pos: int, w, lam: float) -> np.ndarray:
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    out = np.empty(w.shape[0], np.int64)
+    if lam < 10.0:
+        p0 = float(exp_f64(-lam))
+        for i in range(w.shape[0]):
+            u = float(u01_open(w[i, 0], w[i, 1]))
+            p, s, k = p0, p0, 0
+            while u > s and k < 255:
+                k += 1
+                p = (p * lam) / float(k)
+                s = s + p
+            out[i] = k
+        return out
+    for i in range(w.shape[0]):
+        k = poisson_ptrs(lam, *w[i])
+        t = 0
+        while k is None:
+            k = poisson_ptrs(lam, *retry_words(seed, sid, pos + 4 * i, t))
+            t += 1
+        out[i] = k
+    return out
+
+
+RefStream.poisson = lambda self, lam, n, code="i64": ref_poisson(self.seed, self.id, self.position,
+                                                                  self._take(4 * n), float(lam))
+
+
 # ------------------------------------------------------------------------------------------------
 # The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
 # draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
@@ -606,9 +676,10 @@ OP_VALUES = {
     # rejection samplers: ctx = (seed, stream id, position of the first word) for the retry streams
     "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx, w, float(args[0]),
                                                          float(args[1]) if len(args) > 1 else 1.0),  # (shape[, scale])
+    "poisson_i64": lambda w, n, args, code, ctx: ref_poisson(*ctx, w, float(args[0])),
 }
 # ops whose OP_VALUES take a ctx argument (seed, stream id, position)
-RETRY_OPS = {"gamma_f64"}
+RETRY_OPS = {"gamma_f64", "poisson_i64"}
 
 
 def randint_words(low, high) -> int:

@@ -135,3 +135,61 @@ def test_gamma_torch_fallback_matches_cpu():
     assert np.array_equal(_bits(x.numpy()), _bits(philox.Stream(4, "fb").gamma(0.2, 3.0, size=4000)))
     for b in range(3):
         assert np.array_equal(_bits(y[b].numpy()), _bits(philox.Stream(4, "fb").stream(b).gamma(2.5, 1.0, size=700)))
+
+
+# ---------------------------------------------------------------------------------------------
+# poisson (FORMAT 11.3)
+POISSON_LAMS = [0.0, 1e-9, 0.5, 4.0, 9.999, 10.0, 37.5, 1e4, 1e10, 1e15]
+
+
+@pytest.mark.parametrize("lam", POISSON_LAMS)
+def test_poisson_matches_reference_with_retries(lam):
+    n, pos = 1500, 4 * 2 ** 32 - 5
+    s = philox.Stream(78, "poisson", position=pos)
+    got = s.poisson(lam, size=n)
+    assert got.dtype == np.int64 and s.position == pos + 4 * n
+    want = R.RefStream(78, "poisson", position=pos).poisson(lam, n)
+    assert np.array_equal(got, want)
+    assert (got >= 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(lam=st.sampled_from([2.0, 12.0, 1e8]), pos=st.integers(0, 2 ** 66 - 4 * 64), n=st.integers(1, 64),
+       cut=st.integers(0, 64))
+def test_poisson_split_and_element_invariance(lam, pos, n, cut):
+    cut = min(cut, n)
+    whole = philox.Stream(12, id=6, position=pos).poisson(lam, size=n)
+    s = philox.Stream(12, id=6, position=pos)
+    assert np.array_equal(whole, np.concatenate([s.poisson(lam, size=cut), s.poisson(lam, size=n - cut)]))
+    i = n // 2
+    assert philox.Stream(12, id=6, position=pos + 4 * i).poisson(lam) == whole[i]
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda s: s.poisson(-1.0), ValueError, "lam"),
+    (lambda s: s.poisson(float("nan")), ValueError, "lam"),
+    (lambda s: s.poisson(1e16), ValueError, "lam"),
+    (lambda s: s.poisson("3"), TypeError, "lam"),
+    (lambda s: s.poisson(3.0, size=2, dtype=np.int32), TypeError, "int64"),
+])
+def test_poisson_bad_arguments_change_nothing(call, exc, match):
+    s = philox.Stream(5, "bad", position=3)
+    with pytest.raises(exc, match=match):
+        call(s)
+    assert s.position == 3
+
+
+def test_poisson_torch_rows_and_fallback():
+    torch = pytest.importorskip("torch")
+    from philox import _backend
+    batch = philox.Stream(22, "rows").fold(torch.arange(4))
+    g = batch.poisson(25.0, size=400)
+    assert g.dtype == torch.int64 and g.shape == (4, 400)
+    for b in range(4):
+        assert np.array_equal(g[b].numpy(), philox.Stream(22, "rows").stream(b).poisson(25.0, size=400))
+    _backend.set_backend("torch")
+    try:
+        f = philox.Stream(22, "fb").poisson(60.0, size=3000, device="cpu")
+    finally:
+        _backend.set_backend("auto")
+    assert np.array_equal(f.numpy(), philox.Stream(22, "fb").poisson(60.0, size=3000))

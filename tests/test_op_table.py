@@ -114,6 +114,7 @@ OP_DRAWS = {
                   ("randint", (0, 2 ** 32 + 1), "int64")],
     "gamma_f64": [("standard_gamma", (2.5,), "float64"), ("gamma", (0.3, 2.0), "float64"),
                   ("gamma", (1e6, 1e-3), "float64")],
+    "poisson_i64": [("poisson", (4.0,), "int64"), ("poisson", (37.5,), "int64"), ("poisson", (1e10,), "int64")],
 }
 
 

@@ -27,6 +27,7 @@ OPS_TESTED = {
     "int_small": ["test_randint_chi_square"],
     "int_large": ["test_randint_large_range_top_bits"],
     "gamma_f64": ["test_gamma_fits", "test_gamma_fits_1e6", "test_chisquare_fits"],
+    "poisson_i64": ["test_poisson_fits", "test_poisson_fits_1e6"],
 }
 
 
@@ -197,3 +198,44 @@ def test_gamma_fits_1e6(shape, scale):
 def test_chisquare_fits(df):
     x = philox.Stream(43, "chi2-fit", repr(df)).chisquare(df, size=100_000)
     _check_fit(x, stats.chi2(df), ks=df >= 0.02)
+
+
+def _check_discrete_fit(x, dist, min_expected=20.0):
+    """Chi-square of counts of each value against dist's pmf, tails pooled (expected >= min_expected)."""
+    assert x.dtype == np.int64 and (x >= 0).all()
+    lo, hi = int(dist.ppf(1e-7)), int(dist.ppf(1 - 1e-7))
+    ks = np.arange(lo, hi + 1)
+    expected = dist.pmf(ks) * x.size
+    # pool into bins of expected count >= min_expected, left to right; the tails join the ends
+    edges, acc = [lo], 0.0
+    for k, e in zip(ks, expected):
+        acc += e
+        if acc >= min_expected:
+            edges.append(k + 1)
+            acc = 0.0
+    edges[-1] = hi + 1
+    edges = np.array(edges)
+    counts = np.bincount(np.searchsorted(edges, np.clip(x, lo, hi), side="right") - 1, minlength=edges.size - 1)
+    cdf = dist.cdf(edges - 1)
+    exp_counts = np.diff(np.concatenate([[0.0], cdf[1:-1], [1.0]])) * x.size
+    assert counts.size == exp_counts.size
+    return stats.chisquare(counts, exp_counts * counts.sum() / exp_counts.sum()).pvalue
+
+
+POISSON_GRID = [1e-6, 0.3, 4.0, 9.99, 10.0, 37.5, 1000.0, 1e6, 1e10]
+
+
+@pytest.mark.parametrize("lam", POISSON_GRID)
+def test_poisson_fits(lam):
+    x = philox.Stream(44, "poisson-fit", repr(lam)).poisson(lam, size=200_000)
+    if lam < 1e-3:  # nearly all zeros: the count of ones
+        assert stats.binomtest(int((x > 0).sum()), x.size, -np.expm1(-lam)).pvalue > P_MIN
+        return
+    assert _check_discrete_fit(x, stats.poisson(lam)) > P_MIN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lam", POISSON_GRID[1:])
+def test_poisson_fits_1e6(lam):
+    x = philox.Stream(45, "poisson-fit-1e6", repr(lam)).poisson(lam, size=10 ** 6)
+    assert _check_discrete_fit(x, stats.poisson(lam)) > P_MIN

@@ -61,13 +61,15 @@ OPS = {
     "randn f32": 4,
     "randn f64": 8,
     "random_raw u32": 4,
+    "gamma(2.5) f64": 8,
 }
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).
 GPU_OPS = ("rand f32", "rand f64", "randint(0,1000) i64", "randn f32", "randn f64")
 
 _NP_DTYPE = {"rand f32": np.float32, "rand f64": np.float64, "randint(0,1000) i64": np.int64,
-             "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32}
+             "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32,
+             "gamma(2.5) f64": np.float64}
 
 
 def _optional(name):
@@ -93,6 +95,8 @@ def _philox_cands(op: str, threads: Sequence[int]):
             return lambda: s.randn(n, dtype=dt)
         if op.startswith("randint"):
             return lambda: s.randint(0, 1000, n)
+        if op.startswith("gamma"):
+            return lambda: s.standard_gamma(2.5, n)
         return lambda: s.random_raw(n, dtype=np.uint32)
 
     def out(n):
@@ -103,6 +107,8 @@ def _philox_cands(op: str, threads: Sequence[int]):
             return lambda: s.randn(out=buf)
         if op.startswith("randint"):
             return lambda: s.randint(0, 1000, out=buf)
+        if op.startswith("gamma"):
+            return lambda: s.standard_gamma(2.5, out=buf)
         return lambda: s.random_raw(out=buf)
 
     for t in threads:
@@ -124,6 +130,8 @@ def _numpy_cands(op: str, lib: str, bitgen_factory):
             return lambda: g.standard_normal(n, dtype=dt)
         if op.startswith("randint"):
             return lambda: g.integers(0, 1000, n)  # int64
+        if op.startswith("gamma"):
+            return lambda: g.standard_gamma(2.5, n)
         return lambda: g.integers(0, 1 << 32, n, dtype=np.uint32)  # full range: raw 32-bit words
 
     def out(n):
@@ -131,15 +139,25 @@ def _numpy_cands(op: str, lib: str, bitgen_factory):
         buf = np.empty(n, dt)
         if op.startswith("rand f"):
             return lambda: g.random(dtype=dt, out=buf)
+        if op.startswith("gamma"):
+            return lambda: g.standard_gamma(2.5, out=buf)
         return lambda: g.standard_normal(dtype=dt, out=buf)
 
     yield lib, "new", 1, new
-    if op.startswith(("rand f", "randn")):  # Generator.integers has no out=
+    if op.startswith(("rand f", "randn", "gamma")):  # Generator.integers has no out=
         yield lib, "out", 1, out
 
 
 def _torch_cands(op: str, torch, threads: Sequence[int]):
     if op.startswith("random_raw"):
+        return
+    if op.startswith("gamma"):  # torch's counterpart: _standard_gamma of a shape tensor (made once)
+        def gamma_new(n):
+            g = torch.Generator().manual_seed(20240601)
+            alpha = torch.full((n,), 2.5, dtype=torch.float64)
+            return lambda: torch._standard_gamma(alpha, generator=g)
+        for t in threads:
+            yield "torch", "new", t, gamma_new
         return
     tdt = {"rand f32": torch.float32, "rand f64": torch.float64, "randn f32": torch.float32,
            "randn f64": torch.float64, "randint(0,1000) i64": torch.int64}[op]

@@ -17,6 +17,7 @@ from ._output import parse_size
 
 _OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
 _GAMMA_F64 = _OP["gamma_f64"]
+_POISSON_I64 = _OP["poisson_i64"]
 
 # shape * scale bound: the largest gamma values (a few standard deviations above the mean)
 # stay far from float64's overflow.
@@ -79,3 +80,20 @@ def chisquare(draws, df, size=None, dtype=None, device=None, out=None):
     if not v > 0.0:
         raise ValueError(f"df must be positive, got {df!r}")
     return _gamma(draws, v * 0.5, 2.0, size, dtype, device, out, ("df / 2", "scale"))
+
+
+# Largest poisson mean: PTRS's k = floor(... + lam + 0.43) keeps a resolution below 1 up to here.
+POISSON_LAM_MAX = 1e15
+
+
+def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None):
+    """poisson(lam), int64: inversion below 10, PTRS with retries from 10 (FORMAT 11.3)."""
+    v = _param(lam, "lam")
+    if not 0.0 <= v <= POISSON_LAM_MAX:
+        raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {lam!r}")
+    if dtype is None and out is None:
+        dtype = np.int64
+    t = draws._prepare(parse_size(size), dtype, device, out, "int", "i64")
+    if t.code != "i64":
+        raise TypeError(f"poisson draws int64 values only, got dtype {t.code}")
+    return draws._fill(_POISSON_I64, t, 0, False, v)

@@ -221,6 +221,12 @@ class _Draws:
         """Chi-square(df) floats, ``df > 0``: exactly ``gamma(df / 2, 2)`` (numpy's definition)."""
         return _dists.chisquare(self, df, size, dtype, device, out)
 
+    def poisson(self, lam=1.0, size=None, dtype=None, device=None, out=None):
+        """Poisson(lam) counts, int64 (numpy's ``poisson``; ``0 <= lam <= 1e15``). Four words per
+        value: inversion below lam 10, else Hoermann's PTRS, whose rare rejected first attempt is
+        finished from the value's own retry stream (docs/FORMAT.md 11.3)."""
+        return _dists.poisson(self, lam, size, dtype, device, out)
+
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.

@@ -19,6 +19,8 @@ Rules that keep the bits identical:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -553,18 +555,118 @@ def gamma_retry(p, w, k0, k1, rid):
     return (g * gamma_boost(p, w[..., 3])) * p.b
 
 
+def floor_i64(y):
+    t = y.to(torch.int64)  # truncation toward zero (|y| <= 2**62)
+    return t - (t.to(torch.float64) > y).to(torch.int64)
+
+
+_LN_2PI_HALF = 0.91893853320467274178
+
+
+def _scalar_log_f64(x: float) -> float:
+    return float(log_f64(torch.tensor([x], dtype=torch.float64))[0])
+
+
+def _log_factorial_small():
+    """log(k!) for k < 10 as csrc/dists.h sums them: log_f64(2) + log_f64(3) + ... in order."""
+    out, acc = [0.0, 0.0], 0.0
+    for i in range(2, 10):
+        acc = acc + _scalar_log_f64(float(i))
+        out.append(acc)
+    return out
+
+
+_LOG_FACT_SMALL = []
+
+
+def log_factorial(k):
+    if not _LOG_FACT_SMALL:
+        _LOG_FACT_SMALL.extend(_log_factorial_small())
+    table = torch.tensor(_LOG_FACT_SMALL, dtype=torch.float64, device=k.device)
+    x = k.to(torch.float64) + 1.0
+    r = 1.0 / x
+    r2 = r * r
+    series = r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+    big = (((x - 0.5) * log_f64(x) - x) + _LN_2PI_HALF) + series
+    return torch.where(k < 10, table[k.clamp(0, 9)], big)
+
+
+def poisson_inversion(lam: float, w0, w1):
+    """The least k <= 255 with u <= s_k, s_k = p_0 + ... + p_k (csrc/dists.h's running sums; the
+    same for every value, so computed once and searched)."""
+    u = u01_open_f64(w0, w1)
+    p = float(exp_f64(torch.tensor([-lam], dtype=torch.float64))[0])
+    sums = [p]
+    acc = p
+    for k in range(1, 255):
+        p = (p * lam) / float(k)
+        acc = acc + p
+        sums.append(acc)
+    s = torch.tensor(sums, dtype=torch.float64, device=u.device)
+    return torch.searchsorted(s, u.contiguous(), right=False).clamp(max=255)
+
+
+_TWO62 = 4611686018427387904.0
+
+
+def poisson_ptrs_attempt(lam: float, u0, u1, v0, v1):
+    slam, loglam = math.sqrt(lam), _scalar_log_f64(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    U = u01_open_f64(u0, u1) - 0.5
+    V = u01_open_f64(v0, v1)
+    us = 0.5 - U.abs()
+    y = (((2.0 * a) / us + b) * U + lam) + 0.43
+    k = floor_i64(y.clamp(-_TWO62, _TWO62))
+    quick = (us >= 0.07) & (V <= vr)
+    out = (k < 0) | ((us < 0.013) & (V > us))
+    lhs = (log_f64(V) + _scalar_log_f64(invalpha)) - log_f64(a / (us * us) + b)
+    rhs = (k.to(torch.float64) * loglam - lam) - log_factorial(k.clamp(min=0))
+    ok = quick | (~out & (lhs <= rhs))
+    return torch.where(ok, k, torch.full_like(k, -1))
+
+
+def poisson_first(p, w):
+    if p.a < 10.0:
+        return poisson_inversion(p.a, w[..., 0], w[..., 1])
+    return poisson_ptrs_attempt(p.a, w[..., 0], w[..., 1], w[..., 2], w[..., 3])
+
+
+def poisson_retry(p, w, k0, k1, rid):
+    k = torch.full(rid.shape, -1, dtype=torch.int64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    while True:
+        idx = (k < 0).nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            return k
+        y = philox4x32_10(torch.full_like(idx, t & M32), torch.full_like(idx, t >> 32), r2[idx], r3[idx], k0, k1)
+        k[idx] = poisson_ptrs_attempt(p.a, *y)
+        t += 1
+
+
 # Ops whose value function may reject (csrc/ops.h's OpRetry): name -> retry(args, w, k0, k1, rid),
-# the values of the rejected first attempts (NaN) from their retry streams.
-RETRIES = {"gamma_f64": gamma_retry}
+# the values of the rejected first attempts from their retry streams; _rejected marks them
+# (op_rejected: NaN for float values, negative for integers).
+RETRIES = {"gamma_f64": gamma_retry, "poisson_i64": poisson_retry}
+
+
+def _rejected(vals):
+    return vals != vals if vals.is_floating_point() else vals < 0
+
 
 VALUES["gamma_f64"] = lambda w, p: (gamma_first(p, w), "f")
+VALUES["poisson_i64"] = lambda w, p: (poisson_first(p, w), "int")
 
 
 def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
-    """Replace the rejected first attempts (NaN) of vals (R, nv) by their retried values: value
+    """Replace the rejected first attempts (_rejected) of vals (R, nv) by their retried values: value
     i0 + j of row r has its first word at position + (i0 + j) * k, its retry stream is
     fold(ids[r], that position div 4, 2) (FORMAT 11.1)."""
-    bad = vals != vals
+    bad = _rejected(vals)
     if not bool(bad.any()):
         return vals
     rr, jj = bad.nonzero(as_tuple=True)
