@@ -136,6 +136,12 @@ PHILOX_HD int64_t floor_i64(double y) {
   return (double)t > y ? t - 1 : t;
 }
 
+// Stirling's series of log Gamma(x) beyond its leading terms: 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7).
+PHILOX_HD double stirling_series(double x) {
+  const double r = 1.0 / x, r2 = r * r;
+  return r * (0.083333333333333333333 -
+              r2 * (0.0027777777777777777778 - r2 * (0.00079365079365079365079 - r2 * 0.00059523809523809523810)));
+}
 // log(k!) for k >= 0: the sum of log_f64(i), i = 2 .. k, for k < 10; above, Stirling's series
 // for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
 // + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
@@ -146,11 +152,7 @@ PHILOX_HD double log_factorial(int64_t k) {
     return s;
   }
   const double x = (double)k + 1.0;
-  const double r = 1.0 / x, r2 = r * r;
-  const double series = r * (0.083333333333333333333 -
-                             r2 * (0.0027777777777777777778 - r2 * (0.00079365079365079365079 -
-                                                                    r2 * 0.00059523809523809523810)));
-  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + series;
+  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
 }
 
 // Inversion for lam < 10, from u = u01_open(w0, w1): the least k with u <= p_0 + ... + p_k,
@@ -165,6 +167,26 @@ PHILOX_HD int64_t poisson_inversion(double lam, uint32_t w0, uint32_t w1) {
     s = s + p;
   }
   return k;
+}
+
+// The CPU's shortcut for a whole draw with lam < 10 (the same bits): the running sums s_0 ..
+// s_254 of poisson_inversion, computed once by the same recurrence (s[255] = +inf), then per
+// value the least k with u <= s_k by a branch-free binary search (8 steps).
+inline void poisson_sums(double lam, double* s) {
+  double p = exp_f64(-lam), acc = p;
+  s[0] = acc;
+  for (int k = 1; k < 255; ++k) {
+    p = (p * lam) / (double)k;
+    acc = acc + p;
+    s[k] = acc;
+  }
+  s[255] = bits_f64(0x7FF0000000000000ull);
+}
+PHILOX_HD int64_t poisson_search(const double* s, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  int64_t base = 0;  // invariant: the answer is in [base, base + n]
+  for (int64_t half = 128; half > 0; half >>= 1) base = s[base + half - 1] < u ? base + half : base;
+  return base;  // s[base - 1] < u <= s[base] (s[255] = inf)
 }
 
 // One PTRS attempt (Hoermann 1993, "The transformed rejection method for generating Poisson
@@ -203,6 +225,94 @@ PHILOX_HD int64_t poisson_retry(double lam, const RetryAt& at) {
     k = poisson_ptrs_attempt(lam, r[0], r[1], r[2], r[3]);
   }
   return k;
+}
+
+// ---------------------------------------------------------------- binomial (FORMAT 11.4)
+// log(1 + x) for -1 < x < 1 with full relative accuracy near 0: u = 1 + x; x where u == 1, else
+// log_f64(u) * (x / (u - 1)) (Goldberg's trick: u - 1 is exact, the quotient corrects the rounding of u).
+PHILOX_HD double log1p_f64(double x) {
+  const double u = 1.0 + x;
+  const double d = u - 1.0;
+  return d == 0.0 ? x : log_f64(u) * (x / (d == 0.0 ? 1.0 : d));
+}
+
+// log(N!) - log((N - d)!) for integers 0 <= N - d, N (d may be negative), accurate even for
+// N near 2^62 where N! itself is far beyond float64's integer resolution: with x1 = N + 1,
+// x2 = N - d + 1 (both >= 11), L = log1p(-d / x1) = log(x2 / x1),
+//   d log x1 - (x2 - 1/2) L - d + (S(x1) - S(x2)),   S = stirling_series;
+// below that, the plain difference of log_factorial.
+PHILOX_HD double log_factorial_ratio(int64_t N, int64_t d) {
+  const int64_t lo = N < N - d ? N : N - d;
+  if (lo < 10) return log_factorial(N) - log_factorial(N - d);
+  const double x1 = (double)N + 1.0, x2 = (double)(N - d) + 1.0, dd = (double)d;
+  const double L = log1p_f64(-(dd / x1));
+  return ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2));
+}
+
+// Inversion for n q < 10 (q <= 1/2): u = u01_open(w0, w1); p_0 = exp_f64(n log1p(-q)),
+// p_k = ((p_{k-1} * r) * (n - k + 1)) / k with r = q / (1 - q); the least k with u <= s_k,
+// capped at min(n, 255).
+PHILOX_HD int64_t binomial_inversion(int64_t n, double q, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  const double r = q / (1.0 - q);
+  double p = exp_f64((double)n * log1p_f64(-q)), s = p;
+  const int64_t cap = n < 255 ? n : 255;
+  int64_t k = 0;
+  while (u > s && k < cap) {
+    k = k + 1;
+    p = ((p * r) * (double)(n - k + 1)) / (double)k;
+    s = s + p;
+  }
+  return k;
+}
+
+// One BTRS attempt (Hoermann 1993, "The generation of binomial random variates"), n q >= 10,
+// q <= 1/2: U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1); k, or -1 when rejected.
+PHILOX_HD int64_t binomial_btrs_attempt(int64_t n, double q, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const double nd = (double)n;
+  const double spq = sqrt((nd * q) * (1.0 - q));
+  const double b = 1.15 + 2.53 * spq;
+  const double a = (-0.0873 + 0.0248 * b) + 0.01 * q;
+  const double c = nd * q + 0.5;
+  const double vr = 0.92 - 4.2 / b;
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double lpq = log_f64(q / (1.0 - q));
+  const int64_t m = floor_i64((nd + 1.0) * q);
+  const double U = u01_open_f64(u0, u1) - 0.5;
+  const double V = u01_open_f64(v0, v1);
+  const double us = 0.5 - (U < 0.0 ? -U : U);
+  double y = ((2.0 * a) / us + b) * U + c;
+  y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
+  const int64_t k = floor_i64(y);
+  if (k < 0 || k > n) return -1;
+  if (us >= 0.07 && V <= vr) return k;
+  const double lv = log_f64((V * alpha) / (a / (us * us) + b));
+  // log(m! (n-m)! / (k! (n-k)!)) + (k - m) lpq, as two ratios (log_factorial_ratio)
+  const double rhs = (log_factorial_ratio(n - m, k - m) - log_factorial_ratio(k, k - m)) + (double)(k - m) * lpq;
+  return lv <= rhs ? k : -1;
+}
+
+// binomial(n, p), 4 words: q = min(p, 1 - p) (1 - p is exact for p >= 1/2); X from inversion
+// (n q < 10) or a BTRS attempt; the value is X, or n - X when p > 1/2; -1 when rejected.
+PHILOX_HD double binomial_q(double p) { return p > 0.5 ? 1.0 - p : p; }
+PHILOX_HD int64_t binomial_flip(int64_t n, double p, int64_t x) { return x < 0 ? x : (p > 0.5 ? n - x : x); }
+
+PHILOX_HD int64_t binomial_first(int64_t n, double p, const uint32_t* w) {
+  const double q = binomial_q(p);
+  const int64_t x = (double)n * q < 10.0 ? binomial_inversion(n, q, w[0], w[1])
+                                         : binomial_btrs_attempt(n, q, w[0], w[1], w[2], w[3]);
+  return binomial_flip(n, p, x);
+}
+
+PHILOX_HD int64_t binomial_retry(int64_t n, double p, const RetryAt& at) {
+  const double q = binomial_q(p);
+  int64_t x = -1;
+  for (uint64_t t = 0; x < 0; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    x = binomial_btrs_attempt(n, q, r[0], r[1], r[2], r[3]);
+  }
+  return binomial_flip(n, p, x);
 }
 
 }  // namespace philox

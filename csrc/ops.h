@@ -120,6 +120,10 @@ PHILOX_HD double op_gamma_f64(const A& p, const uint32_t* w) { return gamma_firs
 template <class A>
 PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson_first(p.a, w); }
 
+// binomial(n, p): ilow = n, a = p (int64 values).
+template <class A>
+PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomial_first((int64_t)p.ilow, p.a, w); }
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function)
 // Bytes 0: the call's integer element size (elem_size); the value is stored truncated to it.
@@ -140,7 +144,8 @@ PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson
     op_int_small)                                                                                        \
   X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)                            \
   X(12, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64)                                   \
-  X(13, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64)
+  X(13, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64)                              \
+  X(14, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,
@@ -169,6 +174,14 @@ struct OpRetry<(int)Op::PoissonI64> {
   static constexpr bool has = true;
   template <class A>
   PHILOX_HD static int64_t value(const A& p, const uint32_t*, const RetryAt& at) { return poisson_retry(p.a, at); }
+};
+template <>
+struct OpRetry<(int)Op::BinomialI64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static int64_t value(const A& p, const uint32_t*, const RetryAt& at) {
+    return binomial_retry((int64_t)p.ilow, p.a, at);
+  }
 };
 PHILOX_HD bool op_rejected(double v) { return v != v; }
 PHILOX_HD bool op_rejected(int64_t v) { return v < 0; }

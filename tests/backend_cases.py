@@ -69,6 +69,9 @@ def _cases():
                         *gamma_params(shape, scale)))
     for lam in (0.0, 1e-9, 4.0, 9.999, 10.0, 37.5, 1e4, 1e10, 1e15):  # inversion, PTRS (retries), extremes
         out.append(Case(f"poisson_{lam:g}", OP["poisson_i64"], torch.int64, False, lam))
+    for n, p in ((0, 0.5), (20, 0.3), (20, 1.0), (1000, 0.7), (1000, 0.004), (2 ** 62, 1e-18), (2 ** 62, 0.5),
+                 (10 ** 6, 0.999999)):  # inversion, BTRS (retries), p > 1/2 (n - X), extremes
+        out.append(Case(f"binomial_{n}_{p:g}", OP["binomial_i64"], torch.int64, False, p, ilow=n))
     return out
 
 

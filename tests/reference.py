@@ -26,7 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
-    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma", "u01_open", "ref_poisson",
+    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma", "u01_open", "ref_poisson", "ref_binomial",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -630,6 +630,80 @@ RefStream.poisson = lambda self, lam, n, code="i64": ref_poisson(self.seed, self
                                                                   self._take(4 * n), float(lam))
 
 
+def log1p(x: float) -> float:
+    """FORMAT 11.4's log1p: x where 1 + x rounds to 1, else log_f64(1 + x) * (x / ((1 + x) - 1))."""
+    u = 1.0 + x
+    return x if u - 1.0 == 0.0 else float(log_f64(u)) * (x / (u - 1.0))
+
+
+def _series(x: float) -> float:
+    r = 1.0 / x
+    r2 = r * r
+    return r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+
+
+def log_factorial_ratio(N: int, d: int) -> float:
+    """FORMAT 11.4: log(N!) - log((N - d)!)."""
+    if min(N, N - d) < 10:
+        return log_factorial(N) - log_factorial(N - d)
+    x1, x2, dd = float(N) + 1.0, float(N - d) + 1.0, float(d)
+    L = log1p(-(dd / x1))
+    return ((dd * float(log_f64(x1)) - (x2 - 0.5) * L) - dd) + (_series(x1) - _series(x2))
+
+
+def binomial_btrs(n: int, q: float, u0, u1, v0, v1):
+    """One BTRS attempt (FORMAT 11.4), q <= 1/2: k or None."""
+    nd = float(n)
+    spq = math.sqrt((nd * q) * (1.0 - q))
+    b = 1.15 + 2.53 * spq
+    a = (-0.0873 + 0.0248 * b) + 0.01 * q
+    c = nd * q + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = float(log_f64(q / (1.0 - q)))
+    m = math.floor((nd + 1.0) * q)
+    U = float(u01_open(u0, u1)) - 0.5
+    V = float(u01_open(v0, v1))
+    us = 0.5 - abs(U)
+    k = math.floor(min(max(((2.0 * a) / us + b) * U + c, -2.0 ** 62), 2.0 ** 62))
+    if k < 0 or k > n:
+        return None
+    if us >= 0.07 and V <= vr:
+        return k
+    lv = float(log_f64((V * alpha) / (a / (us * us) + b)))
+    rhs = (log_factorial_ratio(n - m, k - m) - log_factorial_ratio(k, k - m)) + float(k - m) * lpq
+    return k if lv <= rhs else None
+
+
+def ref_binomial(seed, sid: int, pos: int, w, n: int, p: float) -> np.ndarray:
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    q = 1.0 - p if p > 0.5 else p
+    out = np.empty(w.shape[0], np.int64)
+    for i in range(w.shape[0]):
+        if float(n) * q < 10.0:
+            u = float(u01_open(w[i, 0], w[i, 1]))
+            r = q / (1.0 - q)
+            pk = float(exp_f64(float(n) * log1p(-q)))
+            s, k = pk, 0
+            while u > s and k < min(n, 255):
+                k += 1
+                pk = ((pk * r) * float(n - k + 1)) / float(k)
+                s = s + pk
+        else:
+            k = binomial_btrs(n, q, *w[i])
+            t = 0
+            while k is None:
+                k = binomial_btrs(n, q, *retry_words(seed, sid, pos + 4 * i, t))
+                t += 1
+        out[i] = n - k if p > 0.5 else k
+    return out
+
+
+RefStream.binomial = lambda self, n, p, count, code="i64": ref_binomial(self.seed, self.id, self.position,
+                                                                         self._take(4 * count), int(n), float(p))
+
+
 # ------------------------------------------------------------------------------------------------
 # The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
 # draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
@@ -677,9 +751,10 @@ OP_VALUES = {
     "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx, w, float(args[0]),
                                                          float(args[1]) if len(args) > 1 else 1.0),  # (shape[, scale])
     "poisson_i64": lambda w, n, args, code, ctx: ref_poisson(*ctx, w, float(args[0])),
+    "binomial_i64": lambda w, n, args, code, ctx: ref_binomial(*ctx, w, int(args[0]), float(args[1])),
 }
 # ops whose OP_VALUES take a ctx argument (seed, stream id, position)
-RETRY_OPS = {"gamma_f64", "poisson_i64"}
+RETRY_OPS = {"gamma_f64", "poisson_i64", "binomial_i64"}
 
 
 def randint_words(low, high) -> int:

@@ -193,3 +193,63 @@ def test_poisson_torch_rows_and_fallback():
     finally:
         _backend.set_backend("auto")
     assert np.array_equal(f.numpy(), philox.Stream(22, "fb").poisson(60.0, size=3000))
+
+
+# ---------------------------------------------------------------------------------------------
+# binomial (FORMAT 11.4)
+BINOMIAL_PARAMS = [(0, 0.3), (20, 0.0), (20, 1.0), (20, 0.3), (20, 0.7), (1000, 0.004), (1000, 0.5),
+                   (10 ** 6, 0.999999), (2 ** 62, 1e-18), (2 ** 62, 0.5)]
+
+
+@pytest.mark.parametrize("n,p", BINOMIAL_PARAMS)
+def test_binomial_matches_reference_with_retries(n, p):
+    count, pos = 800, 4 * 2 ** 32 - 6
+    s = philox.Stream(79, "binomial", position=pos)
+    got = s.binomial(n, p, size=count)
+    assert got.dtype == np.int64 and s.position == pos + 4 * count
+    assert np.array_equal(got, R.RefStream(79, "binomial", position=pos).binomial(n, p, count))
+    assert (got >= 0).all() and (got <= n).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(np_=st.sampled_from([(20, 0.3), (500, 0.6), (2 ** 50, 0.25)]), pos=st.integers(0, 2 ** 66 - 4 * 64),
+       n=st.integers(1, 64), cut=st.integers(0, 64))
+def test_binomial_split_and_element_invariance(np_, pos, n, cut):
+    cut = min(cut, n)
+    whole = philox.Stream(13, id=7, position=pos).binomial(*np_, size=n)
+    s = philox.Stream(13, id=7, position=pos)
+    assert np.array_equal(whole, np.concatenate([s.binomial(*np_, size=cut), s.binomial(*np_, size=n - cut)]))
+    i = n // 2
+    assert philox.Stream(13, id=7, position=pos + 4 * i).binomial(*np_) == whole[i]
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda s: s.binomial(-1, 0.5), ValueError, "n"),
+    (lambda s: s.binomial(2 ** 62 + 1, 0.5), ValueError, "n"),
+    (lambda s: s.binomial(10.0, 0.5), TypeError, "n"),
+    (lambda s: s.binomial(10, 1.5), ValueError, "p"),
+    (lambda s: s.binomial(10, -0.1), ValueError, "p"),
+    (lambda s: s.binomial(10, float("nan")), ValueError, "p"),
+    (lambda s: s.binomial(10, 0.5, size=2, dtype=np.int32), TypeError, "int64"),
+])
+def test_binomial_bad_arguments_change_nothing(call, exc, match):
+    s = philox.Stream(5, "bad", position=3)
+    with pytest.raises(exc, match=match):
+        call(s)
+    assert s.position == 3
+
+
+def test_binomial_torch_rows_and_fallback():
+    torch = pytest.importorskip("torch")
+    from philox import _backend
+    batch = philox.Stream(23, "rows").fold(torch.arange(3))
+    g = batch.binomial(300, 0.4, size=200)
+    assert g.dtype == torch.int64 and g.shape == (3, 200)
+    for b in range(3):
+        assert np.array_equal(g[b].numpy(), philox.Stream(23, "rows").stream(b).binomial(300, 0.4, size=200))
+    _backend.set_backend("torch")
+    try:
+        f = philox.Stream(23, "fb").binomial(5000, 0.8, size=2000, device="cpu")
+    finally:
+        _backend.set_backend("auto")
+    assert np.array_equal(f.numpy(), philox.Stream(23, "fb").binomial(5000, 0.8, size=2000))

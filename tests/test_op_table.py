@@ -115,6 +115,8 @@ OP_DRAWS = {
     "gamma_f64": [("standard_gamma", (2.5,), "float64"), ("gamma", (0.3, 2.0), "float64"),
                   ("gamma", (1e6, 1e-3), "float64")],
     "poisson_i64": [("poisson", (4.0,), "int64"), ("poisson", (37.5,), "int64"), ("poisson", (1e10,), "int64")],
+    "binomial_i64": [("binomial", (20, 0.3), "int64"), ("binomial", (1000, 0.7), "int64"),
+                     ("binomial", (2 ** 62, 1e-9), "int64")],
 }
 
 

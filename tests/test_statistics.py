@@ -28,6 +28,7 @@ OPS_TESTED = {
     "int_large": ["test_randint_large_range_top_bits"],
     "gamma_f64": ["test_gamma_fits", "test_gamma_fits_1e6", "test_chisquare_fits"],
     "poisson_i64": ["test_poisson_fits", "test_poisson_fits_1e6"],
+    "binomial_i64": ["test_binomial_fits", "test_binomial_fits_1e6"],
 }
 
 
@@ -204,6 +205,8 @@ def _check_discrete_fit(x, dist, min_expected=20.0):
     """Chi-square of counts of each value against dist's pmf, tails pooled (expected >= min_expected)."""
     assert x.dtype == np.int64 and (x >= 0).all()
     lo, hi = int(dist.ppf(1e-7)), int(dist.ppf(1 - 1e-7))
+    if hi - lo > 100_000:  # too wide to enumerate: bins between quantiles ((e_i, e_i+1], as for floats)
+        return _binned_chisquare(x, dist)
     ks = np.arange(lo, hi + 1)
     expected = dist.pmf(ks) * x.size
     # pool into bins of expected count >= min_expected, left to right; the tails join the ends
@@ -239,3 +242,31 @@ def test_poisson_fits(lam):
 def test_poisson_fits_1e6(lam):
     x = philox.Stream(45, "poisson-fit-1e6", repr(lam)).poisson(lam, size=10 ** 6)
     assert _check_discrete_fit(x, stats.poisson(lam)) > P_MIN
+
+
+BINOMIAL_GRID = [(20, 0.3), (5, 0.999), (1000, 0.004), (1000, 0.5), (100, 0.95), (10 ** 6, 1e-3), (2 ** 40, 0.3),
+                 (2 ** 62, 1e-15), (2 ** 62, 0.5)]
+
+
+def _binomial_fit(x, n, p):
+    assert (x >= 0).all() and (x <= n).all()
+    if n > 2 ** 53 and n * p * (1 - p) > 2 ** 40:
+        # scipy's binom.ppf does not return at n = 2**62, p = 1/2; there the law is the normal
+        # N(np, npq) to ~1e-9 (sd 2**30, far beyond the discreteness), so test standardized values
+        z = (x.astype(np.float64) - n * p) / np.sqrt(n * p * (1 - p))
+        return min(stats.kstest(z, "norm").pvalue, _binned_chisquare(z - z.min() + 1.0,
+                                                                      stats.norm(1.0 - z.min())))
+    return _check_discrete_fit(x, stats.binom(n, p))
+
+
+@pytest.mark.parametrize("n,p", BINOMIAL_GRID)
+def test_binomial_fits(n, p):
+    x = philox.Stream(46, "binomial-fit", n, repr(p)).binomial(n, p, size=200_000)
+    assert _binomial_fit(x, n, p) > P_MIN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,p", BINOMIAL_GRID)
+def test_binomial_fits_1e6(n, p):
+    x = philox.Stream(47, "binomial-fit-1e6", n, repr(p)).binomial(n, p, size=10 ** 6)
+    assert _binomial_fit(x, n, p) > P_MIN

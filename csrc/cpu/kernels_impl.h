@@ -253,13 +253,25 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
   constexpr int K = Tr::K;
   const OpArgs p = job.args;
   if constexpr (OP == (int)Op::NormalF64) {
-    // the one CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits
+    // a CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits
     fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
       normals_f64(o, nv, w);
       if (p.affine)
         for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], p.a, p.b);
     });
   } else {
+    if constexpr (OP == (int)Op::PoissonI64) {
+      if (p.a < 10.0) {
+        // CPU-only shortcut for poisson's inversion (lam < 10), the same bits: the running
+        // sums once per range, then a search per value (poisson_sums / poisson_search)
+        double sums[256];
+        poisson_sums(p.a, sums);
+        fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+          for (size_t j = 0; j < nv; ++j) o[j] = poisson_search(sums, w[K * j], w[K * j + 1]);
+        });
+        return;
+      }
+    }
     auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
       with_store_type<OP>(p.elem_size, [&](auto store) {
         using S = decltype(store);

@@ -18,6 +18,7 @@ from ._output import parse_size
 _OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
 _GAMMA_F64 = _OP["gamma_f64"]
 _POISSON_I64 = _OP["poisson_i64"]
+_BINOMIAL_I64 = _OP["binomial_i64"]
 
 # shape * scale bound: the largest gamma values (a few standard deviations above the mean)
 # stay far from float64's overflow.
@@ -97,3 +98,25 @@ def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None):
     if t.code != "i64":
         raise TypeError(f"poisson draws int64 values only, got dtype {t.code}")
     return draws._fill(_POISSON_I64, t, 0, False, v)
+
+
+BINOMIAL_N_MAX = 1 << 62
+
+
+def binomial(draws, n, p, size=None, dtype=None, device=None, out=None):
+    """binomial(n, p), int64: inversion for n * min(p, 1-p) < 10, BTRS with retries above (FORMAT 11.4)."""
+    from ._keys import _is_int
+    if not _is_int(n):
+        raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")
+    nn = int(n)
+    if not 0 <= nn <= BINOMIAL_N_MAX:
+        raise ValueError(f"n must be in [0, 2**62], got {nn}")
+    pv = _param(p, "p")
+    if not 0.0 <= pv <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    if dtype is None and out is None:
+        dtype = np.int64
+    t = draws._prepare(parse_size(size), dtype, device, out, "int", "i64")
+    if t.code != "i64":
+        raise TypeError(f"binomial draws int64 values only, got dtype {t.code}")
+    return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)

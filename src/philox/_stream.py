@@ -227,6 +227,12 @@ class _Draws:
         finished from the value's own retry stream (docs/FORMAT.md 11.3)."""
         return _dists.poisson(self, lam, size, dtype, device, out)
 
+    def binomial(self, n, p, size=None, dtype=None, device=None, out=None):
+        """Binomial(n, p) counts, int64 (numpy's ``binomial``; ``0 <= n <= 2**62``, ``0 <= p <= 1``).
+        Four words per value: inversion when ``n * min(p, 1 - p) < 10``, else Hoermann's BTRS with
+        retries from the value's own retry stream (docs/FORMAT.md 11.4)."""
+        return _dists.binomial(self, n, p, size, dtype, device, out)
+
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):
         """Integers in [low, high) (or [0, low) when high is None), numpy's convention.

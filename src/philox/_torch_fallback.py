@@ -584,11 +584,7 @@ def log_factorial(k):
         _LOG_FACT_SMALL.extend(_log_factorial_small())
     table = torch.tensor(_LOG_FACT_SMALL, dtype=torch.float64, device=k.device)
     x = k.to(torch.float64) + 1.0
-    r = 1.0 / x
-    r2 = r * r
-    series = r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
-        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
-    big = (((x - 0.5) * log_f64(x) - x) + _LN_2PI_HALF) + series
+    big = (((x - 0.5) * log_f64(x) - x) + _LN_2PI_HALF) + stirling_series(x)
     return torch.where(k < 10, table[k.clamp(0, 9)], big)
 
 
@@ -648,10 +644,114 @@ def poisson_retry(p, w, k0, k1, rid):
         t += 1
 
 
+def log1p_f64(x: float) -> float:
+    u = 1.0 + x
+    d = u - 1.0
+    return x if d == 0.0 else _scalar_log_f64(u) * (x / d)
+
+
+def _log1p_t(x):
+    """log1p_f64 on a tensor."""
+    u = 1.0 + x
+    d = u - 1.0
+    return torch.where(d == 0.0, x, log_f64(u) * (x / torch.where(d == 0.0, torch.ones_like(d), d)))
+
+
+def stirling_series(x):
+    r = 1.0 / x
+    r2 = r * r
+    return r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+
+
+def log_factorial_ratio(N, d):
+    """log(N!) - log((N - d)!) on int64 tensors (csrc/dists.h)."""
+    lo = torch.minimum(N, N - d)
+    direct = log_factorial(N.clamp(min=0)) - log_factorial((N - d).clamp(min=0))
+    x1 = N.to(torch.float64) + 1.0
+    x2 = (N - d).to(torch.float64) + 1.0
+    dd = d.to(torch.float64)
+    L = _log1p_t(-(dd / x1))
+    big = ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2))
+    return torch.where(lo < 10, direct, big)
+
+
+def binomial_q(p: float) -> float:
+    return 1.0 - p if p > 0.5 else p
+
+
+def binomial_inversion(n: int, q: float, w0, w1):
+    u = u01_open_f64(w0, w1)
+    r = q / (1.0 - q)
+    p = float(exp_f64(torch.tensor([float(n) * log1p_f64(-q)], dtype=torch.float64))[0])
+    cap = min(n, 255)
+    sums, acc = [p], p
+    for k in range(1, cap):
+        p = ((p * r) * float(n - k + 1)) / float(k)
+        acc = acc + p
+        sums.append(acc)
+    s = torch.tensor(sums, dtype=torch.float64, device=u.device)
+    return torch.searchsorted(s, u.contiguous(), right=False).clamp(max=cap)
+
+
+def binomial_btrs_attempt(n: int, q: float, u0, u1, v0, v1):
+    nd = float(n)
+    spq = math.sqrt((nd * q) * (1.0 - q))
+    b = 1.15 + 2.53 * spq
+    a = (-0.0873 + 0.0248 * b) + 0.01 * q
+    c = nd * q + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = _scalar_log_f64(q / (1.0 - q))
+    m = math.floor((nd + 1.0) * q)
+    U = u01_open_f64(u0, u1) - 0.5
+    V = u01_open_f64(v0, v1)
+    us = 0.5 - U.abs()
+    y = ((2.0 * a) / us + b) * U + c
+    k = floor_i64(y.clamp(-_TWO62, _TWO62))
+    bad = (k < 0) | (k > n)
+    quick = (us >= 0.07) & (V <= vr)
+    kc = k.clamp(0, n)
+    lv = log_f64((V * alpha) / (a / (us * us) + b))
+    big_n = torch.full_like(kc, n - m)
+    rhs = (log_factorial_ratio(big_n, kc - m) - log_factorial_ratio(kc, kc - m)) + (k - m).to(torch.float64) * lpq
+    ok = ~bad & (quick | (lv <= rhs))
+    return torch.where(ok, k, torch.full_like(k, -1))
+
+
+def binomial_flip(n: int, p: float, x):
+    return torch.where(x < 0, x, n - x) if p > 0.5 else x
+
+
+def binomial_first(args, w):
+    n, p = int(args.ilow), args.a
+    q = binomial_q(p)
+    if float(n) * q < 10.0:
+        x = binomial_inversion(n, q, w[..., 0], w[..., 1])
+    else:
+        x = binomial_btrs_attempt(n, q, w[..., 0], w[..., 1], w[..., 2], w[..., 3])
+    return binomial_flip(n, p, x)
+
+
+def binomial_retry(args, w, k0, k1, rid):
+    n, p = int(args.ilow), args.a
+    q = binomial_q(p)
+    x = torch.full(rid.shape, -1, dtype=torch.int64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    while True:
+        idx = (x < 0).nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            return binomial_flip(n, p, x)
+        y = philox4x32_10(torch.full_like(idx, t & M32), torch.full_like(idx, t >> 32), r2[idx], r3[idx], k0, k1)
+        x[idx] = binomial_btrs_attempt(n, q, *y)
+        t += 1
+
+
 # Ops whose value function may reject (csrc/ops.h's OpRetry): name -> retry(args, w, k0, k1, rid),
 # the values of the rejected first attempts from their retry streams; _rejected marks them
 # (op_rejected: NaN for float values, negative for integers).
-RETRIES = {"gamma_f64": gamma_retry, "poisson_i64": poisson_retry}
+RETRIES = {"gamma_f64": gamma_retry, "poisson_i64": poisson_retry, "binomial_i64": binomial_retry}
 
 
 def _rejected(vals):
@@ -660,6 +760,7 @@ def _rejected(vals):
 
 VALUES["gamma_f64"] = lambda w, p: (gamma_first(p, w), "f")
 VALUES["poisson_i64"] = lambda w, p: (poisson_first(p, w), "int")
+VALUES["binomial_i64"] = lambda w, p: (binomial_first(p, w), "int")
 
 
 def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):

@@ -50,6 +50,8 @@ DRAWS["gamma_0.3_2_float64"] = ("gamma", [0.3, 2.0], "float64", "bits")
 DRAWS["chisquare_3_float64"] = ("chisquare", [3], "float64", "bits")
 DRAWS["poisson_4_int64"] = ("poisson", [4.0], "int64", "int")
 DRAWS["poisson_1e10_int64"] = ("poisson", [1e10], "int64", "int")
+DRAWS["binomial_20_0.3_int64"] = ("binomial", [20, 0.3], "int64", "int")
+DRAWS["binomial_1000_0.7_int64"] = ("binomial", [1000, 0.7], "int64", "int")
 
 CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
         "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
@@ -72,7 +74,7 @@ def reference_draw(stream, method, args, dtype, n=N):
         vals = stream.normal(args[0], args[1], n, code)
     elif method == "randint":
         vals = stream.randint(args[0], args[1], n, code)
-    elif method in ("standard_gamma", "gamma", "chisquare", "poisson"):
+    elif method in ("standard_gamma", "gamma", "chisquare", "poisson", "binomial"):
         vals = getattr(stream, method)(*args, n, code)
     else:
         raise ValueError(method)
