@@ -1,4 +1,4 @@
-// dists.h -- distributions beyond uniform and normal (docs/FORMAT.md section 11).
+// dists.h -- distributions beyond uniform and normal (docs/FORMAT.md section 13).
 //
 // Every function here is a pure function of its words and parameters and uses only
 // +, -, *, / and sqrt (correctly rounded; no FMA: -ffp-contract=off, nvcc --fmad=false),
@@ -8,7 +8,7 @@
 // Rejection samplers make their first attempt from the value's own words (a fixed number
 // per value, so the main stream never advances by a data-dependent count). A rejected
 // first attempt is reported as NaN; the value is then finished from its *retry stream*
-// (FORMAT 11.1): stream (S, fold(id, P div 4, 2)) of the same seed, P the position of the
+// (FORMAT 13.1): stream (S, fold(id, P div 4, 2)) of the same seed, P the position of the
 // value's first word, attempt t reading that stream's block t. Every value is computable
 // alone, whatever the split of the draw.
 #pragma once
@@ -82,7 +82,7 @@ PHILOX_HD RetryAt retry_at(uint32_t k0, uint32_t k1, uint64_t id, uint64_t p_div
   return r;
 }
 
-// ---------------------------------------------------------------- gamma (FORMAT 11.2)
+// ---------------------------------------------------------------- gamma (FORMAT 13.2)
 // Marsaglia and Tsang (2000) for shape b >= 1, d = b - 1/3, c = 1/sqrt(9 d) (passed in,
 // computed once per draw). One attempt from a normal x (two words) and a uniform u (one
 // word): t = 1 + c x; accept when t > 0 and (u < 1 - 0.0331 x^4 or
@@ -128,7 +128,7 @@ PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const
   return (g * gamma_boost(boost, a, w[3])) * scale;
 }
 
-// ---------------------------------------------------------------- poisson (FORMAT 11.3)
+// ---------------------------------------------------------------- poisson (FORMAT 13.3)
 // floor(y) as an integer for |y| <= 2^62 (callers clamp): truncation, then one step down for
 // negative non-integers.
 PHILOX_HD int64_t floor_i64(double y) {
@@ -227,7 +227,7 @@ PHILOX_HD int64_t poisson_retry(double lam, const RetryAt& at) {
   return k;
 }
 
-// ---------------------------------------------------------------- binomial (FORMAT 11.4)
+// ---------------------------------------------------------------- binomial (FORMAT 13.4)
 // log(1 + x) for -1 < x < 1 with full relative accuracy near 0: u = 1 + x; x where u == 1, else
 // log_f64(u) * (x / (u - 1)) (Goldberg's trick: u - 1 is exact, the quotient corrects the rounding of u).
 PHILOX_HD double log1p_f64(double x) {

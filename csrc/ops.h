@@ -34,10 +34,11 @@ namespace philox {
 // A draw's parameters (the same for every value of the draw).
 struct OpArgs {
   int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
-  bool affine;        // float ops: apply low/high (uniform) or mean/std (normal); gamma: shape < 1
-                      // (a compile-time constant in the CPU loops, OpArgsFixed)
+  bool affine;        // float ops: apply low/high (uniform), mean/std (normal) or scale (exponential);
+                      // gamma: shape < 1 (a compile-time constant in the CPU loops, OpArgsFixed)
   double a, b, c;     // uniform: low, high, the largest output value below high (bits,
-                      // for 16-bit outputs); normal: mean, std
+                      // for 16-bit outputs); normal: mean, std; exponential: scale;
+                      // gumbel, logistic, laplace: loc, scale
   uint64_t ilow;      // integer ops: low, as two's complement bits
   uint64_t range_m1;  // integer ops: r - 1 (int_small: r <= 2^32; int_large: 2^32 < r <= 2^64)
 };
@@ -99,6 +100,52 @@ PHILOX_HD uint16_t op_normal_f16(const A& p, const uint32_t* w) { return f32_to_
 template <class A>
 PHILOX_HD uint16_t op_normal_bf16(const A& p, const uint32_t* w) { return f32_to_bf16_bits(op_normal_f32(p, w)); }
 
+// exponential(scale): scale * the standard exponential, in float32 (float32 and 16-bit
+// outputs, rounded to the output type afterwards) or float64.
+template <class A>
+PHILOX_HD float op_exponential_f32(const A& p, const uint32_t* w) {
+  const float e = std_exponential_f32(w[0]);
+  return p.affine ? (float)p.a * e : e;
+}
+template <class A>
+PHILOX_HD double op_exponential_f64(const A& p, const uint32_t* w) {
+  const double e = std_exponential_f64(w[0], w[1]);
+  return p.affine ? p.a * e : e;
+}
+template <class A>
+PHILOX_HD uint16_t op_exponential_f16(const A& p, const uint32_t* w) {
+  return f32_to_f16_bits(op_exponential_f32(p, w));
+}
+template <class A>
+PHILOX_HD uint16_t op_exponential_bf16(const A& p, const uint32_t* w) {
+  return f32_to_bf16_bits(op_exponential_f32(p, w));
+}
+
+// gumbel(loc, scale), logistic(loc, scale), laplace(loc, scale): loc + scale * the standard
+// form, in float32 (float32 and 16-bit outputs, rounded afterwards) or float64. Always with
+// loc and scale (numpy has no standard forms of these): a = loc, b = scale.
+#define PHILOX_LOC_SCALE_OPS(dist)                                                     \
+  template <class A>                                                                  \
+  PHILOX_HD float op_##dist##_f32(const A& p, const uint32_t* w) {                    \
+    return loc_scale(dist##_f32(w[0]), (float)p.a, (float)p.b);                       \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD double op_##dist##_f64(const A& p, const uint32_t* w) {                   \
+    return loc_scale(dist##_f64(w[0], w[1]), p.a, p.b);                               \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD uint16_t op_##dist##_f16(const A& p, const uint32_t* w) {                 \
+    return f32_to_f16_bits(op_##dist##_f32(p, w));                                    \
+  }                                                                                   \
+  template <class A>                                                                  \
+  PHILOX_HD uint16_t op_##dist##_bf16(const A& p, const uint32_t* w) {                \
+    return f32_to_bf16_bits(op_##dist##_f32(p, w));                                   \
+  }
+PHILOX_LOC_SCALE_OPS(gumbel)
+PHILOX_LOC_SCALE_OPS(logistic)
+PHILOX_LOC_SCALE_OPS(laplace)
+#undef PHILOX_LOC_SCALE_OPS
+
 // randint: low + offset, as 64-bit two's complement; stored truncated to the element
 // width, which is right for signed and unsigned outputs alike.
 template <class A>
@@ -110,7 +157,7 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   return p.ilow + bounded_large(w[0], w[1], w[2], w[3], p.range_m1);
 }
 
-// Distributions (csrc/dists.h, docs/FORMAT.md 11). Rejection samplers return their first
+// Distributions (csrc/dists.h, docs/FORMAT.md 13). Rejection samplers return their first
 // attempt from the value's words, or the rejected mark (NaN); OpRetry below finishes it.
 // gamma(shape, scale): affine = shape < 1 (the boost), a = shape, b = scale, c = 1 / sqrt(9 d).
 template <class A>
@@ -125,35 +172,55 @@ template <class A>
 PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomial_first((int64_t)p.ilow, p.a, w); }
 
 // ---------------------------------------------------------------- the table
-// X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function)
+// X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
+//   rounds)
 // Bytes 0: the call's integer element size (elem_size); the value is stored truncated to it.
+// Rounds: for a 16-bit op whose value is a float32 op's value rounded to float16/bfloat16, that op's
+// code (the CPU then computes the float32 values and rounds them in a second pass, which
+// vectorizes better than one fused loop; the bits are the value function's); else -1.
 // Codes are 0, 1, 2, ... in order (checked below); they travel through the Python API
 // (_core.OPS), so an op keeps its code once released.
-#define PHILOX_OPS(X)                                                                                   \
-  X(0, Raw32, "raw32", 1, uint32_t, 4, "int32 uint32", op_raw32)                                         \
-  X(1, Raw64, "raw64", 2, uint64_t, 8, "int64 uint64", op_raw64)                                         \
-  X(2, UniformF32, "uniform_f32", 1, float, 4, "float32", op_uniform_f32)                                \
-  X(3, UniformF64, "uniform_f64", 2, double, 8, "float64", op_uniform_f64)                               \
-  X(4, UniformF16, "uniform_f16", 1, uint16_t, 2, "float16", op_uniform_f16)                             \
-  X(5, UniformBF16, "uniform_bf16", 1, uint16_t, 2, "bfloat16", op_uniform_bf16)                         \
-  X(6, NormalF32, "normal_f32", 1, float, 4, "float32", op_normal_f32)                                   \
-  X(7, NormalF64, "normal_f64", 2, double, 8, "float64", op_normal_f64)                                  \
-  X(8, NormalF16, "normal_f16", 1, uint16_t, 2, "float16", op_normal_f16)                                \
-  X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16)                            \
-  X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",     \
-    op_int_small)                                                                                        \
-  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large)                            \
-  X(12, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64)                                   \
-  X(13, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64)                              \
-  X(14, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64)
+#define PHILOX_OPS(X)                                                                                \
+  X(0, Raw32, "raw32", 1, uint32_t, 4, "int32 uint32", op_raw32, -1)                                 \
+  X(1, Raw64, "raw64", 2, uint64_t, 8, "int64 uint64", op_raw64, -1)                                 \
+  X(2, UniformF32, "uniform_f32", 1, float, 4, "float32", op_uniform_f32, -1)                        \
+  X(3, UniformF64, "uniform_f64", 2, double, 8, "float64", op_uniform_f64, -1)                       \
+  X(4, UniformF16, "uniform_f16", 1, uint16_t, 2, "float16", op_uniform_f16, -1)                     \
+  X(5, UniformBF16, "uniform_bf16", 1, uint16_t, 2, "bfloat16", op_uniform_bf16, -1)                 \
+  X(6, NormalF32, "normal_f32", 1, float, 4, "float32", op_normal_f32, -1)                           \
+  X(7, NormalF64, "normal_f64", 2, double, 8, "float64", op_normal_f64, -1)                          \
+  X(8, NormalF16, "normal_f16", 1, uint16_t, 2, "float16", op_normal_f16, 6)                         \
+  X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16, 6)                     \
+  X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",  \
+    op_int_small, -1)                                                                                \
+  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large, -1)                     \
+  X(12, ExponentialF32, "exponential_f32", 1, float, 4, "float32", op_exponential_f32, -1)           \
+  X(13, ExponentialF64, "exponential_f64", 2, double, 8, "float64", op_exponential_f64, -1)          \
+  X(14, ExponentialF16, "exponential_f16", 1, uint16_t, 2, "float16", op_exponential_f16, 12)        \
+  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16, 12)    \
+  X(16, GumbelF32, "gumbel_f32", 1, float, 4, "float32", op_gumbel_f32, -1)                          \
+  X(17, GumbelF64, "gumbel_f64", 2, double, 8, "float64", op_gumbel_f64, -1)                         \
+  X(18, GumbelF16, "gumbel_f16", 1, uint16_t, 2, "float16", op_gumbel_f16, 16)                       \
+  X(19, GumbelBF16, "gumbel_bf16", 1, uint16_t, 2, "bfloat16", op_gumbel_bf16, 16)                   \
+  X(20, LogisticF32, "logistic_f32", 1, float, 4, "float32", op_logistic_f32, -1)                    \
+  X(21, LogisticF64, "logistic_f64", 2, double, 8, "float64", op_logistic_f64, -1)                   \
+  X(22, LogisticF16, "logistic_f16", 1, uint16_t, 2, "float16", op_logistic_f16, 20)                 \
+  X(23, LogisticBF16, "logistic_bf16", 1, uint16_t, 2, "bfloat16", op_logistic_bf16, 20)             \
+  X(24, LaplaceF32, "laplace_f32", 1, float, 4, "float32", op_laplace_f32, -1)                       \
+  X(25, LaplaceF64, "laplace_f64", 2, double, 8, "float64", op_laplace_f64, -1)                      \
+  X(26, LaplaceF16, "laplace_f16", 1, uint16_t, 2, "float16", op_laplace_f16, 24)                    \
+  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                 \
+  X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                            \
+  X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                       \
+  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)
 
 enum class Op : int {
-#define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F) Name = code,
+#define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,
   PHILOX_OPS(PHILOX_OP_ENUM)
 #undef PHILOX_OP_ENUM
 };
 
-// Ops whose value function may reject (FORMAT 11.1): OpRetry<OP>::value(args, w, at) is the
+// Ops whose value function may reject (FORMAT 13.1): OpRetry<OP>::value(args, w, at) is the
 // value when value(args, w) is the rejected mark (op_rejected); `at` names the value's retry
 // stream (retry_at: key, id, position of the value's first word div 4). Every loop over an op
 // finishes rejected values through op_value_at below, so no backend can forget it.
@@ -189,12 +256,13 @@ PHILOX_HD bool op_rejected(int64_t v) { return v < 0; }
 // Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).
 template <int OP>
 struct OpTraits;
-#define PHILOX_OP_TRAITS(code, Name, name_, K_, T_, B_, D_, F_)                             \
+#define PHILOX_OP_TRAITS(code, Name, name_, K_, T_, B_, D_, F_, R_)                           \
   template <>                                                                             \
   struct OpTraits<code> {                                                                 \
     static constexpr int K = K_;                                                          \
     using T = T_;                                                                         \
     static constexpr int bytes = B_;                                                      \
+    static constexpr int rounds = R_;                                                     \
     template <class A>                                                                    \
     PHILOX_HD static T value(const A& p, const uint32_t* w) { return F_(p, w); }           \
   };                                                                                      \
@@ -210,7 +278,7 @@ PHILOX_HD typename OpTraits<OP>::T op_value_at(const A& p, const uint32_t* w, ui
                                                uint64_t id, uint64_t p_div_4) {
   const typename OpTraits<OP>::T v = OpTraits<OP>::value(p, w);
   if constexpr (OpRetry<OP>::has) {
-    static_assert(OpTraits<OP>::K >= 4, "ops with retries take at least 4 words per value (FORMAT 11.1)");
+    static_assert(OpTraits<OP>::K >= 4, "ops with retries take at least 4 words per value (FORMAT 13.1)");
     if (op_rejected(v)) return OpRetry<OP>::value(p, w, retry_at(k0, k1, id, p_div_4));
   }
   return v;
@@ -225,7 +293,7 @@ struct OpInfo {
   const char* dtypes;  // output dtypes (torch/numpy names), space-separated
 };
 constexpr OpInfo kOps[] = {
-#define PHILOX_OP_INFO(code, Name, name, K, T, B, D, F) {code, name, K, B, D},
+#define PHILOX_OP_INFO(code, Name, name, K, T, B, D, F, R) {code, name, K, B, D},
     PHILOX_OPS(PHILOX_OP_INFO)
 #undef PHILOX_OP_INFO
 };
@@ -238,12 +306,21 @@ constexpr bool op_codes_in_order() {
 }
 static_assert(op_codes_in_order(), "PHILOX_OPS: codes must be 0, 1, 2, ... in order");
 
+// A 16-bit op that rounds a float32 op's value (the last column) must name an earlier float32 op
+// with the same words per value.
+#define PHILOX_OP_ROUNDS_CHECK(code, Name, name, K, T, B, D, F, R)                                      \
+  static_assert(R < 0 || (R < code && kOps[R < 0 ? 0 : R].words == K && kOps[R < 0 ? 0 : R].bytes == 4 && \
+                          B == 2),                                                                      \
+                "op " name ": the op it rounds must be an earlier float32 op with the same words");
+PHILOX_OPS(PHILOX_OP_ROUNDS_CHECK)
+#undef PHILOX_OP_ROUNDS_CHECK
+
 PHILOX_HD bool op_known(int op) { return op >= 0 && op < kNumOps; }
 
 // Words per value of op (a known op; 0 otherwise).
 PHILOX_HD int op_words(int op) {
   switch ((Op)op) {
-#define PHILOX_OP_WORDS(code, Name, name, K, T, B, D, F) case Op::Name: return K;
+#define PHILOX_OP_WORDS(code, Name, name, K, T, B, D, F, R) case Op::Name: return K;
     PHILOX_OPS(PHILOX_OP_WORDS)
 #undef PHILOX_OP_WORDS
   }
@@ -253,7 +330,7 @@ PHILOX_HD int op_words(int op) {
 // Bytes per stored value of op (integer ops: elem_size).
 PHILOX_HD int op_value_bytes(int op, int elem_size) {
   switch ((Op)op) {
-#define PHILOX_OP_BYTES(code, Name, name, K, T, B, D, F) case Op::Name: return B ? B : elem_size;
+#define PHILOX_OP_BYTES(code, Name, name, K, T, B, D, F, R) case Op::Name: return B ? B : elem_size;
     PHILOX_OPS(PHILOX_OP_BYTES)
 #undef PHILOX_OP_BYTES
   }
@@ -265,7 +342,7 @@ PHILOX_HD int op_value_bytes(int op, int elem_size) {
 template <class F>
 bool with_op(int op, F&& f) {
   switch ((Op)op) {
-#define PHILOX_OP_CASE(code, Name, name, K, T, B, D, F_) \
+#define PHILOX_OP_CASE(code, Name, name, K, T, B, D, F_, R) \
   case Op::Name: f(std::integral_constant<int, code>{}); return true;
     PHILOX_OPS(PHILOX_OP_CASE)
 #undef PHILOX_OP_CASE

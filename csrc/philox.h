@@ -2,10 +2,11 @@
 //
 // Everything that decides a bit of output lives here, once: the Philox4x32-10
 // block function, the counter layout of a stream, the stream-id fold, and every
-// conversion from raw 32-bit words to values (SPEC.md section 5 and the
-// project's own docs/FORMAT.md). The CPU kernels (csrc/cpu/) and the CUDA
-// kernels (csrc/cuda/) only loop over elements and call these functions; the
-// pure-torch fallback (src/philox/_torch_ref.py) mirrors them line by line and
+// conversion from raw 32-bit words to values (docs/FORMAT.md: part A, "SPEC n",
+// and part B). Which conversion each op uses, and its words per value, is the op
+// table of csrc/ops.h. The CPU kernels (csrc/cpu/) and the CUDA kernels
+// (csrc/cuda/) only loop over elements and call these functions; the
+// pure-torch fallback (src/philox/_torch_fallback.py) mirrors them line by line and
 // tests hold all of them equal.
 //
 // The contract, in types (cf. numpy's bitgen.h, JAX's PRNGImpl):
@@ -310,6 +311,51 @@ PHILOX_HD double log_f64(double x) {
   return (double)e * 6.93147180369123816490e-01 + ((double)e * 1.90821492927058770002e-10 + logm);
 }
 
+// ---------------------------------------------------------------- exponential (docs/FORMAT.md 11)
+// Uniforms in the open interval (0, 1), for transforms that take a logarithm: odd multiples
+// of half a step, exact in the type, so never 0 or 1.
+//   float32: (2 (w >> 9) + 1) 2^-24,            one word:  [2^-24, 1 - 2^-24]
+//   float64: (2 (u64 >> 12) + 1) 2^-53,         two words: [2^-53, 1 - 2^-53]
+PHILOX_HD float u_open_f32(uint32_t w) { return (float)(int32_t)((w >> 9) * 2u + 1u) * PHILOX_2M24F; }
+PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
+  return (double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u) * PHILOX_2M53;
+}
+
+// Standard exponential by inversion: -log(u), u open-interval uniform above; values in
+// (0, 16.64] (float32) and (0, 36.74] (float64), never 0.
+PHILOX_HD float std_exponential_f32(uint32_t w) { return -log_f32(u_open_f32(w)); }
+PHILOX_HD double std_exponential_f64(uint32_t first, uint32_t second) { return -log_f64(u_open_f64(first, second)); }
+
+// ---------------------------------------------------------------- gumbel, logistic, laplace (docs/FORMAT.md 12)
+// Standard forms from the open-interval uniforms above (one word, two for float64), then
+// loc + scale * x (loc_scale). None of them can be infinite or NaN: every log argument is a
+// positive normal number.
+//   gumbel:   -log(e), e the standard exponential (-log(u))
+//   logistic: log(u / (1 - u))                    (1 - u is exact: u is a multiple of the step)
+//   laplace:  log(2u) if u < 1/2, else -log(2 - 2u)   (u is never 1/2; 2u and 2 - 2u are exact)
+PHILOX_HD float gumbel_f32(uint32_t w) { return -log_f32(std_exponential_f32(w)); }
+PHILOX_HD double gumbel_f64(uint32_t first, uint32_t second) { return -log_f64(std_exponential_f64(first, second)); }
+PHILOX_HD float logistic_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  return log_f32(u / (1.0f - u));
+}
+PHILOX_HD double logistic_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  return log_f64(u / (1.0 - u));
+}
+PHILOX_HD float laplace_f32(uint32_t w) {
+  const float u = u_open_f32(w);
+  const float lo = log_f32(u + u), hi = -log_f32(2.0f - (u + u));
+  return u < 0.5f ? lo : hi;
+}
+PHILOX_HD double laplace_f64(uint32_t first, uint32_t second) {
+  const double u = u_open_f64(first, second);
+  const double lo = log_f64(u + u), hi = -log_f64(2.0 - (u + u));
+  return u < 0.5 ? lo : hi;
+}
+PHILOX_HD float loc_scale(float x, float loc, float scale) { return loc + scale * x; }
+PHILOX_HD double loc_scale(double x, double loc, double scale) { return loc + scale * x; }
+
 // ---------------------------------------------------------------- normal (docs/FORMAT.md)
 // Inverse-CDF transform (Wichura's AS241), one value from a fixed number of
 // words, so element i is computable on its own and draws split freely.
@@ -554,8 +600,7 @@ PHILOX_HD uint64_t alias_pick(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3
 // (exact), u64 = first + 2^32 second; p = 0 gives +inf. The sample is the
 // elements of the smallest keys, in increasing (key, index) order.
 PHILOX_HD double exp_key(uint32_t first, uint32_t second, double p) {
-  const double u = ((double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u)) * PHILOX_2M53;
-  const double e = -log_f64(u);
+  const double e = std_exponential_f64(first, second);  // -log(u), u = u_open_f64(first, second)
   return p > 0.0 ? e / p : bits_f64(0x7FF0000000000000ull);
 }
 

@@ -53,6 +53,12 @@ def _cases():
         Case("normal_f16_tiny", OP["normal_f16"], torch.float16, True, 0.0, 1e-6),
         Case("normal_bf16", OP["normal_bf16"], torch.bfloat16, True, -1.0, 3.0),
         Case("normal_f64_huge", OP["normal_f64"], torch.float64, True, 1e300, 1e300),
+        Case("exponential_f32_scale", OP["exponential_f32"], torch.float32, True, 2.5),
+        Case("exponential_f64_scale", OP["exponential_f64"], torch.float64, True, 1e-3),
+        Case("exponential_bf16_scale", OP["exponential_bf16"], torch.bfloat16, True, 3.0),
+        Case("gumbel_f64_loc_scale", OP["gumbel_f64"], torch.float64, True, -2.0, 0.5),
+        Case("logistic_f32_loc_scale", OP["logistic_f32"], torch.float32, True, 1e3, 30.0),
+        Case("laplace_f16_loc_scale", OP["laplace_f16"], torch.float16, True, 0.5, 2.0),
     ]
     for lo, r, dt in [(0, 10, torch.int64), (-5, 1 << 32, torch.int64), (0, 1 << 32, torch.int32),
                       (-128, 256, torch.int8), (0, 256, torch.uint8), (-32768, 65536, torch.int16),
@@ -61,7 +67,7 @@ def _cases():
                       (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
         op = OP["int_small"] if r <= 1 << 32 else OP["int_large"]
         out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
-    # distributions: parameter blocks from philox's own (docs/FORMAT.md 11); small shapes, the
+    # distributions: parameter blocks from philox's own (docs/FORMAT.md 13); small shapes, the
     # boost, shape 0, huge shapes, and a shape whose first attempts are often rejected (retries)
     from philox._dists import gamma_params
     for shape, scale in [(2.5, 1.0), (0.3, 2.0), (1e-3, 1.0), (0.0, 1.0), (1.0, 0.5), (1e6, 1e-3), (1.0 / 3, 3.0)]:
@@ -72,6 +78,11 @@ def _cases():
     for n, p in ((0, 0.5), (20, 0.3), (20, 1.0), (1000, 0.7), (1000, 0.004), (2 ** 62, 1e-18), (2 ** 62, 0.5),
                  (10 ** 6, 0.999999)):  # inversion, BTRS (retries), p > 1/2 (n - X), extremes
         out.append(Case(f"binomial_{n}_{p:g}", OP["binomial_i64"], torch.int64, False, p, ilow=n))
+    # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
+    covered = {c.op for c in out}
+    for code, name, _words, _bytes, dtypes in _core.OPS:
+        if code not in covered:
+            out.append(Case(name, code, getattr(torch, dtypes[0])))
     return out
 
 

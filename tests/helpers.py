@@ -90,6 +90,13 @@ def _specs():
             lambda r, n, c=c: r.normal(2, 0.5, n, c), k)
         add(f"normal_-1_0_{c}", lambda s, n, dt=dt: s.normal(-1, 0, size=n, dtype=dt),
             lambda r, n, c=c: r.normal(-1, 0, n, c), k)
+        add(f"standard_exponential_{c}", lambda s, n, dt=dt: s.standard_exponential(n, dtype=dt),
+            lambda r, n, c=c: r.standard_exponential(n, c), k)
+        add(f"exponential_2.5_{c}", lambda s, n, dt=dt: s.exponential(2.5, size=n, dtype=dt),
+            lambda r, n, c=c: r.exponential(2.5, n, c), k)
+        for dist in ("gumbel", "logistic", "laplace"):
+            add(f"{dist}_-2_0.5_{c}", lambda s, n, dt=dt, d=dist: getattr(s, d)(-2.0, 0.5, size=n, dtype=dt),
+                lambda r, n, c=c, d=dist: getattr(r, d)(-2.0, 0.5, n, c), k)
     # float16 rounding corner cases: subnormal halves, and overflow to inf
     add("normal_0_1e-6_f16", lambda s, n: s.normal(0, 1e-6, size=n, dtype=np.float16),
         lambda r, n: r.normal(0, 1e-6, n, "f16"), 1)

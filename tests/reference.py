@@ -1,6 +1,6 @@
 """An independent reference implementation of stream format v1.
 
-Written from ``../shared/SPEC.md`` and ``docs/FORMAT.md`` only: it never calls philox's compiled
+Written from ``docs/FORMAT.md`` only (its part A is the base spec, "SPEC n"): it never calls philox's compiled
 code (nor imports ``philox`` at all), so the tests that compare the two catch a mistake in either.
 
 * The block function exists twice: on Python ints (``philox4x32_10``, used for stream ids and the
@@ -469,6 +469,54 @@ class RefStream:
             x = np.float32(mean) + np.float32(std) * z
         return round16(code, x) if code in ("f16", "bf16") else x
 
+    def _u_open(self, code, n):
+        """Uniforms in the open interval (0, 1) (FORMAT 11): float64, or float32 for the other codes."""
+        if code == "f64":
+            w = self._take(2 * n)
+            u = ((_u64(w[0::2], w[1::2]) >> np.uint64(12)) * np.uint64(2) + np.uint64(1)).astype(np.float64)
+            return u * 2.0 ** -53
+        w = self._take(n)
+        u = ((w >> np.uint32(9)).astype(np.uint32) * np.uint32(2) + np.uint32(1)).astype(np.float32)
+        return u * _F(2.0 ** -24)
+
+    @staticmethod
+    def _log(x):
+        return log_f64(x) if x.dtype == np.float64 else log_f32(x)
+
+    def _e(self, code, n):
+        """Standard exponentials, -log(u) of the open-interval u (FORMAT 11)."""
+        return -self._log(self._u_open(code, n))
+
+    def _loc_scale(self, x, loc, scale, code):
+        """loc + scale * x in float64 or float32, 16-bit codes rounded (FORMAT 12)."""
+        with np.errstate(over="ignore"):
+            y = np.float64(loc) + np.float64(scale) * x if code == "f64" else np.float32(loc) + np.float32(scale) * x
+        return round16(code, y) if code in ("f16", "bf16") else y
+
+    def gumbel(self, loc, scale, n, code="f64"):
+        return self._loc_scale(-self._log(self._e(code, n)), loc, scale, code)
+
+    def logistic(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        one = np.float64(1) if code == "f64" else _F(1)
+        return self._loc_scale(self._log(u / (one - u)), loc, scale, code)
+
+    def laplace(self, loc, scale, n, code="f64"):
+        u = self._u_open(code, n)
+        two = np.float64(2) if code == "f64" else _F(2)
+        x = np.where(u < 0.5, self._log(u + u), -self._log(two - (u + u)))  # both positive: u in (0, 1)
+        return self._loc_scale(x.astype(u.dtype), loc, scale, code)
+
+    def standard_exponential(self, n, code="f64"):
+        e = self._e(code, n)
+        return round16(code, e) if code in ("f16", "bf16") else e
+
+    def exponential(self, scale, n, code="f64"):
+        e = self._e(code, n)
+        with np.errstate(over="ignore"):
+            x = np.float64(scale) * e if code == "f64" else np.float32(scale) * e
+        return round16(code, x) if code in ("f16", "bf16") else x
+
     def randint(self, low, high, n, code="i64"):
         low, high = int(low), int(high)
         r = high - low
@@ -486,7 +534,7 @@ class RefStream:
 
 
 # ------------------------------------------------------------------------------------------------
-# Distributions (FORMAT 11), written from docs/FORMAT.md, numpy float64 (IEEE, one rounding per op)
+# Distributions (FORMAT 13), written from docs/FORMAT.md, numpy float64 (IEEE, one rounding per op)
 def u01_open32(w) -> np.ndarray:
     return (np.asarray(w, dtype=np.uint32).astype(np.float64) + 0.5) * 2.0 ** -32
 
@@ -512,7 +560,7 @@ def exp_f64(x) -> np.ndarray:
 
 
 def gamma_attempt(d: float, c: float, n0, n1, uw):
-    """Marsaglia-Tsang attempts (FORMAT 11.2): d * v where accepted, NaN where rejected."""
+    """Marsaglia-Tsang attempts (FORMAT 13.2): d * v where accepted, NaN where rejected."""
     x = normal_f64(n0, n1)
     t = 1.0 + c * x
     v = (t * t) * t
@@ -526,7 +574,7 @@ def gamma_attempt(d: float, c: float, n0, n1, uw):
 
 def retry_words(seed, sid: int, p_first: int, t: int) -> np.ndarray:
     """Block t (words 4t .. 4t+3) of the retry stream of the value whose first word is at
-    position p_first of stream sid (FORMAT 11.1)."""
+    position p_first of stream sid (FORMAT 13.1)."""
     return words(seed, fold(sid, p_first >> 2, 2), 4 * t, 4)
 
 
@@ -561,13 +609,13 @@ RefStream.chisquare = lambda self, df, n, code="f64": _ref_gamma_draw(self, floa
 
 
 def u01_open(first, second) -> np.ndarray:
-    """((u64 >> 12) * 2 + 1) * 2^-53, u64 = first + 2^32 second (FORMAT 11)."""
+    """((u64 >> 12) * 2 + 1) * 2^-53, u64 = first + 2^32 second (FORMAT 13)."""
     u = _u64(first, second)
     return ((u >> np.uint64(12)).astype(np.float64) * 2.0 + 1.0) * 2.0 ** -53
 
 
 def log_factorial(k: int) -> float:
-    """FORMAT 11.3: sum of log_f64(i), i = 2..k, below 10; Stirling's series above."""
+    """FORMAT 13.3: sum of log_f64(i), i = 2..k, below 10; Stirling's series above."""
     if k < 10:
         acc = 0.0
         for i in range(2, k + 1):
@@ -582,7 +630,7 @@ def log_factorial(k: int) -> float:
 
 
 def poisson_ptrs(lam: float, u0, u1, v0, v1):
-    """One PTRS attempt (FORMAT 11.3): k, or None when rejected. Scalar words."""
+    """One PTRS attempt (FORMAT 13.3): k, or None when rejected. Scalar words."""
     slam, loglam = math.sqrt(lam), float(log_f64(lam))
     b = 0.931 + 2.53 * slam
     a = -0.059 + 0.02483 * b
@@ -631,7 +679,7 @@ RefStream.poisson = lambda self, lam, n, code="i64": ref_poisson(self.seed, self
 
 
 def log1p(x: float) -> float:
-    """FORMAT 11.4's log1p: x where 1 + x rounds to 1, else log_f64(1 + x) * (x / ((1 + x) - 1))."""
+    """FORMAT 13.4's log1p: x where 1 + x rounds to 1, else log_f64(1 + x) * (x / ((1 + x) - 1))."""
     u = 1.0 + x
     return x if u - 1.0 == 0.0 else float(log_f64(u)) * (x / (u - 1.0))
 
@@ -644,7 +692,7 @@ def _series(x: float) -> float:
 
 
 def log_factorial_ratio(N: int, d: int) -> float:
-    """FORMAT 11.4: log(N!) - log((N - d)!)."""
+    """FORMAT 13.4: log(N!) - log((N - d)!)."""
     if min(N, N - d) < 10:
         return log_factorial(N) - log_factorial(N - d)
     x1, x2, dd = float(N) + 1.0, float(N - d) + 1.0, float(d)
@@ -653,7 +701,7 @@ def log_factorial_ratio(N: int, d: int) -> float:
 
 
 def binomial_btrs(n: int, q: float, u0, u1, v0, v1):
-    """One BTRS attempt (FORMAT 11.4), q <= 1/2: k or None."""
+    """One BTRS attempt (FORMAT 13.4), q <= 1/2: k or None."""
     nd = float(n)
     spq = math.sqrt((nd * q) * (1.0 - q))
     b = 1.15 + 2.53 * spq
@@ -739,6 +787,13 @@ def _int_op(w, n, args, code):
     return out
 
 
+def _gamma_args(method, args):
+    """(shape, scale) of a gamma-family draw: standard_gamma(shape), gamma(shape, scale), chisquare(df)."""
+    if method == "chisquare":
+        return float(args[0]) * 0.5, 2.0
+    return float(args[0]), float(args[1]) if len(args) > 1 else 1.0
+
+
 OP_VALUES = {
     "raw32": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u32"),
     "raw64": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u64"),
@@ -746,14 +801,19 @@ OP_VALUES = {
     "uniform_f16": _float_op("rand", "uniform"), "uniform_bf16": _float_op("rand", "uniform"),
     "normal_f32": _float_op("randn", "normal"), "normal_f64": _float_op("randn", "normal"),
     "normal_f16": _float_op("randn", "normal"), "normal_bf16": _float_op("randn", "normal"),
+    "exponential_f32": _float_op("standard_exponential", "exponential"),
+    "exponential_f64": _float_op("standard_exponential", "exponential"),
+    "exponential_f16": _float_op("standard_exponential", "exponential"),
+    "exponential_bf16": _float_op("standard_exponential", "exponential"),
+    **{f"{d}_{c}": (lambda d: lambda w, n, args, code: _float_op(None, d)(w, n, args or (0.0, 1.0), code))(d)
+       for d in ("gumbel", "logistic", "laplace") for c in ("f32", "f64", "f16", "bf16")},
     "int_small": _int_op, "int_large": _int_op,
     # rejection samplers: ctx = (seed, stream id, position of the first word) for the retry streams
-    "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx, w, float(args[0]),
-                                                         float(args[1]) if len(args) > 1 else 1.0),  # (shape[, scale])
-    "poisson_i64": lambda w, n, args, code, ctx: ref_poisson(*ctx, w, float(args[0])),
-    "binomial_i64": lambda w, n, args, code, ctx: ref_binomial(*ctx, w, int(args[0]), float(args[1])),
+    "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx[:3], w, *_gamma_args(ctx[3], args)),
+    "poisson_i64": lambda w, n, args, code, ctx: ref_poisson(*ctx[:3], w, float(args[0])),
+    "binomial_i64": lambda w, n, args, code, ctx: ref_binomial(*ctx[:3], w, int(args[0]), float(args[1])),
 }
-# ops whose OP_VALUES take a ctx argument (seed, stream id, position)
+# ops whose OP_VALUES take a ctx argument (seed, stream id, position, the draw's method name)
 RETRY_OPS = {"gamma_f64", "poisson_i64", "binomial_i64"}
 
 

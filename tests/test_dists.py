@@ -1,4 +1,4 @@
-"""Distributions (docs/FORMAT.md section 11): values against the independent reference (including
+"""Distributions (docs/FORMAT.md section 13): values against the independent reference (including
 the retry streams of rejection samplers), split and element invariance, StreamBatch rows, the
 numpy API's names and checks, support. Distribution-level accuracy: tests/test_statistics.py."""
 import math
@@ -138,7 +138,7 @@ def test_gamma_torch_fallback_matches_cpu():
 
 
 # ---------------------------------------------------------------------------------------------
-# poisson (FORMAT 11.3)
+# poisson (FORMAT 13.3)
 POISSON_LAMS = [0.0, 1e-9, 0.5, 4.0, 9.999, 10.0, 37.5, 1e4, 1e10, 1e15]
 
 
@@ -196,7 +196,7 @@ def test_poisson_torch_rows_and_fallback():
 
 
 # ---------------------------------------------------------------------------------------------
-# binomial (FORMAT 11.4)
+# binomial (FORMAT 13.4)
 BINOMIAL_PARAMS = [(0, 0.3), (20, 0.0), (20, 1.0), (20, 0.3), (20, 0.7), (1000, 0.004), (1000, 0.5),
                    (10 ** 6, 0.999999), (2 ** 62, 1e-18), (2 ** 62, 0.5)]
 

@@ -1,7 +1,8 @@
 """The op table (csrc/ops.h, exported as ``_core.OPS``) is the one source of every op's facts, and
 every op in it is complete: a pure-torch fallback implementation, a reference implementation
 (tests/reference.py), golden values (tests/data/golden_v1.json) and a statistical test
-(tests/test_statistics.py). A new line in the table fails here until all four exist.
+(tests/test_statistics.py or tests/test_distributions.py). A new line in the table fails here
+until all four exist.
 """
 import ast
 import json
@@ -100,49 +101,45 @@ def _one_op(seen, what):
     return NAMES[seen[0]]
 
 
-# Draws that exercise each op, with the op they must use (through the public API).
-OP_DRAWS = {
-    "raw32": [("random_raw", (), "uint32")],
-    "raw64": [("random_raw", (), "uint64")],
-    **{f"uniform_{c}": [("rand", (), d), ("uniform", (-3, 5), d)]
-       for c, d in (("f32", "float32"), ("f64", "float64"), ("f16", "float16"), ("bf16", "bfloat16"))},
-    **{f"normal_{c}": [("randn", (), d), ("normal", (2, 0.5), d)]
-       for c, d in (("f32", "float32"), ("f64", "float64"), ("f16", "float16"), ("bf16", "bfloat16"))},
-    "int_small": [("randint", (-5, 2 ** 32 - 5), "int64"), ("randint", (0, 256), "uint8"),
-                  ("randint", (0, 2 ** 32), "uint32"), ("randint", (-100, 100), "int8")],
-    "int_large": [("randint", (-5, 2 ** 40), "int64"), ("randint", (0, 2 ** 64), "uint64"),
-                  ("randint", (0, 2 ** 32 + 1), "int64")],
-    "gamma_f64": [("standard_gamma", (2.5,), "float64"), ("gamma", (0.3, 2.0), "float64"),
-                  ("gamma", (1e6, 1e-3), "float64")],
-    "poisson_i64": [("poisson", (4.0,), "int64"), ("poisson", (37.5,), "int64"), ("poisson", (1e10,), "int64")],
-    "binomial_i64": [("binomial", (20, 0.3), "int64"), ("binomial", (1000, 0.7), "int64"),
-                     ("binomial", (2 ** 62, 1e-9), "int64")],
-}
+# The golden draws (tests/data/make_golden.py's DRAWS): each uses one op, and together they use
+# every op of the table; for each, philox equals the reference's OP_VALUES of that op.
+GOLDEN = json.loads((HERE / "data" / "golden_v1.json").read_text())
 
 
-def test_every_op_has_draws_here():
-    assert set(OP_DRAWS) == set(NAMES)
-
-
-@pytest.mark.parametrize("name,method,args,dtype",
-                         [(name, *d) for name, draws in OP_DRAWS.items() for d in draws])
-def test_every_op_has_a_reference_implementation(name, method, args, dtype, ops_used):
-    """philox's draw uses op `name` and equals the reference's OP_VALUES[name] on the same words."""
+@pytest.mark.parametrize("key", list(GOLDEN["draws"]))
+def test_every_op_has_a_reference_implementation(key, ops_used):
+    """The golden draw `key` uses one op, and philox's values equal reference.OP_VALUES[op] applied
+    to the same words (so a new op's reference implementation is checked as soon as it has golden
+    values)."""
+    d = GOLDEN["draws"][key]
     n, pos = 37, 5
-    s = philox.Stream(2024, "op-table", name, position=pos)
-    got = _draw(s, method, args, dtype, n)
-    assert _one_op(ops_used, f"{method}{args} {dtype}") == name
+    s = philox.Stream(2024, "op-table", key, position=pos)
+    got = _draw(s, d["method"], d["args"], d["dtype"], n)
+    name = _one_op(ops_used, key)
     assert s.position == pos + n * WORDS[name]
-    w = R.words(R.normalize_seed(2024), R.stream_id("op-table", name), pos, n * WORDS[name])
-    if name in R.RETRY_OPS:  # rejection samplers also read their values' retry streams (FORMAT 11.1)
-        want = R.OP_VALUES[name](w, n, args, DTYPE_CODE[dtype],
-                                 (R.normalize_seed(2024), R.stream_id("op-table", name), pos))
+    w = R.words(R.normalize_seed(2024), R.stream_id("op-table", key), pos, n * WORDS[name])
+    if name in R.RETRY_OPS:  # rejection samplers also read their values' retry streams (FORMAT 13.1)
+        want = np.asarray(R.OP_VALUES[name](w, n, tuple(d["args"]), DTYPE_CODE[d["dtype"]],
+                                            (R.normalize_seed(2024), R.stream_id("op-table", key), pos,
+                                             d["method"])))
     else:
-        want = R.OP_VALUES[name](w, n, args, DTYPE_CODE[dtype])
-    got, want = np.asarray(got), np.asarray(want)
-    if dtype in ("float16", "bfloat16"):  # the reference gives 16-bit floats as their bits
+        want = np.asarray(R.OP_VALUES[name](w, n, tuple(d["args"]), DTYPE_CODE[d["dtype"]]))
+    got = np.asarray(got)
+    if d["dtype"] in ("float16", "bfloat16"):  # the reference gives 16-bit floats as their bits
         got = got.view(np.uint16)
-    assert got.dtype == want.dtype and np.array_equal(got.view(np.uint8), want.view(np.uint8))
+    assert got.dtype == want.dtype and np.array_equal(got.view(np.uint8), want.view(np.uint8)), key
+
+
+def test_every_op_has_golden_values(ops_used):
+    """Some golden draw uses each op (bfloat16 draws need torch)."""
+    pytest.importorskip("torch")
+    covered = set()
+    for key, d in GOLDEN["draws"].items():
+        ops_used.clear()
+        _draw(philox.Stream(1, "golden-ops"), d["method"], d["args"], d["dtype"], 4)
+        covered.add(_one_op(ops_used, key))
+    assert covered == set(NAMES), f"ops without golden values: {sorted(set(NAMES) - covered)}"
+    assert set(R.OP_VALUES) == set(NAMES)
 
 
 def test_every_op_has_a_fallback_implementation():
@@ -152,25 +149,25 @@ def test_every_op_has_a_fallback_implementation():
     assert F._OP_WORDS == {code: words for code, _n, words, *_ in _core.OPS}
 
 
-def test_every_op_has_golden_values(ops_used):
-    """Some draw of tests/data/golden_v1.json uses each op (bfloat16 draws need torch)."""
+def test_every_op_has_backend_cases():
+    """tests/backend_cases.py (the fallback, GPU-emulation and CUDA tests) covers every op."""
     pytest.importorskip("torch")
-    golden = json.loads((HERE / "data" / "golden_v1.json").read_text())
-    covered = set()
-    for key, d in golden["draws"].items():
-        ops_used.clear()
-        _draw(philox.Stream(1, "golden-ops"), d["method"], d["args"], d["dtype"], 4)
-        covered.add(_one_op(ops_used, key))
-    assert covered == set(NAMES), f"ops without golden values: {sorted(set(NAMES) - covered)}"
+    from backend_cases import CASES
+    assert {c.op for c in CASES} == set(range(len(NAMES)))
 
 
 def test_every_op_has_a_statistical_test():
-    """tests/test_statistics.py's OPS_TESTED names, for every op, tests that exist there (read
-    without importing it: it needs scipy)."""
-    tree = ast.parse((HERE / "test_statistics.py").read_text())
-    table = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-                 and any(getattr(t, "id", None) == "OPS_TESTED" for t in node.targets))
-    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
-    assert set(table) == set(NAMES), f"ops without a statistical test: {sorted(set(NAMES) - set(table))}"
-    for name, fns in table.items():
-        assert fns and set(fns) <= tests, (name, sorted(set(fns) - tests))
+    """OPS_TESTED of tests/test_statistics.py and tests/test_distributions.py names, for every op,
+    tests that exist in that module (read without importing them: they need scipy)."""
+    covered = {}
+    for module in ("test_statistics.py", "test_distributions.py"):
+        tree = ast.parse((HERE / module).read_text())
+        table = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                     and any(getattr(t, "id", None) == "OPS_TESTED" for t in node.targets))
+        tests = {node.name for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+        for name, fns in table.items():
+            assert name not in covered, f"{name} in two OPS_TESTED tables"
+            assert fns and set(fns) <= tests, (module, name, sorted(set(fns) - tests))
+            covered[name] = fns
+    assert set(covered) == set(NAMES), f"ops without a statistical test: {sorted(set(NAMES) - set(covered))}"

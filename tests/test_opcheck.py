@@ -96,8 +96,8 @@ def test_fill_op_refuses_bad_ids_and_spans():
         ops.fill_(*_fill_args(out, torch.tensor([1, 2, 3, 4])))
     with pytest.raises(ValueError, match="end of the stream"):
         ops.fill_(out, None, 2, 1, 2, 5, 4, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
-    with pytest.raises(ValueError, match="op"):
-        ops.fill_(out, None, len(_core.OPS), 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)  # the first unknown code
+    with pytest.raises(ValueError, match="op"):  # one past the op table's codes
+        ops.fill_(out, None, len(philox._core.OPS), 1, 2, 5, 0, 0, 4, False, 0.0, 0.0, 0.0, 0, 0)
 
 
 @pytest.mark.parametrize("op,dtype,elem_size", [

@@ -5,6 +5,8 @@ order independence of named streams, and state round trips.
 """
 import copy
 import pickle
+import re
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -57,13 +59,17 @@ def test_random_access(spec, seed, pos, n, i):
 
 
 def _words_per_value_from_format():
-    """FORMAT.md's table of words per value, keyed like _core.words_per_value's ops."""
-    return {0: 1, 1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 2, 8: 1, 9: 1, 10: 2, 11: 4}
+    """docs/FORMAT.md's table of the kernels' ops: {op name: words per value}."""
+    text = (Path(__file__).parent.parent / "docs" / "FORMAT.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| (\d+) \|$", text, re.M)
+    return {name: int(k) for name, k in rows}
 
 
 def test_backend_words_per_value_matches_format():
-    for op, k in _words_per_value_from_format().items():
-        assert _core.words_per_value(op) == k
+    documented = _words_per_value_from_format()
+    assert documented == {name: words for _code, name, words, *_ in _core.OPS}
+    for code, name, *_ in _core.OPS:
+        assert _core.words_per_value(code) == documented[name]
 
 
 @SETTINGS

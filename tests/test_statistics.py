@@ -12,7 +12,8 @@ import philox  # noqa: E402
 P_MIN = 1e-4
 
 # The tests below that check each op of the op table (csrc/ops.h); tests/test_op_table.py fails
-# when an op of the table is missing here or a name is not a test of this module.
+# when an op of the table is in neither this OPS_TESTED nor test_distributions.py's, or a name is
+# not a test of the module that lists it.
 OPS_TESTED = {
     "raw32": ["test_raw_word_bytes_chi_square", "test_raw_words_top_bits_and_lanes"],
     "raw64": ["test_raw64_words_chi_square"],
@@ -159,7 +160,7 @@ def test_bfloat16_uniform_and_normal():
 
 
 # ---------------------------------------------------------------------------------------------
-# Distributions (docs/FORMAT.md 11): against scipy over a grid of parameters with the extremes.
+# Distributions (docs/FORMAT.md 13): against scipy over a grid of parameters with the extremes.
 def _binned_chisquare(x, dist, bins=50):
     """Chi-square of counts in bins between dist's quantiles (edges kept only in float64's normal
     range: below ~1e-300 a float64 sample and the law differ by underflow, which is not a bin)."""

@@ -259,6 +259,23 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       if (p.affine)
         for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], p.a, p.b);
     });
+  } else if constexpr (Tr::rounds >= 0) {
+    // a 16-bit op that rounds a float32 op's value: the float32 values, then the rounding, in two
+    // vectorized passes (one fused loop was measured up to 1.4x slower with AVX2); the same bits
+    using F32 = OpTraits<Tr::rounds>;
+    constexpr bool bf16 = kOps[OP].dtypes[0] == 'b';  // "bfloat16", else "float16"
+    auto loop = [&](const auto q) {
+      fill<K, uint16_t>(job, i0, i1, [=](uint16_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+        float z[kChunkWords];
+        for (size_t j = 0; j < nv; ++j) z[j] = F32::value(q, w + K * j);
+        if (bf16)
+          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_bf16_bits(z[j]);
+        else
+          for (size_t j = 0; j < nv; ++j) o[j] = f32_to_f16_bits(z[j]);
+      });
+    };
+    if (p.affine) loop(OpArgsFixed<true>(p));
+    else loop(OpArgsFixed<false>(p));
   } else {
     if constexpr (OP == (int)Op::PoissonI64) {
       if (p.a < 10.0) {
@@ -279,7 +296,7 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
           if constexpr (!OpRetry<OP>::has) {
             for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
           } else {
-            // rejection samplers (FORMAT 11.1): the value function in one vectorized pass, then
+            // rejection samplers (FORMAT 13.1): the value function in one vectorized pass, then
             // the few rejected first attempts, finished from their retry streams (op_value_at)
             for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
             for (size_t j = 0; j < nv; ++j)

@@ -71,7 +71,7 @@ PHILOX_HD void put(void* dst, uint64_t o, bool staged, T v) {
 // Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1]:
 // the table's value function, stored as the op's store type (csrc/ops.h).
 // Value i of the row of stream `id` (its first word at 4 * j.block + j.lane + i * K), so
-// rejection samplers can finish from their retry streams (op_value_at, FORMAT 11.1).
+// rejection samplers can finish from their retry streams (op_value_at, FORMAT 13.1).
 template <int OP>
 PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w, uint64_t id,
                          uint64_t i) {

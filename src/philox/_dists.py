@@ -3,7 +3,7 @@
 One function per distribution, called by the Stream / StreamBatch methods of the same name
 (``_stream._Draws``); each checks every argument first (``TypeError`` / ``ValueError`` naming
 it, before any word is drawn), computes the op's parameters (``a``, ``b``, ``c`` of csrc/ops.h's
-``OpArgs``, as docs/FORMAT.md section 11 fixes them) and fills through the op table. The values
+``OpArgs``, as docs/FORMAT.md section 13 fixes them) and fills through the op table. The values
 themselves live once, in csrc/dists.h (mirrored by the pure-torch fallback).
 """
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _target_f64(draws, size, dtype, device, out):
 
 
 def gamma_params(shape: float, scale: float):
-    """(a, b, c) of op gamma_f64 (FORMAT 11.2): shape, scale, 1 / sqrt(9 d), d = b' - 1/3 with
+    """(a, b, c) of op gamma_f64 (FORMAT 13.2): shape, scale, 1 / sqrt(9 d), d = b' - 1/3 with
     b' = shape + 1 below 1, else shape. Each step one correctly rounded float64 operation."""
     d = (shape + 1.0 if shape < 1.0 else shape) - 0.333333333333333333333
     return shape, scale, 1.0 / math.sqrt(9.0 * d)
@@ -88,7 +88,7 @@ POISSON_LAM_MAX = 1e15
 
 
 def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None):
-    """poisson(lam), int64: inversion below 10, PTRS with retries from 10 (FORMAT 11.3)."""
+    """poisson(lam), int64: inversion below 10, PTRS with retries from 10 (FORMAT 13.3)."""
     v = _param(lam, "lam")
     if not 0.0 <= v <= POISSON_LAM_MAX:
         raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {lam!r}")
@@ -104,7 +104,7 @@ BINOMIAL_N_MAX = 1 << 62
 
 
 def binomial(draws, n, p, size=None, dtype=None, device=None, out=None):
-    """binomial(n, p), int64: inversion for n * min(p, 1-p) < 10, BTRS with retries above (FORMAT 11.4)."""
+    """binomial(n, p), int64: inversion for n * min(p, 1-p) < 10, BTRS with retries above (FORMAT 13.4)."""
     from ._keys import _is_int
     if not _is_int(n):
         raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")

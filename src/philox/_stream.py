@@ -34,6 +34,9 @@ _OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
 _RAW32, _RAW64 = _OP["raw32"], _OP["raw64"]
 _UNIFORM = {k: _OP["uniform_" + k] for k in ("f32", "f64", "f16", "bf16")}
 _NORMAL = {k: _OP["normal_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_EXPONENTIAL = {k: _OP["exponential_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_GUMBEL, _LOGISTIC, _LAPLACE = ({k: _OP[f"{d}_{k}"] for k in ("f32", "f64", "f16", "bf16")}
+                                for d in ("gumbel", "logistic", "laplace"))
 _INT_SMALL, _INT_LARGE = _OP["int_small"], _OP["int_large"]
 _PERM_WORDS = int(_core.PERM_WORDS)
 
@@ -206,11 +209,11 @@ class _Draws:
                     raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
         return self._fill(_NORMAL[t.code], t, 0, True, m, s)
 
-    # ------------------------------------------------------------------ distributions (_dists, FORMAT 11)
+    # ------------------------------------------------------------------ distributions (_dists, FORMAT 13)
     def standard_gamma(self, shape, size=None, dtype=None, device=None, out=None):
         """Gamma(shape, 1) floats (numpy's ``standard_gamma``; ``shape >= 0``, 0 gives 0). float64
         only (numpy or torch). Four words per value; the rare rejected first attempt is finished
-        from the value's own retry stream (docs/FORMAT.md 11.1), so any element is computable alone."""
+        from the value's own retry stream (docs/FORMAT.md 13.1), so any element is computable alone."""
         return _dists.standard_gamma(self, shape, size, dtype, device, out)
 
     def gamma(self, shape, scale=1.0, size=None, dtype=None, device=None, out=None):
@@ -224,14 +227,57 @@ class _Draws:
     def poisson(self, lam=1.0, size=None, dtype=None, device=None, out=None):
         """Poisson(lam) counts, int64 (numpy's ``poisson``; ``0 <= lam <= 1e15``). Four words per
         value: inversion below lam 10, else Hoermann's PTRS, whose rare rejected first attempt is
-        finished from the value's own retry stream (docs/FORMAT.md 11.3)."""
+        finished from the value's own retry stream (docs/FORMAT.md 13.3)."""
         return _dists.poisson(self, lam, size, dtype, device, out)
 
     def binomial(self, n, p, size=None, dtype=None, device=None, out=None):
         """Binomial(n, p) counts, int64 (numpy's ``binomial``; ``0 <= n <= 2**62``, ``0 <= p <= 1``).
         Four words per value: inversion when ``n * min(p, 1 - p) < 10``, else Hoermann's BTRS with
-        retries from the value's own retry stream (docs/FORMAT.md 11.4)."""
+        retries from the value's own retry stream (docs/FORMAT.md 13.4)."""
         return _dists.binomial(self, n, p, size, dtype, device, out)
+    # ------------------------------------------------------------------ exponential
+    def standard_exponential(self, size=None, dtype=None, device=None, out=None):
+        """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 11):
+        one word per value (two for float64), never 0; float64 numpy by default."""
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        return self._fill(_EXPONENTIAL[t.code], t)
+
+    def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Exponential floats with mean ``scale``: ``scale * standard_exponential()`` in the dtype's
+        precision (float32 for 16-bit dtypes), numpy's parameterization."""
+        sc = _real(scale, "scale")
+        if not sc >= 0:
+            raise ValueError(f"scale must be non-negative, got {scale!r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if not math.isfinite(sc if t.code == "f64" else _f32(sc)):
+            raise ValueError(f"scale={scale!r} must be finite in {'float64' if t.code == 'f64' else 'float32'}, "
+                             f"the precision {t.code} output is computed in")
+        return self._fill(_EXPONENTIAL[t.code], t, 0, True, sc)
+
+    # ------------------------------------------------------------------ loc-scale families
+    def _loc_scale(self, ops, loc, scale, size, dtype, device, out):
+        m, sc = _real(loc, "loc"), _real(scale, "scale")
+        if not sc >= 0:
+            raise ValueError(f"scale must be non-negative, got {scale!r}")
+        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        if t.code != "f64":  # computed in float32
+            for v, nm in ((m, "loc"), (sc, "scale")):
+                if not math.isfinite(_f32(v)):
+                    raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
+        return self._fill(ops[t.code], t, 0, True, m, sc)
+
+    def gumbel(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Gumbel (maximum) floats ``loc - scale * log(standard_exponential())`` (docs/FORMAT.md 12),
+        numpy's parameterization; float64 numpy by default."""
+        return self._loc_scale(_GUMBEL, loc, scale, size, dtype, device, out)
+
+    def logistic(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Logistic floats ``loc + scale * log(u / (1 - u))``, u uniform in (0, 1) (docs/FORMAT.md 12)."""
+        return self._loc_scale(_LOGISTIC, loc, scale, size, dtype, device, out)
+
+    def laplace(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+        """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 12)."""
+        return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out)
 
     # ------------------------------------------------------------------ integers
     def randint(self, low, high=None, size=None, dtype=None, device=None, out=None):

@@ -436,6 +436,71 @@ def normal_affine(z, mean: float, std: float):
     return mean + (std * z)
 
 
+# ---------------------------------------------------------------- exponential
+def u_open_f32(w):
+    return ((w >> 9) * 2 + 1).to(torch.float32) * 5.9604644775390625e-08
+
+
+def u_open_f64(first, second):
+    return ((((second << 20) | (first >> 12)) * 2 + 1).to(torch.float64)
+            * 1.1102230246251565404236316680908203125e-16)
+
+
+def std_exponential_f32(w):
+    return -log_f32(u_open_f32(w))
+
+
+def std_exponential_f64(first, second):
+    return -log_f64(u_open_f64(first, second))
+
+
+def gumbel_f32(w):
+    return -log_f32(std_exponential_f32(w))
+
+
+def gumbel_f64(first, second):
+    return -log_f64(std_exponential_f64(first, second))
+
+
+def logistic_f32(w):
+    u = u_open_f32(w)
+    return log_f32(u / (1.0 - u))
+
+
+def logistic_f64(first, second):
+    u = u_open_f64(first, second)
+    return log_f64(u / (1.0 - u))
+
+
+def laplace_f32(w):
+    u = u_open_f32(w)
+    return torch.where(u < 0.5, log_f32(u + u), -log_f32(2.0 - (u + u)))
+
+
+def laplace_f64(first, second):
+    u = u_open_f64(first, second)
+    return torch.where(u < 0.5, log_f64(u + u), -log_f64(2.0 - (u + u)))
+
+
+def loc_scale(x, loc: float, scale: float):
+    return loc + (scale * x)
+
+
+def _loc_scale_values(f32, f64):
+    """VALUES entries (f32, f64, f16, bf16) of a distribution loc + scale * x."""
+    def v32(w, p):
+        return loc_scale(f32(w[..., 0]), _c32(p.a), _c32(p.b))
+    return (lambda w, p: (v32(w, p), "f"),
+            lambda w, p: (loc_scale(f64(w[..., 0], w[..., 1]), p.a, p.b), "f"),
+            lambda w, p: (f32_to_f16_bits(v32(w, p)), "bits16"),
+            lambda w, p: (f32_to_bf16_bits(v32(w, p)), "bits16"))
+
+
+def _exponential_f32_value(w, p):
+    e = std_exponential_f32(w[..., 0])
+    return _c32(p.a) * e if p.affine else e
+
+
 # ---------------------------------------------------------------- draws
 # One value function per op of the table (csrc/ops.h), keyed by the op's name: values of
 # the op from words w (..., K) as (tensor, kind): kind "f" (float tensor), "bits16" (int64
@@ -468,6 +533,15 @@ VALUES = {
                                  else normal_f64(w[..., 0], w[..., 1])), "f"),
     "normal_f16": lambda w, p: (f32_to_f16_bits(_normal_f32_value(w, p)), "bits16"),
     "normal_bf16": lambda w, p: (f32_to_bf16_bits(_normal_f32_value(w, p)), "bits16"),
+    "exponential_f32": lambda w, p: (_exponential_f32_value(w, p), "f"),
+    "exponential_f64": lambda w, p: ((p.a * std_exponential_f64(w[..., 0], w[..., 1]) if p.affine
+                                      else std_exponential_f64(w[..., 0], w[..., 1])), "f"),
+    "exponential_f16": lambda w, p: (f32_to_f16_bits(_exponential_f32_value(w, p)), "bits16"),
+    "exponential_bf16": lambda w, p: (f32_to_bf16_bits(_exponential_f32_value(w, p)), "bits16"),
+    **{f"{dist}_{c}": fn for dist, f32, f64 in (("gumbel", gumbel_f32, gumbel_f64),
+                                                 ("logistic", logistic_f32, logistic_f64),
+                                                 ("laplace", laplace_f32, laplace_f64))
+       for c, fn in zip(("f32", "f64", "f16", "bf16"), _loc_scale_values(f32, f64))},
     "int_small": lambda w, p: _int_value(*bounded_small(w[..., 0], w[..., 1], p.range_m1), p.ilow),
     "int_large": lambda w, p: _int_value(*bounded_large(w[..., 0], w[..., 1], w[..., 2], w[..., 3], p.range_m1),
                                          p.ilow),
@@ -766,7 +840,7 @@ VALUES["binomial_i64"] = lambda w, p: (binomial_first(p, w), "int")
 def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
     """Replace the rejected first attempts (_rejected) of vals (R, nv) by their retried values: value
     i0 + j of row r has its first word at position + (i0 + j) * k, its retry stream is
-    fold(ids[r], that position div 4, 2) (FORMAT 11.1)."""
+    fold(ids[r], that position div 4, 2) (FORMAT 13.1)."""
     bad = _rejected(vals)
     if not bool(bad.any()):
         return vals

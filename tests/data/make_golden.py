@@ -44,7 +44,7 @@ for lo, hi, dt in [(0, 10, "int64"), (-5, 2 ** 40, "int64"), (0, 2 ** 64, "uint6
                    (-30000, 30000, "int16"), (-2 ** 31, 2 ** 31 - 1, "int32"), (0, 256, "uint8"),
                    (0, 2 ** 32, "uint32"), (-2 ** 63, 2 ** 63, "int64")]:
     DRAWS[f"randint_{lo}_{hi}_{dt}"] = ("randint", [lo, hi], dt, "int")
-# distributions (FORMAT 11); gamma: shapes below and above 1
+# distributions (FORMAT 13); gamma: shapes below and above 1
 DRAWS["standard_gamma_2.5_float64"] = ("standard_gamma", [2.5], "float64", "bits")
 DRAWS["gamma_0.3_2_float64"] = ("gamma", [0.3, 2.0], "float64", "bits")
 DRAWS["chisquare_3_float64"] = ("chisquare", [3], "float64", "bits")
@@ -52,6 +52,12 @@ DRAWS["poisson_4_int64"] = ("poisson", [4.0], "int64", "int")
 DRAWS["poisson_1e10_int64"] = ("poisson", [1e10], "int64", "int")
 DRAWS["binomial_20_0.3_int64"] = ("binomial", [20, 0.3], "int64", "int")
 DRAWS["binomial_1000_0.7_int64"] = ("binomial", [1000, 0.7], "int64", "int")
+for dt in ("float64", "float32", "float16", "bfloat16"):
+    DRAWS[f"standard_exponential_{dt}"] = ("standard_exponential", [], dt, "bits")
+    DRAWS[f"exponential_2.5_{dt}"] = ("exponential", [2.5], dt, "bits")
+    for dist in ("gumbel", "logistic", "laplace"):
+        DRAWS[f"{dist}_0_1_{dt}"] = (dist, [0.0, 1.0], dt, "bits")
+        DRAWS[f"{dist}_-2_0.5_{dt}"] = (dist, [-2.0, 0.5], dt, "bits")
 
 CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
         "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
@@ -72,6 +78,12 @@ def reference_draw(stream, method, args, dtype, n=N):
         vals = stream.randn(n, code)
     elif method == "normal":
         vals = stream.normal(args[0], args[1], n, code)
+    elif method == "standard_exponential":
+        vals = stream.standard_exponential(n, code)
+    elif method == "exponential":
+        vals = stream.exponential(args[0], n, code)
+    elif method in ("gumbel", "logistic", "laplace"):
+        vals = getattr(stream, method)(args[0], args[1], n, code)
     elif method == "randint":
         vals = stream.randint(args[0], args[1], n, code)
     elif method in ("standard_gamma", "gamma", "chisquare", "poisson", "binomial"):
@@ -109,7 +121,7 @@ def build():
         })
     return {
         "format": 1,
-        "about": ("Golden values of philox stream format v1 (../shared/SPEC.md, docs/FORMAT.md), made by "
+        "about": ("Golden values of philox stream format v1 (docs/FORMAT.md), made by "
                   "tests/data/make_golden.py from the independent reference tests/reference.py. For each "
                   "case, every draw starts from a fresh stream (seed, path or id) at `position` and takes "
                   f"{N} values; `end_position` is the position after it. Floats are hex bit patterns "
