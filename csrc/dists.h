@@ -266,6 +266,22 @@ PHILOX_HD int64_t binomial_inversion(int64_t n, double q, uint32_t w0, uint32_t 
   return k;
 }
 
+// The CPU's shortcut for a whole draw with n q < 10 (the same bits, as poisson_sums): the running
+// sums s_0 .. s_{cap-1} of binomial_inversion by the same recurrence, +inf from s_cap on, then
+// poisson_search per value.
+inline void binomial_sums(int64_t n, double q, double* s) {
+  const double r = q / (1.0 - q);
+  double p = exp_f64((double)n * log1p_f64(-q)), acc = p;
+  const int64_t cap = n < 255 ? n : 255;
+  for (int64_t k = 0; k < 256; ++k) s[k] = bits_f64(0x7FF0000000000000ull);
+  if (cap > 0) s[0] = acc;
+  for (int64_t k = 1; k < cap; ++k) {
+    p = ((p * r) * (double)(n - k + 1)) / (double)k;
+    acc = acc + p;
+    s[k] = acc;
+  }
+}
+
 // One BTRS attempt (Hoermann 1993, "The generation of binomial random variates"), n q >= 10,
 // q <= 1/2: U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1); k, or -1 when rejected.
 PHILOX_HD int64_t binomial_btrs_attempt(int64_t n, double q, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {

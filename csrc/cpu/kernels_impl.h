@@ -289,6 +289,22 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         return;
       }
     }
+    if constexpr (OP == (int)Op::BinomialI64) {
+      const int64_t n = (int64_t)p.ilow;
+      const double q = binomial_q(p.a);
+      if ((double)n * q < 10.0) {  // the inversion, as for poisson: sums once, a search per value
+        double sums[256];
+        binomial_sums(n, q, sums);
+        const bool flip = p.a > 0.5;
+        fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+          for (size_t j = 0; j < nv; ++j) {
+            const int64_t x = poisson_search(sums, w[K * j], w[K * j + 1]);
+            o[j] = flip ? n - x : x;
+          }
+        });
+        return;
+      }
+    }
     auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
       with_store_type<OP>(p.elem_size, [&](auto store) {
         using S = decltype(store);
