@@ -26,6 +26,7 @@
 
 #include <type_traits>
 
+#include "dists.h"
 #include "philox.h"
 
 namespace philox {
@@ -33,7 +34,8 @@ namespace philox {
 // A draw's parameters (the same for every value of the draw).
 struct OpArgs {
   int elem_size;      // integer ops: bytes per output element (1, 2, 4, 8)
-  bool affine;        // float ops: apply low/high (uniform), mean/std (normal) or scale (exponential)
+  bool affine;        // float ops: apply low/high (uniform), mean/std (normal) or scale (exponential);
+                      // gamma: shape < 1 (a compile-time constant in the CPU loops, OpArgsFixed)
   double a, b, c;     // uniform: low, high, the largest output value below high (bits,
                       // for 16-bit outputs); normal: mean, std; exponential: scale;
                       // gumbel, logistic, laplace: loc, scale
@@ -155,6 +157,20 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   return p.ilow + bounded_large(w[0], w[1], w[2], w[3], p.range_m1);
 }
 
+// Distributions (csrc/dists.h, docs/FORMAT.md 19). Rejection samplers return their first
+// attempt from the value's words, or the rejected mark (NaN); OpRetry below finishes it.
+// gamma(shape, scale): affine = shape < 1 (the boost), a = shape, b = scale, c = 1 / sqrt(9 d).
+template <class A>
+PHILOX_HD double op_gamma_f64(const A& p, const uint32_t* w) { return gamma_first(p.affine, p.a, p.b, p.c, w); }
+
+// poisson(lam): a = lam (int64 values).
+template <class A>
+PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson_first(p.a, w); }
+
+// binomial(n, p): ilow = n, a = p (int64 values).
+template <class A>
+PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomial_first((int64_t)p.ilow, p.a, w); }
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
 //   rounds)
@@ -193,13 +209,49 @@ PHILOX_HD uint64_t op_int_large(const A& p, const uint32_t* w) {
   X(24, LaplaceF32, "laplace_f32", 1, float, 4, "float32", op_laplace_f32, -1)                       \
   X(25, LaplaceF64, "laplace_f64", 2, double, 8, "float64", op_laplace_f64, -1)                      \
   X(26, LaplaceF16, "laplace_f16", 1, uint16_t, 2, "float16", op_laplace_f16, 24)                    \
-  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)
+  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                 \
+  X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                            \
+  X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                       \
+  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,
   PHILOX_OPS(PHILOX_OP_ENUM)
 #undef PHILOX_OP_ENUM
 };
+
+// Ops whose value function may reject (FORMAT 19.1): OpRetry<OP>::value(args, w, at) is the
+// value when value(args, w) is the rejected mark (op_rejected); `at` names the value's retry
+// stream (retry_at: key, id, position of the value's first word div 4). Every loop over an op
+// finishes rejected values through op_value_at below, so no backend can forget it.
+template <int OP>
+struct OpRetry {
+  static constexpr bool has = false;
+};
+template <>
+struct OpRetry<(int)Op::GammaF64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static double value(const A& p, const uint32_t* w, const RetryAt& at) {
+    return gamma_retry(p.affine, p.a, p.b, p.c, w, at);
+  }
+};
+template <>
+struct OpRetry<(int)Op::PoissonI64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static int64_t value(const A& p, const uint32_t*, const RetryAt& at) { return poisson_retry(p.a, at); }
+};
+template <>
+struct OpRetry<(int)Op::BinomialI64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static int64_t value(const A& p, const uint32_t*, const RetryAt& at) {
+    return binomial_retry((int64_t)p.ilow, p.a, at);
+  }
+};
+PHILOX_HD bool op_rejected(double v) { return v != v; }
+PHILOX_HD bool op_rejected(int64_t v) { return v < 0; }
 
 // Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).
 template <int OP>
@@ -218,6 +270,19 @@ struct OpTraits;
                 "op " name_ ": bytes per value must be the value type's size (0: 64-bit integers)");
 PHILOX_OPS(PHILOX_OP_TRAITS)
 #undef PHILOX_OP_TRAITS
+
+// The value of op OP whose words are w (its first word at position 4 * p_div_4 + (0..3) of
+// stream id): the table's value function, finished from the retry stream when it rejected.
+template <int OP, class A>
+PHILOX_HD typename OpTraits<OP>::T op_value_at(const A& p, const uint32_t* w, uint32_t k0, uint32_t k1,
+                                               uint64_t id, uint64_t p_div_4) {
+  const typename OpTraits<OP>::T v = OpTraits<OP>::value(p, w);
+  if constexpr (OpRetry<OP>::has) {
+    static_assert(OpTraits<OP>::K >= 4, "ops with retries take at least 4 words per value (FORMAT 19.1)");
+    if (op_rejected(v)) return OpRetry<OP>::value(p, w, retry_at(k0, k1, id, p_div_4));
+  }
+  return v;
+}
 
 // Run-time facts, one row per op, in code order.
 struct OpInfo {

@@ -67,6 +67,17 @@ def _cases():
                       (-(2 ** 62), 3 * 2 ** 61 + 12345, torch.int64), (1, 2 ** 64 - 2, torch.int64)]:
         op = OP["int_small"] if r <= 1 << 32 else OP["int_large"]
         out.append(Case(f"randint_{lo}_{r}_{dt}".replace("torch.", ""), op, dt, ilow=lo % U64, range_m1=r - 1))
+    # distributions: parameter blocks from philox's own (docs/FORMAT.md 19); small shapes, the
+    # boost, shape 0, huge shapes, and a shape whose first attempts are often rejected (retries)
+    from philox._dists import gamma_params
+    for shape, scale in [(2.5, 1.0), (0.3, 2.0), (1e-3, 1.0), (0.0, 1.0), (1.0, 0.5), (1e6, 1e-3), (1.0 / 3, 3.0)]:
+        out.append(Case(f"gamma_{shape:g}_{scale:g}", OP["gamma_f64"], torch.float64, shape < 1.0,
+                        *gamma_params(shape, scale)))
+    for lam in (0.0, 1e-9, 4.0, 9.999, 10.0, 37.5, 1e4, 1e10, 1e15):  # inversion, PTRS (retries), extremes
+        out.append(Case(f"poisson_{lam:g}", OP["poisson_i64"], torch.int64, False, lam))
+    for n, p in ((0, 0.5), (20, 0.3), (20, 1.0), (1000, 0.7), (1000, 0.004), (2 ** 62, 1e-18), (2 ** 62, 0.5),
+                 (10 ** 6, 0.999999)):  # inversion, BTRS (retries), p > 1/2 (n - X), extremes
+        out.append(Case(f"binomial_{n}_{p:g}", OP["binomial_i64"], torch.int64, False, p, ilow=n))
     # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
     covered = {c.op for c in out}
     for code, name, _words, _bytes, dtypes in _core.OPS:

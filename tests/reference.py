@@ -26,7 +26,7 @@ __all__ = [
     "philox4x32_10", "philox4x32_10_np", "blake8", "fold", "stream_id", "normalize_seed", "seed_key",
     "words", "RefStream", "WORDS_PER_VALUE", "f32_to_f16_bits", "f32_to_bf16_bits", "f16_bits_to_f32",
     "bf16_bits_to_f32", "log_f32", "log_f64", "normal_f32", "normal_f64", "f32_literal", "INT_DTYPES",
-    "OP_VALUES",
+    "OP_VALUES", "RETRY_OPS", "exp_f64", "u01_open32", "ref_gamma", "u01_open", "ref_poisson", "ref_binomial",
 ]
 
 MASK32 = 0xFFFFFFFF
@@ -534,6 +534,225 @@ class RefStream:
 
 
 # ------------------------------------------------------------------------------------------------
+# Distributions (FORMAT 19), written from docs/FORMAT.md, numpy float64 (IEEE, one rounding per op)
+def u01_open32(w) -> np.ndarray:
+    return (np.asarray(w, dtype=np.uint32).astype(np.float64) + 0.5) * 2.0 ** -32
+
+
+_INV_FACT = [1.0 / math.factorial(n) for n in range(13, 1, -1)] + [1.0, 1.0]  # 1/13! .. 1/2!, 1, 1
+
+
+def exp_f64(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    xc = np.minimum(np.maximum(x, -745.2), 709.78)
+    kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0
+    r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10
+    p = _horner(_INV_FACT, r)
+    k = kd.astype(np.int64)
+
+    def pow2(e):  # 2**e for -1022 <= e <= 1023, from the exponent bits
+        return ((np.asarray(e, np.int64) + 1023).astype(np.uint64) << np.uint64(52)).view(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.where(k > 1023, (p * 2.0) * pow2(1023),
+                     np.where(k >= -1021, p * pow2(np.clip(k, -1021, 1023)),
+                              (p * pow2(np.clip(k + 600, -1022, 1023))) * pow2(-600)))
+    return np.where(x < -745.2, 0.0, np.where(x > 709.78, np.inf, y))
+
+
+def gamma_attempt(d: float, c: float, n0, n1, uw):
+    """Marsaglia-Tsang attempts (FORMAT 19.2): d * v where accepted, NaN where rejected."""
+    x = normal_f64(n0, n1)
+    t = 1.0 + c * x
+    v = (t * t) * t
+    u = u01_open32(uw)
+    x2 = x * x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lv = log_f64(np.where(v > 0, v, 1.0))
+        ok = (t > 0) & ((u < 1.0 - 0.0331 * (x2 * x2)) | (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + lv)))
+    return np.where(ok, d * v, np.nan)
+
+
+def retry_words(seed, sid: int, p_first: int, t: int) -> np.ndarray:
+    """Block t (words 4t .. 4t+3) of the retry stream of the value whose first word is at
+    position p_first of stream sid (FORMAT 19.1)."""
+    return words(seed, fold(sid, p_first >> 2, 2), 4 * t, 4)
+
+
+def ref_gamma(seed, sid: int, pos: int, w, shape: float, scale: float) -> np.ndarray:
+    """gamma(shape, scale) values of the words w (4 per value) read from position pos of stream sid."""
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    d = (shape + 1.0 if shape < 1.0 else shape) - 0.333333333333333333333
+    c = 1.0 / math.sqrt(9.0 * d)
+    g = gamma_attempt(d, c, w[:, 0], w[:, 1], w[:, 2])
+    for i in np.flatnonzero(np.isnan(g)):
+        t = 0
+        while np.isnan(g[i]):
+            r = retry_words(seed, sid, pos + 4 * int(i), t)
+            g[i] = gamma_attempt(d, c, r[0:1], r[1:2], r[2:3])[0]
+            t += 1
+    if shape < 1.0:
+        with np.errstate(divide="ignore"):
+            boost = exp_f64(log_f64(u01_open32(w[:, 3])) / shape)
+    else:
+        boost = 1.0
+    return (g * boost) * scale
+
+
+def _ref_gamma_draw(self, shape, scale, n):
+    pos = self.position
+    return ref_gamma(self.seed, self.id, pos, self._take(4 * n), float(shape), float(scale))
+
+
+RefStream.standard_gamma = lambda self, shape, n, code="f64": _ref_gamma_draw(self, shape, 1.0, n)
+RefStream.gamma = lambda self, shape, scale, n, code="f64": _ref_gamma_draw(self, shape, scale, n)
+RefStream.chisquare = lambda self, df, n, code="f64": _ref_gamma_draw(self, float(df) * 0.5, 2.0, n)
+
+
+def u01_open(first, second) -> np.ndarray:
+    """((u64 >> 12) * 2 + 1) * 2^-53, u64 = first + 2^32 second (FORMAT 19)."""
+    u = _u64(first, second)
+    return ((u >> np.uint64(12)).astype(np.float64) * 2.0 + 1.0) * 2.0 ** -53
+
+
+def log_factorial(k: int) -> float:
+    """FORMAT 19.3: sum of log_f64(i), i = 2..k, below 10; Stirling's series above."""
+    if k < 10:
+        acc = 0.0
+        for i in range(2, k + 1):
+            acc = acc + float(log_f64(float(i)))
+        return acc
+    x = float(k) + 1.0
+    r = 1.0 / x
+    r2 = r * r
+    series = r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+    return (((x - 0.5) * float(log_f64(x)) - x) + 0.91893853320467274178) + series
+
+
+def poisson_ptrs(lam: float, u0, u1, v0, v1):
+    """One PTRS attempt (FORMAT 19.3): k, or None when rejected. Scalar words."""
+    slam, loglam = math.sqrt(lam), float(log_f64(lam))
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    U = float(u01_open(u0, u1)) - 0.5
+    V = float(u01_open(v0, v1))
+    us = 0.5 - abs(U)
+    y = min(max((((2.0 * a) / us + b) * U + lam) + 0.43, -2.0 ** 62), 2.0 ** 62)
+    k = math.floor(y)
+    if us >= 0.07 and V <= vr:
+        return k
+    if k < 0 or (us < 0.013 and V > us):
+        return None
+    lhs = (float(log_f64(V)) + float(log_f64(invalpha))) - float(log_f64(a / (us * us) + b))
+    rhs = (float(k) * loglam - lam) - log_factorial(k)
+    return k if lhs <= rhs else None
+
+
+def ref_poisson(seed, sid: int, pos: int, w, lam: float) -> np.ndarray:
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    out = np.empty(w.shape[0], np.int64)
+    if lam < 10.0:
+        p0 = float(exp_f64(-lam))
+        for i in range(w.shape[0]):
+            u = float(u01_open(w[i, 0], w[i, 1]))
+            p, s, k = p0, p0, 0
+            while u > s and k < 255:
+                k += 1
+                p = (p * lam) / float(k)
+                s = s + p
+            out[i] = k
+        return out
+    for i in range(w.shape[0]):
+        k = poisson_ptrs(lam, *w[i])
+        t = 0
+        while k is None:
+            k = poisson_ptrs(lam, *retry_words(seed, sid, pos + 4 * i, t))
+            t += 1
+        out[i] = k
+    return out
+
+
+RefStream.poisson = lambda self, lam, n, code="i64": ref_poisson(self.seed, self.id, self.position,
+                                                                  self._take(4 * n), float(lam))
+
+
+def log1p(x: float) -> float:
+    """FORMAT 19.4's log1p: x where 1 + x rounds to 1, else log_f64(1 + x) * (x / ((1 + x) - 1))."""
+    u = 1.0 + x
+    return x if u - 1.0 == 0.0 else float(log_f64(u)) * (x / (u - 1.0))
+
+
+def _series(x: float) -> float:
+    r = 1.0 / x
+    r2 = r * r
+    return r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+
+
+def log_factorial_ratio(N: int, d: int) -> float:
+    """FORMAT 19.4: log(N!) - log((N - d)!)."""
+    if min(N, N - d) < 10:
+        return log_factorial(N) - log_factorial(N - d)
+    x1, x2, dd = float(N) + 1.0, float(N - d) + 1.0, float(d)
+    L = log1p(-(dd / x1))
+    return ((dd * float(log_f64(x1)) - (x2 - 0.5) * L) - dd) + (_series(x1) - _series(x2))
+
+
+def binomial_btrs(n: int, q: float, u0, u1, v0, v1):
+    """One BTRS attempt (FORMAT 19.4), q <= 1/2: k or None."""
+    nd = float(n)
+    spq = math.sqrt((nd * q) * (1.0 - q))
+    b = 1.15 + 2.53 * spq
+    a = (-0.0873 + 0.0248 * b) + 0.01 * q
+    c = nd * q + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = float(log_f64(q / (1.0 - q)))
+    m = math.floor((nd + 1.0) * q)
+    U = float(u01_open(u0, u1)) - 0.5
+    V = float(u01_open(v0, v1))
+    us = 0.5 - abs(U)
+    k = math.floor(min(max(((2.0 * a) / us + b) * U + c, -2.0 ** 62), 2.0 ** 62))
+    if k < 0 or k > n:
+        return None
+    if us >= 0.07 and V <= vr:
+        return k
+    lv = float(log_f64((V * alpha) / (a / (us * us) + b)))
+    rhs = (log_factorial_ratio(n - m, k - m) - log_factorial_ratio(k, k - m)) + float(k - m) * lpq
+    return k if lv <= rhs else None
+
+
+def ref_binomial(seed, sid: int, pos: int, w, n: int, p: float) -> np.ndarray:
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 4)
+    q = 1.0 - p if p > 0.5 else p
+    out = np.empty(w.shape[0], np.int64)
+    for i in range(w.shape[0]):
+        if float(n) * q < 10.0:
+            u = float(u01_open(w[i, 0], w[i, 1]))
+            r = q / (1.0 - q)
+            pk = float(exp_f64(float(n) * log1p(-q)))
+            s, k = pk, 0
+            while u > s and k < min(n, 255):
+                k += 1
+                pk = ((pk * r) * float(n - k + 1)) / float(k)
+                s = s + pk
+        else:
+            k = binomial_btrs(n, q, *w[i])
+            t = 0
+            while k is None:
+                k = binomial_btrs(n, q, *retry_words(seed, sid, pos + 4 * i, t))
+                t += 1
+        out[i] = n - k if p > 0.5 else k
+    return out
+
+
+RefStream.binomial = lambda self, n, p, count, code="i64": ref_binomial(self.seed, self.id, self.position,
+                                                                         self._take(4 * count), int(n), float(p))
+
+
+# ------------------------------------------------------------------------------------------------
 # The op table (csrc/ops.h), op by op: values of op `name` from given words, through the
 # draws above. OP_VALUES[name](w, n, args, code) -> n values (16-bit floats as bits); w holds
 # exactly the words the n values take; args are the draw's (low, high) or (mean, std), or ()
@@ -568,6 +787,13 @@ def _int_op(w, n, args, code):
     return out
 
 
+def _gamma_args(method, args):
+    """(shape, scale) of a gamma-family draw: standard_gamma(shape), gamma(shape, scale), chisquare(df)."""
+    if method == "chisquare":
+        return float(args[0]) * 0.5, 2.0
+    return float(args[0]), float(args[1]) if len(args) > 1 else 1.0
+
+
 OP_VALUES = {
     "raw32": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u32"),
     "raw64": lambda w, n, args, code: _GivenWords(w).random_raw(n, "u64"),
@@ -582,7 +808,13 @@ OP_VALUES = {
     **{f"{d}_{c}": (lambda d: lambda w, n, args, code: _float_op(None, d)(w, n, args or (0.0, 1.0), code))(d)
        for d in ("gumbel", "logistic", "laplace") for c in ("f32", "f64", "f16", "bf16")},
     "int_small": _int_op, "int_large": _int_op,
+    # rejection samplers: ctx = (seed, stream id, position of the first word) for the retry streams
+    "gamma_f64": lambda w, n, args, code, ctx: ref_gamma(*ctx[:3], w, *_gamma_args(ctx[3], args)),
+    "poisson_i64": lambda w, n, args, code, ctx: ref_poisson(*ctx[:3], w, float(args[0])),
+    "binomial_i64": lambda w, n, args, code, ctx: ref_binomial(*ctx[:3], w, int(args[0]), float(args[1])),
 }
+# ops whose OP_VALUES take a ctx argument (seed, stream id, position, the draw's method name)
+RETRY_OPS = {"gamma_f64", "poisson_i64", "binomial_i64"}
 
 
 def randint_words(low, high) -> int:

@@ -6,6 +6,7 @@ implementations and tracing without a GPU; the CUDA implementations share the sa
 import pytest
 
 import philox
+from philox import _core
 
 torch = pytest.importorskip("torch")
 

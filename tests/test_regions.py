@@ -33,6 +33,14 @@ DRAWS = {
     "randint": lambda s, size, **kw: s.randint(-5, 100, size, **kw),
     "randint8": lambda s, size, **kw: s.randint(-128, 128, size, dtype=np.int8, **kw),
     "randint_large": lambda s, size, **kw: s.randint(0, 2 ** 64, size, dtype=np.uint64, **kw),
+    "gumbel32": lambda s, size, **kw: s.gumbel(1.0, 2.0, size, dtype=np.float32, **kw),
+    "logistic": lambda s, size, **kw: s.logistic(1.0, 2.0, size, **kw),
+    "laplace": lambda s, size, **kw: s.laplace(1.0, 2.0, size, **kw),
+    # rejection samplers: retries come from each value's own retry stream, so blocks still agree
+    "gamma": lambda s, size, **kw: s.gamma(0.3, 2.0, size, **kw),
+    "chisquare": lambda s, size, **kw: s.chisquare(3.0, size, **kw),
+    "poisson": lambda s, size, **kw: s.poisson(37.5, size, **kw),
+    "binomial": lambda s, size, **kw: s.binomial(1000, 0.3, size, **kw),
 }
 POSITIONS = [0, 1, 2, 3, 4 * (2 ** 32 - 3) + 1]
 
@@ -79,6 +87,7 @@ def test_law_numpy(sr, name, position):
 
 
 TORCH_DRAWS = ["random_raw", "rand", "rand32", "uniform32", "randn32", "normal", "exponential32", "randint",
+               "gamma", "poisson", "binomial", "laplace",
                "randint8", "randint_large"]
 
 

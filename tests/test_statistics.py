@@ -27,6 +27,9 @@ OPS_TESTED = {
     "normal_bf16": ["test_bfloat16_uniform_and_normal"],
     "int_small": ["test_randint_chi_square"],
     "int_large": ["test_randint_large_range_top_bits"],
+    "gamma_f64": ["test_gamma_fits", "test_gamma_fits_1e6", "test_chisquare_fits"],
+    "poisson_i64": ["test_poisson_fits", "test_poisson_fits_1e6"],
+    "binomial_i64": ["test_binomial_fits", "test_binomial_fits_1e6"],
 }
 
 
@@ -155,3 +158,116 @@ def test_bfloat16_uniform_and_normal():
         k = int((np.abs(z) > thr).sum())
         assert stats.binomtest(k, n, 2 * stats.norm.sf(thr)).pvalue > P_MIN, thr
 
+
+# ---------------------------------------------------------------------------------------------
+# Distributions (docs/FORMAT.md 13): against scipy over a grid of parameters with the extremes.
+def _binned_chisquare(x, dist, bins=50):
+    """Chi-square of counts in bins between dist's quantiles (edges kept only in float64's normal
+    range: below ~1e-300 a float64 sample and the law differ by underflow, which is not a bin)."""
+    edges = dist.ppf(np.linspace(0, 1, bins + 1)[1:-1])
+    edges = np.unique(edges[np.isfinite(edges) & (edges > 1e-300)])
+    cdf = np.concatenate([[0.0], dist.cdf(edges), [1.0]])
+    counts = np.bincount(np.searchsorted(edges, x, side="left"), minlength=edges.size + 1)
+    expected = np.diff(cdf) * x.size
+    return stats.chisquare(counts, expected * counts.sum() / expected.sum()).pvalue
+
+
+def _check_fit(x, dist, ks=True):
+    assert np.isfinite(x).all() and (x >= 0).all()
+    assert _binned_chisquare(x, dist) > P_MIN
+    if ks:
+        assert stats.kstest(x, dist.cdf).pvalue > P_MIN
+
+
+GAMMA_GRID = [(1e-3, 1.0), (0.05, 1.0), (0.5, 3.0), (1.0, 1.0), (2.5, 1.0), (37.0, 0.1), (1e6, 1.0)]
+
+
+@pytest.mark.parametrize("shape,scale", GAMMA_GRID)
+def test_gamma_fits(shape, scale):
+    x = philox.Stream(41, "gamma-fit", repr(shape)).gamma(shape, scale, size=200_000)
+    # KS where the law has no atom of float64 underflow at 0 (shape 1e-3 puts ~47% there)
+    _check_fit(x, stats.gamma(shape, scale=scale), ks=shape >= 0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape,scale", GAMMA_GRID)
+def test_gamma_fits_1e6(shape, scale):
+    x = philox.Stream(42, "gamma-fit-1e6", repr(shape)).gamma(shape, scale, size=10 ** 6)
+    _check_fit(x, stats.gamma(shape, scale=scale), ks=shape >= 0.01)
+
+
+@pytest.mark.parametrize("df", [0.01, 1, 3, 1000])
+def test_chisquare_fits(df):
+    x = philox.Stream(43, "chi2-fit", repr(df)).chisquare(df, size=100_000)
+    _check_fit(x, stats.chi2(df), ks=df >= 0.02)
+
+
+def _check_discrete_fit(x, dist, min_expected=20.0):
+    """Chi-square of counts of each value against dist's pmf, tails pooled (expected >= min_expected)."""
+    assert x.dtype == np.int64 and (x >= 0).all()
+    lo, hi = int(dist.ppf(1e-7)), int(dist.ppf(1 - 1e-7))
+    if hi - lo > 100_000:  # too wide to enumerate: bins between quantiles ((e_i, e_i+1], as for floats)
+        return _binned_chisquare(x, dist)
+    ks = np.arange(lo, hi + 1)
+    expected = dist.pmf(ks) * x.size
+    # pool into bins of expected count >= min_expected, left to right; the tails join the ends
+    edges, acc = [lo], 0.0
+    for k, e in zip(ks, expected):
+        acc += e
+        if acc >= min_expected:
+            edges.append(k + 1)
+            acc = 0.0
+    edges[-1] = hi + 1
+    edges = np.array(edges)
+    counts = np.bincount(np.searchsorted(edges, np.clip(x, lo, hi), side="right") - 1, minlength=edges.size - 1)
+    cdf = dist.cdf(edges - 1)
+    exp_counts = np.diff(np.concatenate([[0.0], cdf[1:-1], [1.0]])) * x.size
+    assert counts.size == exp_counts.size
+    return stats.chisquare(counts, exp_counts * counts.sum() / exp_counts.sum()).pvalue
+
+
+POISSON_GRID = [1e-6, 0.3, 4.0, 9.99, 10.0, 37.5, 1000.0, 1e6, 1e10]
+
+
+@pytest.mark.parametrize("lam", POISSON_GRID)
+def test_poisson_fits(lam):
+    x = philox.Stream(44, "poisson-fit", repr(lam)).poisson(lam, size=200_000)
+    if lam < 1e-3:  # nearly all zeros: the count of ones
+        assert stats.binomtest(int((x > 0).sum()), x.size, -np.expm1(-lam)).pvalue > P_MIN
+        return
+    assert _check_discrete_fit(x, stats.poisson(lam)) > P_MIN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lam", POISSON_GRID[1:])
+def test_poisson_fits_1e6(lam):
+    x = philox.Stream(45, "poisson-fit-1e6", repr(lam)).poisson(lam, size=10 ** 6)
+    assert _check_discrete_fit(x, stats.poisson(lam)) > P_MIN
+
+
+BINOMIAL_GRID = [(20, 0.3), (5, 0.999), (1000, 0.004), (1000, 0.5), (100, 0.95), (10 ** 6, 1e-3), (2 ** 40, 0.3),
+                 (2 ** 62, 1e-15), (2 ** 62, 0.5)]
+
+
+def _binomial_fit(x, n, p):
+    assert (x >= 0).all() and (x <= n).all()
+    if n > 2 ** 53 and n * p * (1 - p) > 2 ** 40:
+        # scipy's binom.ppf does not return at n = 2**62, p = 1/2; there the law is the normal
+        # N(np, npq) to ~1e-9 (sd 2**30, far beyond the discreteness), so test standardized values
+        z = (x.astype(np.float64) - n * p) / np.sqrt(n * p * (1 - p))
+        return min(stats.kstest(z, "norm").pvalue, _binned_chisquare(z - z.min() + 1.0,
+                                                                      stats.norm(1.0 - z.min())))
+    return _check_discrete_fit(x, stats.binom(n, p))
+
+
+@pytest.mark.parametrize("n,p", BINOMIAL_GRID)
+def test_binomial_fits(n, p):
+    x = philox.Stream(46, "binomial-fit", n, repr(p)).binomial(n, p, size=200_000)
+    assert _binomial_fit(x, n, p) > P_MIN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,p", BINOMIAL_GRID)
+def test_binomial_fits_1e6(n, p):
+    x = philox.Stream(47, "binomial-fit-1e6", n, repr(p)).binomial(n, p, size=10 ** 6)
+    assert _binomial_fit(x, n, p) > P_MIN

@@ -196,8 +196,8 @@ static inline void stream_copy(void* dst, const void* src, size_t n) {
 }
 
 // Values [i0, i1) of a job whose values take K words each and are stored as T.
-// conv(dst, nv, words) writes nv values to dst; the words of value j start at
-// words[j * K] (the job's words from position + (v0 + j) * K).
+// conv(dst, nv, words, v0) writes values v0 .. v0 + nv - 1 to dst; the words of value
+// v0 + j start at words[j * K] (the job's words from position + (v0 + j) * K).
 template <int K, class T, class Conv>
 static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
   alignas(64) uint32_t buf[kChunkWords + 8];
@@ -213,10 +213,10 @@ static void fill(const Job& job, size_t i0, size_t i1, Conv conv) {
     const size_t nb = (off + nv * K + 3) / 4;
     gen_blocks(buf, b0, nb, job.k0, job.k1, job.id);
     if (streaming) {
-      conv(tmp, nv, buf + off);
+      conv(tmp, nv, buf + off, v0);
       stream_copy(out + v0, tmp, nv * sizeof(T));
     } else {
-      conv(out + v0, nv, buf + off);
+      conv(out + v0, nv, buf + off, v0);
     }
   }
 #if defined(__SSE2__) || defined(__AVX2__) || defined(__AVX512F__)
@@ -253,8 +253,8 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
   constexpr int K = Tr::K;
   const OpArgs p = job.args;
   if constexpr (OP == (int)Op::NormalF64) {
-    // the one CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits
-    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+    // a CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits
+    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
       normals_f64(o, nv, w);
       if (p.affine)
         for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], p.a, p.b);
@@ -265,7 +265,7 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
     using F32 = OpTraits<Tr::rounds>;
     constexpr bool bf16 = kOps[OP].dtypes[0] == 'b';  // "bfloat16", else "float16"
     auto loop = [&](const auto q) {
-      fill<K, uint16_t>(job, i0, i1, [=](uint16_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
+      fill<K, uint16_t>(job, i0, i1, [=](uint16_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
         float z[kChunkWords];
         for (size_t j = 0; j < nv; ++j) z[j] = F32::value(q, w + K * j);
         if (bf16)
@@ -277,11 +277,49 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
     if (p.affine) loop(OpArgsFixed<true>(p));
     else loop(OpArgsFixed<false>(p));
   } else {
+    if constexpr (OP == (int)Op::PoissonI64) {
+      if (p.a < 10.0) {
+        // CPU-only shortcut for poisson's inversion (lam < 10), the same bits: the running
+        // sums once per range, then a search per value (poisson_sums / poisson_search)
+        double sums[256];
+        poisson_sums(p.a, sums);
+        fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+          for (size_t j = 0; j < nv; ++j) o[j] = poisson_search(sums, w[K * j], w[K * j + 1]);
+        });
+        return;
+      }
+    }
+    if constexpr (OP == (int)Op::BinomialI64) {
+      const int64_t n = (int64_t)p.ilow;
+      const double q = binomial_q(p.a);
+      if ((double)n * q < 10.0) {  // the inversion, as for poisson: sums once, a search per value
+        double sums[256];
+        binomial_sums(n, q, sums);
+        const bool flip = p.a > 0.5;
+        fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+          for (size_t j = 0; j < nv; ++j) {
+            const int64_t x = poisson_search(sums, w[K * j], w[K * j + 1]);
+            o[j] = flip ? n - x : x;
+          }
+        });
+        return;
+      }
+    }
     auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
       with_store_type<OP>(p.elem_size, [&](auto store) {
         using S = decltype(store);
-        fill<K, S>(job, i0, i1, [=](S* __restrict o, size_t nv, const uint32_t* __restrict w) {
-          for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+        fill<K, S>(job, i0, i1, [=, &job](S* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          if constexpr (!OpRetry<OP>::has) {
+            for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+          } else {
+            // rejection samplers (FORMAT 19.1): the value function in one vectorized pass, then
+            // the few rejected first attempts, finished from their retry streams (op_value_at)
+            for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+            for (size_t j = 0; j < nv; ++j)
+              if (op_rejected(o[j]))
+                o[j] = op_value_at<OP>(q, w + K * j, job.k0, job.k1, job.id,
+                                       job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2));
+          }
         });
       });
     };

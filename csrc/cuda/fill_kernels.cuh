@@ -76,9 +76,13 @@ PHILOX_HD void put(void* dst, uint64_t o, bool staged, T v) {
 
 // Value o of `dst` (the output, or a block's staging buffer) from the words w[0 .. K-1]:
 // the table's value function, stored as the op's store type (csrc/ops.h).
+// Value i of the row of stream `id` (its first word at 4 * j.block + j.lane + i * K), so
+// rejection samplers can finish from their retry streams (op_value_at, FORMAT 19.1).
 template <int OP>
-PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w) {
-  const auto v = OpTraits<OP>::value(j.args, w);
+PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w, uint64_t id,
+                         uint64_t i) {
+  const auto v = op_value_at<OP>(j.args, w, j.k0, j.k1, id,
+                                 j.block + (((uint64_t)j.lane + i * (uint64_t)OpTraits<OP>::K) >> 2));
   with_store_type<OP>(j.args.elem_size, [&](auto store) { put<decltype(store)>(dst, o, staged, (decltype(store))v); });
 }
 
@@ -137,7 +141,7 @@ PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t
     if (rw < j.lane || (rw - j.lane) % K) continue;
     const uint64_t i = (rw - j.lane) / K;
     if (i < sp.i0 || i >= sp.i1) continue;
-    put_value<OP>(j, dst, base + i, staged, w + q);
+    put_value<OP>(j, dst, base + i, staged, w + q, id, i);
   }
 }
 
@@ -242,7 +246,8 @@ PHILOX_HD void region_item(const RegionJob& j, uint64_t item) {
   if (lane + i1 * K > w0 + 4) stream_block(w + 4, b + t + 1, j.id, j.k0, j.k1);  // the last value straddles
   const uint64_t base = r * j.region.run_len;
   for (uint64_t i = i0; i < i1; ++i) {
-    const auto v = OpTraits<OP>::value(j.args, w + (lane + i * K - w0));
+    // rejection samplers finish from the retry stream of the value's own first word (FORMAT 19.1)
+    const auto v = op_value_at<OP>(j.args, w + (lane + i * K - w0), j.k0, j.k1, j.id, b + ((lane + i * K) >> 2));
     with_store_type<OP>(j.args.elem_size,
                         [&](auto store) { put<decltype(store)>(j.out, base + i, false, (decltype(store))v); });
   }

@@ -65,6 +65,8 @@ OPS = {
     "randn f32": 4,
     "randn f64": 8,
     "random_raw u32": 4,
+    "gamma(2.5) f64": 8,
+    "poisson(4) i64": 8,
 }
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).
@@ -75,7 +77,8 @@ GPU_OPS = ("rand f32", "rand f64", "randint(0,1000) i64", "randn f32", "randn f6
 REFERENCES = {"cpu": ("numpy PCG64", "numpy Philox", "randomgen Philox4x32", "torch"), "cuda": ("torch",)}
 
 _NP_DTYPE = {"rand f32": np.float32, "rand f64": np.float64, "randint(0,1000) i64": np.int64,
-             "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32}
+             "randn f32": np.float32, "randn f64": np.float64, "random_raw u32": np.uint32,
+             "gamma(2.5) f64": np.float64, "poisson(4) i64": np.int64}
 
 
 def _optional(name):
@@ -101,6 +104,10 @@ def _philox_cands(op: str, threads: Sequence[int]):
             return lambda: s.randn(n, dtype=dt)
         if op.startswith("randint"):
             return lambda: s.randint(0, 1000, n)
+        if op.startswith("gamma"):
+            return lambda: s.standard_gamma(2.5, n)
+        if op.startswith("poisson"):
+            return lambda: s.poisson(4.0, n)
         return lambda: s.random_raw(n, dtype=np.uint32)
 
     def out(n):
@@ -111,6 +118,10 @@ def _philox_cands(op: str, threads: Sequence[int]):
             return lambda: s.randn(out=buf)
         if op.startswith("randint"):
             return lambda: s.randint(0, 1000, out=buf)
+        if op.startswith("gamma"):
+            return lambda: s.standard_gamma(2.5, out=buf)
+        if op.startswith("poisson"):
+            return lambda: s.poisson(4.0, out=buf)
         return lambda: s.random_raw(out=buf)
 
     for t in threads:
@@ -132,6 +143,10 @@ def _numpy_cands(op: str, lib: str, bitgen_factory):
             return lambda: g.standard_normal(n, dtype=dt)
         if op.startswith("randint"):
             return lambda: g.integers(0, 1000, n)  # int64
+        if op.startswith("gamma"):
+            return lambda: g.standard_gamma(2.5, n)
+        if op.startswith("poisson"):
+            return lambda: g.poisson(4.0, n)
         return lambda: g.integers(0, 1 << 32, n, dtype=np.uint32)  # full range: raw 32-bit words
 
     def out(n):
@@ -139,15 +154,28 @@ def _numpy_cands(op: str, lib: str, bitgen_factory):
         buf = np.empty(n, dt)
         if op.startswith("rand f"):
             return lambda: g.random(dtype=dt, out=buf)
+        if op.startswith("gamma"):
+            return lambda: g.standard_gamma(2.5, out=buf)
         return lambda: g.standard_normal(dtype=dt, out=buf)
 
     yield lib, "new", 1, new
-    if op.startswith(("rand f", "randn")):  # Generator.integers has no out=
+    if op.startswith(("rand f", "randn", "gamma")):  # Generator.integers has no out=
         yield lib, "out", 1, out
 
 
 def _torch_cands(op: str, torch, threads: Sequence[int]):
     if op.startswith("random_raw"):
+        return
+    if op.startswith(("gamma", "poisson")):  # torch's counterparts take a parameter tensor (made once)
+        def param_new(n):
+            g = torch.Generator().manual_seed(20240601)
+            if op.startswith("gamma"):
+                alpha = torch.full((n,), 2.5, dtype=torch.float64)
+                return lambda: torch._standard_gamma(alpha, generator=g)
+            rates = torch.full((n,), 4.0, dtype=torch.float64)
+            return lambda: torch.poisson(rates, generator=g)
+        for t in threads:
+            yield "torch", "new", t, param_new
         return
     tdt = {"rand f32": torch.float32, "rand f64": torch.float64, "randn f32": torch.float32,
            "randn f64": torch.float64, "randint(0,1000) i64": torch.int64}[op]

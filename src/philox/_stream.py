@@ -22,7 +22,7 @@ from . import _dtypes as D
 from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
-from . import _choice, _permutation  # noqa: E402  (they call back into Stream's draws only)
+from . import _choice, _dists, _permutation  # noqa: E402  (they call back into Stream's draws only)
 
 if TYPE_CHECKING:
     import torch
@@ -164,6 +164,13 @@ class _Draws:
         p = self._check_position(value)
         self._cursor.set(p >> 64, p & 0xFFFFFFFFFFFFFFFF)
 
+    def _output(self, shape, dtype, device, out, kind, default_np, region):
+        """The output of a draw: ``_prepare``'s, or ``_target``'s when ``region=`` or ``out=`` is given
+        (a DTensor ``out=`` is a region too)."""
+        if region is None and out is None:
+            return self._prepare(shape, dtype, device, out, kind, default_np)
+        return self._target(shape, dtype, device, out, kind, default_np, region)
+
     def _target(self, shape, dtype, device, out, kind, default_np, region):
         """The output of a draw with ``region=`` or ``out=`` (a DTensor ``out=``: this rank's shard,
         the block of the global tensor that its placements give): checked before any word moves."""
@@ -228,8 +235,7 @@ class _Draws:
         int32/int64 dtypes (e.g. torch's) hold the same bits in two's complement.
         """
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "raw", "u32") if region is None and out is None
-             else self._target(shape, dtype, device, out, "raw", "u32", region))
+        t = self._output(shape, dtype, device, out, "raw", "u32", region)
         return self._fill(_RAW64 if t.code in ("u64", "i64") else _RAW32, t)
 
     # ------------------------------------------------------------------ small draws, fast
@@ -317,8 +323,7 @@ class _Draws:
             if r is not None:
                 return r
         shape = parse_star_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         return self._fill(_UNIFORM[t.code], t)
 
     @overload
@@ -360,8 +365,7 @@ class _Draws:
         """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
         lo, hi = _real(low, "low"), _real(high, "high")
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         code = t.code
         if code == "f64":
             a, b = lo, hi
@@ -419,8 +423,7 @@ class _Draws:
             if r is not None:
                 return r
         shape = parse_star_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         return self._fill(_NORMAL[t.code], t)
 
     @overload
@@ -464,21 +467,45 @@ class _Draws:
         if s < 0:
             raise ValueError(f"std must be non-negative, got {std!r}")
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         if t.code != "f64":  # computed in float32
             for v, nm in ((m, "mean"), (s, "std")):
                 if not math.isfinite(_f32(v)):
                     raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
         return self._fill(_NORMAL[t.code], t, 0, True, m, s)
 
+    # ------------------------------------------------------------------ distributions (_dists, FORMAT 19)
+    def standard_gamma(self, shape, size=None, dtype=None, device=None, out=None, region=None):
+        """Gamma(shape, 1) floats (numpy's ``standard_gamma``; ``shape >= 0``, 0 gives 0). float64
+        only (numpy or torch). Four words per value; the rare rejected first attempt is finished
+        from the value's own retry stream (docs/FORMAT.md 19.1), so any element is computable alone."""
+        return _dists.standard_gamma(self, shape, size, dtype, device, out, region)
+
+    def gamma(self, shape, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
+        """Gamma(shape, scale) floats: ``standard_gamma(shape) * scale`` (numpy's ``gamma``)."""
+        return _dists.gamma(self, shape, scale, size, dtype, device, out, region)
+
+    def chisquare(self, df, size=None, dtype=None, device=None, out=None, region=None):
+        """Chi-square(df) floats, ``df > 0``: exactly ``gamma(df / 2, 2)`` (numpy's definition)."""
+        return _dists.chisquare(self, df, size, dtype, device, out, region)
+
+    def poisson(self, lam=1.0, size=None, dtype=None, device=None, out=None, region=None):
+        """Poisson(lam) counts, int64 (numpy's ``poisson``; ``0 <= lam <= 1e15``). Four words per
+        value: inversion below lam 10, else Hoermann's PTRS, whose rare rejected first attempt is
+        finished from the value's own retry stream (docs/FORMAT.md 19.3)."""
+        return _dists.poisson(self, lam, size, dtype, device, out, region)
+
+    def binomial(self, n, p, size=None, dtype=None, device=None, out=None, region=None):
+        """Binomial(n, p) counts, int64 (numpy's ``binomial``; ``0 <= n <= 2**62``, ``0 <= p <= 1``).
+        Four words per value: inversion when ``n * min(p, 1 - p) < 10``, else Hoermann's BTRS with
+        retries from the value's own retry stream (docs/FORMAT.md 19.4)."""
+        return _dists.binomial(self, n, p, size, dtype, device, out, region)
     # ------------------------------------------------------------------ exponential
     def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
         """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 12):
         one word per value (two for float64), never 0; float64 numpy by default."""
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         return self._fill(_EXPONENTIAL[t.code], t)
 
     def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
@@ -488,37 +515,36 @@ class _Draws:
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "float", "f64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "float", "f64", region))
+        t = self._output(shape, dtype, device, out, "float", "f64", region)
         if not math.isfinite(sc if t.code == "f64" else _f32(sc)):
             raise ValueError(f"scale={scale!r} must be finite in {'float64' if t.code == 'f64' else 'float32'}, "
                              f"the precision {t.code} output is computed in")
         return self._fill(_EXPONENTIAL[t.code], t, 0, True, sc)
 
     # ------------------------------------------------------------------ loc-scale families
-    def _loc_scale(self, ops, loc, scale, size, dtype, device, out):
+    def _loc_scale(self, ops, loc, scale, size, dtype, device, out, region):
         m, sc = _real(loc, "loc"), _real(scale, "scale")
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
-        t = self._prepare(parse_size(size), dtype, device, out, "float", "f64")
+        t = self._output(parse_size(size), dtype, device, out, "float", "f64", region)
         if t.code != "f64":  # computed in float32
             for v, nm in ((m, "loc"), (sc, "scale")):
                 if not math.isfinite(_f32(v)):
                     raise ValueError(f"{nm}={v!r} overflows float32, the precision {t.code} output is computed in")
         return self._fill(ops[t.code], t, 0, True, m, sc)
 
-    def gumbel(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+    def gumbel(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Gumbel (maximum) floats ``loc - scale * log(standard_exponential())`` (docs/FORMAT.md 13),
         numpy's parameterization; float64 numpy by default."""
-        return self._loc_scale(_GUMBEL, loc, scale, size, dtype, device, out)
+        return self._loc_scale(_GUMBEL, loc, scale, size, dtype, device, out, region)
 
-    def logistic(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+    def logistic(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Logistic floats ``loc + scale * log(u / (1 - u))``, u uniform in (0, 1) (docs/FORMAT.md 13)."""
-        return self._loc_scale(_LOGISTIC, loc, scale, size, dtype, device, out)
+        return self._loc_scale(_LOGISTIC, loc, scale, size, dtype, device, out, region)
 
-    def laplace(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None):
+    def laplace(self, loc=0.0, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 13)."""
-        return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out)
+        return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out, region)
 
     # ------------------------------------------------------------------ integers
     @overload
@@ -588,8 +614,7 @@ class _Draws:
         if r > 1 << 64:
             raise ValueError(f"high - low must be at most 2**64, got {r}")
         shape = parse_size(size)
-        t = (self._prepare(shape, dtype, device, out, "int", "i64") if region is None and out is None
-             else self._target(shape, dtype, device, out, "int", "i64", region))
+        t = self._output(shape, dtype, device, out, "int", "i64", region)
         dmin, dmax = D.int_bounds(t.code)
         if lo < dmin or hi - 1 > dmax:
             # values at or above 2**63 fit only uint64

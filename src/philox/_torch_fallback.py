@@ -19,6 +19,8 @@ Rules that keep the bits identical:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -546,6 +548,319 @@ VALUES = {
 }
 
 
+# ---------------------------------------------------------------- distributions (csrc/dists.h)
+_NAN = float("nan")
+
+
+def u01_open_f64(first, second):
+    hi = (second >> 11).to(torch.float64)
+    lo = ((((second << 20) & M32) | (first >> 12)) & 0x7FFFFFFF).to(torch.float64)
+    return ((hi * 2147483648.0 + lo) * 2.0 + 1.0) * 1.1102230246251565404236316680908203125e-16
+
+
+def u01_open32_f64(w):
+    return (w.to(torch.float64) + 0.5) * 2.3283064365386963e-10
+
+
+_EXP_COEFFS = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+               1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
+
+
+def exp_f64(x):
+    xc = x.clamp(-745.2, 709.78)
+    kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0
+    r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10
+    p = _horner(r, _EXP_COEFFS)
+    k = kd.to(torch.int64)
+    big = p * _f64(((k + 1023).clamp(1, 2046)) << 52)
+    top = (p * 2.0) * _f64(torch.full_like(k, 2046 << 52))
+    small = (p * _f64(((k + 1623).clamp(min=1)) << 52)) * _f64(torch.full_like(k, (1023 - 600) << 52))
+    y = torch.where(k >= -1021, torch.where(k > 1023, top, big), small)
+    y = torch.where(x < -745.2, torch.zeros_like(y), y)
+    return torch.where(x > 709.78, torch.full_like(y, float("inf")), y)
+
+
+def gamma_d(a: float) -> float:
+    return (a + 1.0 if a < 1.0 else a) - 0.333333333333333333333
+
+
+def gamma_mt_attempt(d: float, c: float, n0, n1, uw):
+    """One Marsaglia-Tsang attempt: d * v, or NaN when rejected."""
+    x = normal_f64(n0, n1)
+    t = 1.0 + c * x
+    v = (t * t) * t
+    u = u01_open32_f64(uw)
+    x2 = x * x
+    ok = (t > 0.0) & ((u < 1.0 - 0.0331 * (x2 * x2)) | (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + log_f64(v))))
+    return torch.where(ok, d * v, torch.full_like(v, _NAN))
+
+
+def gamma_boost(p, w3):
+    """U^(1/a) for a < 1 (p.affine), from the fourth word; 1 otherwise."""
+    if p.affine:
+        return exp_f64(log_f64(u01_open32_f64(w3)) / p.a)
+    return torch.ones(w3.shape, dtype=torch.float64, device=w3.device)
+
+
+def gamma_first(p, w):
+    g = gamma_mt_attempt(gamma_d(p.a), p.c, w[..., 0], w[..., 1], w[..., 2])
+    return (g * gamma_boost(p, w[..., 3])) * p.b
+
+
+def gamma_retry(p, w, k0, k1, rid):
+    """Values of rejected first attempts (w: (m, 4) words, rid: (m,) retry stream ids): attempts
+    t = 0, 1, ... from block t of each retry stream, all pending values at once."""
+    d = gamma_d(p.a)
+    g = torch.full(rid.shape, _NAN, dtype=torch.float64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    pending = torch.ones_like(g, dtype=torch.bool)
+    while True:
+        idx = pending.nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            break
+        c0 = torch.full_like(idx, t & M32)
+        c1 = torch.full_like(idx, t >> 32)
+        y = philox4x32_10(c0, c1, r2[idx], r3[idx], k0, k1)
+        gi = gamma_mt_attempt(d, p.c, y[0], y[1], y[2])
+        g[idx] = gi
+        pending[idx] = gi != gi
+        t += 1
+    return (g * gamma_boost(p, w[..., 3])) * p.b
+
+
+def floor_i64(y):
+    t = y.to(torch.int64)  # truncation toward zero (|y| <= 2**62)
+    return t - (t.to(torch.float64) > y).to(torch.int64)
+
+
+_LN_2PI_HALF = 0.91893853320467274178
+
+
+def _scalar_log_f64(x: float) -> float:
+    return float(log_f64(torch.tensor([x], dtype=torch.float64))[0])
+
+
+def _log_factorial_small():
+    """log(k!) for k < 10 as csrc/dists.h sums them: log_f64(2) + log_f64(3) + ... in order."""
+    out, acc = [0.0, 0.0], 0.0
+    for i in range(2, 10):
+        acc = acc + _scalar_log_f64(float(i))
+        out.append(acc)
+    return out
+
+
+_LOG_FACT_SMALL = []
+
+
+def log_factorial(k):
+    if not _LOG_FACT_SMALL:
+        _LOG_FACT_SMALL.extend(_log_factorial_small())
+    table = torch.tensor(_LOG_FACT_SMALL, dtype=torch.float64, device=k.device)
+    x = k.to(torch.float64) + 1.0
+    big = (((x - 0.5) * log_f64(x) - x) + _LN_2PI_HALF) + stirling_series(x)
+    return torch.where(k < 10, table[k.clamp(0, 9)], big)
+
+
+def poisson_inversion(lam: float, w0, w1):
+    """The least k <= 255 with u <= s_k, s_k = p_0 + ... + p_k (csrc/dists.h's running sums; the
+    same for every value, so computed once and searched)."""
+    u = u01_open_f64(w0, w1)
+    p = float(exp_f64(torch.tensor([-lam], dtype=torch.float64))[0])
+    sums = [p]
+    acc = p
+    for k in range(1, 255):
+        p = (p * lam) / float(k)
+        acc = acc + p
+        sums.append(acc)
+    s = torch.tensor(sums, dtype=torch.float64, device=u.device)
+    return torch.searchsorted(s, u.contiguous(), right=False).clamp(max=255)
+
+
+_TWO62 = 4611686018427387904.0
+
+
+def poisson_ptrs_attempt(lam: float, u0, u1, v0, v1):
+    slam, loglam = math.sqrt(lam), _scalar_log_f64(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    U = u01_open_f64(u0, u1) - 0.5
+    V = u01_open_f64(v0, v1)
+    us = 0.5 - U.abs()
+    y = (((2.0 * a) / us + b) * U + lam) + 0.43
+    k = floor_i64(y.clamp(-_TWO62, _TWO62))
+    quick = (us >= 0.07) & (V <= vr)
+    out = (k < 0) | ((us < 0.013) & (V > us))
+    lhs = (log_f64(V) + _scalar_log_f64(invalpha)) - log_f64(a / (us * us) + b)
+    rhs = (k.to(torch.float64) * loglam - lam) - log_factorial(k.clamp(min=0))
+    ok = quick | (~out & (lhs <= rhs))
+    return torch.where(ok, k, torch.full_like(k, -1))
+
+
+def poisson_first(p, w):
+    if p.a < 10.0:
+        return poisson_inversion(p.a, w[..., 0], w[..., 1])
+    return poisson_ptrs_attempt(p.a, w[..., 0], w[..., 1], w[..., 2], w[..., 3])
+
+
+def poisson_retry(p, w, k0, k1, rid):
+    k = torch.full(rid.shape, -1, dtype=torch.int64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    while True:
+        idx = (k < 0).nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            return k
+        y = philox4x32_10(torch.full_like(idx, t & M32), torch.full_like(idx, t >> 32), r2[idx], r3[idx], k0, k1)
+        k[idx] = poisson_ptrs_attempt(p.a, *y)
+        t += 1
+
+
+def log1p_f64(x: float) -> float:
+    u = 1.0 + x
+    d = u - 1.0
+    return x if d == 0.0 else _scalar_log_f64(u) * (x / d)
+
+
+def _log1p_t(x):
+    """log1p_f64 on a tensor."""
+    u = 1.0 + x
+    d = u - 1.0
+    return torch.where(d == 0.0, x, log_f64(u) * (x / torch.where(d == 0.0, torch.ones_like(d), d)))
+
+
+def stirling_series(x):
+    r = 1.0 / x
+    r2 = r * r
+    return r * (0.083333333333333333333 - r2 * (0.0027777777777777777778 - r2 * (
+        0.00079365079365079365079 - r2 * 0.00059523809523809523810)))
+
+
+def log_factorial_ratio(N, d):
+    """log(N!) - log((N - d)!) on int64 tensors (csrc/dists.h)."""
+    lo = torch.minimum(N, N - d)
+    direct = log_factorial(N.clamp(min=0)) - log_factorial((N - d).clamp(min=0))
+    x1 = N.to(torch.float64) + 1.0
+    x2 = (N - d).to(torch.float64) + 1.0
+    dd = d.to(torch.float64)
+    L = _log1p_t(-(dd / x1))
+    big = ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2))
+    return torch.where(lo < 10, direct, big)
+
+
+def binomial_q(p: float) -> float:
+    return 1.0 - p if p > 0.5 else p
+
+
+def binomial_inversion(n: int, q: float, w0, w1):
+    u = u01_open_f64(w0, w1)
+    r = q / (1.0 - q)
+    p = float(exp_f64(torch.tensor([float(n) * log1p_f64(-q)], dtype=torch.float64))[0])
+    cap = min(n, 255)
+    sums, acc = [p], p
+    for k in range(1, cap):
+        p = ((p * r) * float(n - k + 1)) / float(k)
+        acc = acc + p
+        sums.append(acc)
+    s = torch.tensor(sums, dtype=torch.float64, device=u.device)
+    return torch.searchsorted(s, u.contiguous(), right=False).clamp(max=cap)
+
+
+def binomial_btrs_attempt(n: int, q: float, u0, u1, v0, v1):
+    nd = float(n)
+    spq = math.sqrt((nd * q) * (1.0 - q))
+    b = 1.15 + 2.53 * spq
+    a = (-0.0873 + 0.0248 * b) + 0.01 * q
+    c = nd * q + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = _scalar_log_f64(q / (1.0 - q))
+    m = math.floor((nd + 1.0) * q)
+    U = u01_open_f64(u0, u1) - 0.5
+    V = u01_open_f64(v0, v1)
+    us = 0.5 - U.abs()
+    y = ((2.0 * a) / us + b) * U + c
+    k = floor_i64(y.clamp(-_TWO62, _TWO62))
+    bad = (k < 0) | (k > n)
+    quick = (us >= 0.07) & (V <= vr)
+    kc = k.clamp(0, n)
+    lv = log_f64((V * alpha) / (a / (us * us) + b))
+    big_n = torch.full_like(kc, n - m)
+    rhs = (log_factorial_ratio(big_n, kc - m) - log_factorial_ratio(kc, kc - m)) + (k - m).to(torch.float64) * lpq
+    ok = ~bad & (quick | (lv <= rhs))
+    return torch.where(ok, k, torch.full_like(k, -1))
+
+
+def binomial_flip(n: int, p: float, x):
+    return torch.where(x < 0, x, n - x) if p > 0.5 else x
+
+
+def binomial_first(args, w):
+    n, p = int(args.ilow), args.a
+    q = binomial_q(p)
+    if float(n) * q < 10.0:
+        x = binomial_inversion(n, q, w[..., 0], w[..., 1])
+    else:
+        x = binomial_btrs_attempt(n, q, w[..., 0], w[..., 1], w[..., 2], w[..., 3])
+    return binomial_flip(n, p, x)
+
+
+def binomial_retry(args, w, k0, k1, rid):
+    n, p = int(args.ilow), args.a
+    q = binomial_q(p)
+    x = torch.full(rid.shape, -1, dtype=torch.int64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    t = 0
+    while True:
+        idx = (x < 0).nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            return binomial_flip(n, p, x)
+        y = philox4x32_10(torch.full_like(idx, t & M32), torch.full_like(idx, t >> 32), r2[idx], r3[idx], k0, k1)
+        x[idx] = binomial_btrs_attempt(n, q, *y)
+        t += 1
+
+
+# Ops whose value function may reject (csrc/ops.h's OpRetry): name -> retry(args, w, k0, k1, rid),
+# the values of the rejected first attempts from their retry streams; _rejected marks them
+# (op_rejected: NaN for float values, negative for integers).
+RETRIES = {"gamma_f64": gamma_retry, "poisson_i64": poisson_retry, "binomial_i64": binomial_retry}
+
+
+def _rejected(vals):
+    return vals != vals if vals.is_floating_point() else vals < 0
+
+
+VALUES["gamma_f64"] = lambda w, p: (gamma_first(p, w), "f")
+VALUES["poisson_i64"] = lambda w, p: (poisson_first(p, w), "int")
+VALUES["binomial_i64"] = lambda w, p: (binomial_first(p, w), "int")
+
+
+def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
+    """Replace the rejected first attempts (_rejected) of vals (R, nv) by their retried values: value
+    i0 + j of row r has its first word at position + (i0 + j) * k, its retry stream is
+    fold(ids[r], that position div 4, 2) (FORMAT 19.1)."""
+    bad = _rejected(vals)
+    if not bool(bad.any()):
+        return vals
+    rr, jj = bad.nonzero(as_tuple=True)
+    return _retry_at(name, vals, (rr, jj), w[rr, jj], args, k0, k1, ids[rr], position, i0 + jj, k)
+
+
+def _retry_at(name, vals, where, w, args, k0, k1, ids, position: int, v, k: int):
+    """vals with vals[where] (rejected first attempts) replaced by their retried values: value
+    index v (a tensor, one per rejected value) of stream ids of a draw from word ``position``
+    has its first word at position + v * k; its retry stream is fold(id, that position div 4, 2)."""
+    base = (position >> 2) % (1 << 64)
+    base = base - (1 << 64) if base >= 1 << 63 else base
+    off = ((position & 3) + v * k) >> 2  # int64 adds wrap: the position div 4 mod 2**64
+    rid = fold(ids, off + base, 2)
+    vals = vals.clone()
+    vals[where] = RETRIES[name](args, w, k0, k1, rid)
+    return vals
+
+
 class _Args:
     """A draw's parameters, as csrc/ops.h's OpArgs."""
     __slots__ = ("elem_size", "affine", "a", "b", "c", "ilow", "range_m1")
@@ -607,7 +922,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
     Same arguments as the C++ backend (csrc/cpu/kernels.h ``Job``).
     """
     k = _OP_WORDS[op]
-    value = VALUES[_OP_NAME[op]]
+    name = _OP_NAME[op]
+    value = VALUES[name]
     args = _Args(elem_size, affine, a, b, c, ilow, range_m1)
     dev = out.device
     if isinstance(id, int):  # torch.full, not torch.tensor: no host-to-device copy
@@ -629,6 +945,8 @@ def fill(out, op: int, k0: int, k1: int, id, position: int, elem_size: int = 0, 
             nv = min(per, n - i0)
             w = _words(k0, k1, ids[r0:r1], position + i0 * k, nv * k).reshape(r1 - r0, nv, k)
             vals, kind = value(w, args)
+            if name in RETRIES:
+                vals = _finish_rejected(name, vals, w, args, k0, k1, ids[r0:r1], position, i0, k)
             _store(dst[r0:r1, i0:i0 + nv], vals, kind, elem_size)
 
 
@@ -661,7 +979,8 @@ def fill_region(out, op: int, k0: int, k1: int, id: int, position: int, plan, el
     ``plan.n_full`` values from word ``position``: element e is value
     base + sum(idx_d(e // run_len) * strides[d]) + e % run_len (csrc/region.h), in chunks."""
     k = _OP_WORDS[op]
-    value = VALUES[_OP_NAME[op]]
+    name = _OP_NAME[op]
+    value = VALUES[name]
     args = _Args(elem_size, affine, a, b, c, ilow, range_m1)
     dev = out.device
     dst = out.view(-1)
@@ -674,7 +993,14 @@ def fill_region(out, op: int, k0: int, k1: int, id: int, position: int, plan, el
         for cnt, st in zip(reversed(plan.counts), reversed(plan.strides)):
             v = v + (r % cnt) * st
             r = r // cnt
-        vals, kind = value(_words_of_values(k0, k1, id, position, v, k), args)
+        w = _words_of_values(k0, k1, id, position, v, k)
+        vals, kind = value(w, args)
+        if name in RETRIES:
+            bad = _rejected(vals)
+            if bool(bad.any()):
+                (jj,) = bad.nonzero(as_tuple=True)
+                idw = torch.full_like(jj, id - (1 << 64) if id >= 1 << 63 else id)
+                vals = _retry_at(name, vals, jj, w[jj], args, k0, k1, idw, position, v[jj], k)
         _store(dst[e0:e0 + e.numel()], vals, kind, elem_size)
 
 

@@ -44,6 +44,14 @@ for lo, hi, dt in [(0, 10, "int64"), (-5, 2 ** 40, "int64"), (0, 2 ** 64, "uint6
                    (-30000, 30000, "int16"), (-2 ** 31, 2 ** 31 - 1, "int32"), (0, 256, "uint8"),
                    (0, 2 ** 32, "uint32"), (-2 ** 63, 2 ** 63, "int64")]:
     DRAWS[f"randint_{lo}_{hi}_{dt}"] = ("randint", [lo, hi], dt, "int")
+# distributions (FORMAT 19); gamma: shapes below and above 1
+DRAWS["standard_gamma_2.5_float64"] = ("standard_gamma", [2.5], "float64", "bits")
+DRAWS["gamma_0.3_2_float64"] = ("gamma", [0.3, 2.0], "float64", "bits")
+DRAWS["chisquare_3_float64"] = ("chisquare", [3], "float64", "bits")
+DRAWS["poisson_4_int64"] = ("poisson", [4.0], "int64", "int")
+DRAWS["poisson_1e10_int64"] = ("poisson", [1e10], "int64", "int")
+DRAWS["binomial_20_0.3_int64"] = ("binomial", [20, 0.3], "int64", "int")
+DRAWS["binomial_1000_0.7_int64"] = ("binomial", [1000, 0.7], "int64", "int")
 for dt in ("float64", "float32", "float16", "bfloat16"):
     DRAWS[f"standard_exponential_{dt}"] = ("standard_exponential", [], dt, "bits")
     DRAWS[f"exponential_2.5_{dt}"] = ("exponential", [2.5], dt, "bits")
@@ -78,6 +86,8 @@ def reference_draw(stream, method, args, dtype, n=N):
         vals = getattr(stream, method)(args[0], args[1], n, code)
     elif method == "randint":
         vals = stream.randint(args[0], args[1], n, code)
+    elif method in ("standard_gamma", "gamma", "chisquare", "poisson", "binomial"):
+        vals = getattr(stream, method)(*args, n, code)
     else:
         raise ValueError(method)
     return encode(vals, code)

@@ -1,0 +1,334 @@
+// dists.h -- distributions beyond uniform and normal (docs/FORMAT.md section 19).
+//
+// Every function here is a pure function of its words and parameters and uses only
+// +, -, *, / and sqrt (correctly rounded; no FMA: -ffp-contract=off, nvcc --fmad=false),
+// integer ops and philox.h's own log, so the CPU, the CUDA kernels and the pure-torch
+// fallback (src/philox/_torch_fallback.py, mirroring this file) give the same bits.
+//
+// Rejection samplers make their first attempt from the value's own words (a fixed number
+// per value, so the main stream never advances by a data-dependent count). A rejected
+// first attempt is reported as NaN; the value is then finished from its *retry stream*
+// (FORMAT 19.1): stream (S, fold(id, P div 4, 2)) of the same seed, P the position of the
+// value's first word, attempt t reading that stream's block t. Every value is computable
+// alone, whatever the split of the draw.
+#pragma once
+
+#include <stdint.h>
+
+#include "philox.h"
+
+namespace philox {
+
+// ---------------------------------------------------------------- helpers
+// Uniform in (0, 1) from two words: ((u64 >> 12) * 2 + 1) * 2^-53, exact (53 bits).
+PHILOX_HD double u01_open_f64(uint32_t first, uint32_t second) {
+  const int32_t hi = (int32_t)(second >> 11);                                       // u64 >> 43 (21 bits)
+  const int32_t lo = (int32_t)(((second << 20) | (first >> 12)) & 0x7FFFFFFFu);      // (u64 >> 12) mod 2^31
+  return (((double)hi * 2147483648.0 + (double)lo) * 2.0 + 1.0) * PHILOX_2M53;
+}
+
+// Uniform in (0, 1) from one word: (w + 1/2) * 2^-32, exact.
+PHILOX_HD double u01_open32_f64(uint32_t w) {
+  return ((double)w + 0.5) * 2.3283064365386963e-10;
+}
+
+// exp(x) for finite x: x = k ln2 + r (k = x / ln2 rounded to nearest, ties to even, by
+// the 1.5 * 2^52 trick; r by a two-part ln2, k * LN2_HI exact for |k| < 2^11), exp(r) by
+// its Taylor polynomial to degree 13 (|r| <= 0.3466: error below 2^-53 relative), then
+// scaled by 2^k from the exponent bits (2p * 2^1023 for k = 1024; in two steps, 2^(k+600)
+// then 2^-600, when the result is subnormal).
+// x < -745.2 gives 0, x > 709.78 gives +inf.
+PHILOX_HD double exp_f64(double x) {
+  const double xc = x < -745.2 ? -745.2 : (x > 709.78 ? 709.78 : x);  // NaN-free, in range
+  const double kd = (xc * 1.44269504088896338700 + 6755399441055744.0) - 6755399441055744.0;
+  const double r = (xc - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10;
+  double p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;  // 1/13!, 1/12!
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const int32_t k = (int32_t)kd;  // -1075 .. 1024
+  // branch-free (the CPU loops vectorize it): every candidate, then a select
+  const int32_t kn = k < -1021 ? -1021 : (k > 1023 ? 1023 : k);
+  const double normal = p * bits_f64((uint64_t)(int64_t)(kn + 1023) << 52);
+  const double top = (p * 2.0) * bits_f64((uint64_t)(1023 + 1023) << 52);                            // k = 1024
+  const int32_t ks = k < -1021 ? k : -1021;
+  const double sub = (p * bits_f64((uint64_t)(int64_t)(ks + 1623) << 52)) * bits_f64((uint64_t)(1023 - 600) << 52);
+  const double y = k > 1023 ? top : (k >= -1021 ? normal : sub);
+  return x < -745.2 ? 0.0 : (x > 709.78 ? bits_f64(0x7FF0000000000000ull) : y);
+}
+
+// The retry stream of the value whose first word is at position P of stream id:
+// fold(id, P div 4, 2) (kind 2 is used by no path component). Ops with retries take at
+// least 4 words per value, so distinct values have distinct P div 4.
+PHILOX_HD uint64_t retry_id(uint64_t id, uint64_t p_div_4) { return fold(id, p_div_4, 2u); }
+
+// Where a value's retries come from: the key, the retry stream's id, attempts in order.
+struct RetryAt {
+  uint32_t k0, k1;
+  uint64_t rid;
+};
+PHILOX_HD RetryAt retry_at(uint32_t k0, uint32_t k1, uint64_t id, uint64_t p_div_4) {
+  RetryAt r;
+  r.k0 = k0; r.k1 = k1; r.rid = retry_id(id, p_div_4);
+  return r;
+}
+
+// ---------------------------------------------------------------- gamma (FORMAT 19.2)
+// Marsaglia and Tsang (2000) for shape b >= 1, d = b - 1/3, c = 1/sqrt(9 d) (passed in,
+// computed once per draw). One attempt from a normal x (two words) and a uniform u (one
+// word): t = 1 + c x; accept when t > 0 and (u < 1 - 0.0331 x^4 or
+// log u < x^2/2 + d (1 - v + log v)), v = t^3; the value is d v. NaN: rejected.
+PHILOX_HD double gamma_mt_attempt(double d, double c, uint32_t n0, uint32_t n1, uint32_t uw) {
+  const double x = normal_f64(n0, n1);
+  const double t = 1.0 + c * x;
+  const double v = t * t * t;
+  const double u = u01_open32_f64(uw);
+  const double x2 = x * x;
+  // & and |, not && and ||: no branch, both logs always computed (the loop vectorizes)
+  const bool ok = (t > 0.0) & ((u < 1.0 - 0.0331 * (x2 * x2)) |
+                               (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + log_f64(v))));
+  return ok ? d * v : bits_f64(0x7FF8000000000000ull);
+}
+
+// d of the Marsaglia-Tsang step for shape a > 0: (a < 1 ? a + 1 : a) - 1/3.
+PHILOX_HD double gamma_d(double a) { return (a < 1.0 ? a + 1.0 : a) - 0.333333333333333333333; }
+
+// The factor U^(1/a) that turns gamma(a + 1) into gamma(a) for a < 1 (U from the value's
+// fourth word): exp(log(U) / a) (a = 0: exp(-inf) = 0, so shape 0 gives 0). `boost` is
+// a < 1, passed as the draw's switch (OpArgs::affine: a compile-time constant in the CPU loops).
+PHILOX_HD double gamma_boost(bool boost, double a, uint32_t w3) {
+  return boost ? exp_f64(log_f64(u01_open32_f64(w3)) / a) : 1.0;
+}
+
+// standard_gamma(a) * scale, first attempt: words w[0..3]; NaN when rejected.
+PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const uint32_t* w) {
+  const double g = gamma_mt_attempt(gamma_d(a), c, w[0], w[1], w[2]);
+  return (g * gamma_boost(boost, a, w[3])) * scale;
+}
+
+// The value after a rejected first attempt: attempts t = 0, 1, ... from block t of the
+// retry stream (normal from its words 0, 1, uniform from word 2).
+PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const uint32_t* w, const RetryAt& at) {
+  const double d = gamma_d(a);
+  double g = bits_f64(0x7FF8000000000000ull);
+  for (uint64_t t = 0; g != g; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    g = gamma_mt_attempt(d, c, r[0], r[1], r[2]);
+  }
+  return (g * gamma_boost(boost, a, w[3])) * scale;
+}
+
+// ---------------------------------------------------------------- poisson (FORMAT 19.3)
+// floor(y) as an integer for |y| <= 2^62 (callers clamp): truncation, then one step down for
+// negative non-integers.
+PHILOX_HD int64_t floor_i64(double y) {
+  const int64_t t = (int64_t)y;
+  return (double)t > y ? t - 1 : t;
+}
+
+// Stirling's series of log Gamma(x) beyond its leading terms: 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7).
+PHILOX_HD double stirling_series(double x) {
+  const double r = 1.0 / x, r2 = r * r;
+  return r * (0.083333333333333333333 -
+              r2 * (0.0027777777777777777778 - r2 * (0.00079365079365079365079 - r2 * 0.00059523809523809523810)));
+}
+// log(k!) for k >= 0: the sum of log_f64(i), i = 2 .. k, for k < 10; above, Stirling's series
+// for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
+// + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
+PHILOX_HD double log_factorial(int64_t k) {
+  if (k < 10) {
+    double s = 0.0;
+    for (int64_t i = 2; i <= k; ++i) s = s + log_f64((double)i);
+    return s;
+  }
+  const double x = (double)k + 1.0;
+  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
+}
+
+// Inversion for lam < 10, from u = u01_open(w0, w1): the least k with u <= p_0 + ... + p_k,
+// p_0 = exp_f64(-lam), p_j = (p_{j-1} * lam) / j, summed in order; k stops at 255.
+PHILOX_HD int64_t poisson_inversion(double lam, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  double p = exp_f64(-lam), s = p;
+  int64_t k = 0;
+  while (u > s && k < 255) {
+    k = k + 1;
+    p = (p * lam) / (double)k;
+    s = s + p;
+  }
+  return k;
+}
+
+// The CPU's shortcut for a whole draw with lam < 10 (the same bits): the running sums s_0 ..
+// s_254 of poisson_inversion, computed once by the same recurrence (s[255] = +inf), then per
+// value the least k with u <= s_k by a branch-free binary search (8 steps).
+inline void poisson_sums(double lam, double* s) {
+  double p = exp_f64(-lam), acc = p;
+  s[0] = acc;
+  for (int k = 1; k < 255; ++k) {
+    p = (p * lam) / (double)k;
+    acc = acc + p;
+    s[k] = acc;
+  }
+  s[255] = bits_f64(0x7FF0000000000000ull);
+}
+PHILOX_HD int64_t poisson_search(const double* s, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  int64_t base = 0;  // invariant: the answer is in [base, base + n]
+  for (int64_t half = 128; half > 0; half >>= 1) base = s[base + half - 1] < u ? base + half : base;
+  return base;  // s[base - 1] < u <= s[base] (s[255] = inf)
+}
+
+// One PTRS attempt (Hoermann 1993, "The transformed rejection method for generating Poisson
+// random variables"), lam >= 10, from U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1): k, or
+// -1 when rejected.
+PHILOX_HD int64_t poisson_ptrs_attempt(double lam, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const double slam = sqrt(lam), loglam = log_f64(lam);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  const double U = u01_open_f64(u0, u1) - 0.5;
+  const double V = u01_open_f64(v0, v1);
+  const double us = 0.5 - (U < 0.0 ? -U : U);
+  double y = ((2.0 * a) / us + b) * U + lam + 0.43;
+  y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
+  const int64_t k = floor_i64(y);
+  if (us >= 0.07 && V <= vr) return k;
+  if (k < 0 || (us < 0.013 && V > us)) return -1;
+  const double lhs = (log_f64(V) + log_f64(invalpha)) - log_f64(a / (us * us) + b);
+  const double rhs = ((double)k * loglam - lam) - log_factorial(k);
+  return lhs <= rhs ? k : -1;
+}
+
+// poisson(lam), 4 words: inversion (words 0, 1) below 10, else a PTRS attempt (U from words 0,
+// 1, V from words 2, 3); -1 when that attempt is rejected (poisson_retry finishes it).
+PHILOX_HD int64_t poisson_first(double lam, const uint32_t* w) {
+  return lam < 10.0 ? poisson_inversion(lam, w[0], w[1]) : poisson_ptrs_attempt(lam, w[0], w[1], w[2], w[3]);
+}
+
+PHILOX_HD int64_t poisson_retry(double lam, const RetryAt& at) {
+  int64_t k = -1;
+  for (uint64_t t = 0; k < 0; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    k = poisson_ptrs_attempt(lam, r[0], r[1], r[2], r[3]);
+  }
+  return k;
+}
+
+// ---------------------------------------------------------------- binomial (FORMAT 19.4)
+// log(1 + x) for -1 < x < 1 with full relative accuracy near 0: u = 1 + x; x where u == 1, else
+// log_f64(u) * (x / (u - 1)) (Goldberg's trick: u - 1 is exact, the quotient corrects the rounding of u).
+PHILOX_HD double log1p_f64(double x) {
+  const double u = 1.0 + x;
+  const double d = u - 1.0;
+  return d == 0.0 ? x : log_f64(u) * (x / (d == 0.0 ? 1.0 : d));
+}
+
+// log(N!) - log((N - d)!) for integers 0 <= N - d, N (d may be negative), accurate even for
+// N near 2^62 where N! itself is far beyond float64's integer resolution: with x1 = N + 1,
+// x2 = N - d + 1 (both >= 11), L = log1p(-d / x1) = log(x2 / x1),
+//   d log x1 - (x2 - 1/2) L - d + (S(x1) - S(x2)),   S = stirling_series;
+// below that, the plain difference of log_factorial.
+PHILOX_HD double log_factorial_ratio(int64_t N, int64_t d) {
+  const int64_t lo = N < N - d ? N : N - d;
+  if (lo < 10) return log_factorial(N) - log_factorial(N - d);
+  const double x1 = (double)N + 1.0, x2 = (double)(N - d) + 1.0, dd = (double)d;
+  const double L = log1p_f64(-(dd / x1));
+  return ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2));
+}
+
+// Inversion for n q < 10 (q <= 1/2): u = u01_open(w0, w1); p_0 = exp_f64(n log1p(-q)),
+// p_k = ((p_{k-1} * r) * (n - k + 1)) / k with r = q / (1 - q); the least k with u <= s_k,
+// capped at min(n, 255).
+PHILOX_HD int64_t binomial_inversion(int64_t n, double q, uint32_t w0, uint32_t w1) {
+  const double u = u01_open_f64(w0, w1);
+  const double r = q / (1.0 - q);
+  double p = exp_f64((double)n * log1p_f64(-q)), s = p;
+  const int64_t cap = n < 255 ? n : 255;
+  int64_t k = 0;
+  while (u > s && k < cap) {
+    k = k + 1;
+    p = ((p * r) * (double)(n - k + 1)) / (double)k;
+    s = s + p;
+  }
+  return k;
+}
+
+// The CPU's shortcut for a whole draw with n q < 10 (the same bits, as poisson_sums): the running
+// sums s_0 .. s_{cap-1} of binomial_inversion by the same recurrence, +inf from s_cap on, then
+// poisson_search per value.
+inline void binomial_sums(int64_t n, double q, double* s) {
+  const double r = q / (1.0 - q);
+  double p = exp_f64((double)n * log1p_f64(-q)), acc = p;
+  const int64_t cap = n < 255 ? n : 255;
+  for (int64_t k = 0; k < 256; ++k) s[k] = bits_f64(0x7FF0000000000000ull);
+  if (cap > 0) s[0] = acc;
+  for (int64_t k = 1; k < cap; ++k) {
+    p = ((p * r) * (double)(n - k + 1)) / (double)k;
+    acc = acc + p;
+    s[k] = acc;
+  }
+}
+
+// One BTRS attempt (Hoermann 1993, "The generation of binomial random variates"), n q >= 10,
+// q <= 1/2: U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1); k, or -1 when rejected.
+PHILOX_HD int64_t binomial_btrs_attempt(int64_t n, double q, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const double nd = (double)n;
+  const double spq = sqrt((nd * q) * (1.0 - q));
+  const double b = 1.15 + 2.53 * spq;
+  const double a = (-0.0873 + 0.0248 * b) + 0.01 * q;
+  const double c = nd * q + 0.5;
+  const double vr = 0.92 - 4.2 / b;
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double lpq = log_f64(q / (1.0 - q));
+  const int64_t m = floor_i64((nd + 1.0) * q);
+  const double U = u01_open_f64(u0, u1) - 0.5;
+  const double V = u01_open_f64(v0, v1);
+  const double us = 0.5 - (U < 0.0 ? -U : U);
+  double y = ((2.0 * a) / us + b) * U + c;
+  y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
+  const int64_t k = floor_i64(y);
+  if (k < 0 || k > n) return -1;
+  if (us >= 0.07 && V <= vr) return k;
+  const double lv = log_f64((V * alpha) / (a / (us * us) + b));
+  // log(m! (n-m)! / (k! (n-k)!)) + (k - m) lpq, as two ratios (log_factorial_ratio)
+  const double rhs = (log_factorial_ratio(n - m, k - m) - log_factorial_ratio(k, k - m)) + (double)(k - m) * lpq;
+  return lv <= rhs ? k : -1;
+}
+
+// binomial(n, p), 4 words: q = min(p, 1 - p) (1 - p is exact for p >= 1/2); X from inversion
+// (n q < 10) or a BTRS attempt; the value is X, or n - X when p > 1/2; -1 when rejected.
+PHILOX_HD double binomial_q(double p) { return p > 0.5 ? 1.0 - p : p; }
+PHILOX_HD int64_t binomial_flip(int64_t n, double p, int64_t x) { return x < 0 ? x : (p > 0.5 ? n - x : x); }
+
+PHILOX_HD int64_t binomial_first(int64_t n, double p, const uint32_t* w) {
+  const double q = binomial_q(p);
+  const int64_t x = (double)n * q < 10.0 ? binomial_inversion(n, q, w[0], w[1])
+                                         : binomial_btrs_attempt(n, q, w[0], w[1], w[2], w[3]);
+  return binomial_flip(n, p, x);
+}
+
+PHILOX_HD int64_t binomial_retry(int64_t n, double p, const RetryAt& at) {
+  const double q = binomial_q(p);
+  int64_t x = -1;
+  for (uint64_t t = 0; x < 0; ++t) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    x = binomial_btrs_attempt(n, q, r[0], r[1], r[2], r[3]);
+  }
+  return binomial_flip(n, p, x);
+}
+
+}  // namespace philox

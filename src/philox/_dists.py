@@ -1,0 +1,122 @@
+"""Distributions beyond uniform and normal: argument checks and each draw's parameter block.
+
+One function per distribution, called by the Stream / StreamBatch methods of the same name
+(``_stream._Draws``); each checks every argument first (``TypeError`` / ``ValueError`` naming
+it, before any word is drawn), computes the op's parameters (``a``, ``b``, ``c`` of csrc/ops.h's
+``OpArgs``, as docs/FORMAT.md section 19 fixes them) and fills through the op table. The values
+themselves live once, in csrc/dists.h (mirrored by the pure-torch fallback).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from ._output import parse_size
+
+_OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
+_GAMMA_F64 = _OP["gamma_f64"]
+_POISSON_I64 = _OP["poisson_i64"]
+_BINOMIAL_I64 = _OP["binomial_i64"]
+
+# shape * scale bound: the largest gamma values (a few standard deviations above the mean)
+# stay far from float64's overflow.
+_GAMMA_MAX = 1e300
+
+
+def _param(x, name: str) -> float:
+    """A finite real parameter (bool and non-numbers refused)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
+    try:
+        v = float(x)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite, got {x!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return v
+
+
+def _target_f64(draws, size, dtype, device, out, region):
+    """The output of a float64-only draw (float64 also for torch outputs without a dtype)."""
+    if dtype is None and out is None:
+        dtype = np.float64
+    t = draws._output(parse_size(size), dtype, device, out, "float", "f64", region)
+    if t.code != "f64":
+        raise TypeError(f"this distribution draws float64 values only, got dtype {t.code} "
+                        f"(dtype={dtype!r}{'' if out is None else ', out.dtype=' + str(out.dtype)})")
+    return t
+
+
+def gamma_params(shape: float, scale: float):
+    """(a, b, c) of op gamma_f64 (FORMAT 19.2): shape, scale, 1 / sqrt(9 d), d = b' - 1/3 with
+    b' = shape + 1 below 1, else shape. Each step one correctly rounded float64 operation."""
+    d = (shape + 1.0 if shape < 1.0 else shape) - 0.333333333333333333333
+    return shape, scale, 1.0 / math.sqrt(9.0 * d)
+
+
+def _gamma(draws, shape, scale, size, dtype, device, out, region, names=("shape", "scale")):
+    if not shape >= 0.0:
+        raise ValueError(f"{names[0]} must be non-negative, got {shape!r}")
+    if not scale >= 0.0:
+        raise ValueError(f"{names[1]} must be non-negative, got {scale!r}")
+    if shape * max(scale, 1.0) > _GAMMA_MAX or shape > _GAMMA_MAX:
+        raise ValueError(f"{names[0]} * {names[1]} must be at most {_GAMMA_MAX:g}, got {shape!r} * {scale!r}")
+    t = _target_f64(draws, size, dtype, device, out, region)
+    return draws._fill(_GAMMA_F64, t, 0, shape < 1.0, *gamma_params(shape, scale))
+
+
+def standard_gamma(draws, shape, size=None, dtype=None, device=None, out=None, region=None):
+    return _gamma(draws, _param(shape, "shape"), 1.0, size, dtype, device, out, region)
+
+
+def gamma(draws, shape, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
+    return _gamma(draws, _param(shape, "shape"), _param(scale, "scale"), size, dtype, device, out, region)
+
+
+def chisquare(draws, df, size=None, dtype=None, device=None, out=None, region=None):
+    """chi-square(df) = gamma(df / 2, scale 2), the same values (numpy's definition)."""
+    v = _param(df, "df")
+    if not v > 0.0:
+        raise ValueError(f"df must be positive, got {df!r}")
+    return _gamma(draws, v * 0.5, 2.0, size, dtype, device, out, region, ("df / 2", "scale"))
+
+
+# Largest poisson mean: PTRS's k = floor(... + lam + 0.43) keeps a resolution below 1 up to here.
+POISSON_LAM_MAX = 1e15
+
+
+def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None, region=None):
+    """poisson(lam), int64: inversion below 10, PTRS with retries from 10 (FORMAT 19.3)."""
+    v = _param(lam, "lam")
+    if not 0.0 <= v <= POISSON_LAM_MAX:
+        raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {lam!r}")
+    if dtype is None and out is None:
+        dtype = np.int64
+    t = draws._output(parse_size(size), dtype, device, out, "int", "i64", region)
+    if t.code != "i64":
+        raise TypeError(f"poisson draws int64 values only, got dtype {t.code}")
+    return draws._fill(_POISSON_I64, t, 0, False, v)
+
+
+BINOMIAL_N_MAX = 1 << 62
+
+
+def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=None):
+    """binomial(n, p), int64: inversion for n * min(p, 1-p) < 10, BTRS with retries above (FORMAT 19.4)."""
+    from ._keys import _is_int
+    if not _is_int(n):
+        raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")
+    nn = int(n)
+    if not 0 <= nn <= BINOMIAL_N_MAX:
+        raise ValueError(f"n must be in [0, 2**62], got {nn}")
+    pv = _param(p, "p")
+    if not 0.0 <= pv <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    if dtype is None and out is None:
+        dtype = np.int64
+    t = draws._output(parse_size(size), dtype, device, out, "int", "i64", region)
+    if t.code != "i64":
+        raise TypeError(f"binomial draws int64 values only, got dtype {t.code}")
+    return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)
