@@ -127,3 +127,27 @@ def _specs():
 
 SPECS = _specs()
 SPEC_BY_NAME = {s.name: s for s in SPECS}
+
+
+def run_ranks(worker: str, world: int, *args, timeout: float = 300) -> None:
+    """Run ``python worker rank world *args`` for every rank at once (a gloo process group the
+    worker sets up itself) and assert that each exits 0 (its output in the message otherwise).
+    The parent's torch.distributed variables are removed so the workers start clean."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    for k in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(k, None)
+    procs = [subprocess.Popen([sys.executable, worker, str(r), str(world), *map(str, args)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(world)]
+    outs = []
+    try:
+        for p in procs:
+            outs.append(p.communicate(timeout=timeout)[0].decode(errors="replace"))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, o in zip(procs, outs):
+        assert p.returncode == 0, o[-4000:]

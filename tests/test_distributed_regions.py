@@ -7,10 +7,10 @@ and Replicate() placements, and every rank's position moves by the global tensor
 """
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from helpers import run_ranks
 
 torch = pytest.importorskip("torch")
 if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():
@@ -22,23 +22,7 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dist_region_w
 
 @pytest.mark.parametrize("world", [1, 2, 4])
 def test_dtensor_shards_equal_the_plain_draw(world, tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    for k in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(k, None)
-    init = tmp_path / "init"
-    procs = [subprocess.Popen([sys.executable, WORKER, str(r), str(world), str(init), str(tmp_path)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(world)]
-    outs = []
-    try:
-        for p in procs:
-            out, _ = p.communicate(timeout=240)
-            outs.append(out.decode(errors="replace"))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, o in zip(procs, outs):
-        assert p.returncode == 0, o[-4000:]
+    run_ranks(WORKER, world, tmp_path / "init", tmp_path, timeout=240)
     res = [json.loads((tmp_path / f"rank_{r}.json").read_text()) for r in range(world)]
     expected = 3 * 3 + (2 * 5 if world == 4 else 0)  # (shape, placements) cases
     assert all(r["checks"] == expected for r in res)

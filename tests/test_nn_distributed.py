@@ -5,10 +5,11 @@ tensors: FSDP2 ``fully_shard`` of a model built on ``meta``, and ``distribute_te
 Shard(0) / Shard(1) / Replicate placements (a 2x2 mesh on 4 ranks, uneven shards included).
 """
 import os
-import subprocess
 import sys
 
 import pytest
+
+from helpers import run_ranks
 
 torch = pytest.importorskip("torch")
 if not torch.distributed.is_available():
@@ -24,22 +25,7 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dist_nn_worke
 
 
 def _run(world, modes, tmp_path):
-    init = tmp_path / f"init_{world}"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env.pop("WORLD_SIZE", None)
-    procs = [subprocess.Popen([sys.executable, WORKER, str(r), str(world), str(init), str(tmp_path), ",".join(modes)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(world)]
-    outs = []
-    try:
-        for p in procs:
-            out, _ = p.communicate(timeout=300)
-            outs.append(out.decode(errors="replace"))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, o in zip(procs, outs):
-        assert p.returncode == 0, o
+    run_ranks(WORKER, world, tmp_path / f"init_{world}", tmp_path, ",".join(modes))
     return {m: torch.load(tmp_path / f"{m}.pt") for m in modes}
 
 

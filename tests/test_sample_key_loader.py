@@ -10,11 +10,11 @@ Small datasets: the machine running the suite may have 2 cores.
 import json
 import os
 import random
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+
+from helpers import run_ranks
 
 import philox
 from philox import PhiloxBatchSampler, PhiloxSampler, SampleKey
@@ -257,21 +257,7 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dist_keys_wor
 def test_two_process_gloo(tmp_path):
     if not torch.distributed.is_available():
         pytest.skip("torch.distributed is not available")
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env.pop("WORLD_SIZE", None)
-    init = tmp_path / "init"
-    procs = [subprocess.Popen([sys.executable, WORKER, str(r), "2", str(init), str(tmp_path)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(2)]
-    outs = []
-    try:
-        for p in procs:
-            outs.append(p.communicate(timeout=240)[0].decode(errors="replace"))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, o in zip(procs, outs):
-        assert p.returncode == 0, o
+    run_ranks(WORKER, 2, tmp_path / "init", tmp_path, timeout=240)
     rows = [np.array(json.loads((tmp_path / f"rows_{r}.json").read_text())) for r in range(2)]
     for e in range(2):
         seen = [check_rows(r[r[:, 1] == e]) for r in rows]

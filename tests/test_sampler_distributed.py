@@ -5,10 +5,10 @@ resumed on 3 sees every remaining sample exactly once (padding aside), in the sa
 """
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from helpers import run_ranks
 
 torch = pytest.importorskip("torch")
 if not torch.distributed.is_available():
@@ -20,22 +20,7 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dist_sampler_
 
 
 def _run(world, phase, tmp_path):
-    init = tmp_path / f"init_{phase}"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env.pop("WORLD_SIZE", None)
-    procs = [subprocess.Popen([sys.executable, WORKER, str(r), str(world), str(init), str(tmp_path), phase],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for r in range(world)]
-    outs = []
-    try:
-        for p in procs:
-            out, _ = p.communicate(timeout=180)
-            outs.append(out.decode(errors="replace"))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, o in zip(procs, outs):
-        assert p.returncode == 0, o
+    run_ranks(WORKER, world, tmp_path / f"init_{phase}", tmp_path, phase, timeout=180)
     return [json.loads((tmp_path / f"{phase}_{r}.json").read_text()) for r in range(world)]
 
 
