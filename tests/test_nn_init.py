@@ -184,3 +184,21 @@ def test_any_memory_layout_gets_the_logical_values(shape, data, which):
     f(strided, stream=s1)
     assert torch.equal(strided, f(torch.empty(shape), stream=s2))
     assert s1.position == s2.position
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: init.trunc_normal_(torch.empty(4, dtype=torch.float16), a=-1e6, b=1e6, stream=s),
+    lambda s: init.trunc_normal_(torch.empty(4), std=1e300, a=-1e308, b=1e308, stream=s),
+    lambda s: init.normal_(torch.zeros(1, 4).expand(3, 4), stream=s),
+    lambda s: init.uniform_(torch.zeros(2, 1).expand(2, 3), stream=s),
+    lambda s: init.uniform_(torch.empty(3, dtype=torch.float16, device="meta"), 0, 1e6, stream=s),
+    lambda s: init.trunc_normal_(torch.empty(3, dtype=torch.float16, device="meta"), a=-1e6, b=1e6, stream=s),
+], ids=["trunc-bounds-f16", "trunc-bounds-f32", "expanded-normal", "expanded-uniform", "meta-uniform-f16",
+        "meta-trunc-f16"])
+def test_bad_calls_fail_before_the_position_moves(call):
+    """Bounds outside the dtype and overlapping tensors are refused up front, on meta tensors too
+    (whose draw computes nothing but runs the same argument checks)."""
+    s = philox.Stream(5, "w")
+    with pytest.raises(ValueError):
+        call(s)
+    assert s.position == 0

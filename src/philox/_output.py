@@ -165,11 +165,24 @@ def _overlapping(shape, strides, itemsize) -> bool:
     return bool(np.any(np.diff(offs) < itemsize))
 
 
-def _check_no_overlap(shape, strides, itemsize, force=False) -> None:
-    """ValueError naming ``out`` if its elements share memory (a draw needs one place per value)."""
+def _check_no_overlap(shape, strides, itemsize, force=False, name="out") -> None:
+    """ValueError naming ``name`` if its elements share memory (a draw needs one place per value)."""
     if force or _overlapping(shape, strides, itemsize):
-        raise ValueError(f"out (shape {tuple(shape)}, strides {tuple(strides)}) has elements that share memory "
+        raise ValueError(f"{name} (shape {tuple(shape)}, strides {tuple(strides)}) has elements that share memory "
                          "(an expanded or overlapping strided view?); pass an output whose elements are distinct")
+
+
+def check_writable_tensor(torch, t, name="out") -> None:
+    """ValueError naming ``name`` unless every element of tensor ``t`` can take its own value:
+    lazily conjugated or negated views read back changed, and elements that share memory cannot
+    hold distinct values."""
+    if t.is_conj() or t.is_neg():
+        raise ValueError(f"{name} is a lazily {'conjugated' if t.is_conj() else 'negated'} view "
+                         "(is_conj()/is_neg()); pass a plain tensor, e.g. out.resolve_conj().resolve_neg()")
+    if not t.is_contiguous():
+        overlap = torch._debug_has_internal_overlap(t)  # 0 no, 1 yes, 2 too hard to tell
+        if overlap == 1 or (overlap == 2 and _overlapping(t.shape, t.stride(), 1)):
+            _check_no_overlap(t.shape, t.stride(), 1, force=True, name=name)
 
 
 def _new_numpy(code, shape):
@@ -238,13 +251,7 @@ def _prepare_torch(shape, dtype, device, out, kind, default_np, tensor_target=Fa
             raise TypeError(f"dtype={dtype} does not match out.dtype {out.dtype}")
         if device is not None and not same_device(_torch_device(torch, device), out.device):
             raise ValueError(f"device={device!r} does not match out.device {out.device}")
-        if out.is_conj() or out.is_neg():  # lazy views: writing through data_ptr would read back changed
-            raise ValueError(f"out is a lazily {'conjugated' if out.is_conj() else 'negated'} view "
-                             "(is_conj()/is_neg()); pass a plain tensor, e.g. out.resolve_conj().resolve_neg()")
-        if not out.is_contiguous():  # elements that share memory cannot hold distinct values
-            overlap = torch._debug_has_internal_overlap(out)  # 0 no, 1 yes, 2 too hard to tell
-            if overlap == 1 or (overlap == 2 and _overlapping(out.shape, out.stride(), 1)):
-                _check_no_overlap(out.shape, out.stride(), 1, force=True)
+        check_writable_tensor(torch, out)  # lazy views read back changed; shared elements
         tdtype = out.dtype
         dev = out.device
     else:

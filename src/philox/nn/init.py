@@ -28,6 +28,7 @@ import math
 import warnings
 
 from .._keys import _is_int
+from .._output import check_writable_tensor
 from .._stream import Stream
 
 __all__ = ["uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
@@ -141,6 +142,9 @@ def _fill(tensor, stream, draw, kind):
     torch = _torch()
     shape = tuple(tensor.shape)
     with torch.no_grad():
+        # the draw's own argument checks (bounds in the tensor's dtype...) on an empty output, so a
+        # bad call fails before the position moves whatever the tensor (meta, DTensor, strided)
+        draw(torch.empty(0, dtype=tensor.dtype), (0,), None)
         if tensor.is_meta:  # no storage: move the position as the draw would, compute nothing
             stream.position += tensor.numel() * _words_per_value(tensor.dtype, kind)
             return tensor
@@ -157,6 +161,7 @@ def _fill(tensor, stream, draw, kind):
                 draw(full, shape, None)
                 local.copy_(full[region].reshape(local.shape))
             return tensor
+        check_writable_tensor(torch, tensor, "tensor")
         _fill_plain(tensor.detach(), lambda out: draw(out, shape, None))
     return tensor
 
@@ -321,6 +326,12 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, stream):
     if m < lo_b - 2 * s or m > hi_b + 2 * s:
         warnings.warn("mean is more than 2 std from [a, b] in trunc_normal_. The distribution of values may be "
                       "incorrect.", stacklevel=2)
+    if tensor.dtype.is_floating_point:
+        big = _torch().finfo(tensor.dtype).max
+        for v, nm in ((lo_b, "a"), (hi_b, "b")):
+            if abs(v) > big:
+                raise ValueError(f"{nm}={v!r} is outside the range of the tensor's dtype {tensor.dtype} "
+                                 f"(|{nm}| <= {big:g}): the clamp to [a, b] happens in that dtype")
     alpha, beta = (lo_b - m) / s, (hi_b - m) / s
     flip = alpha > 0  # an interval above the mean: draw its mirror image, where Phi has full precision
     if flip:
