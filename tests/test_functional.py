@@ -121,3 +121,17 @@ def test_compile_fullgraph_equals_eager():
             assert torch.equal(x, y)
         off = c[3]
     assert torch.equal(e[0], philox.Stream(3, id=ID, position=29).rand(16, dtype=torch.float32))
+
+
+def test_huge_sizes_and_bad_num_words_are_value_errors():
+    with pytest.raises(ValueError, match="too large"):
+        F.rand(2 ** 62, seed=1)
+    with pytest.raises(ValueError, match="too large"):
+        F.bernoulli(0.5, 2 ** 31, 2 ** 31, seed=1)
+    with pytest.raises(ValueError, match="too large"):
+        F.randint(0, 5, (2 ** 62,), seed=1)
+    with pytest.raises(ValueError, match="n must be"):
+        F.num_words(-3)
+    with pytest.raises(TypeError, match="dtype"):
+        F.num_words(3, "rand", "float64")
+    assert F.num_words(3, "rand", torch.float64) == 6

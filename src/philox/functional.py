@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 from ._keys import _is_int
+from ._output import MAX_ELEMENTS
 from ._stream import _INT_LARGE, _INT_SMALL, _NORMAL as _NORMAL_CODES, _RAW32, _UNIFORM as _UNIFORM_CODES
 
 __all__ = ["key", "rand", "randn", "randint", "bernoulli", "num_words", "threshold"]
@@ -83,6 +84,12 @@ def _size(size):
             raise TypeError(f"size[{i}] must be an int, got {s!r} of type {type(s).__name__}")
         if s < 0:
             raise ValueError(f"size[{i}] must be non-negative, got {s}")
+    total = 1  # plain loop, no generator: torch.compile traces this
+    for s in size:
+        if _is_int(s):
+            total *= int(s)
+    if total >= MAX_ELEMENTS:
+        raise ValueError(f"size={tuple(size)!r} is too large")  # as Stream's draws (parse_size)
     return [s for s in size]
 
 
@@ -176,7 +183,11 @@ def num_words(n: int, kind: str = "rand", dtype=None, range_size: int = 2) -> in
     """Words a draw of ``n`` values takes (advance ``offset`` by this): ``kind`` is "rand", "randn",
     "bernoulli" or "randint" (``range_size`` = high - low); ``dtype`` as the draw's."""
     torch = _torch()
+    if not _is_int(n) or n < 0:
+        raise (ValueError if _is_int(n) else TypeError)(f"n must be a non-negative int, got {n!r}")
     if kind in ("rand", "randn"):
+        if dtype is not None and not isinstance(dtype, torch.dtype):
+            raise TypeError(f"dtype must be a torch dtype or None, got {dtype!r}")
         return n * (2 if dtype == torch.float64 else 1)
     if kind == "bernoulli":
         return n
