@@ -403,7 +403,7 @@ def isolate_cost(calls: int = 300, repeats: int = 9) -> Dict[str, float]:
 SMALL_DRAWS = (
     ("Stream(seed, 'aug', e, i).rand(10)", "numpy random(10)", "g.random(10)", 2.0),
     ("Stream(seed, id=k).rand(10)", "numpy random(10)", "g.random(10)", 2.0),
-    ("Stream(seed, id=k).stream('aug').rand(10)", "numpy random(10)", "g.random(10)", 2.0),  # ~ key.stream("aug")
+    ("key.stream('aug').rand(10)", "numpy random(10)", "g.random(10)", 2.0),  # a SampleKey's per-sample stream
     ("s.rand()", "numpy random()", "g.random()", 1.5),
     ("s.randint(0, 10)", "numpy integers(0, 10)", "g.integers(0, 10)", 1.5),
     ("s.rand(10, dtype=torch.float32)", "torch.rand(10)", "torch.rand(10)", 1.5),
@@ -421,10 +421,11 @@ def small_draws(calls: int = 2000, repeats: int = 9) -> List[dict]:
     import timeit
     torch = _optional("torch")
     ns = {"philox": philox, "torch": torch, "g": np.random.default_rng(1), "seed": 20240601, "e": 3, "i": 12345,
-          "k": philox.stream_id("sample", 3, 12345), "s": philox.Stream(20240601, "bench", "small")}
+          "k": philox.stream_id("sample", 3, 12345), "s": philox.Stream(20240601, "bench", "small"),
+          "key": philox.SampleKey(12345, epoch=3, seed=20240601)}
     cases = [c for c in SMALL_DRAWS if torch is not None or "torch" not in c[0]]
     stmts = list(dict.fromkeys([c[0] for c in cases] + [c[2] for c in cases]))
-    timers = {st: timeit.Timer(st if st.startswith(("g.", "torch.", "s.")) else "philox." + st,
+    timers = {st: timeit.Timer(st if st.startswith(("g.", "torch.", "s.", "key.")) else "philox." + st,
                                timer=time.process_time, globals=ns) for st in stmts}
     times: Dict[str, List[float]] = {st: [] for st in stmts}
     threads = torch.get_num_threads() if torch is not None else None

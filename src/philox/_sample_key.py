@@ -26,9 +26,11 @@ from typing import Tuple
 import numpy as np
 
 from ._globals_state import cuda_ready, get_globals, set_globals, torch_cached
-from ._keys import Component, check_u64, fold_component, normalize_path, normalize_seed, path_id
+from . import _core
+from ._keys import (_STR_IDS, Component, check_u64, checked_path_id, fold_component, normalize_path,
+                    normalize_seed, path_id)
 from ._derive import library_seeds
-from ._stream import Stream
+from ._stream import Stream, trusted_stream
 
 __all__ = ["SampleKey", "sample_stream", "SEEDED"]
 
@@ -132,11 +134,18 @@ class SampleKey(int):
 
         Raises TypeError / ValueError for a component that is not a ``str`` or an int in ``[0, 2**64)``.
         """
-        return Stream(self._seed, id=self._id(path))
+        seed = self._seed
+        return trusted_stream(seed, seed & 0xFFFFFFFF, seed >> 32, self._id(path))
 
     def _id(self, path: tuple) -> int:
         """Id of ``(*sampler_stream, "sample", epoch, index, *path)``; checks ``path``."""
-        return path_id(normalize_path(path), fold_component(_epoch_id(self._path, self._epoch), int(self)))
+        parent = _epoch_id(self._path, self._epoch)
+        # one C++ fold of (index, *path) onto the epoch's cached id for exact ints and known strs
+        pid = _core.path_id(parent, (int(self),) + path, _STR_IDS)
+        if pid is not None:
+            return pid
+        _, pid = checked_path_id(path, fold_component(parent, int(self)))  # checks path, learns its strs
+        return pid
 
     def seeded(self, *path: Component) -> "Seeded":
         """``with key.seeded("aug"): y = transform(x)``: code inside draws from ``random``,

@@ -691,11 +691,8 @@ class Stream(_Draws):
         cid = _path_id(self._id, more, _STR_IDS)  # exact ints and known strs: the common case, fast
         if cid is None:
             more, cid = checked_path_id(more, self._id)
-        child = _new_object(Stream)  # this stream's seed and key, already checked: no __init__
-        child._seed, child._k0, child._k1 = self._seed, self._k0, self._k1
-        child._id = cid
+        child = trusted_stream(self._seed, self._k0, self._k1, cid)
         child._path = None if self._path is None else self._path + more
-        child._cursor = _Cursor()
         return child
 
     def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
@@ -874,3 +871,14 @@ class Stream(_Draws):
     def __repr__(self) -> str:
         name = f"path={self._path!r}" if self._path is not None else f"id={self._id:#018x}"
         return f"philox.Stream(seed={self._seed}, {name}, position={self.position})"
+
+
+def trusted_stream(seed: int, k0: int, k1: int, id: int) -> Stream:
+    """``Stream(seed, id=id)`` at position 0 from values already checked (``seed`` normalized,
+    ``(k0, k1) = seed_key(seed)``, ``id`` in [0, 2**64)), without ``__init__``'s checks: the
+    per-sample paths (``Stream.stream``, ``SampleKey.stream``) make one per call."""
+    st = _new_object(Stream)
+    st._seed, st._k0, st._k1, st._id = seed, k0, k1, id
+    st._path = None
+    st._cursor = _Cursor()
+    return st
