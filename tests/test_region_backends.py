@@ -104,3 +104,21 @@ def test_region_backends_law(sr, case, lane, grid):
     assert_same_bits(_region_cpu(case, position, p), want, "cpu")
     assert_same_bits(_region_emulated(case, position, p, *grid), want, "emulated")
     assert_same_bits(_region_fallback(case, position, p), want, "fallback")
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_cuda_region_kernel_equals_the_full_draw(case):
+    """On a GPU: the compiled region kernel (``_cuda.fill_region``, through ``_backend``) writes
+    the same bits as the full CPU draw's block (benchmarks/gpu_check.sh runs it)."""
+    from philox import _backend
+    if _backend.cuda_module() is None:
+        pytest.fail("philox._cuda is not built or sees no device on a machine with a GPU")
+    for shape, region in REGIONS:
+        p = _plan(shape, region)
+        n = math.prod(shape)
+        for position in _positions(case, n):
+            want = cpu_fill(case, K0, K1, ID, position, n).view(shape)[region].reshape(-1)
+            out = torch.zeros(p.size, dtype=case.dtype, device="cuda")
+            _backend.fill_region(out, case.op, K0, K1, ID, position, p, *case.args())
+            assert_same_bits(out.cpu(), want, f"{case} {shape} {region} @{position} cuda")
