@@ -38,13 +38,15 @@ def _param(x, name: str) -> float:
     return v
 
 
-def _target_f64(draws, size, dtype, device, out, region):
-    """The output of a float64-only draw (float64 also for torch outputs without a dtype)."""
+def _target_only(draws, what, np_dtype, size, dtype, device, out, region):
+    """The output of a draw that has one output dtype (``np_dtype``: float64 or int64, also for
+    torch outputs without a dtype); TypeError naming ``what`` for any other."""
+    code = "f64" if np_dtype is np.float64 else "i64"
     if dtype is None and out is None:
-        dtype = np.float64
-    t = draws._output(parse_size(size), dtype, device, out, "float", "f64", region)
-    if t.code != "f64":
-        raise TypeError(f"this distribution draws float64 values only, got dtype {t.code} "
+        dtype = np_dtype
+    t = draws._output(parse_size(size), dtype, device, out, "float" if code == "f64" else "int", code, region)
+    if t.code != code:
+        raise TypeError(f"{what} draws {np.dtype(np_dtype).name} values only, got dtype {t.code} "
                         f"(dtype={dtype!r}{'' if out is None else ', out.dtype=' + str(out.dtype)})")
     return t
 
@@ -63,7 +65,7 @@ def _gamma(draws, shape, scale, size, dtype, device, out, region, names=("shape"
         raise ValueError(f"{names[1]} must be non-negative, got {scale!r}")
     if shape * max(scale, 1.0) > _GAMMA_MAX or shape > _GAMMA_MAX:
         raise ValueError(f"{names[0]} * {names[1]} must be at most {_GAMMA_MAX:g}, got {shape!r} * {scale!r}")
-    t = _target_f64(draws, size, dtype, device, out, region)
+    t = _target_only(draws, "gamma", np.float64, size, dtype, device, out, region)
     return draws._fill(_GAMMA_F64, t, 0, shape < 1.0, *gamma_params(shape, scale))
 
 
@@ -92,11 +94,7 @@ def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None, region
     v = _param(lam, "lam")
     if not 0.0 <= v <= POISSON_LAM_MAX:
         raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {lam!r}")
-    if dtype is None and out is None:
-        dtype = np.int64
-    t = draws._output(parse_size(size), dtype, device, out, "int", "i64", region)
-    if t.code != "i64":
-        raise TypeError(f"poisson draws int64 values only, got dtype {t.code}")
+    t = _target_only(draws, "poisson", np.int64, size, dtype, device, out, region)
     return draws._fill(_POISSON_I64, t, 0, False, v)
 
 
@@ -114,9 +112,5 @@ def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=N
     pv = _param(p, "p")
     if not 0.0 <= pv <= 1.0:
         raise ValueError(f"p must be in [0, 1], got {p!r}")
-    if dtype is None and out is None:
-        dtype = np.int64
-    t = draws._output(parse_size(size), dtype, device, out, "int", "i64", region)
-    if t.code != "i64":
-        raise TypeError(f"binomial draws int64 values only, got dtype {t.code}")
+    t = _target_only(draws, "binomial", np.int64, size, dtype, device, out, region)
     return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)
