@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import _core
+from ._keys import check_real as _param
 from ._output import parse_size
 
 _OP = {name: code for code, name, _words, _bytes, _dtypes in _core.OPS}
@@ -23,19 +24,6 @@ _BINOMIAL_I64 = _OP["binomial_i64"]
 # shape * scale bound: the largest gamma values (a few standard deviations above the mean)
 # stay far from float64's overflow.
 _GAMMA_MAX = 1e300
-
-
-def _param(x, name: str) -> float:
-    """A finite real parameter (bool and non-numbers refused)."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
-    try:
-        v = float(x)
-    except OverflowError:
-        raise ValueError(f"{name} must be finite, got {x!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return v
 
 
 def _target_only(draws, what, np_dtype, size, dtype, device, out, region):

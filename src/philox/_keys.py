@@ -8,6 +8,7 @@ stream id, one Philox block per component. These are pure functions: the id of
 from __future__ import annotations
 
 import hashlib
+import math
 from functools import lru_cache
 from typing import List, Tuple, Union
 
@@ -58,6 +59,20 @@ def check_u64(value: Union[int, np.integer], name: str) -> int:
     v = int(value)
     if not 0 <= v < U64:
         raise ValueError(f"{name} must be in [0, 2**64), got {v}")
+    return v
+
+
+def check_real(x, name: str) -> float:
+    """``x`` as a finite float; TypeError (bool or not a real number) / ValueError (not finite,
+    or an int beyond float64's range), naming ``name``."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond float64's range
+        raise ValueError(f"{name} must be finite, got {x!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {x!r}")
     return v
 
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _backend, _core, _region
 from . import _dtypes as D
-from ._keys import _STR_IDS, U64, _is_int, check_u64, checked_path_id, normalize_seed, seed_key
+from ._keys import (_STR_IDS, U64, _is_int, check_real as _real, check_u64, checked_path_id, normalize_seed,
+                    seed_key)
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
 from . import _choice, _dists, _permutation  # noqa: E402  (they call back into Stream's draws only)
@@ -58,16 +59,25 @@ _I64_MIN, _I64_MAX = D.int_bounds("i64")
 _SMALL_DTYPES = {k: (code, D.CODE_NP[code]) for k, code in _NP_FAST.items()}
 
 
-def _real(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
-    try:
-        v = float(x)
-    except OverflowError:  # an int beyond float64's range
-        raise ValueError(f"{name} must be finite, got {x!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return v
+def randint_range(low, high):
+    """``(lo, hi, hi - lo)`` of randint's bounds (numpy's convention: ``[0, low)`` when ``high`` is
+    None): TypeError for a bound that is not an int (floats are refused, never truncated),
+    ValueError unless ``low < high`` and ``high - low <= 2**64``."""
+    if high is None:
+        low, high = 0, low
+        names = ("high", "high")
+    else:
+        names = ("low", "high")
+    for v, nm in ((low, names[0]), (high, names[1])):
+        if not _is_int(v):
+            raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
+    lo, hi = int(low), int(high)
+    if lo >= hi:
+        raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
+    r = hi - lo
+    if r > 1 << 64:
+        raise ValueError(f"high - low must be at most 2**64, got {r}")
+    return lo, hi, r
 
 
 _F32 = struct.Struct("<f")
@@ -599,20 +609,7 @@ class _Draws:
                 r = hi - lo
                 return _draw_small(self._cursor, _INT_SMALL if r <= 1 << 32 else _INT_LARGE, self._k0, self._k1,
                                    self._id, -1 if size is None else size, _I64, 8, lo % U64, r - 1)
-        if high is None:
-            low, high = 0, low
-            names = ("high", "high")
-        else:
-            names = ("low", "high")
-        for v, nm in ((low, names[0]), (high, names[1])):
-            if not _is_int(v):
-                raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
-        lo, hi = int(low), int(high)
-        if lo >= hi:
-            raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
-        r = hi - lo
-        if r > 1 << 64:
-            raise ValueError(f"high - low must be at most 2**64, got {r}")
+        lo, hi, r = randint_range(low, high)
         shape = parse_size(size)
         t = self._output(shape, dtype, device, out, "int", "i64", region)
         dmin, dmax = D.int_bounds(t.code)

@@ -25,7 +25,7 @@ import math
 
 from ._keys import _is_int
 from ._output import MAX_ELEMENTS
-from ._stream import _INT_LARGE, _INT_SMALL, _NORMAL as _NORMAL_CODES, _RAW32, _UNIFORM as _UNIFORM_CODES
+from ._stream import _INT_LARGE, _INT_SMALL, randint_range, _NORMAL as _NORMAL_CODES, _RAW32, _UNIFORM as _UNIFORM_CODES
 
 __all__ = ["key", "rand", "randn", "randint", "bernoulli", "num_words", "threshold"]
 
@@ -133,17 +133,7 @@ def randint(low, high=None, size=(), *, seed, id=0, offset=0, dtype=None, device
     """Integers in [low, high) (or [0, low)), int64 by default, as ``Stream.randint``.
     Words per value: 2 for a range up to 2**32, 4 above."""
     torch = _torch()
-    if high is None:
-        low, high = 0, low
-    for v, nm in ((low, "low"), (high, "high")):
-        if not _is_int(v):
-            raise TypeError(f"{nm} must be an int, got {v!r} of type {type(v).__name__}")
-    lo, hi = int(low), int(high)
-    if lo >= hi:
-        raise ValueError(f"low must be less than high, got low={lo}, high={hi}")
-    r = hi - lo
-    if r > _U64:
-        raise ValueError(f"high - low must be at most 2**64, got {r}")
+    lo, hi, r = randint_range(low, high)  # Stream.randint's checks
     dtype = torch.int64 if dtype is None else dtype
     name = _dtype_name(dtype, _INT, "randint")
     bits = 8 * torch.empty((), dtype=dtype).element_size()
