@@ -327,9 +327,26 @@ void emulate_gpu_dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int
   for (uint64_t k = 0; k < items; ++k) philox::gpu::drop_item(j, reverse ? items - 1 - k : k);
 }
 
-void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
-               uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
-               double c, uint64_t ilow, uint64_t range_m1) {
+// Array parameters (ops.h OpParams, docs/FORMAT.md 23) from Python: a tuple (a, sa, b, sb, c, sc,
+// ilow, si, affine, sf) of addresses (0: none) and strides in elements (0 or 1); the arrays
+// (float64, float64, float64, uint64, uint8) hold every element of the output the stride 1 reaches.
+philox::OpParams params_of(const py::tuple& t) {
+  if (t.size() != 10) throw py::value_error("params: a tuple (a, sa, b, sb, c, sc, ilow, si, affine, sf)");
+  auto u = [&](size_t i) { return t[i].cast<uint64_t>(); };
+  philox::OpParams q{};
+  q.a = reinterpret_cast<const double*>((uintptr_t)u(0)); q.sa = u(1);
+  q.b = reinterpret_cast<const double*>((uintptr_t)u(2)); q.sb = u(3);
+  q.c = reinterpret_cast<const double*>((uintptr_t)u(4)); q.sc = u(5);
+  q.ilow = reinterpret_cast<const uint64_t*>((uintptr_t)u(6)); q.si = u(7);
+  q.affine = reinterpret_cast<const uint8_t*>((uintptr_t)u(8)); q.sf = u(9);
+  for (uint64_t st : {q.sa, q.sb, q.sc, q.si, q.sf})
+    if (st > 1) throw py::value_error("params: strides must be 0 or 1");
+  return q;
+}
+
+void fill_rows_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
+                    uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a,
+                    double b, double c, uint64_t ilow, uint64_t range_m1, const philox::OpParams* params) {
   check_span(op, pos_hi, pos_lo, n);
   if (!n || !rows) return;
   if (!out) throw py::value_error("fill_rows: null output pointer");
@@ -341,6 +358,7 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
   job.out = reinterpret_cast<void*>(out);
   job.n = n; job.fresh = fresh;
   job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
+  job.params = params;
   py::gil_scoped_release nogil;
   if (!ids_ptr) {
     if (rows == 1) { run(job); return; }
@@ -349,6 +367,22 @@ void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr,
     return;
   }
   run_rows(job, reinterpret_cast<const uint64_t*>(ids_ptr), rows);
+}
+
+void fill_rows(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
+               uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a, double b,
+               double c, uint64_t ilow, uint64_t range_m1) {
+  fill_rows_impl(op, k0, k1, id, ids_ptr, rows, pos_hi, pos_lo, out, n, fresh, elem_size, affine, a, b, c, ilow,
+                 range_m1, nullptr);
+}
+
+// fill_rows with array parameters (params_of): value i of row r takes element r * n + i.
+void fill_rows_params(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,
+                      uint64_t pos_lo, uintptr_t out, size_t n, bool fresh, int elem_size, bool affine, double a,
+                      double b, double c, uint64_t ilow, uint64_t range_m1, const py::tuple& params) {
+  const philox::OpParams q = params_of(params);
+  fill_rows_impl(op, k0, k1, id, ids_ptr, rows, pos_hi, pos_lo, out, n, fresh, elem_size, affine, a, b, c, ilow,
+                 range_m1, &q);
 }
 
 // A region (csrc/region.h) of a draw of n_full values from a word position, checked.
@@ -364,10 +398,11 @@ philox::Region region_of(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_fu
 
 // CPU: a region of a draw of n_full values from a word position (no cursor: Python reserved
 // the full draw's words) into runs * run_len contiguous values at `out`.
-void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
-                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
-                 const std::vector<uint64_t>& strides, uintptr_t out, bool fresh, int elem_size, bool affine, double a,
-                 double b, double c, uint64_t ilow, uint64_t range_m1) {
+void fill_region_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                      uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                      const std::vector<uint64_t>& strides, uintptr_t out, bool fresh, int elem_size, bool affine,
+                      double a, double b, double c, uint64_t ilow, uint64_t range_m1,
+                      const philox::OpParams* params) {
   const philox::Region g = region_of(op, pos_hi, pos_lo, n_full, base, run_len, counts, strides);
   if (!g.runs) return;
   if (!out) throw py::value_error("fill_region: null output pointer");
@@ -380,8 +415,27 @@ void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi,
   job.out = reinterpret_cast<void*>(out);
   job.fresh = fresh;
   job.args = make_op_args(elem_size, affine, a, b, c, ilow, range_m1);
+  job.params = params;
   py::gil_scoped_release nogil;
   run_region(job, g);
+}
+
+void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
+                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                 const std::vector<uint64_t>& strides, uintptr_t out, bool fresh, int elem_size, bool affine, double a,
+                 double b, double c, uint64_t ilow, uint64_t range_m1) {
+  fill_region_impl(op, k0, k1, id, pos_hi, pos_lo, n_full, base, run_len, counts, strides, out, fresh, elem_size,
+                   affine, a, b, c, ilow, range_m1, nullptr);
+}
+
+// fill_region with array parameters (params_of): output element r * run_len + i takes element r * run_len + i.
+void fill_region_params(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                        uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                        const std::vector<uint64_t>& strides, uintptr_t out, bool fresh, int elem_size, bool affine,
+                        double a, double b, double c, uint64_t ilow, uint64_t range_m1, const py::tuple& params) {
+  const philox::OpParams q = params_of(params);
+  fill_region_impl(op, k0, k1, id, pos_hi, pos_lo, n_full, base, run_len, counts, strides, out, fresh, elem_size,
+                   affine, a, b, c, ilow, range_m1, &q);
 }
 
 // The CUDA region kernel's per-thread code run on the CPU for a given grid and block size
@@ -389,12 +443,14 @@ void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi,
 void emulate_gpu_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
                         uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
                         const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a,
-                        double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid, uint64_t block) {
+                        double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid, uint64_t block,
+                        const py::object& params) {
   const philox::Region g = region_of(op, pos_hi, pos_lo, n_full, base, run_len, counts, strides);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
-  const philox::gpu::RegionJob job = philox::gpu::make_region_job(
+  philox::gpu::RegionJob job = philox::gpu::make_region_job(
       op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
       make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  if (!params.is_none()) philox::gpu::set_params(job, params_of(params.cast<py::tuple>()));
   const uint64_t n = philox::gpu::region_items(job), stride = grid * block;
   py::gil_scoped_release nogil;
   philox::with_op(op, [&](auto opc) {
@@ -421,7 +477,7 @@ void fold_ids(uintptr_t index, uintptr_t out, size_t n, uint64_t parent) {
 void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows,
                       uint64_t pos_hi, uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine,
                       double a, double b, double c, uint64_t ilow, uint64_t range_m1, uint64_t grid,
-                      uint64_t block, bool staged, uintptr_t key_ptr = 0) {
+                      uint64_t block, bool staged, uintptr_t key_ptr = 0, const py::object& params = py::none()) {
   check_span(op, pos_hi, pos_lo, n);
   if (!grid || !block) throw py::value_error("grid and block must be positive");
   philox::gpu::FillJob job_in = philox::gpu::make_fill_job(
@@ -430,6 +486,7 @@ void emulate_gpu_fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t i
   // keyed (key_ptr: three words seed, id, position): the launcher's worst-lane grid, and
   // every "thread" applies the key first, as fill_kernel does
   job_in.key = reinterpret_cast<const uint64_t*>(key_ptr);
+  if (!params.is_none()) philox::gpu::set_params(job_in, params_of(params.cast<py::tuple>()));
   const uint64_t items = job_in.rows * (job_in.key ? philox::gpu::tiles_per_row(3, n, philox::op_words(op))
                                                    : job_in.tiles),
                  stride = grid * block;
@@ -506,14 +563,22 @@ PYBIND11_MODULE(_core, m) {
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fill_region", &fill_region,
         "Fill a region of a draw at a word position (see csrc/region.h, kernels.h run_region)");
-  m.def("_emulate_gpu_region", &emulate_gpu_region, "Run the CUDA region kernel's per-thread code on the CPU (tests)");
+  m.def("_emulate_gpu_region", &emulate_gpu_region, "Run the CUDA region kernel's per-thread code on the CPU (tests)",
+        py::arg("op"), py::arg("k0"), py::arg("k1"), py::arg("id"), py::arg("pos_hi"), py::arg("pos_lo"),
+        py::arg("n_full"), py::arg("base"), py::arg("run_len"), py::arg("counts"), py::arg("strides"), py::arg("out"),
+        py::arg("elem_size"), py::arg("affine"), py::arg("a"), py::arg("b"), py::arg("c"), py::arg("ilow"),
+        py::arg("range_m1"), py::arg("grid"), py::arg("block"), py::arg("params") = py::none());
+  m.def("fill_rows_params", &fill_rows_params,
+        "fill_rows with array parameters: a tuple (a, sa, b, sb, c, sc, ilow, si, affine, sf) of addresses and "
+        "strides 0/1 (docs/FORMAT.md 23)");
+  m.def("fill_region_params", &fill_region_params, "fill_region with array parameters (as fill_rows_params)");
   m.attr("REGION_MAX_DIMS") = philox::kRegionMaxDims;
   m.def("fold_ids", &fold_ids, "out[i] = fold(parent, index[i], 0) over raw int64/uint64 buffers");
   m.def("_emulate_gpu_fill", &emulate_gpu_fill, "Run the CUDA per-thread code on the CPU (tests)", py::arg("op"),
         py::arg("k0"), py::arg("k1"), py::arg("id"), py::arg("ids_ptr"), py::arg("rows"), py::arg("pos_hi"),
         py::arg("pos_lo"), py::arg("out"), py::arg("n"), py::arg("elem_size"), py::arg("affine"), py::arg("a"),
         py::arg("b"), py::arg("c"), py::arg("ilow"), py::arg("range_m1"), py::arg("grid"), py::arg("block"),
-        py::arg("staged"), py::arg("key_ptr") = 0);
+        py::arg("staged"), py::arg("key_ptr") = 0, py::arg("params") = py::none());
   m.def("_tiles_per_row", [](uint32_t lane, uint64_t n, int op) {
     check_op(op);
     return philox::gpu::tiles_per_row(lane, n, philox::op_words(op));

@@ -58,6 +58,31 @@ struct OpArgsFixed : OpArgs {
   explicit OpArgsFixed(const OpArgs& p) : OpArgs(p) {}
 };
 
+// Array parameters (docs/FORMAT.md 23): value e of a draw (e counts the whole output in order,
+// row by row for a batch, run by run for a region) takes a, b, c, ilow and affine from these
+// arrays at index e * stride (stride 0: one value for every element; a null array: the draw's
+// OpArgs field), elem_size and range_m1 from the draw's OpArgs. Its value is the table's value
+// function of that OpArgs, so an element equals the scalar draw of its parameters.
+struct OpParams {
+  const double* a;
+  const double* b;
+  const double* c;
+  const uint64_t* ilow;
+  const uint8_t* affine;  // 0 or 1
+  uint64_t sa, sb, sc, si, sf;  // strides, in elements (0 or 1)
+};
+
+// The OpArgs of value e of a draw with array parameters q (base: the draw's own OpArgs).
+PHILOX_HD OpArgs op_args_at(const OpArgs& base, const OpParams& q, uint64_t e) {
+  OpArgs p = base;
+  if (q.a) p.a = q.a[e * q.sa];
+  if (q.b) p.b = q.b[e * q.sb];
+  if (q.c) p.c = q.c[e * q.sc];
+  if (q.ilow) p.ilow = q.ilow[e * q.si];
+  if (q.affine) p.affine = q.affine[e * q.sf] != 0;
+  return p;
+}
+
 // ---------------------------------------------------------------- value functions
 // value = f(args, w): w points at the value's K words (first word first); A is OpArgs
 // or OpArgsFixed<bool>.

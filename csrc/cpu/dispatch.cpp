@@ -79,6 +79,7 @@ void run_rows(const Job& job, const uint64_t* ids, size_t rows) {
     Job j = job;
     j.id = ids[r];
     j.out = static_cast<char*>(job.out) + r * job.n * (size_t)bytes;
+    j.param0 = job.param0 + (uint64_t)r * job.n;  // array parameters: the row's elements
     return j;
   };
   int t = g_threads.load(std::memory_order_relaxed);
@@ -105,6 +106,7 @@ void run_region(const Job& job, const Region& g) {
     Job j = job;
     region_value_position(job.block, job.lane, region_run_start(g, r), k, j.block, j.lane);
     j.out = static_cast<char*>(job.out) + (size_t)(r * g.run_len) * (size_t)bytes;
+    j.param0 = job.param0 + r * g.run_len;  // array parameters: the run's elements
     j.n = (size_t)g.run_len;
     return j;
   };

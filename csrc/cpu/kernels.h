@@ -27,6 +27,10 @@ struct Job {
   bool fresh;           // out was just allocated (its pages were zeroed by the OS and
                         // are in cache): write it with plain stores, never streaming
   OpArgs args;          // the op's parameters (elem_size, affine, a, b, c, ilow, range_m1)
+  // Array parameters (ops.h OpParams), or null: value i of this job takes its OpArgs from element
+  // param0 + i of them (run_rows and run_region set param0 per row / run).
+  const OpParams* params;
+  uint64_t param0;
 };
 
 // Fill job.out; splits big jobs across threads. Releases nothing: callers hold no GIL.

@@ -243,6 +243,26 @@ static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* 
   for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
 }
 
+// Values [i0, i1) of op OP with array parameters (job.params, FORMAT 23): each value's OpArgs
+// from its element of the arrays, then the table's value function, finished from the retry
+// stream when it rejected (op_value_at): the scalar draw's value of those parameters.
+template <int OP>
+static void run_op_params(const Job& job, size_t i0, size_t i1) {
+  constexpr int K = OpTraits<OP>::K;
+  const OpParams q = *job.params;
+  const OpArgs base = job.args;
+  with_store_type<OP>(base.elem_size, [&](auto store) {
+    using S = decltype(store);
+    fill<K, S>(job, i0, i1, [&](S* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+      for (size_t j = 0; j < nv; ++j) {
+        const OpArgs p = op_args_at(base, q, job.param0 + v0 + j);
+        o[j] = (S)op_value_at<OP>(p, w + K * j, job.k0, job.k1, job.id,
+                                  job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2));
+      }
+    });
+  });
+}
+
 // Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
 // storing each value as the op's store type (integer ops: truncated to elem_size).
 // The loop-invariant choice inside the value functions (affine or not) is made a constant
@@ -251,6 +271,10 @@ template <int OP>
 static void run_op(const Job& job, size_t i0, size_t i1) {
   using Tr = OpTraits<OP>;
   constexpr int K = Tr::K;
+  if (job.params) {  // array parameters: one OpArgs per value (the scalar loops below stay as they are)
+    run_op_params<OP>(job, i0, i1);
+    return;
+  }
   const OpArgs p = job.args;
   if constexpr (OP == (int)Op::NormalF64) {
     // a CPU-only shortcut: float64 normals in two passes (normals_f64), the same bits

@@ -28,17 +28,34 @@ void check(const std::string& e) {
   if (!e.empty()) throw std::runtime_error("philox CUDA launch failed: " + e);
 }
 
-void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
-          uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
-          uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+// Array parameters (ops.h OpParams, docs/FORMAT.md 23) from Python: a tuple (a, sa, b, sb, c, sc,
+// ilow, si, affine, sf) of device addresses (0: none) and strides in elements (0 or 1).
+OpParams params_of(const py::tuple& t) {
+  if (t.size() != 10) throw py::value_error("params: a tuple (a, sa, b, sb, c, sc, ilow, si, affine, sf)");
+  auto u = [&](size_t i) { return t[i].cast<uint64_t>(); };
+  OpParams q{};
+  q.a = reinterpret_cast<const double*>((uintptr_t)u(0)); q.sa = u(1);
+  q.b = reinterpret_cast<const double*>((uintptr_t)u(2)); q.sb = u(3);
+  q.c = reinterpret_cast<const double*>((uintptr_t)u(4)); q.sc = u(5);
+  q.ilow = reinterpret_cast<const uint64_t*>((uintptr_t)u(6)); q.si = u(7);
+  q.affine = reinterpret_cast<const uint8_t*>((uintptr_t)u(8)); q.sf = u(9);
+  for (uint64_t st : {q.sa, q.sb, q.sc, q.si, q.sf})
+    if (st > 1) throw py::value_error("params: strides must be 0 or 1");
+  return q;
+}
+
+void fill_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
+               uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
+               uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream, const OpParams* params) {
   if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
   if (pos_hi > 4 || p + (unsigned __int128)n * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
     throw py::value_error("draw runs past the end of the stream (2**66 words)");
   if (!n || !rows) return;
   if (!out) throw py::value_error("null output pointer");
-  const FillJob job = make_fill_job(op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
-                                    reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  FillJob job = make_fill_job(op, k0, k1, id, reinterpret_cast<const uint64_t*>(ids_ptr), rows, pos_hi, pos_lo,
+                              reinterpret_cast<void*>(out), n, make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  if (params) set_params(job, *params);
   std::string e;
   {
     py::gil_scoped_release nogil;
@@ -47,11 +64,27 @@ void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint
   check(e);
 }
 
+void fill(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
+          uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
+          uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+  fill_impl(op, k0, k1, id, ids_ptr, rows, pos_hi, pos_lo, out, n, elem_size, affine, a, b, c, ilow, range_m1, device,
+            stream, nullptr);
+}
+
+void fill_params(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
+                 uint64_t pos_lo, uintptr_t out, uint64_t n, int elem_size, bool affine, double a, double b, double c,
+                 uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream, const py::tuple& params) {
+  const OpParams q = params_of(params);
+  fill_impl(op, k0, k1, id, ids_ptr, rows, pos_hi, pos_lo, out, n, elem_size, affine, a, b, c, ilow, range_m1, device,
+            stream, &q);
+}
+
 // A region of a draw of n_full values (csrc/region.h) into runs * run_len values at `out`.
-void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
-                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
-                 const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a, double b,
-                 double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+void fill_region_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                      uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                      const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a,
+                      double b, double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream,
+                      const OpParams* params) {
   if (!op_known(op)) throw py::value_error("unknown op " + std::to_string(op));
   const unsigned __int128 p = ((unsigned __int128)pos_hi << 64) | pos_lo;
   if (pos_hi > 4 || p + (unsigned __int128)n_full * (unsigned)op_words(op) > ((unsigned __int128)1 << 66))
@@ -62,14 +95,33 @@ void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi,
   if (*msg) throw py::value_error(msg);
   if (!g.runs) return;
   if (!out) throw py::value_error("null output pointer");
-  const RegionJob job = make_region_job(op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
-                                        make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  RegionJob job = make_region_job(op, k0, k1, id, pos_hi, pos_lo, reinterpret_cast<void*>(out), g,
+                                  make_op_args(elem_size, affine, a, b, c, ilow, range_m1));
+  if (params) set_params(job, *params);
   std::string e;
   {
     py::gil_scoped_release nogil;
     e = launch_region(job, device, stream);
   }
   check(e);
+}
+
+void fill_region(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo, uint64_t n_full,
+                 uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                 const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a, double b,
+                 double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream) {
+  fill_region_impl(op, k0, k1, id, pos_hi, pos_lo, n_full, base, run_len, counts, strides, out, elem_size, affine, a,
+                   b, c, ilow, range_m1, device, stream, nullptr);
+}
+
+void fill_region_params(int op, uint32_t k0, uint32_t k1, uint64_t id, uint64_t pos_hi, uint64_t pos_lo,
+                        uint64_t n_full, uint64_t base, uint64_t run_len, const std::vector<uint64_t>& counts,
+                        const std::vector<uint64_t>& strides, uintptr_t out, int elem_size, bool affine, double a,
+                        double b, double c, uint64_t ilow, uint64_t range_m1, int device, uintptr_t stream,
+                        const py::tuple& params) {
+  const OpParams q = params_of(params);
+  fill_region_impl(op, k0, k1, id, pos_hi, pos_lo, n_full, base, run_len, counts, strides, out, elem_size, affine, a,
+                   b, c, ilow, range_m1, device, stream, &q);
 }
 
 // A keyed draw: seed, stream id and word position are read by the kernel from `key_ptr`
@@ -151,6 +203,9 @@ PYBIND11_MODULE(_cuda, m) {
   m.doc() = "philox CUDA backend: Philox4x32-10 kernels (format v1) on raw device pointers";
   m.def("fill", &fill, "Launch a fill of rows x n values (see csrc/cuda/fill_kernels.cuh) on a stream");
   m.def("fill_region", &fill_region, "Launch a region of a draw (see csrc/region.h) on a stream");
+  m.def("fill_params", &fill_params, "fill with array parameters (a tuple of device addresses and strides 0/1, "
+        "docs/FORMAT.md 23)");
+  m.def("fill_region_params", &fill_region_params, "fill_region with array parameters (as fill_params)");
   m.def("fill_keyed", &fill_keyed, "Launch a fill of n values; the kernel reads seed/id/position from device memory");
   m.def("dropout", &dropout, "Launch the fused keyed dropout (docs/FORMAT.md 18) on a stream");
   m.def("fold_ids", &fold_ids, "Launch out[i] = fold(parent, index[i], 0) on a stream (int64 -> uint64)");

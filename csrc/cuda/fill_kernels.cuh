@@ -50,6 +50,10 @@ struct FillJob {
   // time (keyed_job), so a captured launch reads a key advanced on the device. The
   // launcher then sizes the grid for the worst lane (tiles_per_row(3, ...)).
   const uint64_t* key;
+  // Array parameters (ops.h OpParams, device memory on the GPU; docs/FORMAT.md 23) when
+  // per_elem: value i of row r takes its OpArgs from element r * n + i.
+  bool per_elem;
+  OpParams params;
 };
 
 // Items per row: tiles up to the one holding the first word of the last value.
@@ -78,10 +82,11 @@ PHILOX_HD void put(void* dst, uint64_t o, bool staged, T v) {
 // the table's value function, stored as the op's store type (csrc/ops.h).
 // Value i of the row of stream `id` (its first word at 4 * j.block + j.lane + i * K), so
 // rejection samplers can finish from their retry streams (op_value_at, FORMAT 19.1).
+// e: the value's index in the whole output (row * n + i), for array parameters.
 template <int OP>
 PHILOX_HD void put_value(const FillJob& j, void* dst, uint64_t o, bool staged, const uint32_t* w, uint64_t id,
-                         uint64_t i) {
-  const auto v = op_value_at<OP>(j.args, w, j.k0, j.k1, id,
+                         uint64_t i, uint64_t e) {
+  const auto v = op_value_at<OP>(j.per_elem ? op_args_at(j.args, j.params, e) : j.args, w, j.k0, j.k1, id,
                                  j.block + (((uint64_t)j.lane + i * (uint64_t)OpTraits<OP>::K) >> 2));
   with_store_type<OP>(j.args.elem_size, [&](auto store) { put<decltype(store)>(dst, o, staged, (decltype(store))v); });
 }
@@ -141,7 +146,7 @@ PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t
     if (rw < j.lane || (rw - j.lane) % K) continue;
     const uint64_t i = (rw - j.lane) / K;
     if (i < sp.i0 || i >= sp.i1) continue;
-    put_value<OP>(j, dst, base + i, staged, w + q, id, i);
+    put_value<OP>(j, dst, base + i, staged, w + q, id, i, sp.row * j.n + i);
   }
 }
 
@@ -218,7 +223,17 @@ struct RegionJob {
   Region region;
   uint64_t tiles;  // work items per run (region_tiles)
   OpArgs args;
+  // Array parameters, as FillJob's: output element r * run_len + i takes element r * run_len + i.
+  bool per_elem;
+  OpParams params;
 };
+
+// A fill or region job with array parameters q.
+template <class J>
+PHILOX_HD void set_params(J& j, const OpParams& q) {
+  j.per_elem = true;
+  j.params = q;
+}
 
 // Items per run of run_len values of k words: blocks up to the one holding the first word of
 // the last value when the run starts at lane 3.
@@ -247,7 +262,8 @@ PHILOX_HD void region_item(const RegionJob& j, uint64_t item) {
   const uint64_t base = r * j.region.run_len;
   for (uint64_t i = i0; i < i1; ++i) {
     // rejection samplers finish from the retry stream of the value's own first word (FORMAT 19.1)
-    const auto v = op_value_at<OP>(j.args, w + (lane + i * K - w0), j.k0, j.k1, j.id, b + ((lane + i * K) >> 2));
+    const auto v = op_value_at<OP>(j.per_elem ? op_args_at(j.args, j.params, base + i) : j.args,
+                                   w + (lane + i * K - w0), j.k0, j.k1, j.id, b + ((lane + i * K) >> 2));
     with_store_type<OP>(j.args.elem_size,
                         [&](auto store) { put<decltype(store)>(j.out, base + i, false, (decltype(store))v); });
   }

@@ -295,3 +295,66 @@ def perm_indices(words, n: int, start: int, step: int, count: int, dev):
         _warn_fallback()
     from ._permute_torch import perm_indices_torch
     return perm_indices_torch(words, n, start, step, count, dev)
+
+
+# ---------------------------------------------------------------- array parameters (docs/FORMAT.md 23)
+def fill_params(out, op: int, k0: int, k1: int, id, position: int, elem_size: int, affine: bool, params,
+                fresh: bool = False) -> None:
+    """``fill`` with array parameters: ``params`` maps OpArgs fields (``_params.FIELDS``) to (numpy
+    array, stride 0 or 1); value e of the output (rows included, in order) takes element e * stride."""
+    from . import _params
+    dev = out.device
+    one = isinstance(id, int)
+    rows = 1 if one else id.numel()
+    n = out.numel() // rows if rows else 0
+    if n == 0 or no_data(out):
+        return
+    if not forced():
+        if dev.type == "cpu":
+            _core.fill_rows_params(op, k0, k1, id if one else 0, 0 if one else id.data_ptr(), rows, position >> 64,
+                                   position & (_U64 - 1), out.data_ptr(), n, fresh, elem_size, affine, 0.0, 0.0, 0.0,
+                                   0, 0, _params.pointers(params))
+            return
+        if dev.type == "cuda":
+            mod = cuda_module()
+            if mod is not None:
+                index, stream = _cuda_target(dev)
+                cols = _params.to_tensors(params, dev)  # on torch's current stream, before the kernel
+                mod.fill_params(op, k0, k1, id if one else 0, 0 if one else id.data_ptr(), rows, position >> 64,
+                                position & (_U64 - 1), out.data_ptr(), n, elem_size, affine, 0.0, 0.0, 0.0, 0, 0,
+                                index, stream, _params.pointers(cols))
+                return
+            _warn_fallback()
+    from . import _torch_fallback
+    _torch_fallback.fill_params(out, op, k0, k1, id, position, elem_size, affine,
+                                _params.to_tensors(params, dev))
+
+
+def fill_region_params(out, op: int, k0: int, k1: int, id: int, position: int, plan, elem_size: int, affine: bool,
+                       params, fresh: bool = False) -> None:
+    """``fill_region`` with array parameters (as ``fill_params``; element e of ``out``, the block in
+    order, takes element e * stride)."""
+    from . import _params
+    if out.numel() == 0 or no_data(out):
+        return
+    dev = out.device
+    hi, lo = position >> 64, position & (_U64 - 1)
+    if not forced():
+        if dev.type == "cpu":
+            _core.fill_region_params(op, k0, k1, id, hi, lo, plan.n_full, plan.base, plan.run_len, plan.counts,
+                                     plan.strides, out.data_ptr(), fresh, elem_size, affine, 0.0, 0.0, 0.0, 0, 0,
+                                     _params.pointers(params))
+            return
+        if dev.type == "cuda":
+            mod = cuda_module()
+            if mod is not None:
+                index, stream = _cuda_target(dev)
+                cols = _params.to_tensors(params, dev)
+                mod.fill_region_params(op, k0, k1, id, hi, lo, plan.n_full, plan.base, plan.run_len, plan.counts,
+                                       plan.strides, out.data_ptr(), elem_size, affine, 0.0, 0.0, 0.0, 0, 0, index,
+                                       stream, _params.pointers(cols))
+                return
+            _warn_fallback()
+    from . import _torch_fallback
+    _torch_fallback.fill_params(out, op, k0, k1, id, position, elem_size, affine, _params.to_tensors(params, dev),
+                                plan)

@@ -202,6 +202,22 @@ class StreamBatch(_Draws):
                           range_m1, t.fresh)
         return t.finish()
 
+    def _fill_params(self, op: int, t, elem_size, affine, params):
+        """``_fill`` with array parameters (docs/FORMAT.md 23): element e of the whole output (row by row)
+        takes element e of each column."""
+        rows = self._flat.numel()
+        per_row = t.n // rows if rows else math.prod(tuple(t.tensor.shape[self._ids.dim():]))
+        ids = self._flat
+        if rows and t.tensor.device != ids.device:
+            if _backend.no_data(ids) and not _backend.no_data(t.tensor):
+                raise ValueError(f"the batch's ids are on {ids.device} (no data): draws can only be made on "
+                                 f"that device, not {t.tensor.device}")
+            ids = ids.to(t.tensor.device, non_blocking=t.tensor.device.type != "cpu")
+        start = self._cursor.reserve(per_row * _core.words_per_value(op))
+        if rows:
+            _backend.fill_params(t.tensor, op, self._k0, self._k1, ids, start, elem_size, affine, params, t.fresh)
+        return t.finish()
+
     def __getstate__(self) -> Dict[str, Any]:
         # pickle / copy / DataLoader workers: (seed, ids, position); the C++ cursor is rebuilt
         return {"seed": self._seed, "ids": self._ids, "position": self.position}

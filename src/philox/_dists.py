@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from . import _core, _params
 from ._keys import check_real as _param
 from ._output import parse_size
 
@@ -58,15 +58,25 @@ def _gamma(draws, shape, scale, size, dtype, device, out, region, names=("shape"
 
 
 def standard_gamma(draws, shape, size=None, dtype=None, device=None, out=None, region=None):
+    if type(shape) is not float and _params.is_array(shape):
+        return _array(draws, "gamma", np.float64, {"shape": _params.as_float(shape, "shape")}, size, dtype, device,
+                      out, region, _gamma_columns)
     return _gamma(draws, _param(shape, "shape"), 1.0, size, dtype, device, out, region)
 
 
 def gamma(draws, shape, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
+    if not (type(shape) is float and type(scale) is float) and (_params.is_array(shape) or _params.is_array(scale)):
+        return _array(draws, "gamma", np.float64, {"shape": _params.as_float(shape, "shape"),
+                                                   "scale": _params.as_float(scale, "scale")},
+                      size, dtype, device, out, region, _gamma_columns)
     return _gamma(draws, _param(shape, "shape"), _param(scale, "scale"), size, dtype, device, out, region)
 
 
 def chisquare(draws, df, size=None, dtype=None, device=None, out=None, region=None):
     """chi-square(df) = gamma(df / 2, scale 2), the same values (numpy's definition)."""
+    if type(df) is not float and _params.is_array(df):
+        return _array(draws, "gamma", np.float64, {"df": _params.as_float(df, "df")}, size, dtype, device, out,
+                      region, _chisquare_columns)
     v = _param(df, "df")
     if not v > 0.0:
         raise ValueError(f"df must be positive, got {df!r}")
@@ -79,6 +89,9 @@ POISSON_LAM_MAX = 1e15
 
 def poisson(draws, lam=1.0, size=None, dtype=None, device=None, out=None, region=None):
     """poisson(lam), int64: inversion below 10, PTRS with retries from 10 (FORMAT 19.3)."""
+    if type(lam) is not float and _params.is_array(lam):
+        return _array(draws, "poisson", np.int64, {"lam": _params.as_float(lam, "lam")}, size, dtype, device, out,
+                      region, _poisson_columns)
     v = _param(lam, "lam")
     if not 0.0 <= v <= POISSON_LAM_MAX:
         raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {lam!r}")
@@ -92,6 +105,10 @@ BINOMIAL_N_MAX = 1 << 62
 def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=None):
     """binomial(n, p), int64: inversion for n * min(p, 1-p) < 10, BTRS with retries above (FORMAT 19.4)."""
     from ._keys import _is_int
+    if not (type(n) is int and type(p) is float) and (_params.is_array(n) or _params.is_array(p)):
+        return _array(draws, "binomial", np.int64, {"n": _params.as_int(n, "n", 0, BINOMIAL_N_MAX),
+                                                    "p": _params.as_float(p, "p")},
+                      size, dtype, device, out, region, _binomial_columns)
     if not _is_int(n):
         raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")
     nn = int(n)
@@ -102,3 +119,68 @@ def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=N
         raise ValueError(f"p must be in [0, 1], got {p!r}")
     t = _target_only(draws, "binomial", np.int64, size, dtype, device, out, region)
     return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)
+
+
+# ---------------------------------------------------------------- array parameters (FORMAT 23)
+# Each draw above with an array parameter (``_params.is_array``) comes here: the same checks and the
+# same parameter block, per element (vectorized; the first bad element named), then one fill whose
+# value e is the scalar draw of element e's parameters (``_params.draw``).
+def _array(draws, what, np_dtype, params, size, dtype, device, out, region, columns):
+    return _params.draw(draws, params, size,
+                        lambda shape: _target_only(draws, what, np_dtype, shape, dtype, device, out, region), columns)
+
+
+def gamma_params_array(shape, scale):
+    """gamma_params per element: the same correctly rounded float64 steps (numpy's + - / sqrt are
+    IEEE operations), and ``affine`` = shape < 1 (the boost) per element."""
+    d = np.where(shape < 1.0, shape + 1.0, shape) - 0.333333333333333333333
+    return shape, scale, 1.0 / np.sqrt(9.0 * d), shape < 1.0
+
+
+def _gamma_check(shape, scale, names):
+    for v, nm in ((shape, names[0]), (scale, names[1])):
+        bad = ~(v >= 0.0)
+        if bad.any():
+            raise ValueError(f"{nm} must be non-negative, got {_params.first(bad, v)!r}")
+    with np.errstate(over="ignore"):
+        bad = (shape * np.maximum(scale, 1.0) > _GAMMA_MAX) | (shape > _GAMMA_MAX)
+    if bad.any():
+        a, b = _params.first(bad, shape, scale)
+        raise ValueError(f"{names[0]} * {names[1]} must be at most {_GAMMA_MAX:g}, got {a!r} * {b!r}")
+
+
+def _gamma_block(shape, scale):
+    a, b, c, affine = gamma_params_array(shape, scale)
+    return _GAMMA_F64, 0, False, {"a": a, "b": b, "c": c, "affine": affine}
+
+
+def _gamma_columns(code, p):
+    shape, scale = p["shape"], p.get("scale", np.float64(1.0))
+    _gamma_check(shape, scale, ("shape", "scale"))
+    return _gamma_block(shape, scale)
+
+
+def _chisquare_columns(code, p):
+    df = p["df"]
+    bad = ~(df > 0.0)
+    if bad.any():
+        raise ValueError(f"df must be positive, got {_params.first(bad, df)!r}")
+    shape, scale = df * 0.5, np.float64(2.0)
+    _gamma_check(shape, scale, ("df / 2", "scale"))
+    return _gamma_block(shape, scale)
+
+
+def _poisson_columns(code, p):
+    lam = p["lam"]
+    bad = ~((lam >= 0.0) & (lam <= POISSON_LAM_MAX))
+    if bad.any():
+        raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {_params.first(bad, lam)!r}")
+    return _POISSON_I64, 0, False, {"a": lam}
+
+
+def _binomial_columns(code, p):
+    pv = p["p"]
+    bad = ~((pv >= 0.0) & (pv <= 1.0))
+    if bad.any():
+        raise ValueError(f"p must be in [0, 1], got {_params.first(bad, pv)!r}")
+    return _BINOMIAL_I64, 0, False, {"a": pv, "ilow": p["n"]}

@@ -64,12 +64,13 @@ class Target:
     contiguous tensor that a device backend fills (``_backend.fill``), instead of ``ptr``.
     ``region``: None, or the ``_region.Plan`` of a region draw (the output holds the block)."""
 
-    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh", "tensor", "region")
+    __slots__ = ("code", "arr", "n", "ptr", "finish", "fresh", "tensor", "region", "bounds")
 
     def __init__(self, code, arr, n, ptr, finish, fresh=True, tensor=None):
         self.code, self.arr, self.n, self.ptr, self.finish, self.fresh = code, arr, n, ptr, finish, fresh
         self.tensor = tensor
         self.region = None
+        self.bounds = None  # a region draw's block, ((start, stop) per dimension): for array parameters
 
 
 def _np_code_fast(dtype):

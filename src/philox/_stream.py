@@ -23,7 +23,7 @@ from ._keys import (_STR_IDS, U64, _is_int, check_real as _real, check_u64, chec
                     seed_key)
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
-from . import _choice, _dists, _permutation  # noqa: E402  (they call back into Stream's draws only)
+from . import _choice, _dists, _params, _permutation  # noqa: E402  (they call back into Stream's draws only)
 
 if TYPE_CHECKING:
     import torch
@@ -134,6 +134,101 @@ def _below_bits(bits: int) -> int:
     return bits + 1 if bits & 0x8000 else bits - 1
 
 
+# ---------------------------------------------------------------- array parameters (FORMAT 23)
+# Scalar parameters of these types never look further (the scalar draws stay as fast as they were).
+_SCALARS = frozenset((float, int))
+
+
+def _f16_bits_arr(x32):
+    with np.errstate(over="ignore"):
+        return x32.astype(np.float16).view(np.uint16).astype(np.int64)
+
+
+def _bf16_bits_arr(x32):
+    b = x32.view(np.uint32).astype(np.int64)
+    return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) & 0xFFFF
+
+
+def _f16_value_arr(bits):
+    return bits.astype(np.uint16).view(np.float16).astype(np.float64)
+
+
+def _bf16_value_arr(bits):
+    return (bits << 16).astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def _below_bits_arr(bits):
+    return np.where(bits & 0x7FFF == 0, 0x8001, np.where(bits & 0x8000, bits + 1, bits - 1))
+
+
+def _uniform_columns(code, p):
+    """uniform's (a, b, c) per element, as ``uniform`` computes them for one pair (each step one
+    correctly rounded operation, vectorized), and its checks."""
+    low, high = p["low"], p["high"]
+    with np.errstate(all="ignore"):
+        if code == "f64":
+            a, b = low, high
+            below = np.nextafter(b, -np.inf)
+            span = b - a
+        elif code == "f32":
+            a32, b32 = low.astype(np.float32), high.astype(np.float32)
+            below = np.nextafter(b32, np.float32(-np.inf)).astype(np.float64)
+            span = b32 - a32
+            a, b = a32.astype(np.float64), b32.astype(np.float64)
+        else:
+            to_bits, value = (_f16_bits_arr, _f16_value_arr) if code == "f16" else (_bf16_bits_arr, _bf16_value_arr)
+            hb = to_bits(high.astype(np.float32))
+            a, b = value(to_bits(low.astype(np.float32))), value(hb)
+            below = _below_bits_arr(hb).astype(np.float64)
+            span = b.astype(np.float32) - a.astype(np.float32)
+        for bad, msg in ((~(np.isfinite(a) & np.isfinite(b)), "low={!r} and high={!r} must be finite in the output "
+                          f"dtype {code}"),
+                         (~(a < b), "low must be less than high in the output dtype, got low={!r}, high={!r}"),
+                         (~np.isfinite(span), "high - low overflows the output dtype (low={!r}, high={!r})")):
+            if bad.any():
+                raise ValueError(msg.format(*_params.first(bad, low, high)))
+    return _UNIFORM[code], 0, True, {"a": a, "b": b, "c": below}
+
+
+def _f32_finite(code, named):
+    """16-bit and float32 draws compute in float32: each parameter must be finite there."""
+    if code == "f64":
+        return
+    for v, nm in named:
+        with np.errstate(over="ignore"):
+            bad = ~np.isfinite(v.astype(np.float32))
+        if bad.any():
+            raise ValueError(f"{nm}={_params.first(bad, v)!r} overflows float32, the precision {code} output is "
+                             "computed in")
+
+
+def _non_negative(v, name):
+    bad = ~(v >= 0)
+    if bad.any():
+        raise ValueError(f"{name} must be non-negative, got {_params.first(bad, v)!r}")
+
+
+def _normal_columns(code, p):
+    _non_negative(p["std"], "std")
+    _f32_finite(code, ((p["mean"], "mean"), (p["std"], "std")))
+    return _NORMAL[code], 0, True, {"a": p["mean"], "b": p["std"]}
+
+
+def _exponential_columns(code, p):
+    sc = p["scale"]
+    _non_negative(sc, "scale")
+    _f32_finite(code, ((sc, "scale"),))
+    return _EXPONENTIAL[code], 0, True, {"a": sc}
+
+
+def _loc_scale_columns(ops):
+    def columns(code, p):
+        _non_negative(p["scale"], "scale")
+        _f32_finite(code, ((p["loc"], "loc"), (p["scale"], "scale")))
+        return ops[code], 0, True, {"a": p["loc"], "b": p["scale"]}
+    return columns
+
+
 def check_format(fmt) -> None:
     """A state dict's ``format`` must be this library's stream format (an int, not a bool)."""
     if not _is_int(fmt) or fmt != FORMAT_VERSION:
@@ -202,15 +297,22 @@ class _Draws:
         if shape is None and out is not None:
             raise ValueError(f"region={region!r} needs size= (the whole tensor's shape; out= takes the region's "
                              "shape)")
-        p = _region.plan(shape or (), _region.parse_region(region, shape))
+        bounds = _region.parse_region(region, shape)
+        p = _region.plan(shape or (), bounds)
         if out is not None and tuple(out.shape) != p.shape:
             raise ValueError(f"out.shape {tuple(out.shape)} does not match the shape {p.shape} of region={region!r}")
         t = self._prepare(None if shape is None else p.shape, dtype, device, out, kind, default_np)
         t.region = p
+        t.bounds = bounds
         if dt is not None:
             local_finish = t.finish
             t.finish = lambda: (local_finish(), dt)[1]
         return t
+
+    def _array_draw(self, params, size, dtype, device, out, region, columns, kind="float", default_np="f64"):
+        """A draw with array parameters (``params``: name -> checked array), docs/FORMAT.md 23."""
+        return _params.draw(self, params, size,
+                            lambda shape: self._output(shape, dtype, device, out, kind, default_np, region), columns)
 
     # ------------------------------------------------------------------ raw words
     @overload
@@ -372,7 +474,12 @@ class _Draws:
                 out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=None, device=None, out=None, region=None):
-        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision."""
+        """Uniform floats in [low, high): ``low + (high - low) * rand()`` in the dtype's precision.
+        ``low`` and ``high`` may be arrays, broadcast against ``size`` (docs/FORMAT.md 23)."""
+        if not (type(low) in _SCALARS and type(high) in _SCALARS) and (_params.is_array(low) or
+                                                                      _params.is_array(high)):
+            return self._array_draw({"low": _params.as_float(low, "low"), "high": _params.as_float(high, "high")},
+                                    size, dtype, device, out, region, _uniform_columns)
         lo, hi = _real(low, "low"), _real(high, "high")
         shape = parse_size(size)
         t = self._output(shape, dtype, device, out, "float", "f64", region)
@@ -472,7 +579,12 @@ class _Draws:
                 out: None = ..., region: Optional[Tuple[slice, ...]] = ...) -> AnyArray: ...
 
     def normal(self, mean=0.0, std=1.0, size=None, dtype=None, device=None, out=None, region=None):
-        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes)."""
+        """Normal floats ``mean + std * randn()`` in the dtype's precision (float32 for 16-bit dtypes).
+        ``mean`` and ``std`` may be arrays, broadcast against ``size`` (docs/FORMAT.md 23)."""
+        if not (type(mean) in _SCALARS and type(std) in _SCALARS) and (_params.is_array(mean) or
+                                                                      _params.is_array(std)):
+            return self._array_draw({"mean": _params.as_float(mean, "mean"), "std": _params.as_float(std, "std")},
+                                    size, dtype, device, out, region, _normal_columns)
         m, s = _real(mean, "mean"), _real(std, "std")
         if s < 0:
             raise ValueError(f"std must be non-negative, got {std!r}")
@@ -520,7 +632,11 @@ class _Draws:
 
     def exponential(self, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
         """Exponential floats with mean ``scale``: ``scale * standard_exponential()`` in the dtype's
-        precision (float32 for 16-bit dtypes), numpy's parameterization."""
+        precision (float32 for 16-bit dtypes), numpy's parameterization. ``scale`` may be an array,
+        broadcast against ``size`` (docs/FORMAT.md 23)."""
+        if type(scale) not in _SCALARS and _params.is_array(scale):
+            return self._array_draw({"scale": _params.as_float(scale, "scale")}, size, dtype, device, out, region,
+                                    _exponential_columns)
         sc = _real(scale, "scale")
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
@@ -533,6 +649,10 @@ class _Draws:
 
     # ------------------------------------------------------------------ loc-scale families
     def _loc_scale(self, ops, loc, scale, size, dtype, device, out, region):
+        if not (type(loc) in _SCALARS and type(scale) in _SCALARS) and (_params.is_array(loc) or
+                                                                       _params.is_array(scale)):
+            return self._array_draw({"loc": _params.as_float(loc, "loc"), "scale": _params.as_float(scale, "scale")},
+                                    size, dtype, device, out, region, _loc_scale_columns(ops))
         m, sc = _real(loc, "loc"), _real(scale, "scale")
         if not sc >= 0:
             raise ValueError(f"scale must be non-negative, got {scale!r}")
@@ -744,6 +864,41 @@ class Stream(_Draws):
             _core.fill_region(op, self._k0, self._k1, self._id, hi, lo, p.n_full, sp.base, sp.run_len, sp.counts,
                               sp.strides, ptr + first * itemsize, t.fresh, elem_size, affine, a, b, c, ilow,
                               range_m1)
+        return t.finish()
+
+    def _fill_params(self, op: int, t, elem_size, affine, params):
+        """``_fill`` with array parameters (``_params.draw``; docs/FORMAT.md 23): ``params`` maps OpArgs
+        fields to (array, stride) over the output's elements in order."""
+        k = _core.words_per_value(op)
+        if t.region is not None:
+            p = t.region
+            start = self._cursor.reserve(p.n_full * k)
+            if p.size == 0:
+                return t.finish()
+            hi, lo = start >> 64, start & 0xFFFFFFFFFFFFFFFF
+            for first, sp in p.split():
+                count = math.prod(sp.counts) * sp.run_len
+                q = _params.sub(params, first, count)
+                if t.tensor is not None:
+                    _backend.fill_region_params(t.tensor.view(-1)[first:first + count], op, self._k0, self._k1,
+                                                self._id, start, sp, elem_size, affine, q, t.fresh)
+                    continue
+                if t.arr is not None:
+                    ptr, itemsize = t.arr.ctypes.data, t.arr.itemsize
+                else:
+                    ptr, itemsize = t.ptr, D.ITEMSIZE[t.code]
+                _core.fill_region_params(op, self._k0, self._k1, self._id, hi, lo, p.n_full, sp.base, sp.run_len,
+                                         sp.counts, sp.strides, ptr + first * itemsize, t.fresh, elem_size, affine,
+                                         0.0, 0.0, 0.0, 0, 0, _params.pointers(q))
+            return t.finish()
+        n = t.arr.size if t.arr is not None else t.n
+        start = self._cursor.reserve(n * k)
+        if t.tensor is not None:
+            _backend.fill_params(t.tensor, op, self._k0, self._k1, self._id, start, elem_size, affine, params, t.fresh)
+        else:
+            _core.fill_rows_params(op, self._k0, self._k1, self._id, 0, 1, start >> 64, start & 0xFFFFFFFFFFFFFFFF,
+                                   t.arr.ctypes.data if t.arr is not None else t.ptr, n, t.fresh, elem_size,
+                                   affine, 0.0, 0.0, 0.0, 0, 0, _params.pointers(params))
         return t.finish()
 
     # ------------------------------------------------------------------ permutations and choice

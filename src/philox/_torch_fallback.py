@@ -1016,3 +1016,90 @@ def fold_ids(index, parent: int):
     for i0 in range(0, flat_in.numel(), _CHUNK_WORDS):
         flat_out[i0:i0 + _CHUNK_WORDS] = fold(p, flat_in[i0:i0 + _CHUNK_WORDS], 0)
     return out
+
+
+# ---------------------------------------------------------------- array parameters (docs/FORMAT.md 23)
+def _words_at(k0, k1, ids, position: int, v, k: int):
+    """The k words of value index v (int64 tensor (m,)) of stream ids (int64 tensor (m,), one per
+    value) of a draw from word ``position``: an int64 tensor (m, k) (as _words_of_values)."""
+    b0, lane = position >> 2, position & 3
+    rel = v * k + lane
+    fb, off = rel >> 2, rel & 3
+    blocks = []
+    for extra in range(2 if k > 1 else 1):
+        t = fb + ((b0 & M32) + extra)
+        x0 = t & M32
+        x1 = ((b0 >> 32) + (t >> 32)) & M32
+        blocks.append(torch.stack(philox4x32_10(x0, x1, ids & M32, (ids >> 32) & M32, k0, k1), dim=-1))
+    w = torch.cat(blocks, dim=-1)
+    return torch.gather(w, 1, off.unsqueeze(1) + torch.arange(k, device=v.device))
+
+
+def _param_values(name, w, base: _Args, cols, e, k0, k1, ids, position: int, v, k: int):
+    """Values of op ``name`` for words w (m, k) whose OpArgs come from the columns ``cols`` (field ->
+    (flat tensor, stride)) at output elements e (m,): one pass of the op's own value function per
+    distinct parameter block (so each value is the scalar draw's), retries from each value's retry
+    stream (stream ids (m,), value indices v (m,))."""
+    value = VALUES[name]
+    per = {f: (t[e] if s else t.expand(e.shape[0])) for f, (t, s) in cols.items()}
+    keys = torch.stack([(p.view(torch.int64) if p.dtype == torch.float64 else p.to(torch.int64))
+                        for p in per.values()], dim=1)
+    uniq, inv = torch.unique(keys, dim=0, return_inverse=True)
+    out, kind = None, None
+    for g in range(uniq.shape[0]):
+        sel = (inv == g).nonzero(as_tuple=True)[0]
+        j = sel[:1]
+        f = {name_: p[j] for name_, p in per.items()}
+        args = _Args(base.elem_size, bool(f["affine"].item()) if "affine" in f else base.affine,
+                     float(f["a"].item()) if "a" in f else base.a, float(f["b"].item()) if "b" in f else base.b,
+                     float(f["c"].item()) if "c" in f else base.c,
+                     int(f["ilow"].item()) % (1 << 64) if "ilow" in f else base.ilow, base.range_m1)
+        wg = w[sel]
+        vals, kind = value(wg, args)
+        if name in RETRIES:
+            bad = _rejected(vals)
+            if bool(bad.any()):
+                (jj,) = bad.nonzero(as_tuple=True)
+                vals = _retry_at(name, vals, jj, wg[jj], args, k0, k1, ids[sel][jj], position, v[sel][jj], k)
+        if out is None:
+            out = torch.empty(w.shape[0], dtype=vals.dtype, device=w.device)
+        out[sel] = vals
+    return out, kind
+
+
+@torch.compiler.disable
+def fill_params(out, op: int, k0: int, k1: int, id, position: int, elem_size: int, affine: bool, cols,
+                plan=None) -> None:
+    """``fill`` (``plan``: ``fill_region``) with array parameters: ``cols`` maps OpArgs fields to (flat
+    tensor on out's device, stride 0 or 1); output element e takes element e * stride."""
+    k = _OP_WORDS[op]
+    name = _OP_NAME[op]
+    base = _Args(elem_size, affine, 0.0, 0.0, 0.0, 0, 0)
+    dev = out.device
+    dst = out.view(-1)
+    total = dst.numel()
+    if total == 0:
+        return
+    if plan is None:
+        if isinstance(id, int):
+            ids_all = torch.full((1,), id - (1 << 64) if id >= 1 << 63 else id, dtype=torch.int64, device=dev)
+        else:
+            ids_all = id.to(device=dev, dtype=torch.int64).reshape(-1)
+        n = total // ids_all.shape[0]
+    per = max(1, _CHUNK_WORDS // (2 * k))
+    for e0 in range(0, total, per):
+        e = torch.arange(e0, min(total, e0 + per), dtype=torch.int64, device=dev)
+        if plan is None:
+            r = e // n
+            v = e - r * n
+            ids = ids_all[r]
+        else:  # the block's element e is value v of the full draw (csrc/region.h), as fill_region
+            r = e // plan.run_len
+            v = e - r * plan.run_len + plan.base
+            for cnt, st in zip(reversed(plan.counts), reversed(plan.strides)):
+                v = v + (r % cnt) * st
+                r = r // cnt
+            ids = torch.full_like(e, id - (1 << 64) if id >= 1 << 63 else id)
+        w = _words_at(k0, k1, ids, position, v, k)
+        vals, kind = _param_values(name, w, base, cols, e, k0, k1, ids, position, v, k)
+        _store(dst[e0:e0 + e.numel()], vals, kind, elem_size)

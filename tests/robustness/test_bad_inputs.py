@@ -37,10 +37,12 @@ BAD_SIZE = st.one_of(
     st.tuples(st.integers(1, 3), st.floats(allow_nan=True)),
     st.tuples(st.integers(1, 3), st.sampled_from(["2", None, (2,), True])),
 )
-# real parameters (low, high, mean, std): NaN, inf, past float64, not real numbers
+# real parameters (low, high, mean, std): NaN, inf, past float64, not real numbers; arrays are array
+# parameters (docs/FORMAT.md 23), bad for an element or their dtype
 BAD_REAL = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, np.float32("nan"), np.float64("-inf"), 10 ** 400, -(10 ** 400),
-                     "1", None, 1j, True, np.bool_(False), [1.0], np.array([1.0, 2.0]), object()]),
+                     "1", None, 1j, True, np.bool_(False), [1.0, math.nan], np.array([1.0, np.inf]),
+                     np.array([True]), ["a"], object()]),
 )
 BAD_FLOAT_DTYPE = ["int64", np.int32, np.uint8, np.bool_, np.complex128, object, "U3", "V8", "foo", 5, 1.5, [1],
                    "float128" if hasattr(np, "float128") else "c8"]

@@ -1,0 +1,172 @@
+"""Array parameters (docs/FORMAT.md 23): numpy Generator's "scalar or array parameters, broadcast
+against ``size``" for every parametrized draw.
+
+A draw takes this path when one of its parameters is an array: a numpy array (``ndim >= 1``; a
+0-d array counts as its scalar), a list or tuple (``np.asarray``), or a torch tensor (any device;
+read back to the host, one sync, because every element is checked there). Scalar parameters never
+come here: their draws are unchanged.
+
+Shapes are numpy's: with ``size=None`` the output's shape is the broadcast shape of the parameters;
+with ``size`` given every parameter must broadcast to it (a ``ValueError`` naming the parameter
+otherwise). On a ``StreamBatch`` the parameters broadcast to the whole output, ``(*batch_shape,
+*size)``, so a parameter of shape ``(B, 1)`` gives each row its own.
+
+Each distribution gives ``columns(code, params)``: its per-element checks (vectorized; the first bad
+element named) and its op's parameter block per element (``a``, ``b``, ``c``, ``ilow``,
+``affine`` of csrc/ops.h's ``OpArgs``, as numpy arrays that broadcast to the output; derived
+constants with the same correctly rounded float64 operations as the scalar path). ``draw`` then
+broadcasts the columns to the output (a column with one element travels as one value, stride 0),
+cuts a region's block out, and hands them to the draw's ``_fill_params``: every backend (the CPU
+loops, the CUDA kernels, the torch fallback) builds value e's ``OpArgs`` from element e
+(``op_args_at``) and runs the op's own value function, so element e equals the scalar draw of its
+parameters at its position.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from ._output import parse_size
+
+__all__ = ["is_array", "as_float", "as_int", "first", "draw", "FIELDS", "pointers"]
+
+# OpArgs fields that may vary per element, and their element types (csrc/ops.h OpParams)
+FIELDS = ("a", "b", "c", "ilow", "affine")
+FIELD_DTYPES = {"a": np.float64, "b": np.float64, "c": np.float64, "ilow": np.uint64, "affine": np.uint8}
+
+
+def is_array(x) -> bool:
+    """True for an array parameter: a numpy array with ndim >= 1, a list or tuple, a torch tensor
+    with dim >= 1."""
+    if isinstance(x, np.ndarray):
+        return x.ndim > 0
+    if isinstance(x, (list, tuple)):
+        return True
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor) and x.dim() > 0
+
+
+def _numpy(x, name: str) -> np.ndarray:
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        if x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"{name} must hold real numbers, got a tensor of dtype {x.dtype}")
+        x = x.detach().cpu()
+        if x.dtype in (torch.float16, torch.bfloat16):
+            x = x.to(torch.float64)  # exact
+        x = x.numpy()
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as e:  # ragged lists
+        raise ValueError(f"{name} must be an array of real numbers, got {x!r} ({e})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got {x!r} (dtype {arr.dtype})")
+    return arr
+
+
+def first(mask: np.ndarray, *arrays: np.ndarray):
+    """The elements of ``arrays`` (broadcast with ``mask``) at the first True of ``mask`` (C order),
+    as Python numbers."""
+    shape = np.broadcast_shapes(mask.shape, *(a.shape for a in arrays))
+    i = int(np.flatnonzero(np.broadcast_to(mask, shape))[0])
+    out = tuple(np.broadcast_to(a, shape).reshape(-1)[i].item() for a in arrays)
+    return out[0] if len(out) == 1 else out
+
+
+def as_float(x, name: str) -> np.ndarray:
+    """An array parameter as float64 values, every one finite (ValueError naming the first that is not)."""
+    arr = _numpy(x, name)
+    with np.errstate(over="ignore"):
+        v = arr.astype(np.float64)
+    bad = ~np.isfinite(v)
+    if bad.any():
+        raise ValueError(f"{name} must be finite, got {first(bad, arr)!r}")
+    return v
+
+
+def as_int(x, name: str, lo: int, hi: int) -> np.ndarray:
+    """An array parameter of integers in [lo, hi] (TypeError for another dtype, ValueError naming the
+    first value out of range), as int64."""
+    arr = _numpy(x, name)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold ints, got {x!r} (dtype {arr.dtype})")
+    bad = (arr < lo) | (arr > hi)
+    if bad.any():
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {first(bad, arr)}")
+    return arr.astype(np.int64)
+
+
+Columns = Callable[[str, Dict[str, np.ndarray]], Tuple[int, int, bool, Dict[str, np.ndarray]]]
+
+
+def draw(draws, params: Dict[str, np.ndarray], size, prepare, columns: Columns):
+    """A draw with array parameters (checked arrays, ``as_float`` / ``as_int``): resolve the shape,
+    prepare the output (``prepare(shape)``, the draw's ``_output``), check that every parameter
+    broadcasts to it, build the per-element columns (``columns(code, params)`` -> (op, elem_size,
+    affine, {field: array})) and fill. Every check comes before any word is drawn."""
+    try:
+        pshape = np.broadcast_shapes(*(a.shape for a in params.values()))
+    except ValueError:
+        raise ValueError("the parameters do not broadcast together: " +
+                         ", ".join(f"{k} of shape {a.shape}" for k, a in params.items())) from None
+    if size is None:
+        shape: Optional[Tuple[int, ...]] = pshape if pshape else None
+    else:
+        shape = parse_size(size)
+    t = prepare(shape)
+    full = tuple(getattr(draws, "batch_shape", ())) + (shape or ())
+    for k, a in params.items():
+        try:
+            ok = np.broadcast_shapes(a.shape, full) == full
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{k} of shape {a.shape} does not broadcast to the output shape {full} (size={size!r})")
+    op, elem_size, affine, cols = columns(t.code, params)
+    bounds = getattr(t, "bounds", None)
+    flat = {f: _flat(cols[f], FIELD_DTYPES[f], full, bounds) for f in FIELDS if f in cols}
+    return draws._fill_params(op, t, elem_size, affine, flat)
+
+
+def _flat(v, dtype, full, bounds):
+    """(array, stride): one element (stride 0) or the column broadcast to the output, cut to the
+    region's block, in output order (stride 1)."""
+    v = np.asarray(v)
+    if v.size == 1:
+        return np.ascontiguousarray(v.reshape(1).astype(dtype, copy=False)), 0
+    b = np.broadcast_to(v, full)
+    if bounds is not None:
+        b = b[tuple(slice(lo, hi) for lo, hi in bounds)]
+    return np.ascontiguousarray(b.astype(dtype, copy=False)).reshape(-1), 1
+
+
+def sub(flat, first: int, count: int):
+    """The columns of output elements [first, first + count)."""
+    return {f: (a if s == 0 else a[first:first + count], s) for f, (a, s) in flat.items()}
+
+
+def pointers(flat) -> tuple:
+    """The (a, sa, b, sb, c, sc, ilow, si, affine, sf) tuple of the C++ entry points (csrc/ops.h
+    OpParams) for host arrays (numpy, or tensors: ``data_ptr``): 0 for a field not given."""
+    out = []
+    for f in FIELDS:
+        if f in flat:
+            a, s = flat[f]
+            out += [a.ctypes.data if isinstance(a, np.ndarray) else a.data_ptr(), s]
+        else:
+            out += [0, 0]
+    return tuple(out)
+
+
+def to_tensors(flat, device):
+    """The columns as torch tensors on ``device`` (uint64 as int64 bits)."""
+    import torch
+    out = {}
+    for f, (a, s) in flat.items():
+        if a.dtype == np.uint64:
+            a = a.view(np.int64)
+        a = np.ascontiguousarray(a)
+        out[f] = (torch.from_numpy(a if a.flags.writeable else a.copy()).to(device), s)
+    return out

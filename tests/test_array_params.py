@@ -1,0 +1,408 @@
+"""Array parameters (docs/FORMAT.md 23): every parametrized draw takes scalar or array parameters
+broadcast against ``size`` (numpy Generator's semantics), and element e of an array draw is the scalar
+draw of element e's parameters at element e's position: the same words, the same value function.
+
+The law is checked directly (each element against a scalar draw from that element's position), also
+through the CPU loops' threading, region draws, StreamBatch rows, out=, the torch fallback and the
+CUDA kernels' code run on the CPU (``_core._emulate_gpu_fill`` / ``_emulate_gpu_region``).
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import philox
+from philox import _core, _dists, _params
+
+SEED = 20260511
+
+# name -> (method, parameter names, a sampler of valid values per parameter (numpy rng -> array), integer output)
+DISTS = {
+    "uniform": (("low", "high"), lambda r, n: (r.uniform(-5, 0, n), r.uniform(0.5, 9, n))),
+    "normal": (("mean", "std"), lambda r, n: (r.normal(0, 10, n), r.uniform(0, 3, n))),
+    "exponential": (("scale",), lambda r, n: (r.uniform(0, 4, n),)),
+    "gumbel": (("loc", "scale"), lambda r, n: (r.normal(0, 3, n), r.uniform(0, 3, n))),
+    "logistic": (("loc", "scale"), lambda r, n: (r.normal(0, 3, n), r.uniform(0, 3, n))),
+    "laplace": (("loc", "scale"), lambda r, n: (r.normal(0, 3, n), r.uniform(0, 3, n))),
+    # shapes on both sides of 1 (the boost is per element) and large ones (more rejections)
+    "standard_gamma": (("shape",), lambda r, n: (r.choice([0.0, 1e-3, 0.3, 0.999, 1.0, 2.5, 40.0, 1e6], n),)),
+    "gamma": (("shape", "scale"), lambda r, n: (r.choice([0.05, 0.7, 1.0, 3.3, 1e4], n), r.uniform(0, 5, n))),
+    "chisquare": (("df",), lambda r, n: (r.choice([0.1, 1.0, 2.0, 7.5, 300.0], n),)),
+    # both sides of the inversion / PTRS switch at 10
+    "poisson": (("lam",), lambda r, n: (r.choice([0.0, 0.5, 9.99, 10.0, 37.0, 1e6, 1e12], n),)),
+    "binomial": (("n", "p"), lambda r, n: (r.choice([0, 1, 7, 50, 1000, 2 ** 40], n),
+                                            r.choice([0.0, 0.01, 0.3, 0.5, 0.92, 1.0], n))),
+}
+FLOAT_DISTS = ("uniform", "normal", "exponential", "gumbel", "logistic", "laplace")
+ONE_DTYPE = {"standard_gamma": np.float64, "gamma": np.float64, "chisquare": np.float64, "poisson": np.int64,
+             "binomial": np.int64}
+
+
+def _op_words(name, dtype=np.float64):
+    """Words per value of the draw ``name`` with output dtype ``dtype``."""
+    s = philox.Stream(0)
+    names, sample = DISTS[name]
+    args = [v[0].item() for v in sample(np.random.default_rng(0), 1)]
+    getattr(s, name)(*args, size=1, dtype=dtype if name in FLOAT_DISTS else None)
+    return s.position
+
+
+def _params_for(name, n, seed=0):
+    return DISTS[name][1](np.random.default_rng(seed), n)
+
+
+def _scalar(name, i, arrays):
+    return [a.reshape(-1)[i].item() for a in arrays]
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.view(np.uint64) if x.dtype == np.float64 else x
+
+
+@pytest.mark.parametrize("name", DISTS)
+def test_element_is_the_scalar_draw_at_its_position(name):
+    """array draw[i] == scalar draw of params[i] from the position of value i."""
+    n = 40
+    arrays = _params_for(name, n)
+    s = philox.Stream(SEED, "arr", name, position=3)
+    got = getattr(s, name)(*arrays)
+    k = _op_words(name)
+    assert got.shape == (n,) and s.position == 3 + n * k
+    want = np.array([getattr(philox.Stream(SEED, "arr", name, position=3 + i * k), name)(*_scalar(name, i, arrays),
+                                                                                      size=1)[0] for i in range(n)])
+    np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("name", DISTS)
+def test_equal_parameters_give_the_scalar_draw(name):
+    """Arrays with one value throughout give exactly the scalar draw's bits (the scalar path's CPU
+    shortcuts, e.g. poisson's and binomial's tables, agree with the per-element path)."""
+    n = 3000  # more than one chunk of the CPU loop
+    for j in range(3):
+        arrays = _params_for(name, 1, seed=j)
+        full = [np.full(n, a[0]) for a in arrays]
+        got = getattr(philox.Stream(SEED, id=7 + j), name)(*full)
+        want = getattr(philox.Stream(SEED, id=7 + j), name)(*[a[0].item() for a in arrays], size=n)
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("name", DISTS)
+def test_threaded_big_draw_matches_elementwise(name):
+    """A draw big enough for the CPU threads and the streaming path keeps value e's parameters."""
+    n = 300_000
+    arrays = _params_for(name, n, seed=5)
+    got = getattr(philox.Stream(SEED, "big", name), name)(*arrays)
+    k = _op_words(name)
+    rng = np.random.default_rng(1)
+    for i in list(rng.integers(0, n, 12)) + [0, n - 1]:
+        want = getattr(philox.Stream(SEED, "big", name, position=int(i) * k), name)(*_scalar(name, int(i), arrays),
+                                                                                 size=1)[0]
+        assert _bits(got[i]) == _bits(want), i
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(DISTS)), st.integers(0, 2 ** 64 - 1), st.integers(0, 2 ** 40), st.integers(1, 30),
+       st.integers(0, 2 ** 32))
+def test_law_hypothesis(name, id, position, n, pseed):
+    arrays = _params_for(name, n, seed=pseed)
+    k = _op_words(name)
+    got = getattr(philox.Stream(SEED, id=id, position=position), name)(*arrays)
+    for i in range(n):
+        want = getattr(philox.Stream(SEED, id=id, position=position + i * k), name)(*_scalar(name, i, arrays),
+                                                                                   size=1)[0]
+        assert _bits(got[i]) == _bits(want)
+
+
+def test_broadcasting_shapes():
+    s = philox.Stream(SEED, "shapes")
+    assert s.normal([0.0, 1.0, 2.0]).shape == (3,)
+    assert s.normal(np.zeros((4, 1)), np.ones(3)).shape == (4, 3)
+    assert s.normal(np.zeros(3), 1.0, size=(2, 3)).shape == (2, 3)
+    assert s.gamma(np.ones((2, 1)), size=(5, 2, 4)).shape == (5, 2, 4)
+    assert s.binomial([3, 4], 0.5).dtype == np.int64
+    # a scalar parameter and an array one: the scalar broadcasts
+    a = philox.Stream(SEED, "b").uniform(0.0, np.array([[1.0], [2.0]]), size=(2, 3))
+    b = philox.Stream(SEED, "b").uniform(np.zeros((2, 3)), np.repeat([[1.0], [2.0]], 3, 1))
+    np.testing.assert_array_equal(a, b)
+    # a broadcast parameter gives the same values as the parameter spelled out
+    x = philox.Stream(SEED, "c").gamma(np.array([0.5, 3.0]), size=(3, 2))
+    y = philox.Stream(SEED, "c").gamma(np.tile([0.5, 3.0], (3, 1)))
+    np.testing.assert_array_equal(x, y)
+
+
+def test_shape_errors_name_the_argument_and_move_nothing():
+    s = philox.Stream(SEED, "err")
+    with pytest.raises(ValueError, match="mean of shape \\(3,\\) does not broadcast to the output shape \\(2,\\)"):
+        s.normal(np.zeros(3), 1.0, size=2)
+    with pytest.raises(ValueError, match="do not broadcast together"):
+        s.normal(np.zeros(3), np.ones(4))
+    with pytest.raises(ValueError, match="shape of shape \\(2, 3\\) does not broadcast"):
+        s.gamma(np.ones((2, 3)), size=(3,))
+    assert s.position == 0
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda s: s.gamma([1.0, -2.0, -3.0]), "shape must be non-negative, got -2.0"),
+    (lambda s: s.gamma([1.0, 2.0], [1.0, -0.5]), "scale must be non-negative, got -0.5"),
+    (lambda s: s.gamma([1.0, 1e301]), "shape \\* scale must be at most"),
+    (lambda s: s.standard_gamma([1.0, float("nan")]), "shape must be finite, got nan"),
+    (lambda s: s.chisquare([1.0, 0.0]), "df must be positive, got 0.0"),
+    (lambda s: s.poisson([1.0, 2e15]), "lam must be in \\[0, 1e\\+15\\], got 2000000000000000.0"),
+    (lambda s: s.binomial([1, -1], 0.5), "n must be in \\[0, 4611686018427387904\\], got -1"),
+    (lambda s: s.binomial([1, 2], [0.5, 1.5]), "p must be in \\[0, 1\\], got 1.5"),
+    (lambda s: s.uniform([0.0, 2.0], [1.0, 1.0]), "low must be less than high .* low=2.0, high=1.0"),
+    (lambda s: s.uniform([0.0], [np.inf]), "high must be finite, got inf"),
+    (lambda s: s.uniform([-3e38], [3e38], dtype=np.float32), "high - low overflows"),
+    (lambda s: s.normal([0.0], [1.0, -1.0]), "std must be non-negative, got -1.0"),
+    (lambda s: s.normal([1e39], [1.0], dtype=np.float32), "mean=1e\\+39 overflows float32"),
+    (lambda s: s.exponential([1.0, -1.0]), "scale must be non-negative, got -1.0"),
+    (lambda s: s.laplace([0.0], [-1.0]), "scale must be non-negative, got -1.0"),
+])
+def test_per_element_checks(call, match):
+    s = philox.Stream(SEED, "checks")
+    with pytest.raises(ValueError, match=match):
+        call(s)
+    assert s.position == 0
+
+
+def test_type_errors():
+    s = philox.Stream(SEED, "types")
+    with pytest.raises(TypeError, match="n must hold ints"):
+        s.binomial([1.5, 2.0], 0.5)
+    with pytest.raises(TypeError, match="low must hold real numbers"):
+        s.uniform(["a"], 1.0)
+    with pytest.raises(TypeError, match="scale must hold real numbers"):
+        s.exponential(np.array([True, False]))
+    assert s.position == 0
+
+
+def test_affine_boost_is_per_element():
+    """gamma's shape < 1 boost (OpArgs.affine) follows each element's shape."""
+    shapes = np.array([0.5, 2.0, 0.5, 2.0])
+    got = philox.Stream(SEED, "boost").standard_gamma(shapes)
+    for i, sh in enumerate(shapes):
+        want = philox.Stream(SEED, "boost", position=4 * i).standard_gamma(float(sh), size=1)[0]
+        assert got[i] == want
+
+
+def test_gamma_params_array_matches_scalar():
+    """The per-element constants are the scalar path's, bit for bit (both correctly rounded)."""
+    shapes = np.concatenate([[0.0, 1e-300, 1e-3, 0.5, 0.999999, 1.0, 1.5, 1e6, 1e300],
+                             np.random.default_rng(3).uniform(0, 50, 200)])
+    a, b, c, boost = _dists.gamma_params_array(shapes, np.float64(2.0))
+    for i, sh in enumerate(shapes):
+        assert (sh, 2.0, c[i]) == _dists.gamma_params(float(sh), 2.0)
+        assert bool(boost[i]) == (sh < 1.0)
+
+
+def test_zero_size_and_region_out():
+    s = philox.Stream(SEED, "zero")
+    assert s.gamma(np.ones(0)).shape == (0,)
+    assert s.position == 0
+    full = philox.Stream(SEED, "reg").normal(np.arange(24.0).reshape(4, 6), 2.0)
+    for region in ((slice(1, 3), slice(2, 5)), (slice(0, 4), slice(0, 6)), (slice(3, 4), slice(0, 6))):
+        s = philox.Stream(SEED, "reg")
+        part = s.normal(np.arange(24.0).reshape(4, 6), 2.0, size=(4, 6), region=region)
+        np.testing.assert_array_equal(part, full[region])
+        assert s.position == 24 * 2
+    out = np.empty((4, 6))
+    r = philox.Stream(SEED, "reg").normal(np.arange(24.0).reshape(4, 6), 2.0, out=out)
+    assert r is out or np.shares_memory(r, out)
+    np.testing.assert_array_equal(out, full)
+
+
+@pytest.mark.parametrize("name", ["gamma", "poisson", "binomial", "uniform"])
+def test_region_of_rejection_samplers(name):
+    arrays = [np.broadcast_to(a.reshape(3, 1, 5)[..., :], (3, 4, 5)).copy() for a in _params_for(name, 15)]
+    full = getattr(philox.Stream(SEED, "rr"), name)(*arrays)
+    region = (slice(1, 3), slice(0, 4), slice(1, 4))
+    part = getattr(philox.Stream(SEED, "rr"), name)(*arrays, size=(3, 4, 5), region=region)
+    np.testing.assert_array_equal(_bits(part), _bits(full[region]))
+
+
+def test_float_dtypes_numpy():
+    for name in FLOAT_DISTS:
+        for dt in (np.float32, np.float16):
+            arrays = _params_for(name, 20, seed=2)
+            k = _op_words(name, dt)
+            got = getattr(philox.Stream(SEED, "dt"), name)(*arrays, dtype=dt)
+            assert got.dtype == dt
+            for i in range(20):
+                want = getattr(philox.Stream(SEED, "dt", position=i * k), name)(*_scalar(name, i, arrays), size=1,
+                                                                             dtype=dt)[0]
+                assert got[i].tobytes() == want.tobytes(), (name, dt, i)
+
+
+def test_golden():
+    """Frozen values of array draws (each is also the scalar draw of its parameters, tested above)."""
+    s = philox.Stream(0, "golden", "arrays")
+    g = s.gamma([0.5, 2.5, 1e3], [1.0, 2.0, 0.5])
+    p = s.poisson([0.5, 30.0])
+    b = s.binomial([10, 10 ** 6], [0.3, 0.7])
+    u = s.uniform([0.0, -1.0], [1.0, 1.0], dtype=np.float32)
+    assert [v.hex() for v in g.tolist()] == GOLDEN_GAMMA
+    assert p.tolist() == GOLDEN_POISSON
+    assert b.tolist() == GOLDEN_BINOMIAL
+    assert u.view(np.uint32).tolist() == GOLDEN_UNIFORM32
+
+
+GOLDEN_GAMMA = ["0x1.88be0208f65c6p-11", "0x1.5005f9160e9bap+3", "0x1.fde2ee983524ep+8"]
+GOLDEN_POISSON = [0, 28]
+GOLDEN_BINOMIAL = [2, 700155]
+GOLDEN_UNIFORM32 = [1045855488, 1054316924]
+
+
+# ---------------------------------------------------------------- torch outputs and backends
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def test_torch_tensor_parameters_and_outputs():
+    torch = _torch()
+    shape = torch.tensor([0.5, 2.0, 7.0], dtype=torch.float64)
+    a = philox.Stream(SEED, "t").gamma(shape, dtype=torch.float64)
+    b = philox.Stream(SEED, "t").gamma(shape.numpy())
+    assert isinstance(a, torch.Tensor) and a.shape == (3,)
+    np.testing.assert_array_equal(a.numpy(), b)
+    for dt in (torch.float32, torch.float16, torch.bfloat16):
+        x = philox.Stream(SEED, "t16").normal(torch.arange(6.0), torch.ones(6), dtype=dt)
+        for i in range(6):
+            want = philox.Stream(SEED, "t16", position=i).normal(float(i), 1.0, size=1, dtype=dt)[0]
+            assert x[i].view(torch.int16 if dt != torch.float32 else torch.int32) == \
+                want.view(torch.int16 if dt != torch.float32 else torch.int32)
+    out = torch.empty(3, dtype=torch.int64)
+    philox.Stream(SEED, "o").poisson(torch.tensor([1.0, 50.0, 3.0]), out=out)
+    np.testing.assert_array_equal(out.numpy(), philox.Stream(SEED, "o").poisson([1.0, 50.0, 3.0]))
+
+
+@pytest.mark.parametrize("name", DISTS)
+def test_stream_batch_rows(name):
+    """On a StreamBatch the parameters broadcast to (*batch_shape, *size): a (B, 1) parameter gives each
+    row its own; row b equals the row's Stream drawing with row b's parameters."""
+    torch = _torch()
+    B, n = 3, 7
+    arrays = [a.reshape(B, n) for a in _params_for(name, B * n, seed=11)]
+    parent = philox.Stream(SEED, "batch", name)
+    batch = parent.fold([4, 5, 6])
+    dt = torch.float64 if name not in ("poisson", "binomial") else None
+    got = getattr(batch, name)(*arrays, size=n, dtype=dt)
+    assert tuple(got.shape) == (B, n)
+    for b in range(B):
+        row = parent.stream(4 + b)
+        want = getattr(row, name)(*[a[b] for a in arrays])
+        np.testing.assert_array_equal(_bits(got[b].numpy()), _bits(want))
+    # a per-row parameter (B, 1) broadcast along the row
+    col = [a[:, :1] for a in arrays]
+    got = getattr(parent.fold([4, 5, 6]), name)(*col, size=n, dtype=dt)
+    for b in range(B):
+        want = getattr(parent.stream(4 + b), name)(*[np.repeat(a[b], n) for a in col])
+        np.testing.assert_array_equal(_bits(got[b].numpy()), _bits(want))
+
+
+@pytest.mark.parametrize("name", DISTS)
+def test_torch_fallback_equals_cpu(name):
+    torch = _torch()
+    from philox import _backend
+    arrays = _params_for(name, 64, seed=4)
+    dt = torch.float64 if name not in ("poisson", "binomial") else torch.int64
+    want = getattr(philox.Stream(SEED, "fb", name, position=5), name)(*arrays)
+    batch_want = getattr(philox.Stream(SEED, "fbb").fold([1, 2]), name)(*[a.reshape(2, 32) for a in arrays],
+                                                                        size=32, dtype=dt)
+    region = (slice(1, 2), slice(3, 30))
+    reg_want = getattr(philox.Stream(SEED, "fbr"), name)(*[a.reshape(2, 32) for a in arrays], size=(2, 32),
+                                                         region=region, dtype=dt)
+    _backend.set_backend("torch")
+    try:
+        got = getattr(philox.Stream(SEED, "fb", name, position=5), name)(*arrays, dtype=dt)
+        batch_got = getattr(philox.Stream(SEED, "fbb").fold([1, 2]), name)(*[a.reshape(2, 32) for a in arrays],
+                                                                           size=32, dtype=dt)
+        reg_got = getattr(philox.Stream(SEED, "fbr"), name)(*[a.reshape(2, 32) for a in arrays], size=(2, 32),
+                                                            region=region, dtype=dt)
+    finally:
+        _backend.set_backend("auto")
+    np.testing.assert_array_equal(_bits(got.numpy()), _bits(want))
+    np.testing.assert_array_equal(_bits(batch_got.numpy()), _bits(batch_want.numpy()))
+    np.testing.assert_array_equal(_bits(reg_got.numpy()), _bits(reg_want.numpy()))
+
+
+def _flat_params(name, arrays, code="f64"):
+    """(op, elem_size, affine, flat columns) of a draw, as _params.draw builds them."""
+    p = dict(zip(DISTS[name][0], [np.asarray(a) for a in arrays]))
+    if name == "binomial":
+        p["n"] = p["n"].astype(np.int64)
+    from philox import _stream
+    columns = {"uniform": _stream._uniform_columns, "normal": _stream._normal_columns,
+               "exponential": _stream._exponential_columns, "gamma": _dists._gamma_columns,
+               "standard_gamma": _dists._gamma_columns, "chisquare": _dists._chisquare_columns,
+               "poisson": _dists._poisson_columns, "binomial": _dists._binomial_columns}
+    if name in ("gumbel", "logistic", "laplace"):
+        fn = _stream._loc_scale_columns({"f64": {"gumbel": _stream._GUMBEL, "logistic": _stream._LOGISTIC,
+                                                 "laplace": _stream._LAPLACE}[name]["f64"]})
+    else:
+        fn = columns[name]
+    op, elem_size, affine, cols = fn(code, p)
+    n = len(arrays[0])
+    flat = {f: _params._flat(cols[f], _params.FIELD_DTYPES[f], (n,), None) for f in cols}
+    return op, elem_size, affine, flat
+
+
+@pytest.mark.parametrize("name", DISTS)
+@pytest.mark.parametrize("position", [0, 3, 4 * (2 ** 32 - 1) + 1])
+def test_emulated_gpu_equals_cpu(name, position):
+    """The CUDA kernels' code (fill_kernels.cuh, with per-element OpArgs) on the CPU equals the CPU loops,
+    for several launch shapes, staged and not, and for rows."""
+    torch = _torch()
+    n = 45
+    arrays = _params_for(name, n, seed=8)
+    op, elem_size, affine, flat = _flat_params(name, arrays)
+    dt = torch.int64 if name in ("poisson", "binomial") else torch.float64
+    want = torch.empty(n, dtype=dt)
+    _core.fill_rows_params(op, 1, 2, 77, 0, 1, position >> 64, position & (2 ** 64 - 1), want.data_ptr(), n, False,
+                           elem_size, affine, 0.0, 0.0, 0.0, 0, 0, _params.pointers(flat))
+    ref = getattr(philox.Stream(2 << 32 | 1, id=77, position=position), name)(*arrays)
+    np.testing.assert_array_equal(_bits(want.numpy()), _bits(ref))
+    for grid, block, staged in ((1, 1, True), (3, 7, True), (2, 256, True), (3, 7, False)):
+        got = torch.zeros(n, dtype=dt)
+        _core._emulate_gpu_fill(op, 1, 2, 77, 0, 1, position >> 64, position & (2 ** 64 - 1), got.data_ptr(), n,
+                                elem_size, affine, 0.0, 0.0, 0.0, 0, 0, grid, block, staged,
+                                params=_params.pointers(flat))
+        assert torch.equal(got.view(torch.int64), want.view(torch.int64)), (grid, block, staged)
+    # a region: runs of the full draw, element e taking column element e
+    from philox import _region
+    pl = _region.plan((5, 9), _region.parse_region((slice(1, 4), slice(2, 7)), (5, 9)))
+    arrays2 = _params_for(name, 45, seed=9)
+    op, elem_size, affine, flat_full = _flat_params(name, arrays2)
+    full = torch.empty(45, dtype=dt)
+    _core.fill_rows_params(op, 1, 2, 77, 0, 1, 0, position, full.data_ptr(), 45, False, elem_size, affine,
+                           0.0, 0.0, 0.0, 0, 0, _params.pointers(flat_full))
+    block_idx = torch.arange(45).reshape(5, 9)[1:4, 2:7].reshape(-1).numpy()
+    sub = {f: (a[block_idx].copy() if s else a, s) for f, (a, s) in flat_full.items()}
+    got = torch.zeros(15, dtype=dt)
+    _core._emulate_gpu_region(op, 1, 2, 77, 0, position, pl.n_full, pl.base, pl.run_len, pl.counts, pl.strides,
+                              got.data_ptr(), elem_size, affine, 0.0, 0.0, 0.0, 0, 0, 3, 5,
+                              params=_params.pointers(sub))
+    assert torch.equal(got.view(torch.int64), full[torch.from_numpy(block_idx)].view(torch.int64))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name", DISTS)
+def test_cuda_equals_cpu(name):
+    torch = _torch()
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    arrays = _params_for(name, 5000, seed=12)
+    dt = torch.float64 if name not in ("poisson", "binomial") else None
+    want = getattr(philox.Stream(SEED, "cuda", name, position=1), name)(*arrays)
+    got = getattr(philox.Stream(SEED, "cuda", name, position=1), name)(*arrays, dtype=dt, device="cuda")
+    np.testing.assert_array_equal(_bits(got.cpu().numpy()), _bits(want))
+    region = (slice(10, 4000),)
+    reg = getattr(philox.Stream(SEED, "cuda", name), name)(*[torch.from_numpy(np.asarray(a)).cuda() for a in arrays],
+                                                           size=5000, region=region, dtype=dt, device="cuda")
+    full = getattr(philox.Stream(SEED, "cuda", name), name)(*arrays)
+    np.testing.assert_array_equal(_bits(reg.cpu().numpy()), _bits(full[region]))
+    b = getattr(philox.Stream(SEED, "cb").fold(torch.arange(4, device="cuda")), name)(
+        *[np.asarray(a)[:4].reshape(4, 1) for a in arrays], size=9, dtype=dt)
+    bc = getattr(philox.Stream(SEED, "cb").fold(torch.arange(4)), name)(
+        *[np.asarray(a)[:4].reshape(4, 1) for a in arrays], size=9, dtype=dt)
+    np.testing.assert_array_equal(_bits(b.cpu().numpy()), _bits(bc.numpy()))
