@@ -133,8 +133,13 @@ def _array(draws, what, np_dtype, params, size, dtype, device, out, region, colu
 def gamma_params_array(shape, scale):
     """gamma_params per element: the same correctly rounded float64 steps (numpy's + - / sqrt are
     IEEE operations), and ``affine`` = shape < 1 (the boost) per element."""
-    d = np.where(shape < 1.0, shape + 1.0, shape) - 0.333333333333333333333
-    return shape, scale, 1.0 / np.sqrt(9.0 * d), shape < 1.0
+    boost = shape < 1.0
+    d = np.where(boost, shape + 1.0, shape)
+    d -= 0.333333333333333333333
+    d *= 9.0
+    np.sqrt(d, out=d)
+    np.divide(1.0, d, out=d)
+    return shape, scale, d, boost
 
 
 def _gamma_check(shape, scale, names):

@@ -79,7 +79,7 @@ def as_float(x, name: str) -> np.ndarray:
     """An array parameter as float64 values, every one finite (ValueError naming the first that is not)."""
     arr = _numpy(x, name)
     with np.errstate(over="ignore"):
-        v = arr.astype(np.float64)
+        v = arr.astype(np.float64, copy=False)  # no copy of a float64 array: nothing writes to it
     bad = ~np.isfinite(v)
     if bad.any():
         raise ValueError(f"{name} must be finite, got {first(bad, arr)!r}")
@@ -95,7 +95,7 @@ def as_int(x, name: str, lo: int, hi: int) -> np.ndarray:
     bad = (arr < lo) | (arr > hi)
     if bad.any():
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {first(bad, arr)}")
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)
 
 
 Columns = Callable[[str, Dict[str, np.ndarray]], Tuple[int, int, bool, Dict[str, np.ndarray]]]
