@@ -131,6 +131,14 @@ def test_broadcasting_shapes():
     np.testing.assert_array_equal(x, y)
 
 
+def test_zero_d_parameters_give_a_scalar():
+    a = philox.Stream(SEED, "0d").gamma(np.array(2.5), np.array(2.0))
+    b = philox.Stream(SEED, "0d").gamma(2.5, 2.0)
+    assert np.ndim(a) == 0 and a == b
+    c = philox.Stream(SEED, "0d").gamma(np.array(2.5), size=3)
+    np.testing.assert_array_equal(c, philox.Stream(SEED, "0d").gamma(2.5, size=3))
+
+
 def test_shape_errors_name_the_argument_and_move_nothing():
     s = philox.Stream(SEED, "err")
     with pytest.raises(ValueError, match="mean of shape \\(3,\\) does not broadcast to the output shape \\(2,\\)"):

@@ -1,10 +1,11 @@
 """Array parameters (docs/FORMAT.md 23): numpy Generator's "scalar or array parameters, broadcast
 against ``size``" for every parametrized draw.
 
-A draw takes this path when one of its parameters is an array: a numpy array (``ndim >= 1``; a
-0-d array counts as its scalar), a list or tuple (``np.asarray``), or a torch tensor (any device;
-read back to the host, one sync, because every element is checked there). Scalar parameters never
-come here: their draws are unchanged.
+A draw takes this path when one of its parameters is an array: a numpy array (0-d included: with
+``size=None`` and only 0-d parameters the draw is one scalar, as numpy's), a list or tuple
+(``np.asarray``), or a torch tensor (any device; read back to the host, one sync, because every
+element is checked there). Scalar parameters (Python and numpy scalars) never come here: their
+draws are unchanged.
 
 Shapes are numpy's: with ``size=None`` the output's shape is the broadcast shape of the parameters;
 with ``size`` given every parameter must broadcast to it (a ``ValueError`` naming the parameter
@@ -38,14 +39,11 @@ FIELD_DTYPES = {"a": np.float64, "b": np.float64, "c": np.float64, "ilow": np.ui
 
 
 def is_array(x) -> bool:
-    """True for an array parameter: a numpy array with ndim >= 1, a list or tuple, a torch tensor
-    with dim >= 1."""
-    if isinstance(x, np.ndarray):
-        return x.ndim > 0
-    if isinstance(x, (list, tuple)):
+    """True for an array parameter: a numpy array (0-d included), a list or tuple, a torch tensor."""
+    if isinstance(x, (np.ndarray, list, tuple)):
         return True
     torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor) and x.dim() > 0
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def _numpy(x, name: str) -> np.ndarray:
