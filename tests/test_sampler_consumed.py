@@ -177,3 +177,25 @@ def test_consumed_state_of_a_keyed_sampler_loads_into_a_plain_one():
     p = PhiloxSampler(30, seed=6)
     assert k.state_dict(consumed=30, batch_size=7) == p.state_dict(consumed=35, batch_size=7)
     assert isinstance(next(iter(k)), philox.SampleKey)
+
+
+def test_a_batch_iteration_loaded_at_a_pass_end_yields_nothing_and_leaves_the_sampler():
+    # what torchdata's StatefulDataLoader does with a PhiloxBatchSampler's iteration (save its
+    # state_dict, load it into a new iteration after restoring the batch sampler): see _BatchIteration
+    s = PhiloxSampler(21, seed=8)
+    b = PhiloxBatchSampler(s, 8)
+    end = b.state_dict(consumed_batches=3)
+    b.load_state_dict(end)
+    it = iter(b)
+    assert it.state_dict() == {}
+    it.load_state_dict({})
+    assert list(it) == [] and (s.epoch, s.position) == (0, 21)  # not moved to epoch 1
+    assert list(b) == [] and s.epoch == 1  # a new iteration walks the empty rest: the next epoch
+    assert [i for x in b for i in x] == s.indices_at(range(21), epoch=1).tolist()
+    mid = PhiloxBatchSampler(PhiloxSampler(21, seed=8), 8)
+    mid.load_state_dict(b.state_dict(consumed_batches=1))
+    it = iter(mid)
+    it.load_state_dict({})  # mid-pass: the iteration goes on from the restored position
+    assert [i for x in it for i in x] == s.indices_at(range(8, 21), epoch=1).tolist()
+    with pytest.raises(TypeError, match="state must be a dict"):
+        iter(mid).load_state_dict([])

@@ -557,7 +557,10 @@ class PhiloxBatchSampler(_SamplerBase):
 
     ``state_dict(consumed_batches=None)`` records the batches the loop finished (default: the
     batches handed out); ``set_epoch``, ``load_state_dict`` and ``sample_stream`` go to the sampler.
-    Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s.
+    Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s. A torchdata
+    ``StatefulDataLoader`` (also under accelerate's ``use_stateful_dataloader=True``) given it as
+    ``batch_sampler=`` saves and restores its state with each batch, exactly; an iteration restored
+    at a pass's end yields nothing and leaves the sampler as it is (``_BatchIteration``).
     """
 
     def __init__(self, sampler: PhiloxSampler, batch_size: int, drop_last: bool = False) -> None:
@@ -568,6 +571,9 @@ class PhiloxBatchSampler(_SamplerBase):
         self.drop_last = _check_bool(drop_last, "drop_last")
 
     def __iter__(self) -> Iterator[List[int]]:
+        return _BatchIteration(self)
+
+    def _batches(self):
         batch = []
         for i in self.sampler:
             batch.append(i)
@@ -608,3 +614,40 @@ class PhiloxBatchSampler(_SamplerBase):
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         """``sampler.load_state_dict(state)``."""
         self.sampler.load_state_dict(state)
+
+
+class _BatchIteration:
+    """One iteration of a ``PhiloxBatchSampler``: its batches, plus the ``state_dict`` /
+    ``load_state_dict`` pair that makes torchdata's ``StatefulDataLoader`` save and restore it with
+    the batch sampler's state.
+
+    Why: a ``StatefulDataLoader`` restored from a state marked finished (accelerate marks the state
+    taken at an epoch's last batch so) first restores the batch sampler (this pass's end: an empty
+    pass), then, with workers, pre-fetches from the restored iteration, and then starts a new one.
+    A plain iteration of the empty pass would move the sampler to the next epoch, so the new
+    iteration would walk that epoch while the loop is still in the saved one (and without workers,
+    where nothing pre-fetches, it would not): a loaded iteration over an empty pass yields nothing
+    and leaves the sampler where it is, so the next iteration is the one that moves to the next
+    epoch, with or without workers. Its state is empty: the batch sampler's state says it all.
+    """
+
+    __slots__ = ("_owner", "_gen")
+
+    def __init__(self, owner):
+        self._owner = owner
+        self._gen = owner._batches()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        if len(self._owner.sampler) == 0:  # the restored position is its pass's end
+            self._gen.close()  # not started: the sampler is left as it is
