@@ -48,6 +48,14 @@ def test_accelerate_stateful_dataloader_recipe_resumes_exactly(tmp_path, keys, n
 
 
 @pytest.mark.filterwarnings("ignore:'set_vital' is deprecated")
+def test_accelerate_stateful_dataloader_recipe_with_persistent_workers(tmp_path):
+    code = with_keys(recipe(STATEFUL), True)
+    assert code.count("num_workers=2)") == 1
+    code = code.replace("num_workers=2)", "num_workers=2, persistent_workers=True)")
+    check_resume(code, tmp_path, dataset=Samples(21), **plan(2))
+
+
+@pytest.mark.filterwarnings("ignore:'set_vital' is deprecated")
 def test_the_tracked_loader_recipe_under_use_stateful_dataloader_would_skip_samples(tmp_path):
     # why the stateful loader has its own recipe: the loader restores the position on top of the
     # TrackedLoader's (with sampler=, by skipping the saved number of batches), so a resume skips twice
