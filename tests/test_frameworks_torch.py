@@ -36,6 +36,36 @@ def test_plain_recipe_resumes_exactly(tmp_path, keys, num_workers):
         assert {int(r[1]) for r in ref} == set(range(plan(num_workers)["EPOCHS"])) and len({r[2] for r in ref}) > 30
 
 
+SAMPLER_LOOP = """
+import os
+
+import torch
+from torch.utils.data import DataLoader
+
+import philox
+
+sampler = philox.PhiloxSampler(dataset, seed=1234)
+loader = DataLoader(dataset, sampler=sampler, batch_size=8, num_workers=NUM_WORKERS)
+if os.path.exists(CKPT):
+    sampler.load_state_dict(torch.load(CKPT)["sampler"])
+for epoch in range(sampler.epoch, EPOCHS):
+    sampler.set_epoch(epoch)
+    for step, batch in enumerate(loader, 1):
+        train_step(batch)
+        if step % SAVE_EVERY == 0:  # after the last (partial) batch: 3 * 8 of 21 samples, the epoch's end
+            torch.save({"sampler": sampler.state_dict(consumed=step * 8, batch_size=8)}, CKPT)
+"""
+
+
+@pytest.mark.parametrize("keys", KEYS)
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_sampler_consumed_steps_times_batch_size_resumes_exactly(tmp_path, keys, num_workers):
+    # the README's sampler= form of the plain recipe: every step of the first epoch (its last
+    # batch is partial: 21 = 8 + 8 + 5) and later ones, as the recipe tests
+    check_resume(with_keys(SAMPLER_LOOP, keys), tmp_path, dataset=Samples(21), NUM_WORKERS=num_workers,
+                 **plan(num_workers))
+
+
 TRACKED = """
 import torch
 from torch.utils.data import DataLoader

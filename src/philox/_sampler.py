@@ -13,7 +13,8 @@ rank counts as consumed. By default ``k`` is the number of indices the iterator 
 the training loop by its prefetch (up to ``num_workers * prefetch_factor`` batches), so the default
 counts samples that were loaded but not trained on: they would be skipped after a resume. To
 record exactly what the loop finished, pass it: ``sampler.state_dict(consumed=steps_done *
-batch_size)`` (``PhiloxBatchSampler.state_dict(consumed_batches=steps_done)``).
+batch_size)`` plus ``batch_size=batch_size`` (the pass's last batch may be partial: the count after
+it is then the pass's end) (``PhiloxBatchSampler.state_dict(consumed_batches=steps_done)``).
 
 torch is optional: the classes subclass ``torch.utils.data.Sampler`` when torch is importable and
 work as plain iterables otherwise.
@@ -146,8 +147,9 @@ class PhiloxSampler(_SamplerBase):
     process (whatever ``num_workers``) and runs ahead of the training loop by its prefetch (up to
     ``num_workers * prefetch_factor`` batches), so the default also counts samples that were loaded
     but not trained on, and a resume skips them. To record exactly what the loop finished, pass it:
-    ``sampler.state_dict(consumed=steps_done * batch_size)`` (with ``PhiloxBatchSampler``:
-    ``state_dict(consumed_batches=steps_done)``).
+    ``sampler.state_dict(consumed=steps_done * batch_size)`` with ``batch_size=batch_size`` (so
+    that the count after a pass's last, partial batch records the pass's end; with
+    ``PhiloxBatchSampler``: ``state_dict(consumed_batches=steps_done)``).
     ``sample_stream(k)`` is the stream of sample ``k`` (``key.stream()`` of its key); with
     ``keys=True`` the sampler yields ``philox.SampleKey`` objects that carry it into workers.
     """
@@ -456,21 +458,39 @@ class PhiloxSampler(_SamplerBase):
             self._finished = (epoch, start)
 
     # ------------------------------------------------------------------ checkpoints
-    def state_dict(self, consumed: Optional[int] = None) -> Dict[str, Any]:
+    def state_dict(self, consumed: Optional[int] = None, *, batch_size: Optional[int] = None) -> Dict[str, Any]:
         """Epoch and global position, plus what identifies this sampler (checked on load).
 
         ``consumed``: indices of the current pass this rank's training loop has finished (e.g.
         ``steps * batch_size``); default: the indices handed out so far, which a prefetching
         ``DataLoader`` runs ahead of (see the class docstring; ``philox.TrackedLoader.state_dict()``
-        counts for you). The position saved is
-        ``position + num_replicas * consumed`` (capped at ``num_samples``).
+        counts for you). The position saved is ``position + num_replicas * consumed``; once the
+        whole pass is consumed it is the pass's end, ``num_samples`` (the epoch is finished: a
+        resume yields nothing more of it and the next iteration starts the next epoch from its
+        start), also when ``drop_last=True`` left a tail no rank takes.
+
+        ``batch_size``: the loop's batch size, when ``consumed`` counts whole batches
+        (``steps * batch_size``): the pass's last batch may be partial, so ``consumed`` may then
+        reach ``ceil(len(self) / batch_size) * batch_size``, which records the pass's end. Without
+        it ``consumed`` may not exceed ``len(self)`` (a count past the pass is a ValueError, not
+        silently the end: a step counter that was not reset at an epoch's start would skip an
+        epoch).
 
         A prefetching ``DataLoader`` exhausts the sampler (which then moves to the next epoch)
         while the loop still trains on the epoch's last batches: until ``set_epoch`` is called or
         a new iteration starts, ``consumed`` counts in the pass that was exhausted, and the
         default records that pass's end (the same position as the next epoch's start, in the
         epoch the loop is still training on).
+
+        Raises:
+            TypeError / ValueError: ``consumed`` or ``batch_size`` not an int (bools are refused),
+                ``consumed`` negative or past the pass (as above), ``batch_size < 1``, or
+                ``batch_size`` without ``consumed``. The sampler is left as it was.
         """
+        bs = None if batch_size is None else _check_int(batch_size, "batch_size", 1)
+        if bs is not None and consumed is None:
+            raise ValueError(f"batch_size={bs} needs consumed= (the samples the loop finished, e.g. "
+                             "steps * batch_size)")
         if consumed is None and self._finished is not None:
             # an exhausted pass is recorded as its end, (epoch, end), not as (epoch + 1, 0): a loader
             # that snapshots this state while handing out the epoch's last batch (torchdata's
@@ -478,10 +498,19 @@ class PhiloxSampler(_SamplerBase):
             consumed = self._pass(self._finished[1])[1]
         epoch, start = self._consumed_pass() if consumed is not None else (self._epoch, self._start)
         per = self._pass(start)[1]
-        k = self._yielded if consumed is None else _check_int(consumed, "consumed", 0)
-        if k > per:
-            raise ValueError(f"consumed={k} exceeds the {per} indices of this rank's pass")
-        pos = min(self._T, start + self._W * k)
+        if consumed is None:
+            k = self._yielded
+        else:
+            k = _check_int(consumed, "consumed", 0)
+            limit = per if bs is None else -(-per // bs) * bs
+            if k > limit:
+                raise ValueError(
+                    f"consumed={k} exceeds the {per} indices of this rank's pass"
+                    + (f" (with batch_size={bs}: at most {limit}, its {-(-per // bs)} batches)" if bs is not None
+                       else "; if it counts batches (steps * batch_size) and the last one was partial, "
+                            "pass batch_size="))
+            k = min(k, per)
+        pos = self._T if k == per else start + self._W * k
         return {"format": FORMAT_VERSION, "type": _KIND, "seed": self._seed, "stream": list(self._path),
                 "n": self._n, "num_samples": self._T, "shuffle": self._shuffle,
                 "replacement": self._replacement, "weights_digest": self._digest,
@@ -528,7 +557,10 @@ class PhiloxBatchSampler(_SamplerBase):
 
     ``state_dict(consumed_batches=None)`` records the batches the loop finished (default: the
     batches handed out); ``set_epoch``, ``load_state_dict`` and ``sample_stream`` go to the sampler.
-    Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s.
+    Over a ``keys=True`` sampler the batches are lists of ``SampleKey``s. A torchdata
+    ``StatefulDataLoader`` (also under accelerate's ``use_stateful_dataloader=True``) given it as
+    ``batch_sampler=`` saves and restores its state with each batch, exactly; an iteration restored
+    at a pass's end yields nothing and leaves the sampler as it is (``_BatchIteration``).
     """
 
     def __init__(self, sampler: PhiloxSampler, batch_size: int, drop_last: bool = False) -> None:
@@ -539,6 +571,9 @@ class PhiloxBatchSampler(_SamplerBase):
         self.drop_last = _check_bool(drop_last, "drop_last")
 
     def __iter__(self) -> Iterator[List[int]]:
+        return _BatchIteration(self)
+
+    def _batches(self):
         batch = []
         for i in self.sampler:
             batch.append(i)
@@ -561,13 +596,58 @@ class PhiloxBatchSampler(_SamplerBase):
         return self.sampler.sample_stream(k, epoch)
 
     def state_dict(self, consumed_batches: Optional[int] = None) -> Dict[str, Any]:
-        """The sampler's state; ``consumed_batches`` = batches this rank's loop has finished."""
+        """The sampler's state; ``consumed_batches`` = batches of the current pass this rank's loop
+        has finished, at most ``len(self)`` (the pass's last batch may be partial; with
+        ``drop_last=True`` its dropped tail counts as consumed once every batch is). Raises
+        TypeError / ValueError naming ``consumed_batches`` for a non-int, a negative count or one
+        past the pass's batches."""
         if consumed_batches is None:
             return self.sampler.state_dict()
         b = _check_int(consumed_batches, "consumed_batches", 0)
         per = self.sampler._pass(self.sampler._consumed_pass()[1])[1]
-        return self.sampler.state_dict(consumed=min(per, b * self.batch_size))
+        nb = per // self.batch_size if self.drop_last else -(-per // self.batch_size)
+        if b > nb:
+            raise ValueError(f"consumed_batches={b} exceeds the {nb} batches of this rank's pass "
+                             f"({per} indices, batch_size={self.batch_size}, drop_last={self.drop_last})")
+        return self.sampler.state_dict(consumed=per if b == nb else b * self.batch_size)
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         """``sampler.load_state_dict(state)``."""
         self.sampler.load_state_dict(state)
+
+
+class _BatchIteration:
+    """One iteration of a ``PhiloxBatchSampler``: its batches, plus the ``state_dict`` /
+    ``load_state_dict`` pair that makes torchdata's ``StatefulDataLoader`` save and restore it with
+    the batch sampler's state.
+
+    Why: a ``StatefulDataLoader`` restored from a state marked finished (accelerate marks the state
+    taken at an epoch's last batch so) first restores the batch sampler (this pass's end: an empty
+    pass), then, with workers, pre-fetches from the restored iteration, and then starts a new one.
+    A plain iteration of the empty pass would move the sampler to the next epoch, so the new
+    iteration would walk that epoch while the loop is still in the saved one (and without workers,
+    where nothing pre-fetches, it would not): a loaded iteration over an empty pass yields nothing
+    and leaves the sampler where it is, so the next iteration is the one that moves to the next
+    epoch, with or without workers. Its state is empty: the batch sampler's state says it all.
+    """
+
+    __slots__ = ("_owner", "_gen")
+
+    def __init__(self, owner):
+        self._owner = owner
+        self._gen = owner._batches()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        if len(self._owner.sampler) == 0:  # the restored position is its pass's end
+            self._gen.close()  # not started: the sampler is left as it is

@@ -25,6 +25,8 @@ The count is exact when whoever iterates the wrapper trains on each batch before
 next: a plain loop, accelerate (wrap the prepared loader, which is what the loop iterates), and
 Lightning for a loader with a length (Lightning prefetches only unsized iterables; it saves and
 restores a loader that has ``state_dict``/``load_state_dict`` with the trainer's checkpoint).
+Not under accelerate's ``use_stateful_dataloader=True``: that loader restores its own position
+too, and a resume would skip twice (the README's recipe for it needs no wrapper).
 Every other attribute (``set_epoch``, ``dataset``, ``batch_size``...) is the wrapped loader's.
 """
 from __future__ import annotations
