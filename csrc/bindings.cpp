@@ -427,6 +427,7 @@ PyObject* torch_small(StreamCoreObject* s, int op, int64_t n, PyObject* dtype) {
   if (!g_torch_empty) {
     PyObject* torch = PyImport_GetModule(py::str("torch").ptr());  // new ref or null (no error)
     if (!torch) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
+    if (torch == Py_None) return torch;  // sys.modules["torch"] = None: torch blocked, the generic path says so
     PyObject* empty = PyObject_GetAttrString(torch, "empty");
     PyObject* tensor = empty ? PyObject_GetAttrString(torch, "Tensor") : nullptr;
     Py_DECREF(torch);

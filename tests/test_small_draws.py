@@ -2,6 +2,8 @@
 ``SMALL_VALUES`` values into a fresh output take one C++ call, and ``Stream(seed, *path)`` folds its
 path in one. They must be invisible: the same values, dtypes, result types, positions and errors
 as the generic draw (what a stream with ``_small_ok = False`` takes, and the fast paths fall back to)."""
+import importlib.util
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -288,16 +290,18 @@ def _generic(s):
 
 
 _DTYPES = [None, np.float64, np.float32, np.float16, "f8", "f4"]
+if importlib.util.find_spec("torch") is not None:  # (CI also runs the suite without torch)
+    _DTYPES += ["torch.float32", "torch.float64", "torch.float16", "torch.bfloat16"]
 _POSITIONS = st.one_of(st.integers(0, 64), st.integers(2 ** 63 - 40, 2 ** 63 + 40), st.integers(0, MAX_POSITION))
 
 
 @settings(max_examples=150, deadline=None)
 @given(name=st.sampled_from(["rand", "randn"]), n=st.one_of(st.none(), st.integers(0, SMALL + 2)),
-       dtype=st.sampled_from(_DTYPES + ["torch.float32", "torch.float64", "torch.float16", "torch.bfloat16"]),
+       dtype=st.sampled_from(_DTYPES),
        position=_POSITIONS)
 def test_fast_float_draws_equal_the_generic_draw(name, n, dtype, position):
     if isinstance(dtype, str) and dtype.startswith("torch."):
-        torch = pytest.importorskip("torch")
+        import torch
         dtype = getattr(torch, dtype[6:])
     fast = philox.Stream(7, "hyp", position=position)
     slow = _generic(fast)
@@ -313,7 +317,7 @@ def test_fast_float_draws_equal_the_generic_draw(name, n, dtype, position):
         assert a == b and fast.position == slow.position == position
         return
     if not isinstance(a, (np.ndarray, np.generic)):  # a torch tensor: compare the bytes
-        torch = pytest.importorskip("torch")
+        import torch
         assert type(a) is type(b) is torch.Tensor and a.dtype == b.dtype and a.shape == b.shape
         assert torch.equal(a.reshape(-1).view(torch.uint8), b.reshape(-1).view(torch.uint8))
     else:
@@ -419,6 +423,23 @@ def test_stream_core_internals_refuse_bad_calls():
         _core.child_stream(philox.Stream, object(), (), {})
     assert _core.key_stream(philox.Stream, 0, (1.5,), 0, 0, (), {}) is None  # not foldable here: the caller checks
     assert _core.child_stream(philox.Stream, philox.Stream(0), ("never seen str",), {}) is None
+
+
+def test_the_fast_paths_without_torch():
+    import subprocess
+    import sys
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import numpy as np, philox\n"
+        "s = philox.Stream(3, 'nt'); t = philox.Stream(3, 'nt'); t._small_ok = False\n"
+        "for f in (lambda x: x.rand(), lambda x: x.rand(10), lambda x: x.randn(4, dtype=np.float32),\n"
+        "          lambda x: x.randint(0, 10), lambda x: x.randint(-3, 3, size=5)):\n"
+        "    assert np.asarray(f(s)).tobytes() == np.asarray(f(t)).tobytes()\n"
+        "k = philox.SampleKey(5, epoch=1, seed=3)\n"
+        "assert k.stream('aug').rand(3).tobytes() == philox.Stream(3, 'sampler', 'sample', 1, 5, 'aug').rand(3).tobytes()\n"
+        "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
 
 
 def test_bench_small_draws_rows():

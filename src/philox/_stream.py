@@ -253,6 +253,9 @@ class _Draws:
     # _SMALL values, numpy output or a torch dtype on the CPU) to one C++ call; anything else,
     # including every argument they do not recognize, goes to the generic draw below, which checks
     # it and names what is wrong. Same words, same values, same types as the generic path.
+    # A Stream's rand/randn/randint are _core.StreamCore's C methods, which take these cases with
+    # no Python frame and call the methods here for the rest (a torch dtype's first draw, where
+    # _small learns its code, lands here).
     _small_ok = False
 
     def _small(self, ops, size, dtype):
