@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <mutex>
+#include <new>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "philox.h"
 #include "region.h"
 #include <pybind11/stl.h>
+#include <structmember.h>
 
 namespace py = pybind11;
 using namespace philox::cpu;
@@ -260,36 +262,522 @@ PyMethodDef small_defs[] = {
 // Fold kinds of a path component (philox.h fold(); SPEC 3).
 constexpr uint32_t kFoldInt = 0, kFoldStr = 1;
 
-// Id of parent's path extended by every component of `path` when each one is an exact int in
-// [0, 2^64) or an exact str found in `str_ids` (str -> its 64-bit hash, SPEC 3); None for anything
-// else, and the caller checks and folds the path in Python, with its error messages.
-py::object path_id_fast(uint64_t parent, const py::tuple& path, const py::dict& str_ids) {
-  for (const py::handle c : path) {
-    PyObject* p = c.ptr();
-    uint64_t v;
-    uint32_t kind;
-    if (PyLong_CheckExact(p)) {
-      v = PyLong_AsUnsignedLongLong(p);
-      kind = kFoldInt;
-    } else if (PyUnicode_CheckExact(p)) {
-      PyObject* h = PyDict_GetItemWithError(str_ids.ptr(), p);  // borrowed
-      if (!h) {
-        if (PyErr_Occurred()) throw py::error_already_set();
-        return py::none();
-      }
-      if (!PyLong_CheckExact(h)) return py::none();
-      v = PyLong_AsUnsignedLongLong(h);
-      kind = kFoldStr;
-    } else {
-      return py::none();
-    }
-    if (v == (uint64_t)-1 && PyErr_Occurred()) {  // negative, or 2^64 and above
-      PyErr_Clear();
-      return py::none();
-    }
-    parent = philox::fold(parent, v, kind);
+// Fold one path component onto `parent` when it is an exact int in [0, 2^64) or an exact str
+// found in `str_ids` (str -> its 64-bit hash, SPEC 3): 1 folded, 0 not such a component (the
+// caller checks and folds it in Python, with its error messages), -1 a Python error is set.
+int fold_fast(PyObject* c, PyObject* str_ids, uint64_t& parent) {
+  uint64_t v;
+  uint32_t kind;
+  if (PyLong_CheckExact(c)) {
+    v = PyLong_AsUnsignedLongLong(c);
+    kind = kFoldInt;
+  } else if (PyUnicode_CheckExact(c)) {
+    PyObject* h = PyDict_GetItemWithError(str_ids, c);  // borrowed
+    if (!h) return PyErr_Occurred() ? -1 : 0;
+    if (!PyLong_CheckExact(h)) return 0;
+    v = PyLong_AsUnsignedLongLong(h);
+    kind = kFoldStr;
+  } else {
+    return 0;
   }
+  if (v == (uint64_t)-1 && PyErr_Occurred()) {  // negative, or 2^64 and above
+    PyErr_Clear();
+    return 0;
+  }
+  parent = philox::fold(parent, v, kind);
+  return 1;
+}
+
+// fold_fast over every component of a tuple.
+int fold_tuple_fast(PyObject* path, PyObject* str_ids, uint64_t& parent) {
+  const Py_ssize_t n = PyTuple_GET_SIZE(path);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    const int r = fold_fast(PyTuple_GET_ITEM(path, i), str_ids, parent);
+    if (r != 1) return r;
+  }
+  return 1;
+}
+
+// Id of parent's path extended by every component of `path` (fold_fast); None when a component
+// is not an exact int or known str.
+py::object path_id_fast(uint64_t parent, const py::tuple& path, const py::dict& str_ids) {
+  const int r = fold_tuple_fast(path.ptr(), str_ids.ptr(), parent);
+  if (r < 0) throw py::error_already_set();
+  if (r == 0) return py::none();
   return py::int_(parent);
+}
+
+// ---------------------------------------------------------------- StreamCore (issue 9)
+// philox._core.StreamCore: the state of a philox.Stream (seed, id, path, cursor) in one C object,
+// which Stream subclasses. It exists for the fixed cost of per-sample code, which makes a stream
+// and draws a few values: a stream is one allocation (the cursor lives inside it), key_stream /
+// child_stream fold a path and return the new stream in one call, and rand / randn / randint take
+// their common small cases (at most kSmallValues values into a fresh numpy array or torch CPU
+// tensor, draw_small / fill_small) without a Python frame. Every other call, including every one
+// with an argument they do not recognize, goes to the generic Python draw (_Draws' method, set by
+// _stream_setup), which checks it and names what is wrong: same words, values and types.
+struct StreamCoreObject {
+  PyObject_HEAD
+  uint64_t seed;   // normalized 64-bit seed; the key is (seed mod 2^32, seed >> 32) (SPEC 2)
+  uint64_t id;     // stream id (SPEC 3)
+  PyObject* path;  // the path tuple, or null (None: named by id)
+  char small_ok;   // the fast paths may be taken (tests clear it to compare with the generic draw)
+  alignas(Cursor) unsigned char cursor_mem[sizeof(Cursor)];  // the position (constructed in place)
+  Cursor& cursor() { return *std::launder(reinterpret_cast<Cursor*>(cursor_mem)); }
+  uint32_t k0() const { return (uint32_t)seed; }
+  uint32_t k1() const { return (uint32_t)(seed >> 32); }
+};
+
+PyTypeObject* g_stream_type = nullptr;  // StreamCore
+// Set once by _stream_setup: the generic draws (_Draws.rand, .randn, .randint), the small-draw
+// dtype table (dtype as given -> (element code, numpy dtype or None for a torch dtype)), the op of
+// each element code for rand and randn, the forced-torch-backend test, float64 and int64 dtypes.
+enum { kRand = 0, kRandn = 1, kRandint = 2 };
+PyObject* g_generic[3] = {nullptr, nullptr, nullptr};
+PyObject* g_small_dtypes = nullptr;
+PyObject* g_float_ops[2] = {nullptr, nullptr};
+PyObject* g_forced = nullptr;
+PyObject* g_f64 = nullptr;
+PyObject* g_i64 = nullptr;
+PyObject* g_torch_empty = nullptr;   // torch.empty and torch.Tensor, looked up at the first torch draw
+PyObject* g_torch_tensor = nullptr;
+PyObject* g_str_sample = nullptr;    // "sample", "is_cpu", "data_ptr", ("dtype",): interned at import
+PyObject* g_str_is_cpu = nullptr;
+PyObject* g_str_data_ptr = nullptr;
+PyObject* g_kw_dtype = nullptr;
+
+PyObject* stream_alloc(PyTypeObject* cls) {
+  PyObject* o = cls->tp_alloc(cls, 0);  // zeroed
+  if (!o) return nullptr;
+  auto* s = reinterpret_cast<StreamCoreObject*>(o);
+  new (s->cursor_mem) Cursor();
+  s->small_ok = 1;
+  return o;
+}
+
+PyObject* stream_new(PyTypeObject* cls, PyObject*, PyObject*) {  // Stream.__init__ takes the arguments
+  return stream_alloc(cls);
+}
+
+void stream_dealloc(PyObject* o) {
+  auto* s = reinterpret_cast<StreamCoreObject*>(o);
+  s->cursor().~Cursor();
+  Py_CLEAR(s->path);
+  Py_TYPE(o)->tp_free(o);
+}
+
+// Translate a C++ exception from the draw code into the Python error.
+template <typename F>
+PyObject* guarded(F&& f) {
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (py::builtin_exception& e) {
+    e.set_error();
+  } catch (std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+// The generic draw `which` with the call's own arguments: generic(self, *args, **kwargs).
+PyObject* call_generic(int which, PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (!g_generic[which]) {
+    PyErr_SetString(PyExc_RuntimeError, "philox._core.StreamCore: _stream_setup was not called");
+    return nullptr;
+  }
+  const Py_ssize_t total = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
+  PyObject* small[16];
+  std::vector<PyObject*> big;
+  PyObject** a = small;
+  if (total + 1 > 16) {
+    big.resize((size_t)total + 1);
+    a = big.data();
+  }
+  a[0] = self;
+  for (Py_ssize_t i = 0; i < total; ++i) a[i + 1] = args[i];
+  return PyObject_Vectorcall(g_generic[which], a, (size_t)(nargs + 1), kwnames);
+}
+
+// The count of a small draw from rand/randn's *size: -1 (none: one scalar), n in [0, kSmallValues]
+// (one exact int), or -2 (anything else: the generic draw).
+int64_t small_count(PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs == 0) return -1;
+  if (nargs != 1 || !PyLong_CheckExact(args[0])) return -2;
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(args[0], &overflow);
+  if (overflow || v < 0 || v > kSmallValues) return -2;  // (no error is set for an exact int)
+  return v;
+}
+
+bool name_is(PyObject* name, const char* s) { return PyUnicode_CompareWithASCIIString(name, s) == 0; }
+
+// A fresh torch CPU tensor of n values (a 0-d one for n < 0) of `dtype` filled with op's values;
+// Py_None (with no error) where the generic draw must take it (the torch fallback backend forced,
+// another default device, a FakeTensor while tracing).
+PyObject* torch_small(StreamCoreObject* s, int op, int64_t n, PyObject* dtype) {
+  PyObject* forced = PyObject_CallNoArgs(g_forced);
+  if (!forced) return nullptr;
+  const int f = PyObject_IsTrue(forced);
+  Py_DECREF(forced);
+  if (f) return f < 0 ? nullptr : Py_NewRef(Py_None);
+  if (!g_torch_empty) {
+    PyObject* torch = PyImport_GetModule(py::str("torch").ptr());  // new ref or null (no error)
+    if (!torch) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
+    if (torch == Py_None) return torch;  // sys.modules["torch"] = None: torch blocked, the generic path says so
+    PyObject* empty = PyObject_GetAttrString(torch, "empty");
+    PyObject* tensor = empty ? PyObject_GetAttrString(torch, "Tensor") : nullptr;
+    Py_DECREF(torch);
+    if (!tensor) {
+      Py_XDECREF(empty);
+      return nullptr;
+    }
+    g_torch_empty = empty;  // kept for the module's lifetime
+    g_torch_tensor = tensor;
+  }
+  PyObject* size = n >= 0 ? PyLong_FromLongLong(n) : PyTuple_New(0);
+  if (!size) return nullptr;
+  PyObject* call_args[2] = {size, dtype};
+  PyObject* buf = PyObject_Vectorcall(g_torch_empty, call_args, 1, g_kw_dtype);  // torch.empty(n, dtype=dtype)
+  Py_DECREF(size);
+  if (!buf) return nullptr;
+  if ((PyObject*)Py_TYPE(buf) != g_torch_tensor) {
+    Py_DECREF(buf);
+    return Py_NewRef(Py_None);
+  }
+  PyObject* cpu = PyObject_GetAttr(buf, g_str_is_cpu);
+  const int is_cpu = cpu ? PyObject_IsTrue(cpu) : -1;
+  Py_XDECREF(cpu);
+  if (is_cpu <= 0) {
+    Py_DECREF(buf);
+    return is_cpu < 0 ? nullptr : Py_NewRef(Py_None);
+  }
+  PyObject* ptr = PyObject_CallMethodNoArgs(buf, g_str_data_ptr);
+  const unsigned long long address = ptr ? PyLong_AsUnsignedLongLong(ptr) : 0;
+  Py_XDECREF(ptr);
+  if (PyErr_Occurred()) {
+    Py_DECREF(buf);
+    return nullptr;
+  }
+  PyObject* r = guarded([&]() -> PyObject* {
+    fill_small(s->cursor(), op, s->k0(), s->k1(), s->id, n < 0 ? 1 : n, (uintptr_t)address, 0, 0, 0);
+    return Py_NewRef(Py_None);
+  });
+  if (!r) {
+    Py_DECREF(buf);
+    return nullptr;
+  }
+  Py_DECREF(r);
+  return buf;
+}
+
+// rand / randn: (*size, dtype=None, device=None, out=None, region=None).
+template <int kWhich>
+PyObject* stream_float_small(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  auto* s = reinterpret_cast<StreamCoreObject*>(self);
+  if (!s->small_ok || !g_small_dtypes) return call_generic(kWhich, self, args, nargs, kwnames);
+  PyObject* dtype = Py_None;
+  if (kwnames) {
+    const Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t i = 0; i < nkw; ++i) {
+      PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+      PyObject* v = args[nargs + i];
+      if (name_is(name, "dtype")) {
+        dtype = v;
+      } else if (!(v == Py_None && (name_is(name, "device") || name_is(name, "out") || name_is(name, "region")))) {
+        return call_generic(kWhich, self, args, nargs, kwnames);
+      }
+    }
+  }
+  const int64_t n = small_count(args, nargs);
+  if (n < -1) return call_generic(kWhich, self, args, nargs, kwnames);
+  int op;
+  PyObject* np_dtype;
+  if (dtype == Py_None) {
+    op = (int)(kWhich == kRand ? Op::UniformF64 : Op::NormalF64);
+    np_dtype = g_f64;
+  } else {
+    PyObject* found = PyDict_GetItemWithError(g_small_dtypes, dtype);  // borrowed; unhashable: TypeError
+    if (!found || !PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 2) {
+      PyErr_Clear();
+      return call_generic(kWhich, self, args, nargs, kwnames);
+    }
+    PyObject* code = PyDict_GetItemWithError(g_float_ops[kWhich], PyTuple_GET_ITEM(found, 0));
+    if (!code || !PyLong_CheckExact(code)) {  // no such op for this dtype (an int dtype): the generic error
+      PyErr_Clear();
+      return call_generic(kWhich, self, args, nargs, kwnames);
+    }
+    op = (int)PyLong_AsLong(code);
+    np_dtype = PyTuple_GET_ITEM(found, 1);
+  }
+  if (np_dtype == Py_None) {  // a torch dtype
+    PyObject* r = torch_small(s, op, n, dtype);
+    if (r != Py_None) return r;
+    Py_DECREF(r);
+    return call_generic(kWhich, self, args, nargs, kwnames);
+  }
+  return guarded([&]() -> PyObject* {
+    return draw_small(s->cursor(), op, s->k0(), s->k1(), s->id, n, py::reinterpret_borrow<py::dtype>(np_dtype), 0,
+                      0, 0).release().ptr();
+  });
+}
+
+// randint(low, high=None, size=None, dtype=None, device=None, out=None, region=None): int64 numpy
+// values of exact int bounds in int64's range and size None or an exact int <= kSmallValues.
+PyObject* stream_randint(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  auto* s = reinterpret_cast<StreamCoreObject*>(self);
+  static const char* const names[] = {"low", "high", "size", "dtype", "device", "out", "region"};
+  constexpr int kParams = 7;
+  if (!s->small_ok || !g_i64 || nargs > kParams) return call_generic(kRandint, self, args, nargs, kwnames);
+  PyObject* p[kParams] = {};
+  for (Py_ssize_t i = 0; i < nargs; ++i) p[i] = args[i];
+  if (kwnames) {
+    const Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t i = 0; i < nkw; ++i) {
+      PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+      int j = 0;
+      while (j < kParams && !name_is(name, names[j])) ++j;
+      if (j == kParams || p[j]) return call_generic(kRandint, self, args, nargs, kwnames);  // the generic error
+      p[j] = args[nargs + i];
+    }
+  }
+  for (int j = 3; j < kParams; ++j)
+    if (p[j] && p[j] != Py_None) return call_generic(kRandint, self, args, nargs, kwnames);
+  PyObject* low = p[0];
+  PyObject* high = p[1] && p[1] != Py_None ? p[1] : nullptr;
+  if (!low || !PyLong_CheckExact(low) || (high && !PyLong_CheckExact(high)))
+    return call_generic(kRandint, self, args, nargs, kwnames);
+  int o1 = 0, o2 = 0;
+  long long lo = 0, hi;
+  if (high) {
+    lo = PyLong_AsLongLongAndOverflow(low, &o1);
+    hi = PyLong_AsLongLongAndOverflow(high, &o2);
+  } else {
+    hi = PyLong_AsLongLongAndOverflow(low, &o2);
+  }
+  int64_t n = -1;
+  if (p[2] && p[2] != Py_None) {
+    int o3 = 0;
+    const long long v = PyLong_CheckExact(p[2]) ? PyLong_AsLongLongAndOverflow(p[2], &o3) : -1;
+    if (o3 || v < 0 || v > kSmallValues) return call_generic(kRandint, self, args, nargs, kwnames);
+    n = v;
+  }
+  // both bounds in int64 (hi = 2^63 overflows here: the generic path takes it) and lo < hi
+  if (o1 || o2 || !(lo < hi)) return call_generic(kRandint, self, args, nargs, kwnames);
+  const uint64_t r = (uint64_t)hi - (uint64_t)lo;  // in [1, 2^64)
+  const int op = (int)(r <= ((uint64_t)1 << 32) ? Op::IntSmall : Op::IntLarge);
+  return guarded([&]() -> PyObject* {
+    return draw_small(s->cursor(), op, s->k0(), s->k1(), s->id, n, py::reinterpret_borrow<py::dtype>(g_i64), 8,
+                      (uint64_t)lo, r - 1).release().ptr();
+  });
+}
+
+PyObject* stream_get_k0(PyObject* o, void*) {
+  return PyLong_FromUnsignedLong(reinterpret_cast<StreamCoreObject*>(o)->k0());
+}
+PyObject* stream_get_k1(PyObject* o, void*) {
+  return PyLong_FromUnsignedLong(reinterpret_cast<StreamCoreObject*>(o)->k1());
+}
+// The cursor as a philox._core.Cursor (for the generic draws, numpy's bit generator): a reference
+// into this object that keeps it alive.
+PyObject* stream_get_cursor(PyObject* o, void*) {
+  return guarded([&]() -> PyObject* {
+    return py::cast(&reinterpret_cast<StreamCoreObject*>(o)->cursor(), py::return_value_policy::reference_internal,
+                    py::handle(o)).release().ptr();
+  });
+}
+
+PyMemberDef stream_members[] = {
+    {"_seed", T_ULONGLONG, offsetof(StreamCoreObject, seed), 0, "the normalized 64-bit seed"},
+    {"_id", T_ULONGLONG, offsetof(StreamCoreObject, id), 0, "the 64-bit stream id"},
+    {"_path", T_OBJECT, offsetof(StreamCoreObject, path), 0, "the path tuple, or None"},
+    {"_small_ok", T_BOOL, offsetof(StreamCoreObject, small_ok), 0, "whether the small-draw fast paths may be taken"},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyGetSetDef stream_getset[] = {
+    {"_k0", stream_get_k0, nullptr, "key word 0: seed mod 2**32", nullptr},
+    {"_k1", stream_get_k1, nullptr, "key word 1: seed >> 32", nullptr},
+    {"_cursor", stream_get_cursor, nullptr, "the position, a philox._core.Cursor", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+const char* const kStreamSignatures[3] = {
+    "rand($self, /, *size, dtype=None, device=None, out=None, region=None)",
+    "randn($self, /, *size, dtype=None, device=None, out=None, region=None)",
+    "randint($self, /, low, high=None, size=None, dtype=None, device=None, out=None, region=None)",
+};
+
+#define PHILOX_FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
+PyMethodDef stream_methods[] = {
+    {"rand", PHILOX_FASTCALL_KW(stream_float_small<kRand>), METH_FASTCALL | METH_KEYWORDS,
+     "Uniform floats in [0, 1) (see philox.Stream.rand)"},
+    {"randn", PHILOX_FASTCALL_KW(stream_float_small<kRandn>), METH_FASTCALL | METH_KEYWORDS,
+     "Standard normal floats (see philox.Stream.randn)"},
+    {"randint", PHILOX_FASTCALL_KW(stream_randint), METH_FASTCALL | METH_KEYWORDS,
+     "Integers in [low, high) (see philox.Stream.randint)"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyTypeObject* make_stream_type() {
+  static PyType_Slot slots[] = {
+      {Py_tp_new, reinterpret_cast<void*>(stream_new)},
+      {Py_tp_dealloc, reinterpret_cast<void*>(stream_dealloc)},
+      {Py_tp_members, stream_members},
+      {Py_tp_getset, stream_getset},
+      {Py_tp_methods, stream_methods},
+      {Py_tp_doc, const_cast<char*>("The state of a philox.Stream (seed, id, path, position) and its small-draw "
+                                    "fast paths; philox.Stream subclasses it")},
+      {0, nullptr},
+  };
+  static PyType_Spec spec = {"philox._core.StreamCore", (int)sizeof(StreamCoreObject), 0,
+                             Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
+  return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
+}
+
+// A new stream of class `cls` (StreamCore or a subclass) at position 0, its __init__ not run.
+PyObject* new_stream_of(PyObject* cls, uint64_t seed, uint64_t id) {
+  if (!PyType_Check(cls) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls), g_stream_type)) {
+    PyErr_SetString(PyExc_TypeError, "cls must be a subclass of philox._core.StreamCore");
+    return nullptr;
+  }
+  PyObject* o = stream_alloc(reinterpret_cast<PyTypeObject*>(cls));
+  if (!o) return nullptr;
+  auto* s = reinterpret_cast<StreamCoreObject*>(o);
+  s->seed = seed;
+  s->id = id;
+  return o;
+}
+
+bool arg_u64(PyObject* o, uint64_t& v, const char* what) {
+  if (!PyLong_Check(o)) {
+    PyErr_Format(PyExc_TypeError, "%s must be an int", what);
+    return false;
+  }
+  v = PyLong_AsUnsignedLongLong(o);
+  return !(v == (uint64_t)-1 && PyErr_Occurred());
+}
+
+// key_stream(cls, seed, sampler_path, epoch, index, path, str_ids): the stream of
+// (*sampler_path, "sample", epoch, index, *path) at position 0 (SampleKey.stream: docs/FORMAT.md
+// 8), or None when a component is not an exact int / known str (the caller checks and folds them).
+PyObject* key_stream(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 7) {
+    PyErr_SetString(PyExc_TypeError, "key_stream takes 7 arguments");
+    return nullptr;
+  }
+  uint64_t seed, epoch, index;
+  if (!arg_u64(args[1], seed, "seed") || !arg_u64(args[3], epoch, "epoch") || !arg_u64(args[4], index, "index"))
+    return nullptr;
+  if (!PyTuple_Check(args[2]) || !PyTuple_Check(args[5]) || !PyDict_Check(args[6])) {
+    PyErr_SetString(PyExc_TypeError, "key_stream: sampler_path and path must be tuples, str_ids a dict");
+    return nullptr;
+  }
+  uint64_t id = 0;
+  int r = fold_tuple_fast(args[2], args[6], id);
+  if (r == 1) r = fold_fast(g_str_sample, args[6], id);
+  if (r < 0) return nullptr;
+  if (r == 0) Py_RETURN_NONE;
+  id = philox::fold(philox::fold(id, epoch, kFoldInt), index, kFoldInt);
+  r = fold_tuple_fast(args[5], args[6], id);
+  if (r < 0) return nullptr;
+  if (r == 0) Py_RETURN_NONE;
+  return new_stream_of(args[0], seed, id);
+}
+
+// child_stream(cls, parent, more, str_ids): parent's child stream (parent.stream(*more)) at position
+// 0, its path parent's extended by `more` (None when parent's is None), or None when a component of
+// `more` is not an exact int / known str.
+PyObject* child_stream(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 4) {
+    PyErr_SetString(PyExc_TypeError, "child_stream takes 4 arguments");
+    return nullptr;
+  }
+  if (!PyObject_TypeCheck(args[1], g_stream_type) || !PyTuple_Check(args[2]) || !PyDict_Check(args[3])) {
+    PyErr_SetString(PyExc_TypeError, "child_stream: parent must be a StreamCore, more a tuple, str_ids a dict");
+    return nullptr;
+  }
+  auto* parent = reinterpret_cast<StreamCoreObject*>(args[1]);
+  uint64_t id = parent->id;
+  const int r = fold_tuple_fast(args[2], args[3], id);
+  if (r < 0) return nullptr;
+  if (r == 0) Py_RETURN_NONE;
+  PyObject* path = nullptr;
+  if (parent->path && parent->path != Py_None) {
+    path = PySequence_Concat(parent->path, args[2]);
+    if (!path) return nullptr;
+  }
+  PyObject* o = new_stream_of(args[0], parent->seed, id);
+  if (!o) {
+    Py_XDECREF(path);
+    return nullptr;
+  }
+  reinterpret_cast<StreamCoreObject*>(o)->path = path;
+  return o;
+}
+
+// _stream_setup(rand, randn, randint, small_dtypes, uniform_ops, normal_ops, forced, f64, i64).
+PyObject* stream_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 9) {
+    PyErr_SetString(PyExc_TypeError, "_stream_setup takes 9 arguments");
+    return nullptr;
+  }
+  if (!PyDict_Check(args[3]) || !PyDict_Check(args[4]) || !PyDict_Check(args[5])) {
+    PyErr_SetString(PyExc_TypeError, "_stream_setup: small_dtypes, uniform_ops and normal_ops must be dicts");
+    return nullptr;
+  }
+  PyObject** slots[] = {&g_generic[0], &g_generic[1], &g_generic[2], &g_small_dtypes, &g_float_ops[0],
+                        &g_float_ops[1], &g_forced, &g_f64, &g_i64};
+  for (int i = 0; i < 9; ++i) Py_XSETREF(*slots[i], Py_NewRef(args[i]));
+  // Each method's doc: its signature (inspect.signature reads it) and the generic draw's docstring,
+  // read from ml_doc whenever asked (help(philox.Stream.rand) shows _Draws.rand's text).
+  static std::string docs[3];
+  for (int i = 0; i < 3; ++i) {
+    PyObject* doc = PyObject_GetAttrString(g_generic[i], "__doc__");
+    if (!doc) return nullptr;
+    const char* text = PyUnicode_Check(doc) ? PyUnicode_AsUTF8(doc) : "";
+    if (!text) {
+      Py_DECREF(doc);
+      return nullptr;
+    }
+    if (*text || docs[i].empty()) {
+      docs[i] = std::string(kStreamSignatures[i]) + "\n--\n\n" + text;
+      stream_methods[i].ml_doc = docs[i].c_str();
+    }
+    Py_DECREF(doc);
+  }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef stream_defs[] = {
+    {"key_stream", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(key_stream)), METH_FASTCALL,
+     "key_stream(cls, seed, sampler_path, epoch, index, path, str_ids): the stream of (*sampler_path, 'sample', "
+     "epoch, index, *path) at position 0, or None for a component that is not an exact int / known str"},
+    {"child_stream", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(child_stream)), METH_FASTCALL,
+     "child_stream(cls, parent, more, str_ids): parent.stream(*more) at position 0, or None for a component "
+     "that is not an exact int / known str"},
+    {"_stream_setup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(stream_setup)), METH_FASTCALL,
+     "_stream_setup(rand, randn, randint, small_dtypes, uniform_ops, normal_ops, forced, f64, i64): the generic "
+     "draws and tables StreamCore's fast paths use"},
+};
+
+void register_stream_core(py::module_& m) {
+  g_stream_type = make_stream_type();
+  if (!g_stream_type) throw py::error_already_set();
+  m.attr("StreamCore") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(g_stream_type));
+  g_str_sample = PyUnicode_InternFromString("sample");
+  g_str_is_cpu = PyUnicode_InternFromString("is_cpu");
+  g_str_data_ptr = PyUnicode_InternFromString("data_ptr");
+  g_kw_dtype = Py_BuildValue("(s)", "dtype");
+  if (!g_str_sample || !g_str_is_cpu || !g_str_data_ptr || !g_kw_dtype) throw py::error_already_set();
+  for (PyMethodDef& def : stream_defs) {
+    PyObject* fn = PyCFunction_NewEx(&def, nullptr, nullptr);
+    if (!fn) throw py::error_already_set();
+    m.attr(def.ml_name) = py::reinterpret_steal<py::object>(fn);
+  }
 }
 
 // A draw of `rows` rows x n values from position pos_hi * 2^64 + pos_lo must end by 2^66.
@@ -557,6 +1045,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("path_id", &path_id_fast, "Id of parent + a path of exact ints / known strs (str -> hash dict); None "
         "for any other component");
   m.attr("FOLD_INT") = py::int_(kFoldInt);
+  register_stream_core(m);
   m.attr("FOLD_STR") = py::int_(kFoldStr);
   m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 18)");
   m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");

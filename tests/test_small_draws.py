@@ -2,6 +2,8 @@
 ``SMALL_VALUES`` values into a fresh output take one C++ call, and ``Stream(seed, *path)`` folds its
 path in one. They must be invisible: the same values, dtypes, result types, positions and errors
 as the generic draw (what a stream with ``_small_ok = False`` takes, and the fast paths fall back to)."""
+import importlib.util
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -236,33 +238,208 @@ def test_the_inlined_key_is_seed_key(seed):
     assert (s._k0, s._k1) == _keys.seed_key(_keys.normalize_seed(seed))
 
 
-def test_the_fast_paths_are_taken(monkeypatch):
+@pytest.fixture
+def generic_calls():
+    """The names of the generic draws (``_Draws``' methods) that ``Stream``'s C fast paths hand calls to."""
     from philox import _stream
     calls = []
 
-    def counting(*args):
-        calls.append(args[5])  # n
-        return _core.draw_small(*args)
-    monkeypatch.setattr(_stream, "_draw_small", counting)
+    def counting(name):
+        generic = getattr(_stream._Draws, name)
+
+        def draw(self, *args, **kwargs):
+            calls.append(name)
+            return generic(self, *args, **kwargs)
+        return draw
+    _stream._install_fast_paths(counting("rand"), counting("randn"), counting("randint"))
+    try:
+        yield calls
+    finally:
+        _stream._install_fast_paths()
+
+
+def test_the_fast_paths_are_taken(generic_calls):
     s = philox.Stream(2, "fast")
     s.rand(), s.rand(10), s.randn(3), s.randn(dtype=np.float32), s.randint(0, 10), s.randint(7, size=4)
-    assert calls == [-1, 10, 3, -1, -1, 4]
-    s.rand(2, 3), s.rand(SMALL + 1), s.randint(0, 10, size=(2,)), s.rand(out=np.empty(2))
-    assert len(calls) == 6
+    s.rand(dtype=None), s.rand(5, device=None, out=None, region=None), s.randint(low=0, high=3, size=2)
+    s.randint(-2 ** 63, 2 ** 63 - 1), s.randn(SMALL, dtype=np.float16)
+    assert generic_calls == []
+    s.rand(2, 3), s.rand(SMALL + 1), s.randint(0, 10, size=(2,)), s.rand(out=np.empty(2)), s.randint(0, 2 ** 63)
+    s.randint(np.int64(3)), s.rand(np.int64(2))
+    assert generic_calls == ["rand", "rand", "randint", "rand", "randint", "randint", "rand"]
+    s._small_ok = False
+    s.rand(), s.randn(), s.randint(3)
+    assert generic_calls[-3:] == ["rand", "randn", "randint"]
 
 
-def test_the_torch_fast_path_is_taken(monkeypatch):
+def test_the_torch_fast_path_is_taken(generic_calls):
     torch = pytest.importorskip("torch")
-    from philox import _stream
-    calls = []
-
-    def counting(*args):
-        calls.append(args[5])
-        return _core.fill_small(*args)
-    monkeypatch.setattr(_stream, "_fill_small", counting)
     s = philox.Stream(2, "fast")
-    s.rand(10, dtype=torch.float32), s.randn(dtype=torch.bfloat16)
-    assert calls == [10, 1]
+    s.rand(dtype=torch.float32), s.randn(dtype=torch.bfloat16)  # a torch dtype's first draw may teach its code
+    del generic_calls[:]
+    a, b = s.rand(10, dtype=torch.float32), s.randn(dtype=torch.bfloat16)
+    assert generic_calls == []
+    assert type(a) is torch.Tensor and a.shape == (10,) and b.shape == () and b.dtype == torch.bfloat16
+
+
+def _generic(s):
+    """A stream equal to ``s`` that only takes the generic draws."""
+    t = philox.Stream(s.seed, id=s.id, position=s.position)
+    t._small_ok = False
+    return t
+
+
+_DTYPES = [None, np.float64, np.float32, np.float16, "f8", "f4"]
+if importlib.util.find_spec("torch") is not None:  # (CI also runs the suite without torch)
+    _DTYPES += ["torch.float32", "torch.float64", "torch.float16", "torch.bfloat16"]
+_POSITIONS = st.one_of(st.integers(0, 64), st.integers(2 ** 63 - 40, 2 ** 63 + 40), st.integers(0, MAX_POSITION))
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(["rand", "randn"]), n=st.one_of(st.none(), st.integers(0, SMALL + 2)),
+       dtype=st.sampled_from(_DTYPES),
+       position=_POSITIONS)
+def test_fast_float_draws_equal_the_generic_draw(name, n, dtype, position):
+    if isinstance(dtype, str) and dtype.startswith("torch."):
+        import torch
+        dtype = getattr(torch, dtype[6:])
+    fast = philox.Stream(7, "hyp", position=position)
+    slow = _generic(fast)
+    size = () if n is None else (n,)
+    outcomes = []
+    for s in (fast, slow):
+        try:
+            outcomes.append(getattr(s, name)(*size, dtype=dtype))
+        except ValueError as e:  # past the end of the stream: the same error, nothing moved
+            outcomes.append(str(e))
+    a, b = outcomes
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b and fast.position == slow.position == position
+        return
+    if not isinstance(a, (np.ndarray, np.generic)):  # a torch tensor: compare the bytes
+        import torch
+        assert type(a) is type(b) is torch.Tensor and a.dtype == b.dtype and a.shape == b.shape
+        assert torch.equal(a.reshape(-1).view(torch.uint8), b.reshape(-1).view(torch.uint8))
+    else:
+        _same(a, b)
+    assert fast.position == slow.position
+
+
+@settings(max_examples=150, deadline=None)
+@given(low=st.integers(-2 ** 64, 2 ** 64), span=st.integers(-3, 2 ** 65), one_bound=st.booleans(),
+       size=st.one_of(st.none(), st.integers(-1, SMALL + 2)), position=_POSITIONS)
+def test_fast_randint_equals_the_generic_draw(low, span, one_bound, size, position):
+    fast = philox.Stream(9, "hyp", position=position)
+    slow = _generic(fast)
+    args = (low,) if one_bound else (low, low + span)
+    outcomes = []
+    for s in (fast, slow):
+        try:
+            outcomes.append(s.randint(*args, size=size))
+        except (TypeError, ValueError) as e:
+            outcomes.append((type(e), str(e)))
+    a, b = outcomes
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        assert a == b and fast.position == slow.position == position
+    else:
+        _same(a, b)
+        assert fast.position == slow.position
+
+
+# ------------------------------------------------------------------------------- per-sample streams
+_names = st.sampled_from(["aug", "crop", "sampler", "sample", "x" * 3, "\u00e9t\u00e9"])
+_comps = st.one_of(st.integers(0, 2 ** 64 - 1), _names, st.text(max_size=4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(-2 ** 63, 2 ** 64 - 1), stream=st.lists(_comps, min_size=1, max_size=3),
+       epoch=st.integers(0, 2 ** 64 - 1), index=st.integers(0, 2 ** 64 - 1), path=st.lists(_comps, max_size=3))
+def test_key_stream_is_the_folded_stream(seed, stream, epoch, index, path):
+    key = philox.SampleKey(index, epoch=epoch, seed=seed, stream=tuple(stream))
+    want = philox.Stream(seed, *stream, "sample", epoch, index, *path)
+    for _ in range(2):  # the first call may take the checked fold (strs not seen yet), the second the C one
+        got = key.stream(*path)
+        assert type(got) is philox.Stream and got.path is None and got.position == 0
+        assert (got.seed, got.id) == (want.seed, want.id)
+        assert got.rand(3).tobytes() == philox.Stream(seed, id=want.id).rand(3).tobytes()
+    assert philox.sample_stream(seed, epoch, index, *path, stream=tuple(stream)).id == want.id
+
+
+@settings(max_examples=100, deadline=None)
+@given(parent=st.lists(_comps, max_size=3), more=st.lists(_comps, max_size=3), by_id=st.booleans())
+def test_child_stream_is_the_folded_stream(parent, more, by_id):
+    p = philox.Stream(3, id=philox.stream_id(*parent)) if by_id else philox.Stream(3, *parent)
+    p.rand(5)
+    for _ in range(2):
+        c = p.stream(*more)
+        assert type(c) is philox.Stream and c.position == 0 and c.seed == 3
+        assert c.id == philox.stream_id(*parent, *more)
+        assert c.path == (None if by_id else tuple(parent) + tuple(more))
+
+
+def test_key_stream_checks_the_path_and_moves_nothing():
+    key = philox.SampleKey(4, epoch=1, seed=2)
+    for bad, exc in [((1.5,), TypeError), ((-1,), ValueError), (("a", 2 ** 64), ValueError), ((True,), TypeError),
+                     ((b"x",), TypeError)]:
+        with pytest.raises(exc, match=r"path\[\d\]"):
+            key.stream(*bad)
+    assert key.stream(np.int64(3)).id == key.stream(3).id  # numpy ints: the checked fold, same id
+
+
+def test_the_cursor_view_keeps_its_stream_alive():
+    import gc
+    s = philox.Stream(4, "alive", position=6)
+    c = s._cursor
+    assert c.get() == (0, 6) and s._cursor.get() == (0, 6)
+    del s
+    gc.collect()
+    assert c.get() == (0, 6)
+    c.reserve(4)
+    assert c.get() == (0, 10)
+
+
+def test_stream_state_round_trips():
+    import copy
+    import pickle
+    for make in (lambda s: pickle.loads(pickle.dumps(s)), copy.copy, copy.deepcopy):
+        s = philox.Stream(-3, "rt", 5, position=2 ** 65 + 3)
+        t = make(s)
+        assert type(t) is philox.Stream and t == s and t.path == ("rt", 5) and t.position == 2 ** 65 + 3
+        assert t.rand(4).tobytes() == s.rand(4).tobytes() and t.position == s.position == 2 ** 65 + 11
+        t.rand()
+        assert s.position == 2 ** 65 + 11  # its own cursor
+    k = philox.Stream(1, id=77)
+    assert pickle.loads(pickle.dumps(k, protocol=2)) == k
+
+
+def test_stream_core_internals_refuse_bad_calls():
+    with pytest.raises(TypeError):
+        _core.key_stream(int, 0, (1,), 0, 0, (), {"sample": 5})  # not a StreamCore class
+    with pytest.raises(TypeError):
+        _core.key_stream(philox.Stream, 0, ["a"], 0, 0, (), {})
+    with pytest.raises(OverflowError):
+        _core.key_stream(philox.Stream, -1, (), 0, 0, (), {})
+    with pytest.raises(TypeError):
+        _core.child_stream(philox.Stream, object(), (), {})
+    assert _core.key_stream(philox.Stream, 0, (1.5,), 0, 0, (), {}) is None  # not foldable here: the caller checks
+    assert _core.child_stream(philox.Stream, philox.Stream(0), ("never seen str",), {}) is None
+
+
+def test_the_fast_paths_without_torch():
+    import subprocess
+    import sys
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import numpy as np, philox\n"
+        "s = philox.Stream(3, 'nt'); t = philox.Stream(3, 'nt'); t._small_ok = False\n"
+        "for f in (lambda x: x.rand(), lambda x: x.rand(10), lambda x: x.randn(4, dtype=np.float32),\n"
+        "          lambda x: x.randint(0, 10), lambda x: x.randint(-3, 3, size=5)):\n"
+        "    assert np.asarray(f(s)).tobytes() == np.asarray(f(t)).tobytes()\n"
+        "k = philox.SampleKey(5, epoch=1, seed=3)\n"
+        "assert k.stream('aug').rand(3).tobytes() == philox.Stream(3, 'sampler', 'sample', 1, 5, 'aug').rand(3).tobytes()\n"
+        "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
 
 
 def test_bench_small_draws_rows():

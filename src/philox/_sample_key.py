@@ -39,6 +39,8 @@ __all__ = ["SampleKey", "sample_stream", "SEEDED"]
 SEEDED = "seeded"
 
 _DEFAULT_STREAM = ("sampler",)
+_key_stream = _core.key_stream
+checked_path_id(_DEFAULT_STREAM + ("sample",))  # their strs, known to _key_stream's fold from the start
 # key.seeded reads one stream: words 0-3 seed random, 4-7 numpy, 8-9 torch (docs/FORMAT.md 8.1)
 _SEED_OFFSET = {"random": 0, "numpy": 4, "torch": 8}
 _SEED_WORDS = 10
@@ -134,8 +136,8 @@ class SampleKey(int):
 
         Raises TypeError / ValueError for a component that is not a ``str`` or an int in ``[0, 2**64)``.
         """
-        seed = self._seed
-        return trusted_stream(seed, seed & 0xFFFFFFFF, seed >> 32, self._id(path))
+        st = _key_stream(Stream, self._seed, self._path, self._epoch, self, path, _STR_IDS)  # one C++ call
+        return st if st is not None else trusted_stream(self._seed, self._id(path))
 
     def _id(self, path: tuple) -> int:
         """Id of ``(*sampler_stream, "sample", epoch, index, *path)``; checks ``path``."""
@@ -145,6 +147,7 @@ class SampleKey(int):
         if pid is not None:
             return pid
         _, pid = checked_path_id(path, fold_component(parent, int(self)))  # checks path, learns its strs
+        checked_path_id(self._path + ("sample",))  # learns the sampler path's strs for _key_stream
         return pid
 
     def seeded(self, *path: Component) -> "Seeded":

@@ -19,8 +19,7 @@ import numpy as np
 
 from . import _backend, _core, _region
 from . import _dtypes as D
-from ._keys import (_STR_IDS, U64, _is_int, check_real as _real, check_u64, checked_path_id, normalize_seed,
-                    seed_key)
+from ._keys import _STR_IDS, U64, _is_int, check_real as _real, check_u64, checked_path_id, normalize_seed
 from ._output import _NP_FAST, parse_size, parse_star_size, prepare
 
 from . import _choice, _dists, _params, _permutation  # noqa: E402  (they call back into Stream's draws only)
@@ -51,8 +50,8 @@ _INT_SMALL, _INT_LARGE = _OP["int_small"], _OP["int_large"]
 _PERM_WORDS = int(_core.PERM_WORDS)
 # Small draws (at most _SMALL values into a fresh output) take one C++ call, _core.draw_small.
 _SMALL = int(_core.SMALL_VALUES)
-_draw_small, _fill_small, _path_id, _Cursor = _core.draw_small, _core.fill_small, _core.path_id, _core.Cursor
-_new_object = object.__new__
+_draw_small, _fill_small, _path_id = _core.draw_small, _core.fill_small, _core.path_id
+_child_stream, _StreamCore = _core.child_stream, _core.StreamCore
 _F64, _I64 = D.CODE_NP["f64"], D.CODE_NP["i64"]
 _I64_MIN, _I64_MAX = D.int_bounds("i64")
 # dtype as given (numpy class, np.dtype, str; torch dtype once seen) -> (element code, numpy dtype or None)
@@ -358,6 +357,9 @@ class _Draws:
     # _SMALL values, numpy output or a torch dtype on the CPU) to one C++ call; anything else,
     # including every argument they do not recognize, goes to the generic draw below, which checks
     # it and names what is wrong. Same words, same values, same types as the generic path.
+    # A Stream's rand/randn/randint are _core.StreamCore's C methods, which take these cases with
+    # no Python frame and call the methods here for the rest (a torch dtype's first draw, where
+    # _small learns its code, lands here).
     _small_ok = False
 
     def _small(self, ops, size, dtype):
@@ -743,7 +745,7 @@ class _Draws:
         return self._fill(op, t, D.ITEMSIZE[t.code], False, 0.0, 0.0, 0.0, lo % (1 << 64), r - 1)
 
 
-class Stream(_Draws):
+class Stream(_StreamCore, _Draws):
     """A reproducible stream of random values: ``(seed, path or id, position)``.
 
     ``Stream(seed, *path)`` names the stream by a path of str / non-negative int
@@ -762,7 +764,9 @@ class Stream(_Draws):
     each rank's shard with its block of the global tensor (docs/FORMAT.md section 15).
     """
 
-    _small_ok = True  # small draws take _Draws._small's one C++ call
+    # The state (seed, id, path, position) lives in the C base _core.StreamCore, whose rand, randn
+    # and randint take the small draws in one C++ call and hand every other call to _Draws' method
+    # (set up at the end of this module); _small_ok (a flag of the base, True) allows them.
     _seed: int
     _id: int
     _path: Optional[Tuple[Union[str, int], ...]]
@@ -778,16 +782,12 @@ class Stream(_Draws):
         else:
             self._path = None
             self._id = id if type(id) is int and 0 <= id < U64 else check_u64(id, "id")
-        self._seed = s
-        self._k0 = s & 0xFFFFFFFF  # seed_key(s), inline: this is on every per-sample stream's path
-        self._k1 = s >> 32
-        self._cursor = _Cursor()
+        self._seed = s  # the key (_k0, _k1) = seed_key(s) is derived in the base
         if type(position) is not int or position:  # a new cursor is at 0
             self.position = position
 
     def _set_seed(self, s: int) -> None:
         self._seed = s
-        self._k0, self._k1 = seed_key(s)
 
     # ------------------------------------------------------------------ identity and position
     @property
@@ -807,11 +807,11 @@ class Stream(_Draws):
 
     def stream(self, *more: Component) -> Stream:
         """A child stream at position 0 whose path is this one's extended by ``more``."""
-        cid = _path_id(self._id, more, _STR_IDS)  # exact ints and known strs: the common case, fast
-        if cid is None:
+        child = _child_stream(Stream, self, more, _STR_IDS)  # exact ints and known strs: one C++ call
+        if child is None:
             more, cid = checked_path_id(more, self._id)
-        child = trusted_stream(self._seed, self._k0, self._k1, cid)
-        child._path = None if self._path is None else self._path + more
+            child = trusted_stream(self._seed, cid)
+            child._path = None if self._path is None else self._path + more
         return child
 
     def fold(self, index: IndexLike, *, check: bool = True) -> StreamBatch:
@@ -1012,7 +1012,9 @@ class Stream(_Draws):
         return self.state_dict()
 
     def __setstate__(self, d):
-        self.__dict__.update(Stream.from_state_dict(d).__dict__)
+        o = Stream.from_state_dict(d)
+        self._seed, self._id, self._path = o._seed, o._id, o._path
+        self._cursor.set(*o._cursor.get())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stream):
@@ -1027,12 +1029,19 @@ class Stream(_Draws):
         return f"philox.Stream(seed={self._seed}, {name}, position={self.position})"
 
 
-def trusted_stream(seed: int, k0: int, k1: int, id: int) -> Stream:
-    """``Stream(seed, id=id)`` at position 0 from values already checked (``seed`` normalized,
-    ``(k0, k1) = seed_key(seed)``, ``id`` in [0, 2**64)), without ``__init__``'s checks: the
-    per-sample paths (``Stream.stream``, ``SampleKey.stream``) make one per call."""
-    st = _new_object(Stream)
-    st._seed, st._k0, st._k1, st._id = seed, k0, k1, id
-    st._path = None
-    st._cursor = _Cursor()
+def trusted_stream(seed: int, id: int) -> Stream:
+    """``Stream(seed, id=id)`` at position 0 from values already checked (``seed`` normalized, ``id``
+    in [0, 2**64)), without ``__init__``'s checks (the per-sample paths' fallback when
+    ``_core.child_stream`` / ``key_stream`` cannot fold a path)."""
+    st = _StreamCore.__new__(Stream)
+    st._seed, st._id = seed, id
     return st
+
+
+def _install_fast_paths(rand=_Draws.rand, randn=_Draws.randn, randint=_Draws.randint) -> None:
+    """Give ``_core.StreamCore``'s fast rand / randn / randint the generic draws they hand every other
+    call to, and the tables they read (tests pass counting wrappers, then call it again bare)."""
+    _core._stream_setup(rand, randn, randint, _SMALL_DTYPES, _UNIFORM, _NORMAL, _backend.forced, _F64, _I64)
+
+
+_install_fast_paths()
