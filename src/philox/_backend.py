@@ -203,7 +203,7 @@ def dropout_scale(p: float) -> float:
 
 
 class _DropDtypes(dict):
-    """torch dtype -> the CUDA dropout kernel's dtype code (built on first use: torch is optional)."""
+    """torch dtype -> the dropout kernels' dtype code (CPU and CUDA) (built on first use: torch is optional)."""
 
     def _fill(self):
         if not self:
@@ -233,12 +233,11 @@ def dropout(x, key, p: float):
     if t >= 1 << 32:
         return torch.zeros_like(x)
     scale = dropout_scale(p)
-    if (not forced() and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-            and not no_data(x) and x.numel()):
+    if not forced() and x.device.type == "cpu" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
         # the fused C++ kernel: words, compare and scale in one pass (csrc/cpu/dropout.h)
         seed, id, pos = (v % _U64 for v in key.tolist())
         y = torch.empty_like(x, memory_format=torch.contiguous_format)
-        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, x.dtype == torch.float64,
+        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, _DROP_DTYPES[x.dtype],
                            x.data_ptr(), y.data_ptr(), x.numel())
         return y
     if not forced() and x.device.type == "cuda" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
