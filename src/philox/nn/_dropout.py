@@ -26,6 +26,8 @@ draws of the ``regions`` work (docs/DESIGN.md).
 """
 from __future__ import annotations
 
+import sys
+import weakref
 from typing import Optional
 
 import torch
@@ -42,10 +44,10 @@ class _State:
         self.seed = 0
         self.step = None          # int64 0-d tensor (set_step), created on first use
         self.batch_offset = None  # int64 0-d tensor or None
-        self.epoch = 0            # bumped by set_step: modules restart their call indices
 
 
 _state = _State()
+_modules: "weakref.WeakSet[Dropout]" = weakref.WeakSet()  # every Dropout: set_step resets their counters
 
 
 def _tensor(v, name):
@@ -67,11 +69,14 @@ def set_seed(seed) -> None:
 
 def set_step(step) -> None:
     """Start training step ``step`` (an int, or a one-element integer tensor, e.g. on the GPU and
-    advanced there): every module's call index restarts at 0. A step tensor on another device
-    than a module's input is copied there on each call; for CUDA graphs keep it on the GPU."""
+    advanced there): every module's call counter restarts at 0 (in place, on its device). A step
+    tensor on another device than a module's input is copied there on each call; for CUDA graphs
+    keep it on the GPU."""
     t = _tensor(step, "step")
     _state.step = t
-    _state.epoch += 1
+    counters = [m._calls for m in list(_modules)]
+    if counters:
+        torch._foreach_zero_(counters)
 
 
 def set_batch_offset(offset) -> None:
@@ -86,32 +91,97 @@ def name_modules(model, prefix: str = "") -> None:
             m.path = name
 
 
-def _in_backward() -> bool:
-    if torch.compiler.is_compiling():
-        return False
-    return torch._C._current_graph_task_id() != -1
+# ---------------------------------------------------------------- activation checkpointing
+# A checkpointed segment's forward runs twice: first for real (its calls take fresh call indices,
+# recorded on the segment's checkpoint frame, per module, in order) and again during a backward (a
+# recomputation, which takes the recorded stream ids of that frame again, in order, from a cursor
+# per recomputation run). The frames are found on the Python stack: torch.utils.checkpoint's
+# reentrant CheckpointFunction (its ctx: forward = first run, backward = recomputation, one per
+# graph task) and non-reentrant _CheckpointFrame (first run: the generator of checkpoint(); a
+# recomputation: the unpack hook that runs it, with its graph task id).
+def _code_of(fn):
+    return getattr(fn, "__wrapped__", fn).__code__
 
 
-def _call_index(m: "Dropout") -> int:
-    """This call's index within the step for module ``m`` (re-runs in a backward replay the forward's)."""
-    if m._epoch != _state.epoch:
-        m._epoch, m._calls, m._replays = _state.epoch, 0, 0
-    if _in_backward():
-        m._replays += 1
-        return m._replays - 1
-    m._calls += 1
-    return m._calls - 1
+def _checkpoint_codes():
+    from torch.utils import checkpoint as ck
+    unpack = next(c for c in _code_of(ck._checkpoint_hook.__init__).co_consts
+                  if getattr(c, "co_name", None) == "unpack_hook")
+    return (_code_of(ck.checkpoint), _code_of(ck.CheckpointFunction.forward),
+            _code_of(ck.CheckpointFunction.backward), unpack)
 
 
-def _parent_id_host(path: str, call: int) -> int:
-    return s64(path_id(("dropout", path, call)))
+_CODES = None
 
 
-# Host-side key parts, constants to torch.compile (evaluated once, at trace time): the id of
-# ("dropout", path, call) (hashes the path), and the call index (so a compiled graph holds each
-# call's index in its order of calls; the step changes no guard and nothing recompiles).
+def _checkpoint_contexts():
+    """The checkpoint runs around this call, innermost first: ``(frame, None)`` for a first run,
+    ``(frame, run)`` for a recomputation (``run`` tells two recomputations of one frame apart)."""
+    global _CODES
+    if _CODES is None:
+        _CODES = _checkpoint_codes()
+    ck_fn, re_fwd, re_bwd, unpack = _CODES
+    out = []
+    f = sys._getframe(2)
+    while f is not None:
+        code = f.f_code
+        if code is ck_fn:
+            gen = f.f_locals.get("gen")
+            frame = gen.gi_frame.f_locals.get("new_frame") if gen is not None and gen.gi_frame is not None else None
+            if frame is not None:
+                out.append((frame, None))
+        elif code is re_fwd:
+            out.append((f.f_locals["ctx"], None))
+        elif code is re_bwd:
+            out.append((f.f_locals["ctx"], ("reentrant", torch._C._current_graph_task_id())))
+        elif code is unpack:
+            out.append((f.f_locals["frame"], ("nonreentrant", f.f_locals["gid"])))
+        f = f.f_back
+    return out
+
+
+def _attr(frame, name):
+    d = getattr(frame, name, None)
+    if d is None:
+        d = {}
+        setattr(frame, name, d)
+    return d
+
+
+def _checkpoint_id(m: "Dropout", fresh):
+    """This call's stream id: a recomputation's from its frame's record, else ``fresh()`` (recorded in
+    every checkpoint frame of a first run around the call)."""
+    ctxs = _checkpoint_contexts()
+    if not ctxs:
+        return fresh()
+    rec = next((i for i, (_, run) in enumerate(ctxs) if run is not None), None)
+    if rec is None:
+        sid = fresh()
+    else:
+        frame, run = ctxs[rec]
+        ids = getattr(frame, "_philox_dropout_ids", {}).get(m)
+        cursors = _attr(frame, "_philox_dropout_cursors")
+        k = cursors.get((run, m), 0)
+        if ids is None or k >= len(ids):
+            raise RuntimeError(
+                f"philox.nn.Dropout(path={m.path!r}): this recomputation of a checkpointed segment calls the "
+                f"module more often ({k + 1}) than the segment's forward did ({0 if ids is None else len(ids)}), "
+                "so its mask cannot be the original one; a checkpointed function must call its modules "
+                "the same way when it is recomputed")
+        cursors[(run, m)] = k + 1
+        sid = ids[k]
+    for frame, run in ctxs[:rec]:  # first runs inside the recomputation (nested checkpoints)
+        _attr(frame, "_philox_dropout_ids").setdefault(m, []).append(sid)
+    return sid
+
+
+def _parent_id_host(path: str) -> int:
+    return s64(path_id(("dropout", path)))
+
+
+# The id of ("dropout", path) (hashes the path): a constant to torch.compile, evaluated at trace time;
+# the call index and the step are folded into it on the device (philox::dropout_id).
 _parent_id = torch.compiler.assume_constant_result(_parent_id_host)
-_traced_call_index = torch.compiler.assume_constant_result(_call_index)
 register()  # now, not inside the first compiled forward
 
 
@@ -131,7 +201,13 @@ class Dropout(torch.nn.Module):
         self._explicit_path = path is not None
         self.path = path
         self.seed = None if seed is None else normalize_seed(seed)
-        self._epoch, self._calls, self._replays = -1, 0, 0
+        # this step's call count, on the module's device (moves with .to()); not in the state dict
+        self.register_buffer("_calls", torch.zeros((), dtype=torch.int64), persistent=False)
+        _modules.add(self)
+
+    def __setstate__(self, state):  # copy.deepcopy / pickle: the copy's counter resets with set_step too
+        super().__setstate__(state)
+        _modules.add(self)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, path={self.path!r}"
@@ -142,16 +218,21 @@ class Dropout(torch.nn.Module):
         if not isinstance(input, torch.Tensor) or not input.is_floating_point():  # before the call index moves
             raise TypeError(f"input must be a floating torch.Tensor, got "
                             f"{input.dtype if isinstance(input, torch.Tensor) else type(input).__name__}")
+        _nnF.check_dtensor(input)
         if self.path is None:
             raise ValueError("this philox.nn.Dropout has no path: call philox.nn.name_modules(model) once after "
                              "building the model, or pass Dropout(p, path=...)")
         if _state.step is None:
             set_step(0)
-        call = _traced_call_index(self)
         dev = input.device
-        parent = _parent_id(self.path, call)
-        step = _state.step.to(dev).reshape(1)
-        sid = torch.ops.philox.fold_ids(step, parent).reshape(())
+        parent = _parent_id(self.path)
+        if torch.compiler.is_compiling():
+            sid = torch.ops.philox.dropout_id(self._calls, _state.step.to(dev), parent)
+        else:
+            _modules.add(self)
+            if self._calls.device != dev:
+                self._calls = self._calls.to(dev)
+            sid = _checkpoint_id(self, lambda: torch.ops.philox.dropout_id(self._calls, _state.step.to(dev), parent))
         if _state.batch_offset is None or input.dim() == 0:
             offset = 0
         else:
