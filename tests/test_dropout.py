@@ -325,6 +325,55 @@ def test_compiled_calls_take_new_indices_like_eager(backend):
     assert n[0] == 1
 
 
+def test_compiled_checkpoint_equals_eager():
+    """A compiled model with a checkpointed segment (the recomputation is in the compiled graph) and a
+    module called outside and inside it: compiled == eager, forward and backward."""
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1, self.l2, self.d = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8), pnn.Dropout(0.4)
+
+        def forward(self, x):
+            h = self.d(self.l1(x))
+            h = checkpoint(lambda h: self.l2(self.d(h)).relu(), h, use_reentrant=False)
+            return self.d(h)
+    torch.manual_seed(0)
+    m = M()
+    pnn.name_modules(m)
+    x = torch.randn(4, 8)
+    res = []
+    for f in (m, torch.compile(m, fullgraph=True, backend="aot_eager")):
+        m.zero_grad()
+        pnn.set_step(2)
+        y = f(x)
+        y.pow(2).sum().backward()
+        res.append((y.detach(), [p.grad.clone() for p in m.parameters()]))
+    assert torch.equal(res[0][0], res[1][0])
+    for a, b in zip(res[0][1], res[1][1]):
+        assert torch.equal(a, b)
+
+
+def test_copies_moves_and_meta_models_count_from_zero():
+    """A deepcopy is reset by set_step too; a model built on meta and materialized by to_empty (its counter
+    memory uninitialized) drops like a plain one; the counter is not in the state dict."""
+    import copy
+    a = _model()
+    b = copy.deepcopy(a)
+    with torch.device("meta"):
+        c = _model()
+    c.to_empty(device="cpu")
+    c.load_state_dict(a.state_dict())
+    assert not any("_calls" in k for k in a.state_dict())
+    x = torch.randn(5, 8)
+    pnn.set_step(1)
+    a(x)
+    want = a(x)          # call 1
+    for m in (b, c):
+        pnn.set_step(1)
+        m(x)
+        assert torch.equal(m(x), want)
+
+
 def test_call_index_is_in_the_stream_id():
     """FORMAT 18: call c of a module at step s has id fold(path_id(("dropout", path, c)), s), the
     call counter folded on the device (philox::dropout_id) gives those same bits."""

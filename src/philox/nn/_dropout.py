@@ -7,22 +7,32 @@ The mask of a ``Dropout`` call is keyed by (docs/FORMAT.md 18):
   qualified name in its model (``name_modules(model)`` sets it for every philox Dropout,
   or pass ``path=``), ``call`` the index of this call of this module instance within the
   step (a module called twice in one step gets two masks), ``step`` the training step given to
-  ``set_step(step)`` (which resets every call index); the step is folded on the device
-  (``philox::fold_ids``), so a changing step never recompiles a compiled model;
+  ``set_step(step)`` (which resets every call index);
 * the offset ``batch_offset * (numel / input.shape[0])``: ``set_batch_offset(k)`` for a
   data-parallel rank whose local batch starts at global sample ``k``, so masks do not
   depend on the number of ranks.
 
-Activation checkpointing re-runs a module's forward during the backward pass; such a
-re-run (seen as a call while autograd's engine runs a backward) takes the call indices of
-the step's forward again, in order, so the recomputed masks are the original ones whatever
-``preserve_rng_state`` says. Call ``set_step`` before a step's forward, never between its
-forward and backward (a recomputation reads the current step). A module shared by two
-checkpointed segments is re-run in the backward's segment order; give such a module two
-Dropout instances.
+The call index lives on the device: each module counts its calls in an int64 buffer (moved by
+``.to()``, not in the state dict) that one custom op, ``philox::dropout_id``, reads, folds with the
+path's id and the step and advances, all on the device. So under ``torch.compile(fullgraph=True)``
+the count advances inside the graph (compiled == eager bit for bit for any call pattern, a new step
+recompiles nothing), and a captured CUDA graph (step tensor on the GPU) replays with new masks.
+``set_step`` zeroes every module's counter in place.
 
-DTensor inputs (masks of the global tensor) are not supported yet: they need the region
-draws of the ``regions`` work (docs/DESIGN.md).
+Activation checkpointing re-runs a segment's forward during the backward pass. A call made in a
+checkpoint's first run records its stream id on the checkpoint frame (``torch.utils.checkpoint``
+reentrant or not, selective checkpointing, nested checkpoints); a recomputation of that frame
+takes the frame's recorded ids again, per module, in order (one cursor per backward pass). So a
+module called outside and inside a segment, or shared by several segments, recomputes exactly its
+original masks whatever ``preserve_rng_state`` says, and ``set_step`` between forward and
+backward changes nothing. A recomputation that calls a module more often than the first run did
+raises RuntimeError. Frames are found on the Python stack (torch's checkpoint functions), so a
+checkpoint implementation that is not ``torch.utils.checkpoint`` (or not called through it) is
+not recognized: its recomputation would take new indices. Compiled code never walks the stack:
+there a checkpointed region's recomputation is part of the compiled graph and exact by itself.
+
+A DTensor input is dropped as its global tensor (each rank computes its shard's block, keyed by
+the global element indices): tensor / sequence parallel sharding changes no mask.
 """
 from __future__ import annotations
 
@@ -204,6 +214,14 @@ class Dropout(torch.nn.Module):
         # this step's call count, on the module's device (moves with .to()); not in the state dict
         self.register_buffer("_calls", torch.zeros((), dtype=torch.int64), persistent=False)
         _modules.add(self)
+
+    def _apply(self, fn, recurse=True):
+        # .to() / .cuda() / to_empty() (uninitialized memory: a model built on meta) / casts: the
+        # counter restarts at 0, as after set_step
+        out = super()._apply(fn, recurse)
+        with torch.no_grad():
+            self._calls.zero_()
+        return out
 
     def __setstate__(self, state):  # copy.deepcopy / pickle: the copy's counter resets with set_step too
         super().__setstate__(state)
