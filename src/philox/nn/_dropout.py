@@ -42,6 +42,7 @@ from typing import Optional
 
 import torch
 
+from .. import _backend
 from .._keys import normalize_seed, path_id
 from .._ops import register, s64
 from . import functional as _nnF
@@ -250,7 +251,8 @@ class Dropout(torch.nn.Module):
             _modules.add(self)
             if self._calls.device != dev:
                 self._calls = self._calls.to(dev)
-            sid = _checkpoint_id(self, lambda: torch.ops.philox.dropout_id(self._calls, _state.step.to(dev), parent))
+            # eager: the op's implementation itself (no dispatcher round trip; the same bits)
+            sid = _checkpoint_id(self, lambda: _backend.dropout_id(self._calls, _state.step.to(dev), parent))
         if _state.batch_offset is None or input.dim() == 0:
             offset = 0
         else:
