@@ -503,7 +503,7 @@ PYBIND11_MODULE(_core, m) {
         "for any other component");
   m.attr("FOLD_INT") = py::int_(kFoldInt);
   m.attr("FOLD_STR") = py::int_(kFoldStr);
-  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64/float16/bfloat16 values (docs/FORMAT.md 18)");
+  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64/float16/bfloat16 values (FORMAT 18)");
   m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fill_region", &fill_region,

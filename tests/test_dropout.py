@@ -198,7 +198,7 @@ def test_checkpoint_recomputation_calling_more_raises():
         return d(h) if len(runs) > 1 else h     # the recomputation calls d once more
     pnn.set_step(0)
     y = checkpoint(fn, torch.randn(3, 4), use_reentrant=False, early_stop=False)
-    with pytest.raises(RuntimeError, match="calls the module more often"):
+    with pytest.raises(RuntimeError, match=r"Dropout\(path='d'\): this recomputation .* more often"):
         y.sum().backward()
 
 
@@ -372,6 +372,29 @@ def test_copies_moves_and_meta_models_count_from_zero():
         pnn.set_step(1)
         m(x)
         assert torch.equal(m(x), want)
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_eager_checkpoint_of_a_compiled_block_replays(reentrant):
+    """checkpoint(torch.compile(block), h), the block's Dropout also called outside: the compiled graph's
+    philox::dropout_id takes the recorded ids in the recomputation (gradients == no checkpoint)."""
+    torch.manual_seed(0)
+    d = pnn.Dropout(0.4, path="shared")
+    blocks = [torch.nn.Sequential(torch.nn.Linear(8, 8), d) for _ in range(3)]  # one use of each Linear
+    cblocks = [torch.compile(b, fullgraph=True, backend="aot_eager") for b in blocks]
+    x = torch.randn(4, 8, requires_grad=reentrant)
+    res = []
+    for mode in ("plain", "ckpt"):
+        for b in blocks:
+            b.zero_grad()
+        pnn.set_step(1)
+        h = cblocks[0](x)                                                  # call 0, outside
+        h = cblocks[1](h) if mode == "plain" else checkpoint(cblocks[1], h, use_reentrant=reentrant)  # call 1
+        y = cblocks[2](h)                                                  # call 2, outside, after
+        y.pow(2).sum().backward()
+        res.append([p.grad.clone() for b in blocks for p in b.parameters()])
+    for a, b in zip(*res):
+        assert torch.equal(a, b)
 
 
 def test_call_index_is_in_the_stream_id():

@@ -71,6 +71,7 @@ def register():
     from torch import Tensor
 
     from . import _backend
+    from ._recompute import replayed_id
 
     def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, fresh=False):
         if ids is not None and ids.dtype == getattr(torch, "uint64", None):
@@ -221,7 +222,9 @@ def register():
     @torch.library.custom_op("philox::dropout_id", mutates_args=("calls",))
     def dropout_id(calls: Tensor, step: Tensor, parent: int) -> Tensor:
         _check_counter(calls, step)
-        return _backend.dropout_id(calls, step, parent)
+        # in a recomputation of an eager checkpoint around compiled code: the recorded id, calls unchanged
+        sid = replayed_id(parent, lambda: _backend.dropout_id(calls, step, parent), f"the dropout of path id {parent}")
+        return sid.clone()
 
     @dropout_id.register_fake
     def _(calls, step, parent):

@@ -26,17 +26,18 @@ takes the frame's recorded ids again, per module, in order (one cursor per backw
 module called outside and inside a segment, or shared by several segments, recomputes exactly its
 original masks whatever ``preserve_rng_state`` says, and ``set_step`` between forward and
 backward changes nothing. A recomputation that calls a module more often than the first run did
-raises RuntimeError. Frames are found on the Python stack (torch's checkpoint functions), so a
-checkpoint implementation that is not ``torch.utils.checkpoint`` (or not called through it) is
-not recognized: its recomputation would take new indices. Compiled code never walks the stack:
-there a checkpointed region's recomputation is part of the compiled graph and exact by itself.
+raises RuntimeError. Frames are found on the Python stack (``philox._recompute``: torch's
+checkpoint functions), so a checkpoint implementation that is not ``torch.utils.checkpoint`` (or
+not called through it) is not recognized: its recomputation would take new indices. The lookup
+runs in eager calls and in ``philox::dropout_id``'s implementation, so an eager checkpoint around
+a compiled block replays too; a checkpoint inside compiled code is part of the compiled graph,
+whose recomputation reuses the forward's ids by itself.
 
 A DTensor input is dropped as its global tensor (each rank computes its shard's block, keyed by
 the global element indices): tensor / sequence parallel sharding changes no mask.
 """
 from __future__ import annotations
 
-import sys
 import weakref
 from typing import Optional
 
@@ -45,6 +46,7 @@ import torch
 from .. import _backend
 from .._keys import normalize_seed, path_id
 from .._ops import register, s64
+from .._recompute import replayed_id
 from . import functional as _nnF
 
 __all__ = ["Dropout", "name_modules", "set_seed", "set_step", "set_batch_offset"]
@@ -100,90 +102,6 @@ def name_modules(model, prefix: str = "") -> None:
     for name, m in model.named_modules(prefix=prefix):
         if isinstance(m, Dropout) and not m._explicit_path:
             m.path = name
-
-
-# ---------------------------------------------------------------- activation checkpointing
-# A checkpointed segment's forward runs twice: first for real (its calls take fresh call indices,
-# recorded on the segment's checkpoint frame, per module, in order) and again during a backward (a
-# recomputation, which takes the recorded stream ids of that frame again, in order, from a cursor
-# per recomputation run). The frames are found on the Python stack: torch.utils.checkpoint's
-# reentrant CheckpointFunction (its ctx: forward = first run, backward = recomputation, one per
-# graph task) and non-reentrant _CheckpointFrame (first run: the generator of checkpoint(); a
-# recomputation: the unpack hook that runs it, with its graph task id).
-def _code_of(fn):
-    return getattr(fn, "__wrapped__", fn).__code__
-
-
-def _checkpoint_codes():
-    from torch.utils import checkpoint as ck
-    unpack = next(c for c in _code_of(ck._checkpoint_hook.__init__).co_consts
-                  if getattr(c, "co_name", None) == "unpack_hook")
-    return (_code_of(ck.checkpoint), _code_of(ck.CheckpointFunction.forward),
-            _code_of(ck.CheckpointFunction.backward), unpack)
-
-
-_CODES = None
-
-
-def _checkpoint_contexts():
-    """The checkpoint runs around this call, innermost first: ``(frame, None)`` for a first run,
-    ``(frame, run)`` for a recomputation (``run`` tells two recomputations of one frame apart)."""
-    global _CODES
-    if _CODES is None:
-        _CODES = _checkpoint_codes()
-    ck_fn, re_fwd, re_bwd, unpack = _CODES
-    out = []
-    f = sys._getframe(2)
-    while f is not None:
-        code = f.f_code
-        if code is ck_fn:
-            gen = f.f_locals.get("gen")
-            frame = gen.gi_frame.f_locals.get("new_frame") if gen is not None and gen.gi_frame is not None else None
-            if frame is not None:
-                out.append((frame, None))
-        elif code is re_fwd:
-            out.append((f.f_locals["ctx"], None))
-        elif code is re_bwd:
-            out.append((f.f_locals["ctx"], ("reentrant", torch._C._current_graph_task_id())))
-        elif code is unpack:
-            out.append((f.f_locals["frame"], ("nonreentrant", f.f_locals["gid"])))
-        f = f.f_back
-    return out
-
-
-def _attr(frame, name):
-    d = getattr(frame, name, None)
-    if d is None:
-        d = {}
-        setattr(frame, name, d)
-    return d
-
-
-def _checkpoint_id(m: "Dropout", fresh):
-    """This call's stream id: a recomputation's from its frame's record, else ``fresh()`` (recorded in
-    every checkpoint frame of a first run around the call)."""
-    ctxs = _checkpoint_contexts()
-    if not ctxs:
-        return fresh()
-    rec = next((i for i, (_, run) in enumerate(ctxs) if run is not None), None)
-    if rec is None:
-        sid = fresh()
-    else:
-        frame, run = ctxs[rec]
-        ids = getattr(frame, "_philox_dropout_ids", {}).get(m)
-        cursors = _attr(frame, "_philox_dropout_cursors")
-        k = cursors.get((run, m), 0)
-        if ids is None or k >= len(ids):
-            raise RuntimeError(
-                f"philox.nn.Dropout(path={m.path!r}): this recomputation of a checkpointed segment calls the "
-                f"module more often ({k + 1}) than the segment's forward did ({0 if ids is None else len(ids)}), "
-                "so its mask cannot be the original one; a checkpointed function must call its modules "
-                "the same way when it is recomputed")
-        cursors[(run, m)] = k + 1
-        sid = ids[k]
-    for frame, run in ctxs[:rec]:  # first runs inside the recomputation (nested checkpoints)
-        _attr(frame, "_philox_dropout_ids").setdefault(m, []).append(sid)
-    return sid
 
 
 def _parent_id_host(path: str) -> int:
@@ -252,7 +170,8 @@ class Dropout(torch.nn.Module):
             if self._calls.device != dev:
                 self._calls = self._calls.to(dev)
             # eager: the op's implementation itself (no dispatcher round trip; the same bits)
-            sid = _checkpoint_id(self, lambda: _backend.dropout_id(self._calls, _state.step.to(dev), parent))
+            sid = replayed_id(parent, lambda: _backend.dropout_id(self._calls, _state.step.to(dev), parent),
+                              f"philox.nn.Dropout(path={self.path!r})")
         if _state.batch_offset is None or input.dim() == 0:
             offset = 0
         else:
