@@ -1,6 +1,7 @@
 """Keyed dropout vs torch.nn.Dropout: forward+backward time (medians, round robin in one run) and memory.
 
     python benchmarks/bench_dropout.py [--n 4194304] [--p 0.1] [--repeats 9] [--device cpu|cuda]
+                                      [--dtype float32|bfloat16|float16|float64]
 
 Memory: the bytes autograd saves for the backward pass (saved_tensors_hooks) of an MLP with two
 dropouts, and its peak memory for one forward+backward (CUDA: max_memory_allocated; CPU: the
@@ -65,6 +66,7 @@ def main() -> None:
     ap.add_argument("--p", type=float, default=0.1)
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16", "float64"])
     ap.add_argument("--_child", nargs=4)
     a = ap.parse_args()
     if a._child:
@@ -72,8 +74,9 @@ def main() -> None:
         return
     dev = torch.device(a.device)
     n = int(a.n)
-    x0 = torch.randn(n, device=dev)
-    g = torch.ones(n, device=dev)
+    dt = getattr(torch, a.dtype)
+    x0 = torch.randn(n, device=dev).to(dt)
+    g = torch.ones(n, device=dev, dtype=dt)
     layers = {"torch.nn.Dropout": torch.nn.Dropout(a.p), "philox.nn.Dropout": pnn.Dropout(a.p, path="d")}
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times = {k: [] for k in layers}
@@ -86,11 +89,14 @@ def main() -> None:
             d(x).backward(g)
             sync()
             times[k].append(time.perf_counter() - t)
-    print(f"# device {dev}, torch threads {torch.get_num_threads()}, n = {n}, p = {a.p}, {a.repeats} repeats")
+    print(f"# device {dev}, {a.dtype}, torch threads {torch.get_num_threads()}, n = {n}, p = {a.p}, "
+          f"{a.repeats} repeats")
     for k, ts in times.items():
         print(f"{k:20s} forward+backward median {statistics.median(ts) * 1e3:8.2f} ms  "
               f"({n * x0.element_size() / statistics.median(ts) / 1e9:.2f} GB/s of input)")
     batch, width = 2048, 1024
+    if a.dtype != "float32":
+        return
     for kind in ("torch", "philox"):
         m = mlp(kind, width, a.p, dev)
         x = torch.randn(batch, width, device=dev)

@@ -791,14 +791,16 @@ void check_span(int op, uint64_t pos_hi, uint64_t pos_lo, uint64_t n) {
 
 // CPU: rows x n values at a given position (no cursor): row r from stream ids[r]
 // (a uint64 buffer at ids_ptr), or every row from `id` when ids_ptr is 0.
-// Fused dropout (docs/FORMAT.md 18) of n contiguous float32 / float64 values x -> y.
+// Fused dropout (docs/FORMAT.md 18) of n contiguous values x -> y; dtype 0 float32, 1 float64,
+// 2 float16, 3 bfloat16 (the CUDA kernel's codes).
 void dropout_fill_py(uint32_t k0, uint32_t k1, uint64_t id, uint64_t position, uint64_t threshold, float scale,
-                     bool f64, uintptr_t x, uintptr_t y, size_t n) {
+                     int dtype, uintptr_t x, uintptr_t y, size_t n) {
+  if (dtype < 0 || dtype > 3) throw py::value_error("dtype must be 0..3 (float32, float64, float16, bfloat16)");
   if (threshold == 0 || threshold >= ((uint64_t)1 << 32))
     throw py::value_error("threshold must be in (0, 2**32): p = 0 and p = 1 need no words");
   if (!n) return;
   if (!x || !y) throw py::value_error("null pointer");
-  const philox::cpu::DropJob j{k0, k1, id, position, threshold, scale, f64, reinterpret_cast<const void*>(x),
+  const philox::cpu::DropJob j{k0, k1, id, position, threshold, scale, dtype, reinterpret_cast<const void*>(x),
                                reinterpret_cast<void*>(y), n};
   py::gil_scoped_release nogil;
   philox::cpu::dropout_fill(j);
@@ -1047,7 +1049,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("FOLD_INT") = py::int_(kFoldInt);
   register_stream_core(m);
   m.attr("FOLD_STR") = py::int_(kFoldStr);
-  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64 values (docs/FORMAT.md 18)");
+  m.def("dropout_fill", &dropout_fill_py, "Fused dropout of n float32/float64/float16/bfloat16 values (FORMAT 18)");
   m.def("_emulate_gpu_dropout", &emulate_gpu_dropout, "Run the CUDA dropout kernel's per-item code on the CPU");
   m.def("fill_rows", &fill_rows, "Fill rows x n values at a word position, per-row ids (see kernels.h run_rows)");
   m.def("fill_region", &fill_region,

@@ -184,6 +184,26 @@ PHILOX_HD uint16_t f32_to_bf16_bits(float f) {
   return (uint16_t)((x + 0x7FFFu + lsb) >> 16);
 }
 
+// As above for any value, infinities and NaN included (a product of an input): float16 bits
+// with exponent 31 map to float32's infinities and NaNs (payload shifted), and a float32 NaN
+// becomes the quiet NaN of its sign (float16 sign | 0x7E00, bfloat16 sign | 0x7FC0); selects,
+// no branches (the loops vectorize).
+PHILOX_HD float f16_bits_to_f32_any(uint16_t h) {
+  const uint32_t mag = h & 0x7FFFu;
+  const uint32_t special = ((uint32_t)(h & 0x8000u) << 16) | 0x7F800000u | ((mag & 0x3FFu) << 13);
+  return mag >= 0x7C00u ? bits_f32(special) : f16_bits_to_f32(h);
+}
+PHILOX_HD uint16_t f32_to_f16_bits_any(float f) {
+  const uint32_t x = f32_bits(f);
+  const uint16_t nan = (uint16_t)(((x >> 16) & 0x8000u) | 0x7E00u);
+  return (x & 0x7FFFFFFFu) > 0x7F800000u ? nan : f32_to_f16_bits(f);
+}
+PHILOX_HD uint16_t f32_to_bf16_bits_any(float f) {
+  const uint32_t x = f32_bits(f);
+  const uint16_t nan = (uint16_t)(((x >> 16) & 0x8000u) | 0x7FC0u);
+  return (x & 0x7FFFFFFFu) > 0x7F800000u ? nan : f32_to_bf16_bits(f);
+}
+
 // ---------------------------------------------------------------- uniforms (SPEC 5)
 constexpr float PHILOX_2M24F = 5.9604644775390625e-08f;          // 2^-24
 constexpr double PHILOX_2M53 = 1.1102230246251565404236316680908203125e-16;  // 2^-53

@@ -335,12 +335,12 @@ PHILOX_HD void drop_item(const DropJob& j, uint64_t k) {
         static_cast<double*>(j.y)[e] = drop ? 0.0 : static_cast<const double*>(j.x)[e] * (double)j.scale;
         break;
       case 2:
-        static_cast<uint16_t*>(j.y)[e] =
-            drop ? (uint16_t)0 : f32_to_f16_bits(f16_bits_to_f32(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
+        static_cast<uint16_t*>(j.y)[e] = drop ? (uint16_t)0
+            : f32_to_f16_bits_any(f16_bits_to_f32_any(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
         break;
       default:
-        static_cast<uint16_t*>(j.y)[e] =
-            drop ? (uint16_t)0 : f32_to_bf16_bits(bf16_bits_to_f32(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
+        static_cast<uint16_t*>(j.y)[e] = drop ? (uint16_t)0
+            : f32_to_bf16_bits_any(bf16_bits_to_f32(static_cast<const uint16_t*>(j.x)[e]) * j.scale);
         break;
     }
   }

@@ -203,7 +203,7 @@ def dropout_scale(p: float) -> float:
 
 
 class _DropDtypes(dict):
-    """torch dtype -> the CUDA dropout kernel's dtype code (built on first use: torch is optional)."""
+    """torch dtype -> the dropout kernels' dtype code (CPU and CUDA) (built on first use: torch is optional)."""
 
     def _fill(self):
         if not self:
@@ -233,12 +233,11 @@ def dropout(x, key, p: float):
     if t >= 1 << 32:
         return torch.zeros_like(x)
     scale = dropout_scale(p)
-    if (not forced() and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-            and not no_data(x) and x.numel()):
+    if not forced() and x.device.type == "cpu" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
         # the fused C++ kernel: words, compare and scale in one pass (csrc/cpu/dropout.h)
         seed, id, pos = (v % _U64 for v in key.tolist())
         y = torch.empty_like(x, memory_format=torch.contiguous_format)
-        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, x.dtype == torch.float64,
+        _core.dropout_fill(seed & 0xFFFFFFFF, seed >> 32, id, pos, t, scale, _DROP_DTYPES[x.dtype],
                            x.data_ptr(), y.data_ptr(), x.numel())
         return y
     if not forced() and x.device.type == "cuda" and x.dtype in _DROP_DTYPES and not no_data(x) and x.numel():
@@ -251,11 +250,41 @@ def dropout(x, key, p: float):
             return y
     w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
     fill_keyed(w, key, _raw32_code())
+    return _drop_by_words(x, w, t, scale)
+
+
+def _drop_by_words(x, w, t: int, scale: float):
+    """``x`` with element e zeroed where the word ``w[e]`` (int32 bits of a uint32) is below t, the
+    others times ``scale`` (16-bit inputs: the product in float32, rounded once)."""
+    import torch
     # unsigned w >= t as a signed compare: flipping the top bit keeps the order
     keep = torch.bitwise_xor(w, -(1 << 31), out=w) >= t - (1 << 31)
     if x.dtype in (torch.float16, torch.bfloat16):
         return torch.where(keep, x.float() * scale, 0.0).to(x.dtype)
     return torch.where(keep, x * scale, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
+def dropout_region(x, key, p: float, shape, bounds):
+    """Keyed dropout of ``x`` (contiguous), the block ``bounds`` (``((start, stop), ...)``) of a logical
+    tensor of ``shape``: element e of the block takes the word of its index in the logical tensor
+    (docs/FORMAT.md 18; a DTensor's local shard). The words come from a region fill (one host read
+    of the key)."""
+    import torch
+    from ._region import plan
+    from .functional import threshold
+    t = threshold(p)
+    if t == 0:
+        return x.clone()
+    if t >= 1 << 32 or x.numel() == 0:
+        return torch.zeros_like(x)
+    scale = dropout_scale(p)
+    seed, id, pos = (v % _U64 for v in key.tolist())
+    w = torch.empty(x.shape, dtype=torch.int32, device=x.device)
+    flat = w.view(-1)
+    for first, sub in plan(shape, bounds).split():
+        fill_region(flat[first:first + sub.size], _raw32_code(), seed & 0xFFFFFFFF, seed >> 32, id, pos, sub,
+                    fresh=True)
+    return _drop_by_words(x, w, t, scale)
 
 
 def fold_ids(index, parent: int):
@@ -278,6 +307,23 @@ def fold_ids(index, parent: int):
             _warn_fallback()
     from . import _torch_fallback
     return _torch_fallback.fold_ids(index, parent)
+
+
+def dropout_id(calls, step, parent: int):
+    """The stream id ``fold(fold(parent, calls, 0), step, 0)`` (int64 two's complement, 0-d, on calls'
+    device) of a keyed dropout call (docs/FORMAT.md 18), and ``calls += 1``; ``calls`` and ``step``
+    one-element int64 tensors on one device, never read by the host off the CPU (no sync)."""
+    import torch
+    if calls.device.type == "cpu" and not forced():
+        c, s = int(calls.reshape(())), int(step.reshape(()))
+        calls.add_(1)
+        v = _core.fold(_core.fold(parent % _U64, c % _U64, 0), s % _U64, 0)
+        return torch.tensor(v - _U64 if v >> 63 else v, dtype=torch.int64)
+    from . import _torch_fallback
+    cid = fold_ids(calls.reshape(1), parent % _U64)  # the device's fold kernel (host parent)
+    out = _torch_fallback.fold(cid, step.reshape(1), 0).reshape(())  # a device parent: torch ops, no sync
+    calls.add_(1)
+    return out
 
 
 def perm_indices(words, n: int, start: int, step: int, count: int, dev):

@@ -10,6 +10,12 @@ effect of a draw, so ``import philox`` and plain draws stay fast and work withou
 - ``philox::fold_ids(Tensor index, int parent) -> Tensor``: stream ids of (parent, index[i]).
 - ``philox::dropout(Tensor x, Tensor key, float p) -> Tensor``: keyed dropout (docs/FORMAT.md 18); its
   backward is the same op on the gradient, so autograd saves the key, never a mask.
+- ``philox::dropout_region(Tensor x, Tensor key, float p, int[] shape, int[] bounds) -> Tensor``: keyed
+  dropout of the block ``bounds`` (start, stop per dimension) of a logical tensor of ``shape``, each
+  element keyed by its index in that tensor (a DTensor's shard); its backward is itself.
+- ``philox::dropout_id(Tensor(a!) calls, Tensor step, int parent) -> Tensor``: the stream id
+  ``fold(fold(parent, calls, 0), step, 0)`` of a ``philox.nn.Dropout`` call, and ``calls += 1``, on
+  the device (a module's call counter advances inside a compiled graph or a captured CUDA graph).
 - ``philox::draw_keyed(Tensor key, SymInt[] size, ScalarType dtype, int op, ...) -> Tensor``: a draw
   whose seed, stream id and word position are the three int64 words of ``key`` (two's complement),
   read where the key lives (on a GPU, by the kernel: no host sync), on key's device
@@ -65,6 +71,7 @@ def register():
     from torch import Tensor
 
     from . import _backend
+    from ._recompute import replayed_id
 
     def _fill(out, ids, op, k0, k1, id, pos_hi, pos_lo, elem_size, affine, a, b, c, ilow, range_m1, fresh=False):
         if ids is not None and ids.dtype == getattr(torch, "uint64", None):
@@ -167,6 +174,39 @@ def register():
 
     dropout.register_autograd(_dropout_backward, setup_context=_dropout_setup)
 
+    @torch.library.custom_op("philox::dropout_region", mutates_args=())
+    def dropout_region(x: Tensor, key: Tensor, p: float, shape: List[int], bounds: List[int]) -> Tensor:
+        _check_key(key)
+        blocks = _check_region(x, shape, bounds)
+        if key.device != x.device:
+            raise ValueError(f"key is on {key.device}, input on {x.device}: the key must be on the input's device")
+        return _backend.dropout_region(x.contiguous(), key.contiguous(), p, shape, blocks)
+
+    @dropout_region.register_fake
+    def _(x, key, p, shape, bounds):
+        _check_key(key)
+        _check_region(x, shape, bounds)
+        return torch.empty(x.shape, dtype=x.dtype, device=x.device)
+
+    def _check_region(x, shape, bounds):
+        blocks = tuple(zip(bounds[0::2], bounds[1::2]))
+        if (len(bounds) != 2 * len(shape) or x.dim() != len(shape)
+                or any(not 0 <= a <= b <= n for (a, b), n in zip(blocks, shape))
+                or tuple(b - a for a, b in blocks) != tuple(x.shape)):
+            raise ValueError(f"bounds {list(bounds)} must be (start, stop) pairs of a block of shape {tuple(x.shape)} "
+                             f"inside a tensor of shape {tuple(shape)}")
+        return blocks
+
+    def _dropout_region_setup(ctx, inputs, output):
+        ctx.save_for_backward(inputs[1])  # the key only
+        ctx.p, ctx.shape, ctx.bounds = inputs[2], inputs[3], inputs[4]
+
+    def _dropout_region_backward(ctx, grad):
+        key, = ctx.saved_tensors
+        return torch.ops.philox.dropout_region(grad, key, ctx.p, ctx.shape, ctx.bounds), None, None, None, None
+
+    dropout_region.register_autograd(_dropout_region_backward, setup_context=_dropout_region_setup)
+
     @torch.library.custom_op("philox::fold_ids", mutates_args=())
     def fold_ids(index: Tensor, parent: int) -> Tensor:
         _check_index(index)
@@ -178,6 +218,25 @@ def register():
     def _(index, parent):
         _check_index(index)
         return torch.empty(index.shape, dtype=torch.int64, device=index.device)
+
+    @torch.library.custom_op("philox::dropout_id", mutates_args=("calls",))
+    def dropout_id(calls: Tensor, step: Tensor, parent: int) -> Tensor:
+        _check_counter(calls, step)
+        # in a recomputation of an eager checkpoint around compiled code: the recorded id, calls unchanged
+        sid = replayed_id(parent, lambda: _backend.dropout_id(calls, step, parent), f"the dropout of path id {parent}")
+        return sid.clone()
+
+    @dropout_id.register_fake
+    def _(calls, step, parent):
+        _check_counter(calls, step)
+        return torch.empty((), dtype=torch.int64, device=calls.device)
+
+    def _check_counter(calls, step):
+        for t, nm in ((calls, "calls"), (step, "step")):
+            if t.dtype != torch.int64 or t.numel() != 1:
+                raise ValueError(f"{nm} must be a one-element int64 tensor, got {t.dtype} of shape {tuple(t.shape)}")
+        if step.device != calls.device:
+            raise ValueError(f"step is on {step.device}, calls on {calls.device}: they must be on one device")
 
     def _check_index(index):
         if index.dtype == torch.bool or index.is_floating_point() or index.is_complex():

@@ -7,31 +7,46 @@ The mask of a ``Dropout`` call is keyed by (docs/FORMAT.md 18):
   qualified name in its model (``name_modules(model)`` sets it for every philox Dropout,
   or pass ``path=``), ``call`` the index of this call of this module instance within the
   step (a module called twice in one step gets two masks), ``step`` the training step given to
-  ``set_step(step)`` (which resets every call index); the step is folded on the device
-  (``philox::fold_ids``), so a changing step never recompiles a compiled model;
+  ``set_step(step)`` (which resets every call index);
 * the offset ``batch_offset * (numel / input.shape[0])``: ``set_batch_offset(k)`` for a
   data-parallel rank whose local batch starts at global sample ``k``, so masks do not
   depend on the number of ranks.
 
-Activation checkpointing re-runs a module's forward during the backward pass; such a
-re-run (seen as a call while autograd's engine runs a backward) takes the call indices of
-the step's forward again, in order, so the recomputed masks are the original ones whatever
-``preserve_rng_state`` says. Call ``set_step`` before a step's forward, never between its
-forward and backward (a recomputation reads the current step). A module shared by two
-checkpointed segments is re-run in the backward's segment order; give such a module two
-Dropout instances.
+The call index lives on the device: each module counts its calls in an int64 buffer (moved by
+``.to()``, not in the state dict) that one custom op, ``philox::dropout_id``, reads, folds with the
+path's id and the step and advances, all on the device. So under ``torch.compile(fullgraph=True)``
+the count advances inside the graph (compiled == eager bit for bit for any call pattern, a new step
+recompiles nothing), and a captured CUDA graph (step tensor on the GPU) replays with new masks.
+``set_step`` zeroes every module's counter in place.
 
-DTensor inputs (masks of the global tensor) are not supported yet: they need the region
-draws of the ``regions`` work (docs/DESIGN.md).
+Activation checkpointing re-runs a segment's forward during the backward pass. A call made in a
+checkpoint's first run records its stream id on the checkpoint frame (``torch.utils.checkpoint``
+reentrant or not, selective checkpointing, nested checkpoints); a recomputation of that frame
+takes the frame's recorded ids again, per module, in order (one cursor per backward pass). So a
+module called outside and inside a segment, or shared by several segments, recomputes exactly its
+original masks whatever ``preserve_rng_state`` says, and ``set_step`` between forward and
+backward changes nothing. A recomputation that calls a module more often than the first run did
+raises RuntimeError. Frames are found on the Python stack (``philox._recompute``: torch's
+checkpoint functions), so a checkpoint implementation that is not ``torch.utils.checkpoint`` (or
+not called through it) is not recognized: its recomputation would take new indices. The lookup
+runs in eager calls and in ``philox::dropout_id``'s implementation, so an eager checkpoint around
+a compiled block replays too; a checkpoint inside compiled code is part of the compiled graph,
+whose recomputation reuses the forward's ids by itself.
+
+A DTensor input is dropped as its global tensor (each rank computes its shard's block, keyed by
+the global element indices): tensor / sequence parallel sharding changes no mask.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Optional
 
 import torch
 
+from .. import _backend
 from .._keys import normalize_seed, path_id
 from .._ops import register, s64
+from .._recompute import replayed_id
 from . import functional as _nnF
 
 __all__ = ["Dropout", "name_modules", "set_seed", "set_step", "set_batch_offset"]
@@ -42,10 +57,10 @@ class _State:
         self.seed = 0
         self.step = None          # int64 0-d tensor (set_step), created on first use
         self.batch_offset = None  # int64 0-d tensor or None
-        self.epoch = 0            # bumped by set_step: modules restart their call indices
 
 
 _state = _State()
+_modules: "weakref.WeakSet[Dropout]" = weakref.WeakSet()  # every Dropout: set_step resets their counters
 
 
 def _tensor(v, name):
@@ -67,11 +82,14 @@ def set_seed(seed) -> None:
 
 def set_step(step) -> None:
     """Start training step ``step`` (an int, or a one-element integer tensor, e.g. on the GPU and
-    advanced there): every module's call index restarts at 0. A step tensor on another device
-    than a module's input is copied there on each call; for CUDA graphs keep it on the GPU."""
+    advanced there): every module's call counter restarts at 0 (in place, on its device). A step
+    tensor on another device than a module's input is copied there on each call; for CUDA graphs
+    keep it on the GPU."""
     t = _tensor(step, "step")
     _state.step = t
-    _state.epoch += 1
+    counters = [m._calls for m in list(_modules)]
+    if counters:
+        torch._foreach_zero_(counters)
 
 
 def set_batch_offset(offset) -> None:
@@ -86,32 +104,13 @@ def name_modules(model, prefix: str = "") -> None:
             m.path = name
 
 
-def _in_backward() -> bool:
-    if torch.compiler.is_compiling():
-        return False
-    return torch._C._current_graph_task_id() != -1
+def _parent_id_host(path: str) -> int:
+    return s64(path_id(("dropout", path)))
 
 
-def _call_index(m: "Dropout") -> int:
-    """This call's index within the step for module ``m`` (re-runs in a backward replay the forward's)."""
-    if m._epoch != _state.epoch:
-        m._epoch, m._calls, m._replays = _state.epoch, 0, 0
-    if _in_backward():
-        m._replays += 1
-        return m._replays - 1
-    m._calls += 1
-    return m._calls - 1
-
-
-def _parent_id_host(path: str, call: int) -> int:
-    return s64(path_id(("dropout", path, call)))
-
-
-# Host-side key parts, constants to torch.compile (evaluated once, at trace time): the id of
-# ("dropout", path, call) (hashes the path), and the call index (so a compiled graph holds each
-# call's index in its order of calls; the step changes no guard and nothing recompiles).
+# The id of ("dropout", path) (hashes the path): a constant to torch.compile, evaluated at trace time;
+# the call index and the step are folded into it on the device (philox::dropout_id).
 _parent_id = torch.compiler.assume_constant_result(_parent_id_host)
-_traced_call_index = torch.compiler.assume_constant_result(_call_index)
 register()  # now, not inside the first compiled forward
 
 
@@ -131,7 +130,21 @@ class Dropout(torch.nn.Module):
         self._explicit_path = path is not None
         self.path = path
         self.seed = None if seed is None else normalize_seed(seed)
-        self._epoch, self._calls, self._replays = -1, 0, 0
+        # this step's call count, on the module's device (moves with .to()); not in the state dict
+        self.register_buffer("_calls", torch.zeros((), dtype=torch.int64), persistent=False)
+        _modules.add(self)
+
+    def _apply(self, fn, recurse=True):
+        # .to() / .cuda() / to_empty() (uninitialized memory: a model built on meta) / casts: the
+        # counter restarts at 0, as after set_step
+        out = super()._apply(fn, recurse)
+        with torch.no_grad():
+            self._calls.zero_()
+        return out
+
+    def __setstate__(self, state):  # copy.deepcopy / pickle: the copy's counter resets with set_step too
+        super().__setstate__(state)
+        _modules.add(self)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, path={self.path!r}"
@@ -142,16 +155,23 @@ class Dropout(torch.nn.Module):
         if not isinstance(input, torch.Tensor) or not input.is_floating_point():  # before the call index moves
             raise TypeError(f"input must be a floating torch.Tensor, got "
                             f"{input.dtype if isinstance(input, torch.Tensor) else type(input).__name__}")
+        _nnF.check_dtensor(input)
         if self.path is None:
             raise ValueError("this philox.nn.Dropout has no path: call philox.nn.name_modules(model) once after "
                              "building the model, or pass Dropout(p, path=...)")
         if _state.step is None:
             set_step(0)
-        call = _traced_call_index(self)
         dev = input.device
-        parent = _parent_id(self.path, call)
-        step = _state.step.to(dev).reshape(1)
-        sid = torch.ops.philox.fold_ids(step, parent).reshape(())
+        parent = _parent_id(self.path)
+        if torch.compiler.is_compiling():
+            sid = torch.ops.philox.dropout_id(self._calls, _state.step.to(dev), parent)
+        else:
+            _modules.add(self)
+            if self._calls.device != dev:
+                self._calls = self._calls.to(dev)
+            # eager: the op's implementation itself (no dispatcher round trip; the same bits)
+            sid = replayed_id(parent, lambda: _backend.dropout_id(self._calls, _state.step.to(dev), parent),
+                              f"philox.nn.Dropout(path={self.path!r})")
         if _state.batch_offset is None or input.dim() == 0:
             offset = 0
         else:

@@ -12,6 +12,7 @@ tensors on the input's device (see ``philox.functional``).
 from __future__ import annotations
 
 from .. import functional as _F
+from .._region import dtensor_region, is_dtensor
 
 __all__ = ["dropout"]
 
@@ -32,7 +33,33 @@ def dropout(input, p: float = 0.5, *, seed, id=0, offset=0, training: bool = Tru
     p = check_p(p)
     if not (input.is_floating_point()):
         raise TypeError(f"input must be a floating tensor, got dtype {input.dtype}")
+    check_dtensor(input)
     key = _F.key(seed, id, offset, device=input.device)
     if not training or p == 0.0:
         return input
+    if is_dtensor(input):
+        return _dtensor_dropout(input, key, p)
     return torch.ops.philox.dropout(input, key, p)
+
+
+def check_dtensor(input) -> None:
+    """A DTensor input must hold blocks of its global tensor: Shard(dim) / Replicate() placements."""
+    if not is_dtensor(input):
+        return
+    from torch.distributed.tensor import Replicate, Shard
+    for pl in input.placements:
+        if not (type(pl) is Shard or isinstance(pl, Replicate)):
+            raise ValueError(f"input is a DTensor with placements {tuple(input.placements)}: dropout takes "
+                             f"Shard(dim) and Replicate() placements (got {pl!r}); redistribute it first")
+
+
+def _dtensor_dropout(input, key, p):
+    """A DTensor's dropout: each rank drops its shard's block of the global tensor, element e keyed by
+    its global index (so Shard / Replicate placements change no mask), forward and backward."""
+    import torch
+    from torch.distributed.tensor import DTensor
+    region = dtensor_region(input)
+    bounds = [v for s in region for v in (s.start, s.stop)]
+    y = torch.ops.philox.dropout_region(input.to_local(), key, p, list(input.shape), bounds)
+    return DTensor.from_local(y, input.device_mesh, input.placements, shape=input.shape, stride=input.stride(),
+                              run_check=False)
