@@ -340,13 +340,21 @@ PHILOX_HD uint8_t bernoulli_b8(uint32_t w, uint64_t t) { return (uint8_t)((uint6
 
 // geometric(p), 0 < p <= 1, in {1, 2, ...}: 1 for p = 1; else x = e / -log1p(-p), e the float64
 // standard exponential of FORMAT 12 (two words), and the value ceil(x), or INT64_MAX where x >= 2^63
-// (tiny p). x > 0, so the value is at least 1. ceil by truncation, then one step up for non-integers.
+// (tiny p). x > 0, so the value is at least 1. Without a double -> int64 conversion (none in AVX2,
+// so the loop vectorizes): ceil(x) in float64 (x + 2^52 - 2^52 rounds x < 2^52 to an integer, exact;
+// larger x are integers), then its integer from the bits: below 2^52 the low bits of c + 2^52,
+// above it the mantissa shifted by the exponent.
 PHILOX_HD int64_t geometric_i64(double p, uint32_t first, uint32_t second) {
   const double x = std_exponential_f64(first, second) / -log1p_f64(-p);
-  const bool big = !(x < 9223372036854775808.0);  // 2^63 (and inf)
-  const int64_t t = (int64_t)(big ? 0.0 : x);
-  const int64_t c = t + ((double)t < x ? 1 : 0);
-  return p == 1.0 ? (int64_t)1 : (big ? (int64_t)9223372036854775807LL : c);
+  const double two52 = 4503599627370496.0;
+  const double r = x < two52 ? (x + two52) - two52 : x;
+  const double c = r < x ? r + 1.0 : r;  // ceil(x), exact
+  const uint64_t small = f64_bits(c + two52) - 0x4330000000000000ull;                    // c < 2^52
+  const uint64_t b = f64_bits(c);
+  const int64_t sh = (int64_t)(b >> 52) - 1075;                                           // 0 .. 10 when used
+  const uint64_t large = ((b & 0x000FFFFFFFFFFFFFull) | 0x0010000000000000ull) << (sh < 0 ? 0 : (sh > 11 ? 11 : sh));
+  const uint64_t v = c >= 9223372036854775808.0 ? 0x7FFFFFFFFFFFFFFFull : (c < two52 ? small : large);
+  return p == 1.0 ? (int64_t)1 : (int64_t)v;
 }
 
 // standard_cauchy: the ratio of two standard normals of FORMAT 3 (numpy's construction): float64
