@@ -331,4 +331,48 @@ PHILOX_HD int64_t binomial_retry(int64_t n, double p, const RetryAt& at) {
   return binomial_flip(n, p, x);
 }
 
+// ---------------------------------------------------------------- FORMAT 20: bernoulli, geometric,
+// standard_cauchy, lognormal (no retries: a fixed number of words, one formula each)
+
+// bernoulli(p): true iff the word is below the threshold t = floor(p * 2^32) in [0, 2^32] (64-bit,
+// so p = 1 is every word): the rule of philox.functional.bernoulli (FORMAT 17).
+PHILOX_HD uint8_t bernoulli_b8(uint32_t w, uint64_t t) { return (uint8_t)((uint64_t)w < t); }
+
+// geometric(p), 0 < p <= 1, in {1, 2, ...}: 1 for p = 1; else x = e / -log1p(-p), e the float64
+// standard exponential of FORMAT 12 (two words), and the value ceil(x), or INT64_MAX where x >= 2^63
+// (tiny p). x > 0, so the value is at least 1. Without a double -> int64 conversion (none in AVX2,
+// so the loop vectorizes): ceil(x) in float64 (x + 2^52 - 2^52 rounds x < 2^52 to an integer, exact;
+// larger x are integers), then its integer from the bits: below 2^52 the low bits of c + 2^52,
+// above it the mantissa shifted by the exponent.
+PHILOX_HD int64_t geometric_i64(double p, uint32_t first, uint32_t second) {
+  const double x = std_exponential_f64(first, second) / -log1p_f64(-p);
+  const double two52 = 4503599627370496.0;
+  const double r = x < two52 ? (x + two52) - two52 : x;
+  const double c = r < x ? r + 1.0 : r;  // ceil(x), exact
+  const uint64_t small = f64_bits(c + two52) - 0x4330000000000000ull;                    // c < 2^52
+  const uint64_t b = f64_bits(c);
+  const int64_t sh = (int64_t)(b >> 52) - 1075;                                           // 0 .. 10 when used
+  const uint64_t large = ((b & 0x000FFFFFFFFFFFFFull) | 0x0010000000000000ull) << (sh < 0 ? 0 : (sh > 11 ? 11 : sh));
+  const uint64_t v = c >= 9223372036854775808.0 ? 0x7FFFFFFFFFFFFFFFull : (c < two52 ? small : large);
+  return p == 1.0 ? (int64_t)1 : (int64_t)v;
+}
+
+// standard_cauchy: the ratio of two standard normals of FORMAT 3 (numpy's construction): float64
+// from four words (normal_f64 of words 0, 1 over normal_f64 of words 2, 3), float32 from two. A
+// normal is never 0 (|q| >= 2^-33 before the transform), so the ratio is finite.
+PHILOX_HD double standard_cauchy_f64(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3) {
+  return normal_f64(w0, w1) / normal_f64(w2, w3);
+}
+PHILOX_HD float standard_cauchy_f32(uint32_t w0, uint32_t w1) { return normal_f32(w0) / normal_f32(w1); }
+
+// lognormal(mean, sigma): exp_f64(mean + sigma * z) in float64, z the float64 normal (two words) or
+// the float32 normal (one word) widened exactly to float64; float32 outputs round the float64 value.
+PHILOX_HD double lognormal_f64(double mean, double sigma, double z) { return exp_f64(mean + sigma * z); }
+// float64 -> float32, round to nearest even, +inf from 2^128 - 2^103 up (the rounding's own overflow,
+// spelled out: a C++ conversion of a value beyond float's range is undefined). x >= 0 here.
+PHILOX_HD float f64_to_f32_pos(double x) {
+  return x >= 3.4028235677973366e+38 ? bits_f32(0x7F800000u)
+                                     : (float)(x > 3.4028234663852886e+38 ? 3.4028234663852886e+38 : x);
+}
+
 }  // namespace philox

@@ -196,6 +196,45 @@ PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson
 template <class A>
 PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomial_first((int64_t)p.ilow, p.a, w); }
 
+// FORMAT 20 (csrc/dists.h). lognormal(mean, sigma): a = mean, b = sigma, computed in float64 (float32
+// outputs: the float32 normal widened, the float64 value rounded; 16-bit: the float32 value rounded).
+template <class A>
+PHILOX_HD double op_lognormal_f64(const A& p, const uint32_t* w) {
+  return lognormal_f64(p.a, p.b, normal_f64(w[0], w[1]));
+}
+template <class A>
+PHILOX_HD float op_lognormal_f32(const A& p, const uint32_t* w) {
+  return f64_to_f32_pos(lognormal_f64(p.a, p.b, (double)normal_f32(w[0])));
+}
+template <class A>
+PHILOX_HD uint16_t op_lognormal_f16(const A& p, const uint32_t* w) { return f32_to_f16_bits(op_lognormal_f32(p, w)); }
+template <class A>
+PHILOX_HD uint16_t op_lognormal_bf16(const A& p, const uint32_t* w) { return f32_to_bf16_bits(op_lognormal_f32(p, w)); }
+
+// standard_cauchy: no parameters.
+template <class A>
+PHILOX_HD double op_standard_cauchy_f64(const A&, const uint32_t* w) {
+  return standard_cauchy_f64(w[0], w[1], w[2], w[3]);
+}
+template <class A>
+PHILOX_HD float op_standard_cauchy_f32(const A&, const uint32_t* w) { return standard_cauchy_f32(w[0], w[1]); }
+template <class A>
+PHILOX_HD uint16_t op_standard_cauchy_f16(const A& p, const uint32_t* w) {
+  return f32_to_f16_bits(op_standard_cauchy_f32(p, w));
+}
+template <class A>
+PHILOX_HD uint16_t op_standard_cauchy_bf16(const A& p, const uint32_t* w) {
+  return f32_to_bf16_bits(op_standard_cauchy_f32(p, w));
+}
+
+// geometric(p): a = p (int64 values).
+template <class A>
+PHILOX_HD int64_t op_geometric_i64(const A& p, const uint32_t* w) { return geometric_i64(p.a, w[0], w[1]); }
+
+// bernoulli(p): ilow = floor(p * 2^32) (bool values, stored as one byte 0 or 1).
+template <class A>
+PHILOX_HD uint8_t op_bernoulli_b8(const A& p, const uint32_t* w) { return bernoulli_b8(w[0], p.ilow); }
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
 //   rounds)
@@ -237,7 +276,17 @@ PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomi
   X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                 \
   X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                            \
   X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                       \
-  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)
+  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)                    \
+  X(31, LognormalF32, "lognormal_f32", 1, float, 4, "float32", op_lognormal_f32, -1)                 \
+  X(32, LognormalF64, "lognormal_f64", 2, double, 8, "float64", op_lognormal_f64, -1)                \
+  X(33, LognormalF16, "lognormal_f16", 1, uint16_t, 2, "float16", op_lognormal_f16, 31)              \
+  X(34, LognormalBF16, "lognormal_bf16", 1, uint16_t, 2, "bfloat16", op_lognormal_bf16, 31)          \
+  X(35, StandardCauchyF32, "standard_cauchy_f32", 2, float, 4, "float32", op_standard_cauchy_f32, -1) \
+  X(36, StandardCauchyF64, "standard_cauchy_f64", 4, double, 8, "float64", op_standard_cauchy_f64, -1) \
+  X(37, StandardCauchyF16, "standard_cauchy_f16", 2, uint16_t, 2, "float16", op_standard_cauchy_f16, 35) \
+  X(38, StandardCauchyBF16, "standard_cauchy_bf16", 2, uint16_t, 2, "bfloat16", op_standard_cauchy_bf16, 35) \
+  X(39, GeometricI64, "geometric_i64", 2, int64_t, 8, "int64", op_geometric_i64, -1)                 \
+  X(40, BernoulliB8, "bernoulli_b8", 1, uint8_t, 1, "bool", op_bernoulli_b8, -1)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,

@@ -78,6 +78,19 @@ def _cases():
     for n, p in ((0, 0.5), (20, 0.3), (20, 1.0), (1000, 0.7), (1000, 0.004), (2 ** 62, 1e-18), (2 ** 62, 0.5),
                  (10 ** 6, 0.999999)):  # inversion, BTRS (retries), p > 1/2 (n - X), extremes
         out.append(Case(f"binomial_{n}_{p:g}", OP["binomial_i64"], torch.int64, False, p, ilow=n))
+    # FORMAT 20: lognormal (float32 overflow to inf, underflow to 0), geometric (p = 1, tiny p: the clamp),
+    # bernoulli (thresholds 0, 0.3 * 2**32 and 2**32); standard_cauchy's plain forms come below
+    for name, dt, mean, sigma in (("lognormal_f64", torch.float64, -1.0, 2.5),
+                                  ("lognormal_f32", torch.float32, 80.0, 1.0),
+                                  ("lognormal_f32", torch.float32, -100.0, 3.0),
+                                  ("lognormal_bf16", torch.bfloat16, 2.0, 0.5),
+                                  ("lognormal_f16", torch.float16, 8.0, 2.0),
+                                  ("lognormal_f64", torch.float64, 700.0, 1.0)):
+        out.append(Case(f"{name}_{mean:g}_{sigma:g}", OP[name], dt, False, mean, sigma))
+    for p in (0.25, 1.0, 0.999, 1e-10, 1e-300):
+        out.append(Case(f"geometric_{p:g}", OP["geometric_i64"], torch.int64, False, p))
+    for t in (0, 1288490188, 1 << 32):
+        out.append(Case(f"bernoulli_{t}", OP["bernoulli_b8"], torch.bool, ilow=t))
     # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
     covered = {c.op for c in out}
     for code, name, _words, _bytes, dtypes in _core.OPS:

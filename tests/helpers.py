@@ -122,6 +122,17 @@ def _specs():
         add(f"randint_{lo}_{hi}_{c}", lambda s, n, lo=lo, hi=hi, dt=dt: s.randint(lo, hi, size=n, dtype=dt),
             lambda r, n, lo=lo, hi=hi, c=c: r.randint(lo, hi, n, c), k)
     add("randint_high_only", lambda s, n: s.randint(7, size=n), lambda r, n: r.randint(0, 7, n, "i64"), 2)
+    # FORMAT 20: bernoulli, geometric, standard_cauchy, lognormal
+    for c in NP_FLOAT_CODES:
+        dt = NP_DTYPES[c]
+        add(f"standard_cauchy_{c}", lambda s, n, dt=dt: s.standard_cauchy(n, dtype=dt),
+            lambda r, n, c=c: r.standard_cauchy(n, c), 4 if c == "f64" else 2)
+        add(f"lognormal_-1_2.5_{c}", lambda s, n, dt=dt: s.lognormal(-1.0, 2.5, size=n, dtype=dt),
+            lambda r, n, c=c: r.lognormal(-1.0, 2.5, n, c), 2 if c == "f64" else 1)
+    for p in (0.3, 1e-300, 1.0):
+        add(f"geometric_{p:g}", lambda s, n, p=p: s.geometric(p, size=n), lambda r, n, p=p: r.geometric(p, n), 2)
+    for p in (0.0, 0.3, 1.0):
+        add(f"bernoulli_{p:g}", lambda s, n, p=p: s.bernoulli(p, size=n), lambda r, n, p=p: r.bernoulli(p, n), 1)
     return out
 
 

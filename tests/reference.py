@@ -817,6 +817,66 @@ OP_VALUES = {
 RETRY_OPS = {"gamma_f64", "poisson_i64", "binomial_i64"}
 
 
+# ------------------------------------------------------------------------------------------------
+# FORMAT 20: bernoulli, geometric, standard_cauchy, lognormal, written from the format's text.
+def ref_bernoulli(w, p: float) -> np.ndarray:
+    """20.1: True iff the word is below floor(p * 2**32) (as an exact rational)."""
+    t = math.floor(Fraction(p) * 2 ** 32)
+    return np.asarray(w, dtype=np.uint32).astype(np.uint64) < np.uint64(t) if t < 2 ** 32 else \
+        np.ones(np.asarray(w).shape, bool)
+
+
+def ref_geometric(w, p: float) -> np.ndarray:
+    """20.2: 1 for p = 1; else ceil(e / -log1p(-p)), e = -log_f64(u01_open(first, second)),
+    INT64_MAX from 2**63 up."""
+    w = np.asarray(w, dtype=np.uint32)
+    n = w.size // 2
+    if p == 1.0:
+        return np.ones(n, np.int64)
+    e = -log_f64(u01_open(w[0::2], w[1::2]))
+    x = e / -log1p(-p)
+    big = x >= 2.0 ** 63
+    with np.errstate(invalid="ignore"):
+        c = np.ceil(np.where(big, 0.0, x)).astype(np.int64)
+    return np.where(big, np.int64(2 ** 63 - 1), c)
+
+
+def ref_standard_cauchy(w, code: str) -> np.ndarray:
+    """20.3: normal over normal, float64 from words (0, 1) / (2, 3), float32 from 0 / 1."""
+    w = np.asarray(w, dtype=np.uint32)
+    if code == "f64":
+        return normal_f64(w[0::4], w[1::4]) / normal_f64(w[2::4], w[3::4])
+    x = normal_f32(w[0::2]) / normal_f32(w[1::2])
+    return round16(code, x) if code in ("f16", "bf16") else x
+
+
+def ref_lognormal(w, mean: float, sigma: float, code: str) -> np.ndarray:
+    """20.4: exp_f64(mean + sigma * z) in float64; float32 and 16-bit outputs from the float32 normal,
+    the float64 result rounded to float32 (then to 16 bits)."""
+    w = np.asarray(w, dtype=np.uint32)
+    if code == "f64":
+        return exp_f64(np.float64(mean) + np.float64(sigma) * normal_f64(w[0::2], w[1::2]))
+    with np.errstate(over="ignore"):
+        x = exp_f64(np.float64(mean) + np.float64(sigma) * normal_f32(w).astype(np.float64)).astype(np.float32)
+    return round16(code, x) if code in ("f16", "bf16") else x
+
+
+_CAUCHY_WORDS = {"f64": 4, "f32": 2, "f16": 2, "bf16": 2}
+RefStream.bernoulli = lambda self, p, n, code="b8": ref_bernoulli(self._take(n), float(p))
+RefStream.geometric = lambda self, p, n, code="i64": ref_geometric(self._take(2 * n), float(p))
+RefStream.standard_cauchy = lambda self, n, code="f64": ref_standard_cauchy(self._take(_CAUCHY_WORDS[code] * n),
+                                                                             code)
+RefStream.lognormal = lambda self, mean, sigma, n, code="f64": ref_lognormal(
+    self._take((2 if code == "f64" else 1) * n), float(mean), float(sigma), code)
+OP_VALUES.update({
+    **{f"lognormal_{c}": (lambda w, n, args, code: ref_lognormal(w, *(args or (0.0, 1.0)), code))
+       for c in ("f32", "f64", "f16", "bf16")},
+    **{f"standard_cauchy_{c}": (lambda w, n, args, code: ref_standard_cauchy(w, code))
+       for c in ("f32", "f64", "f16", "bf16")},
+    "geometric_i64": lambda w, n, args, code: ref_geometric(w, float(args[0])),
+    "bernoulli_b8": lambda w, n, args, code: ref_bernoulli(w, float(args[0])),
+})
+
 def randint_words(low, high) -> int:
     return 2 if high - low <= 1 << 32 else 4
 

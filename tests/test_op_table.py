@@ -20,7 +20,7 @@ NAMES = [name for _code, name, *_ in _core.OPS]
 WORDS = {name: words for _code, name, words, *_ in _core.OPS}
 DTYPE_CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
               "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
-              "uint64": "u64"}
+              "uint64": "u64", "bool": "b8"}
 
 
 def test_table_is_well_formed():
@@ -29,7 +29,7 @@ def test_table_is_well_formed():
     assert len(set(NAMES)) == len(NAMES)
     for code, name, words, nbytes, dtypes in _core.OPS:
         assert _core.words_per_value(code) == words >= 1, name
-        assert nbytes in (0, 2, 4, 8), name
+        assert nbytes in (0, 1, 2, 4, 8), name
         assert dtypes and set(dtypes) <= set(DTYPE_CODE), name
         if nbytes:  # a fixed-size value: every output dtype has that size
             assert {np.dtype(d).itemsize if d != "bfloat16" else 2 for d in dtypes} == {nbytes}, name

@@ -189,3 +189,61 @@ def _binomial_columns(code, p):
     if bad.any():
         raise ValueError(f"p must be in [0, 1], got {_params.first(bad, pv)!r}")
     return _BINOMIAL_I64, 0, False, {"a": pv, "ilow": p["n"]}
+
+
+# ---------------------------------------------------------------- FORMAT 20: bernoulli, geometric,
+# standard_cauchy, lognormal (a fixed number of words per value, no retries)
+_LOGNORMAL = {k: _OP["lognormal_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_STANDARD_CAUCHY = {k: _OP["standard_cauchy_" + k] for k in ("f32", "f64", "f16", "bf16")}
+_GEOMETRIC_I64 = _OP["geometric_i64"]
+_BERNOULLI_B8 = _OP["bernoulli_b8"]
+
+
+def _float_target(draws, size, dtype, device, out, region):
+    """The output of a float draw (float64 numpy by default; float32, float16, bfloat16)."""
+    return draws._output(parse_size(size), dtype, device, out, "float", "f64", region)
+
+
+def lognormal(draws, mean=0.0, sigma=1.0, size=None, dtype=None, device=None, out=None, region=None):
+    """exp(mean + sigma * z), z the standard normal, computed in float64 (FORMAT 20.4)."""
+    m, s = _param(mean, "mean"), _param(sigma, "sigma")
+    if not s >= 0.0:
+        raise ValueError(f"sigma must be non-negative, got {sigma!r}")
+    t = _float_target(draws, size, dtype, device, out, region)
+    return draws._fill(_LOGNORMAL[t.code], t, 0, False, m, s)
+
+
+def standard_cauchy(draws, size=None, dtype=None, device=None, out=None, region=None):
+    """The ratio of two standard normals (FORMAT 20.3): 4 words per value in float64, else 2."""
+    t = _float_target(draws, size, dtype, device, out, region)
+    return draws._fill(_STANDARD_CAUCHY[t.code], t)
+
+
+def geometric(draws, p, size=None, dtype=None, device=None, out=None, region=None):
+    """Trials up to the first success, int64 in {1, 2, ...}, 0 < p <= 1 (FORMAT 20.2)."""
+    v = _param(p, "p")
+    if not 0.0 < v <= 1.0:
+        raise ValueError(f"p must be in (0, 1], got {p!r}")
+    t = _target_only(draws, "geometric", np.int64, size, dtype, device, out, region)
+    return draws._fill(_GEOMETRIC_I64, t, 0, False, v)
+
+
+def threshold(p) -> int:
+    """The integer threshold ``t = floor(p * 2**32)`` of probability ``p`` in [0, 1]: a word ``w``
+    (uint32) is a success (bernoulli 1; dropout: element dropped) iff ``w < t`` (docs/FORMAT.md)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or type(p).__name__ == "Tensor":
+        raise TypeError(f"p must be a float in [0, 1], got {p!r} of type {type(p).__name__}")
+    p = float(p)
+    if not 0.0 <= p <= 1.0:  # NaN fails too
+        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    return math.floor(p * 4294967296.0)  # exact: p * 2**32 is a float64 scaling by a power of two
+
+
+def bernoulli(draws, p, size=None, dtype=None, device=None, out=None, region=None):
+    """bool values, True iff the value's word is below threshold(p) (FORMAT 20.1, the rule of
+    philox.functional.bernoulli): one word per value."""
+    if isinstance(p, (np.floating, np.integer)) and not isinstance(p, np.bool_):
+        p = float(p)
+    tp = threshold(p)
+    t = draws._output(parse_size(size), dtype, device, out, "bool", "b8", region)
+    return draws._fill(_BERNOULLI_B8, t, 0, False, 0.0, 0.0, 0.0, tp, 0)

@@ -1,6 +1,6 @@
 """Output dtypes: numpy or torch, mapped to the backend's element codes.
 
-Codes: f16 bf16 f32 f64 (floats), i8 i16 i32 i64 u8 u16 u32 u64 (integers).
+Codes: f16 bf16 f32 f64 (floats), i8 i16 i32 i64 u8 u16 u32 u64 (integers), b8 (bool: bernoulli).
 numpy has no bfloat16, so ``bf16`` is torch-only.
 """
 from __future__ import annotations
@@ -14,10 +14,11 @@ _NP_CODES = {
     np.dtype(np.int8): "i8", np.dtype(np.int16): "i16", np.dtype(np.int32): "i32",
     np.dtype(np.int64): "i64", np.dtype(np.uint8): "u8", np.dtype(np.uint16): "u16",
     np.dtype(np.uint32): "u32", np.dtype(np.uint64): "u64",
+    np.dtype(np.bool_): "b8",
 }
 CODE_NP = {v: k for k, v in _NP_CODES.items()}
 ITEMSIZE = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i16": 2, "i32": 4, "i64": 8,
-            "u8": 1, "u16": 2, "u32": 4, "u64": 8}
+            "u8": 1, "u16": 2, "u32": 4, "u64": 8, "b8": 1}
 FLOAT_CODES = ("f16", "bf16", "f32", "f64")
 INT_CODES = ("i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64")
 
@@ -77,7 +78,7 @@ def _torch_codes(torch):
 def _make_torch_codes(torch):
     codes = {torch.float16: "f16", torch.bfloat16: "bf16", torch.float32: "f32", torch.float64: "f64",
              torch.int8: "i8", torch.int16: "i16", torch.int32: "i32", torch.int64: "i64",
-             torch.uint8: "u8"}
+             torch.uint8: "u8", torch.bool: "b8"}
     for name, code in (("uint16", "u16"), ("uint32", "u32"), ("uint64", "u64")):
         if hasattr(torch, name):
             codes[getattr(torch, name)] = code

@@ -54,7 +54,7 @@ def parse_star_size(args, name: str = "size"):
     return parse_size(tuple(args), name)
 
 
-_KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64", "i32", "i64")}
+_KIND_CODES = {"float": D.FLOAT_CODES, "int": D.INT_CODES, "raw": ("u32", "u64", "i32", "i64"), "bool": ("b8",)}
 
 
 class Target:
@@ -91,7 +91,8 @@ _NP_FAST[int] = "i64"
 
 def _check_code(code, kind, dtype):
     if code not in _KIND_CODES[kind]:
-        what = {"float": "a floating", "int": "an integer", "raw": "a 32- or 64-bit unsigned integer"}[kind]
+        what = {"float": "a floating", "int": "an integer", "raw": "a 32- or 64-bit unsigned integer",
+                "bool": "a bool"}[kind]
         raise TypeError(f"dtype={dtype!r} is not supported here: this draw needs {what} dtype")
 
 

@@ -680,6 +680,31 @@ class _Draws:
         """Laplace (double exponential) floats with location ``loc`` and scale ``scale`` (docs/FORMAT.md 13)."""
         return self._loc_scale(_LAPLACE, loc, scale, size, dtype, device, out, region)
 
+    # ------------------------------------------------------------------ FORMAT 20 (_dists)
+    def bernoulli(self, p, size=None, dtype=None, device=None, out=None, region=None):
+        """bool values, True with probability ``floor(p * 2**32) / 2**32`` (``0 <= p <= 1``): value e is
+        True iff its one word (uint32) is below ``philox.functional.threshold(p)``, so
+        ``Stream(S, id=I, position=P).bernoulli(p, n)`` equals ``philox.functional.bernoulli(p, n,
+        seed=S, id=I, offset=P)`` (docs/FORMAT.md 20.1). numpy bool array or torch.bool tensor only."""
+        return _dists.bernoulli(self, p, size, dtype, device, out, region)
+
+    def geometric(self, p, size=None, dtype=None, device=None, out=None, region=None):
+        """Trials up to and including the first success, int64 in {1, 2, ...} (numpy's ``geometric``;
+        ``0 < p <= 1``): ``ceil(e / -log1p(-p))``, e a float64 standard exponential; two words per
+        value (docs/FORMAT.md 20.2)."""
+        return _dists.geometric(self, p, size, dtype, device, out, region)
+
+    def standard_cauchy(self, size=None, dtype=None, device=None, out=None, region=None):
+        """Standard Cauchy floats, the ratio of two standard normals (numpy's construction): four
+        words per value in float64 (the default), two in float32/16-bit (docs/FORMAT.md 20.3)."""
+        return _dists.standard_cauchy(self, size, dtype, device, out, region)
+
+    def lognormal(self, mean=0.0, sigma=1.0, size=None, dtype=None, device=None, out=None, region=None):
+        """Log-normal floats ``exp(mean + sigma * z)``, z the standard normal (numpy's ``lognormal``;
+        ``sigma >= 0``), computed in float64 and rounded to float32/16-bit outputs; two words per
+        value in float64 (the default), one otherwise (docs/FORMAT.md 20.4)."""
+        return _dists.lognormal(self, mean, sigma, size, dtype, device, out, region)
+
     # ------------------------------------------------------------------ integers
     @overload
     def randint(self, low: IntLike, high: Optional[IntLike] = ..., size: Optional[SizeArg] = ...,

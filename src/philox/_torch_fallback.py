@@ -837,6 +837,60 @@ VALUES["poisson_i64"] = lambda w, p: (poisson_first(p, w), "int")
 VALUES["binomial_i64"] = lambda w, p: (binomial_first(p, w), "int")
 
 
+# ---------------------------------------------------------------- FORMAT 20 (csrc/dists.h's section 20)
+def bernoulli_b8(w, t: int):
+    """True iff the uint32 word w (in int64) is below the threshold t in [0, 2**32]."""
+    return w < t
+
+
+_INT64_MAX = (1 << 63) - 1
+
+
+def geometric_i64(p: float, first, second):
+    if p == 1.0:
+        return torch.ones_like(first)
+    e = std_exponential_f64(first, second)
+    x = e / torch.full_like(e, -log1p_f64(-p))  # log1p_f64 (scalar) runs the tensor log_f64: the same bits
+    big = ~(x < 9223372036854775808.0)
+    t = torch.where(big, torch.zeros_like(x), x).to(torch.int64)  # truncation toward zero
+    c = t + (t.to(torch.float64) < x).to(torch.int64)
+    return torch.where(big, torch.full_like(c, _INT64_MAX), c)
+
+
+def standard_cauchy_f64(w0, w1, w2, w3):
+    return normal_f64(w0, w1) / normal_f64(w2, w3)
+
+
+def standard_cauchy_f32(w0, w1):
+    return normal_f32(w0) / normal_f32(w1)
+
+
+def lognormal_f64(mean: float, sigma: float, z):
+    return exp_f64(mean + (sigma * z))
+
+
+def _lognormal_f32_value(w, p):
+    return lognormal_f64(p.a, p.b, normal_f32(w[..., 0]).to(torch.float64)).to(torch.float32)
+
+
+def _standard_cauchy_f32_value(w, p):
+    return standard_cauchy_f32(w[..., 0], w[..., 1])
+
+
+VALUES.update({
+    "lognormal_f32": lambda w, p: (_lognormal_f32_value(w, p), "f"),
+    "lognormal_f64": lambda w, p: (lognormal_f64(p.a, p.b, normal_f64(w[..., 0], w[..., 1])), "f"),
+    "lognormal_f16": lambda w, p: (f32_to_f16_bits(_lognormal_f32_value(w, p)), "bits16"),
+    "lognormal_bf16": lambda w, p: (f32_to_bf16_bits(_lognormal_f32_value(w, p)), "bits16"),
+    "standard_cauchy_f32": lambda w, p: (_standard_cauchy_f32_value(w, p), "f"),
+    "standard_cauchy_f64": lambda w, p: (standard_cauchy_f64(w[..., 0], w[..., 1], w[..., 2], w[..., 3]), "f"),
+    "standard_cauchy_f16": lambda w, p: (f32_to_f16_bits(_standard_cauchy_f32_value(w, p)), "bits16"),
+    "standard_cauchy_bf16": lambda w, p: (f32_to_bf16_bits(_standard_cauchy_f32_value(w, p)), "bits16"),
+    "geometric_i64": lambda w, p: (geometric_i64(p.a, w[..., 0], w[..., 1]), "int"),
+    "bernoulli_b8": lambda w, p: (bernoulli_b8(w[..., 0], p.ilow), "f"),  # a bool tensor, copied as is
+})
+
+
 def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
     """Replace the rejected first attempts (_rejected) of vals (R, nv) by their retried values: value
     i0 + j of row r has its first word at position + (i0 + j) * k, its retry stream is

@@ -21,8 +21,7 @@ True
 """
 from __future__ import annotations
 
-import math
-
+from ._dists import threshold
 from ._keys import _is_int
 from ._output import MAX_ELEMENTS
 from ._stream import _INT_LARGE, _INT_SMALL, randint_range, _NORMAL as _NORMAL_CODES, _RAW32, _UNIFORM as _UNIFORM_CODES
@@ -143,17 +142,6 @@ def randint(low, high=None, size=(), *, seed, id=0, offset=0, dtype=None, device
     size = _size(size if isinstance(size, (tuple, list)) else (size,))
     op = _INT_SMALL if r <= 1 << 32 else _INT_LARGE
     return _draw(key(seed, id, offset, device), size, dtype, op, bits // 8, False, 0.0, 0.0, 0.0, lo % _U64, r - 1)
-
-
-def threshold(p) -> int:
-    """The integer threshold ``t = floor(p * 2**32)`` of probability ``p`` in [0, 1]: a word ``w``
-    (uint32) is a success (bernoulli 1; dropout: element dropped) iff ``w < t`` (docs/FORMAT.md)."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or type(p).__name__ == "Tensor":
-        raise TypeError(f"p must be a float in [0, 1], got {p!r} of type {type(p).__name__}")
-    p = float(p)
-    if not 0.0 <= p <= 1.0:  # NaN fails too
-        raise ValueError(f"p must be in [0, 1], got {p!r}")
-    return math.floor(p * 4294967296.0)  # exact: p * 2**32 is a float64 scaling by a power of two
 
 
 def bernoulli(p, *size, seed, id=0, offset=0, dtype=None, device=None):

@@ -58,10 +58,19 @@ for dt in ("float64", "float32", "float16", "bfloat16"):
     for dist in ("gumbel", "logistic", "laplace"):
         DRAWS[f"{dist}_0_1_{dt}"] = (dist, [0.0, 1.0], dt, "bits")
         DRAWS[f"{dist}_-2_0.5_{dt}"] = (dist, [-2.0, 0.5], dt, "bits")
+# FORMAT 20: bernoulli (bool), geometric (int64), standard_cauchy, lognormal
+for p in (0.0, 0.3, 1.0):
+    DRAWS[f"bernoulli_{p:g}_bool"] = ("bernoulli", [p], "bool", "int")
+for p in (0.25, 1e-300, 1.0):
+    DRAWS[f"geometric_{p:g}_int64"] = ("geometric", [p], "int64", "int")
+for dt in ("float64", "float32", "float16", "bfloat16"):
+    DRAWS[f"standard_cauchy_{dt}"] = ("standard_cauchy", [], dt, "bits")
+    DRAWS[f"lognormal_0_1_{dt}"] = ("lognormal", [0.0, 1.0], dt, "bits")
+    DRAWS[f"lognormal_-1_2.5_{dt}"] = ("lognormal", [-1.0, 2.5], dt, "bits")
 
 CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
         "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
-        "uint64": "u64"}
+        "uint64": "u64", "bool": "b8"}
 HEX_DIGITS = {"f64": 16, "f32": 8, "f16": 4, "bf16": 4}
 
 
@@ -87,6 +96,8 @@ def reference_draw(stream, method, args, dtype, n=N):
     elif method == "randint":
         vals = stream.randint(args[0], args[1], n, code)
     elif method in ("standard_gamma", "gamma", "chisquare", "poisson", "binomial"):
+        vals = getattr(stream, method)(*args, n, code)
+    elif method in ("bernoulli", "geometric", "standard_cauchy", "lognormal"):
         vals = getattr(stream, method)(*args, n, code)
     else:
         raise ValueError(method)
