@@ -171,6 +171,17 @@ PHILOX_HD int64_t op_poisson_i64(const A& p, const uint32_t* w) { return poisson
 template <class A>
 PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomial_first((int64_t)p.ilow, p.a, w); }
 
+// truncated_normal(mean, std, low, high) before the draw's clamp to [low, high] (FORMAT 22.1):
+// a = Phi(a'), b = Phi(b') - Phi(a'), c = mean, ilow = the float64 bits of +-std (dists.h).
+template <class A>
+PHILOX_HD double op_trunc_normal_f64(const A& p, const uint32_t* w) {
+  return trunc_normal_f64(p.a, p.b, p.c, bits_f64(p.ilow), u01_f64(w[0], w[1]));
+}
+template <class A>
+PHILOX_HD float op_trunc_normal_f32(const A& p, const uint32_t* w) {
+  return (float)trunc_normal_f64(p.a, p.b, p.c, bits_f64(p.ilow), (double)w[0] * 2.3283064365386962890625e-10);
+}
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
 //   rounds)
@@ -212,7 +223,9 @@ PHILOX_HD int64_t op_binomial_i64(const A& p, const uint32_t* w) { return binomi
   X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                 \
   X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                            \
   X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                       \
-  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)
+  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)                   \
+  X(31, TruncNormalF32, "trunc_normal_f32", 1, float, 4, "float32", op_trunc_normal_f32, -1)         \
+  X(32, TruncNormalF64, "trunc_normal_f64", 2, double, 8, "float64", op_trunc_normal_f64, -1)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,

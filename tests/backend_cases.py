@@ -78,6 +78,17 @@ def _cases():
     for n, p in ((0, 0.5), (20, 0.3), (20, 1.0), (1000, 0.7), (1000, 0.004), (2 ** 62, 1e-18), (2 ** 62, 0.5),
                  (10 ** 6, 0.999999)):  # inversion, BTRS (retries), p > 1/2 (n - X), extremes
         out.append(Case(f"binomial_{n}_{p:g}", OP["binomial_i64"], torch.int64, False, p, ilow=n))
+    # truncated_normal (FORMAT 22.1): parameter blocks from philox's own; the default interval, a
+    # mirrored far tail, intervals beyond 37.5 std (subnormal and zero Phi values), half-infinite
+    from philox._dists import trunc_normal_params
+    for mean, std, lo, hi in [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 8.0, 9.0), (1.0, 2.0, -90.0, -76.0),
+                              (0.0, 1.0, -1e3, -999.0), (0.5, 3.0, float("-inf"), float("inf")),
+                              (0.0, 1.0, 0.0, float("inf"))]:
+        pl, d, m, sstd = trunc_normal_params(mean, std, lo, hi)
+        bits = int(np.float64(sstd).view(np.uint64))
+        for nm, dt in (("f64", torch.float64), ("f32", torch.float32)):
+            out.append(Case(f"trunc_normal_{nm}_{mean:g}_{std:g}_{lo:g}_{hi:g}", OP[f"trunc_normal_{nm}"], dt,
+                            False, pl, d, m, ilow=bits))
     # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
     covered = {c.op for c in out}
     for code, name, _words, _bytes, dtypes in _core.OPS:

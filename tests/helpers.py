@@ -122,6 +122,13 @@ def _specs():
         add(f"randint_{lo}_{hi}_{c}", lambda s, n, lo=lo, hi=hi, dt=dt: s.randint(lo, hi, size=n, dtype=dt),
             lambda r, n, lo=lo, hi=hi, c=c: r.randint(lo, hi, n, c), k)
     add("randint_high_only", lambda s, n: s.randint(7, size=n), lambda r, n: r.randint(0, 7, n, "i64"), 2)
+    # truncated_normal (FORMAT 22.1): torch's default interval, a mirrored far tail, a half-infinite one
+    for args in [(0.0, 1.0, -2.0, 2.0), (1.0, 2.0, 17.0, 19.0), (0.5, 3.0, float("-inf"), 0.0)]:
+        for c, k in (("f64", 2), ("f32", 1)):
+            dt = NP_DTYPES[c]
+            add(f"truncated_normal_{'_'.join(map(str, args))}_{c}",
+                lambda s, n, a=args, dt=dt: s.truncated_normal(*a, size=n, dtype=dt),
+                lambda r, n, a=args, c=c: r.truncated_normal(*a, n, c), k)
     return out
 
 

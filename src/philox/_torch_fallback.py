@@ -1016,3 +1016,23 @@ def fold_ids(index, parent: int):
     for i0 in range(0, flat_in.numel(), _CHUNK_WORDS):
         flat_out[i0:i0 + _CHUNK_WORDS] = fold(p, flat_in[i0:i0 + _CHUNK_WORDS], 0)
     return out
+
+
+# ---------------------------------------------------------------- truncated normal (csrc/dists.h, FORMAT 22.1)
+def ndtri_f64(p):
+    q = p - 0.5
+    r = torch.where(p < 0.5, p, 1.0 - p)
+    tiny = r < 2.2250738585072014e-308
+    tail = torch.where(tiny, -40.0, normal_f64_tail_piece(torch.where(tiny, 0.5, r)))
+    centre = (q >= -0.425) & (q <= 0.425)
+    return torch.where(centre, normal_f64_centre_piece(q), torch.where(p < 0.5, tail, -tail))
+
+
+def trunc_normal_f64(p, u):
+    sstd = float(np.uint64(p.ilow).view(np.float64))
+    return p.c + sstd * ndtri_f64(p.a + p.b * u)
+
+
+VALUES["trunc_normal_f64"] = lambda w, p: (trunc_normal_f64(p, u01_f64(w[..., 0], w[..., 1])), "f")
+VALUES["trunc_normal_f32"] = lambda w, p: (
+    trunc_normal_f64(p, w[..., 0].to(torch.float64) * 2.3283064365386962890625e-10).to(torch.float32), "f")
