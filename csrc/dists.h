@@ -379,7 +379,8 @@ PHILOX_HD double ndtri_f64(double p) {
 // the value's words (float64: u01_f64, two words; float32: w 2^-32, one word, computed in float64 and
 // rounded once at the end). The host passes pl = Phi(a'), d = Phi(b') - Phi(a') for the standardized
 // interval [a', b'] = [a, b], or [-b, -a] with sstd = -std when a > 0 (an interval above the
-// mean is mirrored below it, where Phi is small and accurate), mean, and sstd; the draw then clamps every value to [low, high] (FORMAT 22.1).
+// mean is mirrored below it, where Phi is small and accurate), mean, and sstd; the draw then clamps
+// every value to [low, high] (FORMAT 22.1).
 PHILOX_HD double trunc_normal_f64(double pl, double d, double mean, double sstd, double u) {
   return mean + sstd * ndtri_f64(pl + d * u);
 }

@@ -127,7 +127,8 @@ def trunc_normal_params(mean: float, std: float, low: float, high: float):
     """(pl, d, mean, sstd) of ops trunc_normal_f32/f64 (FORMAT 22.1): the standardized bounds
     a = (low - mean) / std, b = (high - mean) / std, reflected to (-b, -a) with sstd = -std when
     a > 0 (so an interval above the mean takes its Phi values below it, where they are small and
-    accurate; philox.nn.init.trunc_normal_'s rule); pl = Phi(a'), d = Phi(b') - Phi(a') by the header's Phi (_core.ndtr)."""
+    accurate; philox.nn.init.trunc_normal_'s rule); pl = Phi(a'), d = Phi(b') - Phi(a') by the
+    header's Phi (_core.ndtr)."""
     a, b = (low - mean) / std, (high - mean) / std
     if a > 0.0:
         a, b, std = -b, -a, -std
