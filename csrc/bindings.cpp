@@ -1096,6 +1096,9 @@ PYBIND11_MODULE(_core, m) {
     ops.append(py::make_tuple(o.code, o.name, o.words, o.bytes, py::tuple(dtypes)));
   }
   m.attr("OPS") = py::tuple(ops);
+  // truncated_normal's host-side constants (FORMAT 22.1): the header's Phi and Phi^-1, never libm's
+  m.def("ndtr", &philox::ndtr_f64, "Phi(x), the standard normal CDF (csrc/dists.h ndtr_f64)");
+  m.def("ndtri", &philox::ndtri_f64, "Phi^-1(p), AS241 (csrc/dists.h ndtri_f64)");
   register_permute(m);
   register_bitgen(m);
 }

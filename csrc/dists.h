@@ -373,6 +373,58 @@ PHILOX_HD double lognormal_f64(double mean, double sigma, double z) { return exp
 PHILOX_HD float f64_to_f32_pos(double x) {
   return x >= 3.4028235677973366e+38 ? bits_f32(0x7F800000u)
                                      : (float)(x > 3.4028234663852886e+38 ? 3.4028234663852886e+38 : x);
+// ---------------------------------------------------------------- truncated normal (FORMAT 22.1)
+// Phi(x), the standard normal CDF, for any x (infinities included; never NaN for a non-NaN x),
+// relative accuracy a few ulp. The host computes each draw's Phi(a), Phi(b) with it (exported
+// as _core.ndtr); no value function calls it. For x < 0, t = -x:
+//   t < 0.6: 1/2 - phi(t) S(t),   S(t) = t + t^3/3 + t^5/(3*5) + ... (60 terms, all positive);
+//   t >= 0.6: phi(t) / (t + 1/(t + 2/(t + 3/(t + ...)))), Laplace's continued fraction for the
+//            Mills ratio, evaluated from its 1000th level up;
+//   t > 39:  0 (Phi(-39) is below the smallest subnormal).
+// phi(t) = exp(-t^2/2) / sqrt(2 pi), with t^2/2 split exactly: th = t with its low 27 mantissa
+// bits cleared (th^2 exact), tl = t - th, exp_f64(-th^2/2) * exp_f64(-(tl (t + th))/2).
+// x >= 0: 1 - Phi(-x).
+PHILOX_HD double normal_pdf_f64(double t) {
+  const double th = bits_f64(f64_bits(t) & ~((1ull << 27) - 1ull));
+  const double tl = t - th;
+  return (exp_f64(-(th * th) * 0.5) * exp_f64(-(tl * (t + th)) * 0.5)) * 0.398942280401432677940;
+}
+PHILOX_HD double ndtr_lower(double t) {  // Phi(-t), t >= 0
+  if (t > 39.0) return 0.0;
+  const double ph = normal_pdf_f64(t);
+  if (t < 0.6) {
+    const double t2 = t * t;
+    double s = 0.0;
+    for (int n = 59; n >= 0; --n) s = t2 * s / (double)(2 * n + 3) + 1.0;  // 1 + t^2/3 (1 + t^2/5 (...))
+    return 0.5 - ph * (t * s);
+  }
+  double f = t;
+  for (int n = 1000; n >= 1; --n) f = t + (double)n / f;
+  return ph / f;
+}
+PHILOX_HD double ndtr_f64(double x) { return x < 0.0 ? ndtr_lower(-x) : 1.0 - ndtr_lower(x); }
+
+// Phi^-1(p) for 0 <= p <= 1 by AS241 (philox.h's pieces: the centre piece for |p - 1/2| <= 0.425,
+// else the tail piece at min(p, 1 - p), negated above 1/2; 1 - p is exact there). min(p, 1 - p)
+// below the smallest normal double (2^-1022: Phi^-1 beyond -37.5) gives -+40: the draw's clamp
+// to [low, high] then returns the bound.
+PHILOX_HD double ndtri_f64(double p) {
+  const double q = p - 0.5;
+  const double r = p < 0.5 ? p : 1.0 - p;
+  const double rs = r < 2.2250738585072014e-308 ? 0.5 : r;  // keeps log's argument normal
+  const double tail = r < 2.2250738585072014e-308 ? -40.0 : normal_f64_tail_piece(rs);
+  const double z = (q >= -0.425 && q <= 0.425) ? normal_f64_centre_piece(q) : (p < 0.5 ? tail : -tail);
+  return z;
+}
+
+// truncated_normal(mean, std, low, high) before its clamp: mean + sstd * Phi^-1(pl + d u), u from
+// the value's words (float64: u01_f64, two words; float32: w 2^-32, one word, computed in float64 and
+// rounded once at the end). The host passes pl = Phi(a'), d = Phi(b') - Phi(a') for the standardized
+// interval [a', b'] = [a, b], or [-b, -a] with sstd = -std when a > 0 (an interval above the
+// mean is mirrored below it, where Phi is small and accurate), mean, and sstd; the draw then clamps
+// every value to [low, high] (FORMAT 22.1).
+PHILOX_HD double trunc_normal_f64(double pl, double d, double mean, double sstd, double u) {
+  return mean + sstd * ndtri_f64(pl + d * u);
 }
 
 }  // namespace philox

@@ -235,6 +235,17 @@ PHILOX_HD int64_t op_geometric_i64(const A& p, const uint32_t* w) { return geome
 template <class A>
 PHILOX_HD uint8_t op_bernoulli_b8(const A& p, const uint32_t* w) { return bernoulli_b8(w[0], p.ilow); }
 
+// truncated_normal(mean, std, low, high) before the draw's clamp to [low, high] (FORMAT 22.1):
+// a = Phi(a'), b = Phi(b') - Phi(a'), c = mean, ilow = the float64 bits of +-std (dists.h).
+template <class A>
+PHILOX_HD double op_trunc_normal_f64(const A& p, const uint32_t* w) {
+  return trunc_normal_f64(p.a, p.b, p.c, bits_f64(p.ilow), u01_f64(w[0], w[1]));
+}
+template <class A>
+PHILOX_HD float op_trunc_normal_f32(const A& p, const uint32_t* w) {
+  return (float)trunc_normal_f64(p.a, p.b, p.c, bits_f64(p.ilow), (double)w[0] * 2.3283064365386962890625e-10);
+}
+
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
 //   rounds)
@@ -244,49 +255,50 @@ PHILOX_HD uint8_t op_bernoulli_b8(const A& p, const uint32_t* w) { return bernou
 // vectorizes better than one fused loop; the bits are the value function's); else -1.
 // Codes are 0, 1, 2, ... in order (checked below); they travel through the Python API
 // (_core.OPS), so an op keeps its code once released.
-#define PHILOX_OPS(X)                                                                                \
-  X(0, Raw32, "raw32", 1, uint32_t, 4, "int32 uint32", op_raw32, -1)                                 \
-  X(1, Raw64, "raw64", 2, uint64_t, 8, "int64 uint64", op_raw64, -1)                                 \
-  X(2, UniformF32, "uniform_f32", 1, float, 4, "float32", op_uniform_f32, -1)                        \
-  X(3, UniformF64, "uniform_f64", 2, double, 8, "float64", op_uniform_f64, -1)                       \
-  X(4, UniformF16, "uniform_f16", 1, uint16_t, 2, "float16", op_uniform_f16, -1)                     \
-  X(5, UniformBF16, "uniform_bf16", 1, uint16_t, 2, "bfloat16", op_uniform_bf16, -1)                 \
-  X(6, NormalF32, "normal_f32", 1, float, 4, "float32", op_normal_f32, -1)                           \
-  X(7, NormalF64, "normal_f64", 2, double, 8, "float64", op_normal_f64, -1)                          \
-  X(8, NormalF16, "normal_f16", 1, uint16_t, 2, "float16", op_normal_f16, 6)                         \
-  X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16, 6)                     \
-  X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64",  \
-    op_int_small, -1)                                                                                \
-  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large, -1)                     \
-  X(12, ExponentialF32, "exponential_f32", 1, float, 4, "float32", op_exponential_f32, -1)           \
-  X(13, ExponentialF64, "exponential_f64", 2, double, 8, "float64", op_exponential_f64, -1)          \
-  X(14, ExponentialF16, "exponential_f16", 1, uint16_t, 2, "float16", op_exponential_f16, 12)        \
-  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16, 12)    \
-  X(16, GumbelF32, "gumbel_f32", 1, float, 4, "float32", op_gumbel_f32, -1)                          \
-  X(17, GumbelF64, "gumbel_f64", 2, double, 8, "float64", op_gumbel_f64, -1)                         \
-  X(18, GumbelF16, "gumbel_f16", 1, uint16_t, 2, "float16", op_gumbel_f16, 16)                       \
-  X(19, GumbelBF16, "gumbel_bf16", 1, uint16_t, 2, "bfloat16", op_gumbel_bf16, 16)                   \
-  X(20, LogisticF32, "logistic_f32", 1, float, 4, "float32", op_logistic_f32, -1)                    \
-  X(21, LogisticF64, "logistic_f64", 2, double, 8, "float64", op_logistic_f64, -1)                   \
-  X(22, LogisticF16, "logistic_f16", 1, uint16_t, 2, "float16", op_logistic_f16, 20)                 \
-  X(23, LogisticBF16, "logistic_bf16", 1, uint16_t, 2, "bfloat16", op_logistic_bf16, 20)             \
-  X(24, LaplaceF32, "laplace_f32", 1, float, 4, "float32", op_laplace_f32, -1)                       \
-  X(25, LaplaceF64, "laplace_f64", 2, double, 8, "float64", op_laplace_f64, -1)                      \
-  X(26, LaplaceF16, "laplace_f16", 1, uint16_t, 2, "float16", op_laplace_f16, 24)                    \
-  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                 \
-  X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                            \
-  X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                       \
-  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)                    \
-  X(31, LognormalF32, "lognormal_f32", 1, float, 4, "float32", op_lognormal_f32, -1)                 \
-  X(32, LognormalF64, "lognormal_f64", 2, double, 8, "float64", op_lognormal_f64, -1)                \
-  X(33, LognormalF16, "lognormal_f16", 1, uint16_t, 2, "float16", op_lognormal_f16, 31)              \
-  X(34, LognormalBF16, "lognormal_bf16", 1, uint16_t, 2, "bfloat16", op_lognormal_bf16, 31)          \
-  X(35, StandardCauchyF32, "standard_cauchy_f32", 2, float, 4, "float32", op_standard_cauchy_f32, -1) \
-  X(36, StandardCauchyF64, "standard_cauchy_f64", 4, double, 8, "float64", op_standard_cauchy_f64, -1) \
-  X(37, StandardCauchyF16, "standard_cauchy_f16", 2, uint16_t, 2, "float16", op_standard_cauchy_f16, 35) \
-  X(38, StandardCauchyBF16, "standard_cauchy_bf16", 2, uint16_t, 2, "bfloat16", op_standard_cauchy_bf16, 35) \
-  X(39, GeometricI64, "geometric_i64", 2, int64_t, 8, "int64", op_geometric_i64, -1)                 \
-  X(40, BernoulliB8, "bernoulli_b8", 1, uint8_t, 1, "bool", op_bernoulli_b8, -1)
+#define PHILOX_OPS(X)                                                                                                 \
+  X(0, Raw32, "raw32", 1, uint32_t, 4, "int32 uint32", op_raw32, -1)                                                  \
+  X(1, Raw64, "raw64", 2, uint64_t, 8, "int64 uint64", op_raw64, -1)                                                  \
+  X(2, UniformF32, "uniform_f32", 1, float, 4, "float32", op_uniform_f32, -1)                                         \
+  X(3, UniformF64, "uniform_f64", 2, double, 8, "float64", op_uniform_f64, -1)                                        \
+  X(4, UniformF16, "uniform_f16", 1, uint16_t, 2, "float16", op_uniform_f16, -1)                                      \
+  X(5, UniformBF16, "uniform_bf16", 1, uint16_t, 2, "bfloat16", op_uniform_bf16, -1)                                  \
+  X(6, NormalF32, "normal_f32", 1, float, 4, "float32", op_normal_f32, -1)                                            \
+  X(7, NormalF64, "normal_f64", 2, double, 8, "float64", op_normal_f64, -1)                                           \
+  X(8, NormalF16, "normal_f16", 1, uint16_t, 2, "float16", op_normal_f16, 6)                                          \
+  X(9, NormalBF16, "normal_bf16", 1, uint16_t, 2, "bfloat16", op_normal_bf16, 6)                                      \
+  X(10, IntSmall, "int_small", 2, uint64_t, 0, "int8 int16 int32 int64 uint8 uint16 uint32 uint64", op_int_small, -1) \
+  X(11, IntLarge, "int_large", 4, uint64_t, 0, "int64 uint64", op_int_large, -1)                                      \
+  X(12, ExponentialF32, "exponential_f32", 1, float, 4, "float32", op_exponential_f32, -1)                            \
+  X(13, ExponentialF64, "exponential_f64", 2, double, 8, "float64", op_exponential_f64, -1)                           \
+  X(14, ExponentialF16, "exponential_f16", 1, uint16_t, 2, "float16", op_exponential_f16, 12)                         \
+  X(15, ExponentialBF16, "exponential_bf16", 1, uint16_t, 2, "bfloat16", op_exponential_bf16, 12)                     \
+  X(16, GumbelF32, "gumbel_f32", 1, float, 4, "float32", op_gumbel_f32, -1)                                           \
+  X(17, GumbelF64, "gumbel_f64", 2, double, 8, "float64", op_gumbel_f64, -1)                                          \
+  X(18, GumbelF16, "gumbel_f16", 1, uint16_t, 2, "float16", op_gumbel_f16, 16)                                        \
+  X(19, GumbelBF16, "gumbel_bf16", 1, uint16_t, 2, "bfloat16", op_gumbel_bf16, 16)                                    \
+  X(20, LogisticF32, "logistic_f32", 1, float, 4, "float32", op_logistic_f32, -1)                                     \
+  X(21, LogisticF64, "logistic_f64", 2, double, 8, "float64", op_logistic_f64, -1)                                    \
+  X(22, LogisticF16, "logistic_f16", 1, uint16_t, 2, "float16", op_logistic_f16, 20)                                  \
+  X(23, LogisticBF16, "logistic_bf16", 1, uint16_t, 2, "bfloat16", op_logistic_bf16, 20)                              \
+  X(24, LaplaceF32, "laplace_f32", 1, float, 4, "float32", op_laplace_f32, -1)                                        \
+  X(25, LaplaceF64, "laplace_f64", 2, double, 8, "float64", op_laplace_f64, -1)                                       \
+  X(26, LaplaceF16, "laplace_f16", 1, uint16_t, 2, "float16", op_laplace_f16, 24)                                     \
+  X(27, LaplaceBF16, "laplace_bf16", 1, uint16_t, 2, "bfloat16", op_laplace_bf16, 24)                                 \
+  X(28, GammaF64, "gamma_f64", 4, double, 8, "float64", op_gamma_f64, -1)                                             \
+  X(29, PoissonI64, "poisson_i64", 4, int64_t, 8, "int64", op_poisson_i64, -1)                                        \
+  X(30, BinomialI64, "binomial_i64", 4, int64_t, 8, "int64", op_binomial_i64, -1)                                     \
+  X(31, LognormalF32, "lognormal_f32", 1, float, 4, "float32", op_lognormal_f32, -1)                                  \
+  X(32, LognormalF64, "lognormal_f64", 2, double, 8, "float64", op_lognormal_f64, -1)                                 \
+  X(33, LognormalF16, "lognormal_f16", 1, uint16_t, 2, "float16", op_lognormal_f16, 31)                               \
+  X(34, LognormalBF16, "lognormal_bf16", 1, uint16_t, 2, "bfloat16", op_lognormal_bf16, 31)                           \
+  X(35, StandardCauchyF32, "standard_cauchy_f32", 2, float, 4, "float32", op_standard_cauchy_f32, -1)                 \
+  X(36, StandardCauchyF64, "standard_cauchy_f64", 4, double, 8, "float64", op_standard_cauchy_f64, -1)                \
+  X(37, StandardCauchyF16, "standard_cauchy_f16", 2, uint16_t, 2, "float16", op_standard_cauchy_f16, 35)              \
+  X(38, StandardCauchyBF16, "standard_cauchy_bf16", 2, uint16_t, 2, "bfloat16", op_standard_cauchy_bf16, 35)          \
+  X(39, GeometricI64, "geometric_i64", 2, int64_t, 8, "int64", op_geometric_i64, -1)                                  \
+  X(40, BernoulliB8, "bernoulli_b8", 1, uint8_t, 1, "bool", op_bernoulli_b8, -1)                                      \
+  X(41, TruncNormalF32, "trunc_normal_f32", 1, float, 4, "float32", op_trunc_normal_f32, -1)                          \
+  X(42, TruncNormalF64, "trunc_normal_f64", 2, double, 8, "float64", op_trunc_normal_f64, -1)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,

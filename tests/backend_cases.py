@@ -91,6 +91,17 @@ def _cases():
         out.append(Case(f"geometric_{p:g}", OP["geometric_i64"], torch.int64, False, p))
     for t in (0, 1288490188, 1 << 32):
         out.append(Case(f"bernoulli_{t}", OP["bernoulli_b8"], torch.bool, ilow=t))
+    # truncated_normal (FORMAT 22.1): parameter blocks from philox's own; the default interval, a
+    # mirrored far tail, intervals beyond 37.5 std (subnormal and zero Phi values), half-infinite
+    from philox._dists import trunc_normal_params
+    for mean, std, lo, hi in [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 8.0, 9.0), (1.0, 2.0, -90.0, -76.0),
+                              (0.0, 1.0, -1e3, -999.0), (0.5, 3.0, float("-inf"), float("inf")),
+                              (0.0, 1.0, 0.0, float("inf"))]:
+        pl, d, m, sstd = trunc_normal_params(mean, std, lo, hi)
+        bits = int(np.float64(sstd).view(np.uint64))
+        for nm, dt in (("f64", torch.float64), ("f32", torch.float32)):
+            out.append(Case(f"trunc_normal_{nm}_{mean:g}_{std:g}_{lo:g}_{hi:g}", OP[f"trunc_normal_{nm}"], dt,
+                            False, pl, d, m, ilow=bits))
     # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
     covered = {c.op for c in out}
     for code, name, _words, _bytes, dtypes in _core.OPS:

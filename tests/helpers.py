@@ -133,6 +133,13 @@ def _specs():
         add(f"geometric_{p:g}", lambda s, n, p=p: s.geometric(p, size=n), lambda r, n, p=p: r.geometric(p, n), 2)
     for p in (0.0, 0.3, 1.0):
         add(f"bernoulli_{p:g}", lambda s, n, p=p: s.bernoulli(p, size=n), lambda r, n, p=p: r.bernoulli(p, n), 1)
+    # truncated_normal (FORMAT 22.1): torch's default interval, a mirrored far tail, a half-infinite one
+    for args in [(0.0, 1.0, -2.0, 2.0), (1.0, 2.0, 17.0, 19.0), (0.5, 3.0, float("-inf"), 0.0)]:
+        for c, k in (("f64", 2), ("f32", 1)):
+            dt = NP_DTYPES[c]
+            add(f"truncated_normal_{'_'.join(map(str, args))}_{c}",
+                lambda s, n, a=args, dt=dt: s.truncated_normal(*a, size=n, dtype=dt),
+                lambda r, n, a=args, c=c: r.truncated_normal(*a, n, c), k)
     return out
 
 

@@ -1004,3 +1004,71 @@ def ref_sampler_index(seed, path, n, epoch, g, shuffle=True, replacement=False, 
         return g % n
     c, i = divmod(g, n)
     return RefPerm(words(seed, sid, 12 * c, 12), n)(i)
+
+
+# ------------------------------------------------------------------------------------------------
+# FORMAT 22.1: truncated_normal, written from the FORMAT text (scalar Python floats are IEEE
+# doubles, each operation correctly rounded, as the header's)
+def ref_phi_lower(t: float) -> float:
+    """Phi(-t) for t >= 0 (FORMAT 22.1)."""
+    if t > 39.0:
+        return 0.0
+    th = float((np.float64(t).view(np.uint64) & ~np.uint64((1 << 27) - 1)).view(np.float64))
+    tl = t - th
+    pdf = (float(exp_f64(-(th * th) * 0.5)) * float(exp_f64(-(tl * (t + th)) * 0.5))) * 0.398942280401432677940
+    if t < 0.6:
+        t2, s = t * t, 0.0
+        for n in range(59, -1, -1):
+            s = t2 * s / float(2 * n + 3) + 1.0
+        return 0.5 - pdf * (t * s)
+    f = t
+    for n in range(1000, 0, -1):
+        f = t + float(n) / f
+    return pdf / f
+
+
+def ref_ndtr(x: float) -> float:
+    return ref_phi_lower(-x) if x < 0.0 else 1.0 - ref_phi_lower(x)
+
+
+def ref_ndtri(p) -> np.ndarray:
+    """AS241 at p in [0, 1] (FORMAT 22.1), numpy float64 arrays."""
+    p = np.asarray(p, dtype=np.float64)
+    q = p - 0.5
+    r = np.where(p < 0.5, p, 1.0 - p)
+    tiny = r < 2.2250738585072014e-308
+    rs = np.where(tiny, 0.5, r)
+    s = np.sqrt(-log_f64(rs))
+    near = s <= 5.0
+    tail = np.where(near, -_horner(_PC, s - 1.6), -_horner(_PE, s - 5.0)) / np.where(
+        near, _horner(_PD, s - 1.6), _horner(_PF, s - 5.0))
+    tail = np.where(tiny, -40.0, tail)
+    rr = 0.180625 - q * q
+    centre = (q * _horner(_PA, rr)) / _horner(_PB, rr)
+    return np.where((q >= -0.425) & (q <= 0.425), centre, np.where(p < 0.5, tail, -tail))
+
+
+def ref_truncated_normal(w, mean, std, low, high, code):
+    """Values of truncated_normal(mean, std, low, high) from their words (1 per float32 value, 2 per
+    float64 value)."""
+    mean, std, low, high = float(mean), float(std), float(low), float(high)
+    a, b = (low - mean) / std, (high - mean) / std
+    if a > 0.0:
+        a, b, std = -b, -a, -std
+    pl = ref_ndtr(a)
+    d = ref_ndtr(b) - pl
+    w = np.asarray(w, dtype=np.uint32)
+    if code == "f64":
+        u = (_u64(w[0::2], w[1::2]) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+        x = mean + std * ref_ndtri(pl + d * u)
+        return np.minimum(np.maximum(x, low), high)
+    assert code == "f32"
+    u = w.astype(np.float64) * 2.0 ** -32
+    x = (mean + std * ref_ndtri(pl + d * u)).astype(np.float32)
+    return np.minimum(np.maximum(x, np.float32(low)), np.float32(high))
+
+
+RefStream.truncated_normal = lambda self, mean, std, low, high, n, code="f64": ref_truncated_normal(
+    self._take(n * FLOAT_WORDS[code]), mean, std, low, high, code)
+OP_VALUES["trunc_normal_f32"] = lambda w, n, args, code: ref_truncated_normal(w, *args, code)
+OP_VALUES["trunc_normal_f64"] = lambda w, n, args, code: ref_truncated_normal(w, *args, code)

@@ -26,6 +26,7 @@ OPS_TESTED = {
     "standard_cauchy_f16": ["test_standard_cauchy_16bit_ks"], "standard_cauchy_bf16": ["test_standard_cauchy_16bit_ks"],
     "geometric_i64": ["test_geometric_chisquare", "test_geometric_tiny_p"],
     "bernoulli_b8": ["test_bernoulli_binomial_counts"],
+    "trunc_normal_f32": ["test_truncated_normal_ks"], "trunc_normal_f64": ["test_truncated_normal_ks"],
 }
 SCIPY_NAME = {"gumbel": "gumbel_r", "logistic": "logistic", "laplace": "laplace"}
 
@@ -394,3 +395,257 @@ def test_geometric_and_bernoulli_numpy_scalars_and_split():
     assert np.array_equal(a, b) and isinstance(philox.Stream(44, "g").geometric(0.5), np.int64)
     assert np.array_equal(philox.Stream(44, "b").bernoulli(np.float64(0.3), 9),
                           philox.Stream(44, "b").bernoulli(0.3, 9))
+# ------------------------------------------------------------------------------------------------
+# truncated_normal (FORMAT 22.1)
+INF = float("inf")
+TRUNC_GRID = [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 0.0, INF), (1.0, 2.0, -3.0, 10.0), (0.0, 1.0, 8.0, 9.0),
+              (0.0, 1.0, -9.0, -8.0), (0.0, 1.0, -0.01, 0.01), (5.0, 0.1, 5.2, INF), (-3.0, 1e-3, -INF, -3.001),
+              (0.0, 1.0, 30.0, 31.0), (0.0, 1.0, -INF, INF), (1e6, 1e4, 1e6 - 1.0, 1e6 + 5e4)]
+
+
+def _truncnorm(stats, mean, std, low, high):
+    return stats.truncnorm((low - mean) / std, (high - mean) / std, loc=mean, scale=std)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("args", TRUNC_GRID, ids=[str(a) for a in TRUNC_GRID])
+def test_truncated_normal_ks(dtype, args):
+    """KS against scipy's truncnorm over a grid with far tails (8 and 30 std out), a narrow interval,
+    half-infinite and infinite ones; every value within [low, high] (float32: the rounded bounds)."""
+    stats = pytest.importorskip("scipy.stats")
+    mean, std, low, high = args
+    x = philox.Stream(30, "tn", str(args)).truncated_normal(mean, std, low, high, size=20000, dtype=dtype)
+    assert x.dtype == dtype and not np.isnan(x).any()
+    lo, hi = (np.float32(low), np.float32(high)) if dtype == np.float32 else (low, high)
+    assert (x >= lo).all() and (x <= hi).all()
+    if dtype == np.float32 and std / max(abs(mean), 1.0) < 1e-4:
+        return  # float32 resolves fewer values than KS needs there; the float64 case tests the law
+    assert stats.kstest(x.astype(np.float64), _truncnorm(stats, *args).cdf).pvalue > P_MIN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", TRUNC_GRID[:5], ids=[str(a) for a in TRUNC_GRID[:5]])
+def test_truncated_normal_ks_1e6(args):
+    stats = pytest.importorskip("scipy.stats")
+    x = philox.Stream(31, "tn6", str(args)).truncated_normal(*args, size=10 ** 6)
+    assert stats.kstest(x, _truncnorm(stats, *args).cdf).pvalue > P_MIN
+
+
+def test_truncated_normal_far_beyond_37_std_gives_the_bound():
+    """Phi(a') below 2**-1022: the value is the bound nearest the mean (FORMAT 22.1), never NaN."""
+    x = philox.Stream(32, "far").truncated_normal(0.0, 1.0, 1e3, 1e3 + 1, size=100)
+    assert (x == 1e3).all()
+    y = philox.Stream(32, "far").truncated_normal(0.0, 1.0, -1e3 - 1, -1e3, size=100, dtype=np.float32)
+    assert (y == np.float32(-1e3)).all()
+
+
+def test_truncated_normal_phi_and_its_inverse_are_accurate():
+    """_core.ndtr and _core.ndtri (the header's, FORMAT 22.1) within a few ulp of mpmath's."""
+    mpmath = pytest.importorskip("mpmath")
+    from philox import _core
+    mpmath.mp.dps = 60
+    for x in list(-np.logspace(-3, np.log10(38.0), 60)) + list(np.linspace(-1.5, 1.5, 31)):
+        want = mpmath.ncdf(mpmath.mpf(float(x)))
+        got = _core.ndtr(float(x))
+        assert abs(mpmath.mpf(got) - want) <= 5 * np.spacing(float(want)), x
+    mpmath.mp.dps = 700
+    for p in list(np.logspace(-307, -0.31, 60)) + list(1.0 - np.logspace(-15, -0.31, 30)) + [0.3, 0.5, 0.6]:
+        want = mpmath.sqrt(2) * mpmath.erfinv(2 * mpmath.mpf(float(p)) - 1)
+        got = _core.ndtri(float(p))
+        assert abs(mpmath.mpf(got) - want) <= 5 * np.spacing(abs(float(want))) + 1e-300, p
+    assert _core.ndtr(-INF) == 0.0 and _core.ndtr(INF) == 1.0 and _core.ndtr(-40.0) == 0.0
+    assert _core.ndtri(0.0) == -40.0 and _core.ndtri(1.0) == 40.0
+
+
+@pytest.mark.parametrize("args", TRUNC_GRID + [(0.0, 1.0, 1e3, 1e3 + 1), (0.0, 1.0, -1e3 - 1, -1e3)])
+@pytest.mark.parametrize("code", ["f64", "f32"])
+def test_truncated_normal_matches_the_reference(args, code):
+    """The bits of the independent reference (tests/reference.py, written from FORMAT 22.1), from an
+    unaligned position; the position moves by 1 (float32) or 2 (float64) words per value."""
+    import reference as R
+    dt = np.float64 if code == "f64" else np.float32
+    s = philox.Stream(33, "tn-ref", position=5)
+    got = s.truncated_normal(*args, size=257, dtype=dt)
+    want = R.RefStream(33, "tn-ref", position=5).truncated_normal(*args, 257, code)
+    assert got.dtype == want.dtype and np.array_equal(got.view(np.uint8), want.view(np.uint8))
+    assert s.position == 5 + 257 * (2 if code == "f64" else 1)
+
+
+@pytest.mark.parametrize("kw,exc,match", [
+    (dict(std=0.0), ValueError, "std"), (dict(std=-1.0), ValueError, "std"), (dict(std=INF), ValueError, "std"),
+    (dict(mean=float("nan")), ValueError, "mean"), (dict(mean=INF), ValueError, "mean"),
+    (dict(low=float("nan")), ValueError, "low"), (dict(high=float("nan")), ValueError, "high"),
+    (dict(low=2.0, high=2.0), ValueError, "low"), (dict(low=3.0, high=-3.0), ValueError, "low"),
+    (dict(low="0"), TypeError, "low"), (dict(high=None), TypeError, "high"), (dict(std=True), TypeError, "std"),
+    (dict(dtype=np.float16), TypeError, "float16|f16"), (dict(dtype=np.int64), TypeError, "dtype|int"),
+    (dict(low=-1e39, dtype=np.float32), ValueError, "low")])
+def test_truncated_normal_refuses_bad_arguments(kw, exc, match):
+    s = philox.Stream(34, "tn-args", position=3)
+    with pytest.raises(exc, match=match):
+        s.truncated_normal(**{"size": 4, **kw})
+    assert s.position == 3
+
+
+def test_truncated_normal_defaults_shapes_scalars_and_split():
+    a = philox.Stream(35, "tn").truncated_normal(size=(3, 4))
+    assert a.shape == (3, 4) and a.dtype == np.float64 and (np.abs(a) <= 2.0).all()
+    s = philox.Stream(35, "tn")
+    b = np.concatenate([s.truncated_normal(size=5), [s.truncated_normal()], s.truncated_normal(size=6)])
+    assert np.array_equal(a.reshape(-1), b) and s.position == 24
+    out = np.empty(4, np.float32)
+    r = philox.Stream(35, "tn").truncated_normal(1.0, 2.0, 0.0, 3.0, out=out)
+    assert r is out and np.array_equal(out, philox.Stream(35, "tn").truncated_normal(1.0, 2.0, 0.0, 3.0, 4,
+                                                                                      dtype=np.float32))
+
+
+def test_truncated_normal_torch_outputs_and_batches():
+    torch = pytest.importorskip("torch")
+    t = philox.Stream(36, "tn").truncated_normal(size=6, device="cpu")
+    assert t.dtype == torch.float32  # torch's default dtype, as rand
+    assert np.array_equal(t.numpy(), philox.Stream(36, "tn").truncated_normal(size=6, dtype=np.float32))
+    b = philox.Stream(36, "tn").fold([3, 9])
+    x = b.truncated_normal(0.0, 1.0, 1.0, 4.0, size=5, dtype=torch.float64)
+    assert x.shape == (2, 5) and b.position == 10
+    for i, j in enumerate((3, 9)):
+        row = philox.Stream(36, "tn", j).truncated_normal(0.0, 1.0, 1.0, 4.0, size=5)
+        assert np.array_equal(x[i].numpy(), row)
+    o = torch.empty(2, 5, dtype=torch.float64)
+    philox.Stream(36, "tn").fold([3, 9]).truncated_normal(0.0, 1.0, 1.0, 4.0, size=5, out=o)
+    assert torch.equal(o, x)
+
+
+def test_truncated_normal_region_equals_the_full_draw():
+    full = philox.Stream(37, "tn").truncated_normal(0.0, 1.0, -1.0, 3.0, size=(6, 8))
+    part = philox.Stream(37, "tn").truncated_normal(0.0, 1.0, -1.0, 3.0, size=(6, 8), region=(slice(1, 4), slice(2, 7)))
+    assert np.array_equal(part, full[1:4, 2:7])
+
+
+
+# ------------------------------------------------------------------------------------------------
+# categorical (FORMAT 22.3): no op of its own (gumbel draws + argmax); the reference draws the
+# gumbels with tests/reference.py and takes numpy's argmax
+def _ref_categorical(seed, path, logits, code, position=0):
+    import reference as R
+    x = np.asarray(logits, dtype=np.float64 if code == "f64" else np.float32)
+    g = R.RefStream(seed, *path, position=position).gumbel(0.0, 1.0, x.size, code).reshape(x.shape)
+    return np.argmax(x + g, axis=-1)
+
+
+@pytest.mark.parametrize("code", ["f64", "f32"])
+def test_categorical_is_gumbel_argmax_of_the_reference(code):
+    dt = np.float64 if code == "f64" else np.float32
+    logits = np.random.default_rng(0).normal(size=(6, 9)).astype(dt) * 3
+    logits[2, 4] = -np.inf
+    s = philox.Stream(40, "cat", position=3)
+    got = s.categorical(logits)
+    assert got.dtype == np.int64 and got.shape == (6,)
+    assert np.array_equal(got, _ref_categorical(40, ("cat",), logits, code, 3))
+    assert s.position == 3 + 54 * (2 if code == "f64" else 1)
+    # the same values as philox's own gumbel draw + argmax
+    g = philox.Stream(40, "cat", position=3).gumbel(size=(6, 9), dtype=dt)
+    assert np.array_equal(got, np.argmax(logits + g, axis=-1))
+
+
+def test_categorical_golden_values():
+    """Frozen values (FORMAT 22.3): must never change within format v1."""
+    logits = np.log(np.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]]))
+    got = philox.Stream(41, "cat-golden").categorical(np.tile(logits, (4, 1)))
+    got32 = philox.Stream(41, "cat-golden").categorical(np.tile(logits, (4, 1)).astype(np.float32))
+    assert got.tolist() == GOLDEN_CAT_F64
+    assert got32.tolist() == GOLDEN_CAT_F32
+    assert got.tolist() == _ref_categorical(41, ("cat-golden",), np.tile(logits, (4, 1)), "f64").tolist()
+
+
+@pytest.mark.parametrize("code", ["f64", "f32"])
+def test_categorical_frequencies_chi_square(code):
+    """Category j with probability softmax(logits)[j], including tiny probabilities and -inf."""
+    stats = pytest.importorskip("scipy.stats")
+    dt = np.float64 if code == "f64" else np.float32
+    logits = np.array([0.0, 1.0, -2.0, 3.5, -np.inf, 0.5, -9.0], dt)
+    n = 200000
+    x = philox.Stream(42, "cat-chi", code).categorical(np.broadcast_to(logits, (n, 7)))
+    counts = np.bincount(x, minlength=7)
+    assert counts[4] == 0
+    p = np.exp(logits.astype(np.float64) - logits.max())
+    p /= p.sum()
+    keep = p > 0
+    assert stats.chisquare(counts[keep], n * p[keep]).pvalue > P_MIN
+
+
+def test_categorical_dim_ties_and_infinities():
+    logits = np.random.default_rng(1).normal(size=(3, 5, 4))
+    a = philox.Stream(43, "dim").categorical(logits, dim=1)
+    b = philox.Stream(43, "dim").categorical(np.moveaxis(logits, 1, -1))
+    assert a.shape == (3, 4) and np.array_equal(a, b)
+    assert np.array_equal(philox.Stream(43, "dim").categorical(logits, dim=-2), a)
+    # +inf always wins (the first one: ties go to the lowest index); one finite logit among -inf
+    inf = np.inf
+    assert philox.Stream(44, "t").categorical([1.0, inf, 0.0, inf]) == 1
+    assert philox.Stream(44, "t").categorical([-inf, -inf, 2.0, -inf]) == 2
+    one = philox.Stream(44, "t").categorical(np.array([0.5]))
+    assert one == 0 and isinstance(one, np.integer)
+
+
+@pytest.mark.parametrize("bad", [[np.nan, 0.0], [-np.inf, -np.inf]])
+def test_categorical_refuses_nan_and_all_minus_inf_rows(bad):
+    logits = np.array([[0.0, 1.0], bad, [2.0, 0.0]])
+    s = philox.Stream(45, "bad", position=9)
+    with pytest.raises(ValueError, match=r"logits row \(1,\)"):
+        s.categorical(logits)
+    assert s.position == 9
+    got = s.categorical(logits, check=False)
+    assert got[1] == -1 and s.position == 9 + 12
+    assert np.array_equal(got[[0, 2]], philox.Stream(45, "bad", position=9).categorical(logits, check=False)[[0, 2]])
+
+
+@pytest.mark.parametrize("logits,dim,exc,match", [
+    (np.zeros(3, np.int64), -1, TypeError, "logits"), ("abc", -1, TypeError, "logits"),
+    (np.zeros((2, 0)), -1, ValueError, "categories"), (np.zeros((2, 3)), 2, ValueError, "dim"),
+    (np.zeros((2, 3)), 1.0, TypeError, "dim"), (np.zeros(()), -1, ValueError, "dim")])
+def test_categorical_refuses_bad_arguments(logits, dim, exc, match):
+    s = philox.Stream(46, "args", position=1)
+    with pytest.raises(exc, match=match):
+        s.categorical(logits, dim)
+    assert s.position == 1
+
+
+def test_categorical_torch_logits_and_batches():
+    torch = pytest.importorskip("torch")
+    logits = np.random.default_rng(2).normal(size=(4, 6))
+    want = philox.Stream(47, "cat").categorical(logits.astype(np.float32))
+    for dt in (torch.float32, torch.float16, torch.bfloat16):
+        t = torch.from_numpy(logits).to(dt)
+        got = philox.Stream(47, "cat").categorical(t)
+        assert got.dtype == torch.int64 and got.device == t.device
+        ref = philox.Stream(47, "cat").categorical(t.float().numpy())
+        assert np.array_equal(got.numpy(), ref)
+    assert np.array_equal(philox.Stream(47, "cat").categorical(torch.from_numpy(logits.astype(np.float32))).numpy(),
+                          want)
+    got64 = philox.Stream(47, "cat").categorical(torch.from_numpy(logits))
+    assert np.array_equal(got64.numpy(), philox.Stream(47, "cat").categorical(logits))
+    # a batch: row b from stream (47, "cat", ids[b]) alone, whatever the other rows hold
+    ids = [5, 11, 2, 8]
+    batch = philox.Stream(47, "cat").fold(ids)
+    rows = batch.categorical(torch.from_numpy(logits))
+    assert rows.shape == (4,) and batch.position == 12
+    for b, i in enumerate(ids):
+        assert int(rows[b]) == philox.Stream(47, "cat", i).categorical(logits[b])
+    other = logits.copy()
+    other[[0, 2, 3]] = 0.0
+    assert int(philox.Stream(47, "cat").fold(ids).categorical(torch.from_numpy(other))[1]) == int(rows[1])
+    # one 1-D logits for every row; extra dimensions per row; numpy logits give a tensor on the batch's device
+    shared = philox.Stream(47, "cat").fold(ids).categorical(logits[0])
+    assert shared.shape == (4,) and all(int(shared[b]) == philox.Stream(47, "cat", i).categorical(logits[0])
+                                        for b, i in enumerate(ids))
+    per = np.random.default_rng(3).normal(size=(4, 3, 6))
+    got = philox.Stream(47, "cat").fold(ids).categorical(per)
+    assert got.shape == (4, 3) and isinstance(got, torch.Tensor)
+    for b, i in enumerate(ids):
+        assert np.array_equal(got[b].numpy(), philox.Stream(47, "cat", i).categorical(per[b]))
+    with pytest.raises(ValueError, match="batch shape"):
+        philox.Stream(47, "cat").fold(ids).categorical(np.zeros((3, 6)))
+
+
+# made by tests/reference.py (gumbel draws + argmax), checked against philox above
+GOLDEN_CAT_F64 = [1, 0, 1, 0, 3, 1, 2, 2, 0, 2, 0, 2]
+GOLDEN_CAT_F32 = [3, 0, 0, 1, 2, 3, 1, 0, 0, 2, 3, 0]

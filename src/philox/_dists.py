@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from . import _core, _params
+from . import _core
+from . import _dtypes as D
 from ._keys import check_real as _param
 from ._output import parse_size
 
@@ -247,3 +249,136 @@ def bernoulli(draws, p, size=None, dtype=None, device=None, out=None, region=Non
     tp = threshold(p)
     t = draws._output(parse_size(size), dtype, device, out, "bool", "b8", region)
     return draws._fill(_BERNOULLI_B8, t, 0, False, 0.0, 0.0, 0.0, tp, 0)
+
+# ---------------------------------------------------------------- truncated_normal (FORMAT 22.1)
+_TRUNC_NORMAL = {"f32": _OP["trunc_normal_f32"], "f64": _OP["trunc_normal_f64"]}
+
+
+def _bound(x, name: str) -> float:
+    """A truncation bound: a real number, infinities allowed, NaN not."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond float64's range
+        raise ValueError(f"{name} must be a float64 number, got {x!r}") from None
+    if v != v:
+        raise ValueError(f"{name} must not be NaN, got {x!r}")
+    return v
+
+
+def trunc_normal_params(mean: float, std: float, low: float, high: float):
+    """(pl, d, mean, sstd) of ops trunc_normal_f32/f64 (FORMAT 22.1): the standardized bounds
+    a = (low - mean) / std, b = (high - mean) / std, reflected to (-b, -a) with sstd = -std when
+    a > 0 (so an interval above the mean takes its Phi values below it, where they are small and
+    accurate; philox.nn.init.trunc_normal_'s rule); pl = Phi(a'), d = Phi(b') - Phi(a') by the
+    header's Phi (_core.ndtr)."""
+    a, b = (low - mean) / std, (high - mean) / std
+    if a > 0.0:
+        a, b, std = -b, -a, -std
+    pl = _core.ndtr(a)
+    return pl, _core.ndtr(b) - pl, mean, std
+
+
+def truncated_normal(draws, mean=0.0, std=1.0, low=-2.0, high=2.0, size=None, dtype=None, device=None, out=None,
+                     region=None):
+    """Normal(mean, std) truncated to [low, high] by the inverse CDF (FORMAT 22.1)."""
+    m, s = _param(mean, "mean"), _param(std, "std")
+    lo, hi = _bound(low, "low"), _bound(high, "high")
+    if not s > 0.0:
+        raise ValueError(f"std must be positive, got {std!r}")
+    if not lo < hi:
+        raise ValueError(f"low must be below high, got low={low!r}, high={high!r}")
+    t = draws._output(parse_size(size), dtype, device, out, "float", "f64", region)
+    if t.code not in _TRUNC_NORMAL:
+        raise TypeError(f"truncated_normal draws float32 or float64 values, got dtype {t.code} (dtype={dtype!r}"
+                        f"{'' if out is None else ', out.dtype=' + str(out.dtype)})")
+    if t.code == "f32":  # the values are rounded to float32, and so are the bounds they are clamped to
+        with np.errstate(over="ignore"):
+            lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
+        for v, v32, nm in ((lo, lo32, "low"), (hi, hi32, "high")):
+            if math.isfinite(v) and not math.isfinite(v32):
+                raise ValueError(f"{nm}={v!r} overflows float32, the output's dtype")
+        lo, hi = lo32, hi32
+    pl, d, mm, sstd = trunc_normal_params(m, s, _bound(low, "low"), _bound(high, "high"))
+    bits = int(np.float64(sstd).view(np.uint64))
+    res = draws._fill(_TRUNC_NORMAL[t.code], t, 0, False, pl, d, mm, bits, 0)
+    if isinstance(res, np.ndarray):
+        return np.clip(res, lo, hi, out=res)
+    if isinstance(res, (float, np.floating)):
+        return type(res)(min(max(res, lo), hi))
+    return res.clamp_(lo, hi)
+
+
+# ---------------------------------------------------------------- categorical (FORMAT 22.3)
+def _categorical_rows(draws, shape, batch_shape):
+    """``extra``: each row's gumbel draw is ``extra + (K,)`` (a batch: ``()`` when one 1-D ``logits``
+    serves every row). ``shape`` is the logits' shape with the category dimension last."""
+    rows = shape[:-1]
+    if batch_shape is None:  # a Stream: one draw of the whole shape
+        return rows
+    if rows[:len(batch_shape)] == batch_shape:
+        return rows[len(batch_shape):]
+    if len(shape) == 1:
+        return ()
+    raise ValueError(f"logits of shape {tuple(shape)} (categories last) must be 1-D or start with the batch "
+                     f"shape {batch_shape}")
+
+
+def categorical(draws, logits, dim=-1, check=True):
+    """One category per row of ``logits`` (dimension ``dim``): argmax_j (logits_j + g_j), g the row's
+    gumbel draws in the logits' precision (FORMAT 22.3)."""
+    from ._keys import _is_int
+    torch = D.torch_module()
+    is_tensor = torch is not None and isinstance(logits, torch.Tensor)
+    if not is_tensor:
+        if isinstance(logits, (list, tuple)):
+            logits = np.asarray(logits, dtype=np.float64)
+        if not isinstance(logits, np.ndarray):
+            raise TypeError(f"logits must be a numpy array, torch tensor or list of floats, got "
+                            f"{type(logits).__name__}")
+    kinds = ({torch.float16: torch.float32, torch.bfloat16: torch.float32, torch.float32: torch.float32,
+              torch.float64: torch.float64} if is_tensor else
+             {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64})
+    if logits.dtype not in kinds:
+        raise TypeError(f"logits must hold floats (float16, bfloat16, float32 or float64), got dtype {logits.dtype}")
+    if isinstance(dim, bool) or not _is_int(dim):
+        raise TypeError(f"dim must be an int, got {dim!r} of type {type(dim).__name__}")
+    nd = logits.ndim
+    if not -nd <= int(dim) < nd:
+        raise ValueError(f"dim={dim!r} is out of range for logits with {nd} dimensions")
+    d = int(dim) % nd
+    k = logits.shape[d]
+    if k == 0:
+        raise ValueError(f"logits has no categories (dimension {dim} has size 0)")
+    batch_shape = getattr(draws, "batch_shape", None)
+    cdt = kinds[logits.dtype]
+    if is_tensor:
+        x = torch.movedim(logits, d, -1)
+    else:
+        x = np.moveaxis(logits, d, -1)
+    if batch_shape is not None and not is_tensor:  # a batch draws tensors
+        if torch is None:
+            raise TypeError("StreamBatch.categorical needs torch")
+        x = torch.from_numpy(np.ascontiguousarray(x)).to(draws.device)
+        is_tensor = True
+        cdt = torch.float64 if cdt is np.float64 else torch.float32
+    extra = _categorical_rows(draws, tuple(x.shape), batch_shape)
+    if is_tensor:
+        x = x.to(cdt)
+        bad = torch.isnan(x).any(-1) | (x == float("-inf")).all(-1)
+    else:
+        x = x.astype(cdt, copy=False)
+        bad = np.isnan(x).any(-1) | (x == -np.inf).all(-1)
+    if check and bad.any():  # one host sync for a device tensor (check=False skips it)
+        first = bad.nonzero()[0] if is_tensor else np.argwhere(bad)[0]
+        where = tuple(int(i) for i in first)
+        raise ValueError(f"logits row {where} has NaN or only -inf logits: no category can be drawn")
+    size = (extra + (k,)) if batch_shape is not None else tuple(x.shape)
+    if is_tensor:
+        g = draws.gumbel(size=size, dtype=cdt, device=x.device)
+        idx = torch.argmax(x + g, dim=-1)  # ties: the first maximal index (torch and numpy)
+        return torch.where(bad, torch.full_like(idx, -1), idx)
+    g = draws.gumbel(size=size, dtype=cdt)
+    idx = np.argmax(x + g, axis=-1)
+    return np.where(bad, np.int64(-1), idx.astype(np.int64))[()]

@@ -704,6 +704,30 @@ class _Draws:
         ``sigma >= 0``), computed in float64 and rounded to float32/16-bit outputs; two words per
         value in float64 (the default), one otherwise (docs/FORMAT.md 20.4)."""
         return _dists.lognormal(self, mean, sigma, size, dtype, device, out, region)
+    # ------------------------------------------------------------------ truncated normal (_dists, FORMAT 22.1)
+    def truncated_normal(self, mean=0.0, std=1.0, low=-2.0, high=2.0, size=None, dtype=None, device=None, out=None,
+                         region=None):
+        """Normal(mean, std) floats truncated to ``[low, high]`` (torch's ``nn.init.trunc_normal_``
+        semantics: the inverse normal CDF of a uniform between ``Phi((low - mean) / std)`` and
+        ``Phi((high - mean) / std)``), computed without libm so every backend gives the same bits.
+        ``std > 0``, ``low < high`` (either may be infinite). float32 (one word per value) or float64
+        (two words); float64 numpy by default. Values always lie in ``[low, high]`` (float32: the
+        bounds rounded to float32); docs/FORMAT.md 22.1 gives the formula and its far-tail limit."""
+        return _dists.truncated_normal(self, mean, std, low, high, size, dtype, device, out, region)
+
+    # ------------------------------------------------------------------ categorical (_dists, FORMAT 22.3)
+    def categorical(self, logits, dim=-1, *, check=True):
+        """One category index per row of ``logits`` (the rows run along every dimension but ``dim``):
+        ``argmax_j(logits[j] + g[j])`` with ``g`` this stream's gumbel draws in the logits' precision
+        (float32 for 16-bit logits), ties to the lowest index, so category j comes with probability
+        ``softmax(logits)[j]`` and a ``-inf`` logit never. A ``Stream`` draws ``gumbel(size=shape)`` for
+        the whole logits tensor (the category dimension moved last); a ``StreamBatch`` draws each row
+        from its own stream (logits ``batch_shape + (..., K)``, or one 1-D ``logits`` for every row), so
+        a row's sample never depends on the other rows. int64 numpy array (numpy logits) or tensor on
+        the logits' device (a batch: on the batch's device for numpy logits). A row of NaN or only
+        ``-inf`` logits is a ValueError before any word is drawn (one host sync for a device tensor);
+        ``check=False`` skips that check and gives -1 for such rows (docs/FORMAT.md 22.3)."""
+        return _dists.categorical(self, logits, dim, check)
 
     # ------------------------------------------------------------------ integers
     @overload

@@ -1157,3 +1157,21 @@ def fill_params(out, op: int, k0: int, k1: int, id, position: int, elem_size: in
         w = _words_at(k0, k1, ids, position, v, k)
         vals, kind = _param_values(name, w, base, cols, e, k0, k1, ids, position, v, k)
         _store(dst[e0:e0 + e.numel()], vals, kind, elem_size)
+# ---------------------------------------------------------------- truncated normal (csrc/dists.h, FORMAT 22.1)
+def ndtri_f64(p):
+    q = p - 0.5
+    r = torch.where(p < 0.5, p, 1.0 - p)
+    tiny = r < 2.2250738585072014e-308
+    tail = torch.where(tiny, -40.0, normal_f64_tail_piece(torch.where(tiny, 0.5, r)))
+    centre = (q >= -0.425) & (q <= 0.425)
+    return torch.where(centre, normal_f64_centre_piece(q), torch.where(p < 0.5, tail, -tail))
+
+
+def trunc_normal_f64(p, u):
+    sstd = float(np.uint64(p.ilow).view(np.float64))
+    return p.c + sstd * ndtri_f64(p.a + p.b * u)
+
+
+VALUES["trunc_normal_f64"] = lambda w, p: (trunc_normal_f64(p, u01_f64(w[..., 0], w[..., 1])), "f")
+VALUES["trunc_normal_f32"] = lambda w, p: (
+    trunc_normal_f64(p, w[..., 0].to(torch.float64) * 2.3283064365386962890625e-10).to(torch.float32), "f")

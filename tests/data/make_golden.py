@@ -67,6 +67,10 @@ for dt in ("float64", "float32", "float16", "bfloat16"):
     DRAWS[f"standard_cauchy_{dt}"] = ("standard_cauchy", [], dt, "bits")
     DRAWS[f"lognormal_0_1_{dt}"] = ("lognormal", [0.0, 1.0], dt, "bits")
     DRAWS[f"lognormal_-1_2.5_{dt}"] = ("lognormal", [-1.0, 2.5], dt, "bits")
+# truncated_normal (FORMAT 22.1): torch's default interval, and a far tail (mirrored)
+for dt in ("float64", "float32"):
+    DRAWS[f"truncated_normal_0_1_-2_2_{dt}"] = ("truncated_normal", [0.0, 1.0, -2.0, 2.0], dt, "bits")
+    DRAWS[f"truncated_normal_1_2_17_19_{dt}"] = ("truncated_normal", [1.0, 2.0, 17.0, 19.0], dt, "bits")
 
 CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
         "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
@@ -99,6 +103,8 @@ def reference_draw(stream, method, args, dtype, n=N):
         vals = getattr(stream, method)(*args, n, code)
     elif method in ("bernoulli", "geometric", "standard_cauchy", "lognormal"):
         vals = getattr(stream, method)(*args, n, code)
+    elif method == "truncated_normal":
+        vals = stream.truncated_normal(*args, n, code)
     else:
         raise ValueError(method)
     return encode(vals, code)
