@@ -53,8 +53,11 @@ def _gamma(draws, shape, scale, size, dtype, device, out, region, names=("shape"
         raise ValueError(f"{names[1]} must be non-negative, got {scale!r}")
     if shape * max(scale, 1.0) > _GAMMA_MAX or shape > _GAMMA_MAX:
         raise ValueError(f"{names[0]} * {names[1]} must be at most {_GAMMA_MAX:g}, got {shape!r} * {scale!r}")
-    t = _target_only(draws, "gamma", np.float64, size, dtype, device, out, region)
-    return draws._fill(_GAMMA_F64, t, 0, shape < 1.0, *gamma_params(shape, scale))
+    t = _gamma_target(draws, size, dtype, device, out, region)
+    if t.code == "f32" and shape * max(scale, 1.0) > GAMMA_MAX_F32:
+        raise ValueError(f"{names[0]} * {names[1]} must be at most {GAMMA_MAX_F32:g} for float32 values, got "
+                         f"{shape!r} * {scale!r}")
+    return draws._fill(_GAMMA_F64 if t.code == "f64" else _GAMMA_F32, t, 0, shape < 1.0, *gamma_params(shape, scale))
 
 
 def standard_gamma(draws, shape, size=None, dtype=None, device=None, out=None, region=None):
@@ -102,3 +105,68 @@ def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=N
         raise ValueError(f"p must be in [0, 1], got {p!r}")
     t = _target_only(draws, "binomial", np.int64, size, dtype, device, out, region)
     return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)
+
+
+# ---------------------------------------------------------------- FORMAT 21: beta, standard_t, float32 gamma
+_GAMMA_F32 = _OP["gamma_f32"]
+_BETA_F64 = _OP["beta_f64"]
+_STANDARD_T_F64 = _OP["standard_t_f64"]
+
+# float32 gamma (gamma_f64's value rounded): shape * max(scale, 1) bound far below float32's overflow
+GAMMA_MAX_F32 = 1e36
+
+
+def _gamma_target(draws, size, dtype, device, out, region):
+    """The output of a gamma draw: float64 (the default, also for torch outputs without a dtype) or
+    float32 (op gamma_f32); TypeError for any other dtype."""
+    if dtype is None and out is None:
+        dtype = np.float64
+    t = draws._output(parse_size(size), dtype, device, out, "float", "f64", region)
+    if t.code not in ("f64", "f32"):
+        raise TypeError(f"gamma draws float64 or float32 values only, got dtype {t.code} "
+                        f"(dtype={dtype!r}{'' if out is None else ', out.dtype=' + str(out.dtype)})")
+    return t
+
+
+def _f64_bits(x: float) -> int:
+    return int(np.array(x, dtype=np.float64).view(np.uint64))
+
+
+def _positive_shape(v, name):
+    x = _param(v, name)
+    if not 0.0 < x <= _GAMMA_MAX:
+        raise ValueError(f"{name} must be positive and at most {_GAMMA_MAX:g}, got {v!r}")
+    return x
+
+
+def beta_params(a: float, b: float):
+    """(affine, a, b, c, ilow) of op beta_f64 (FORMAT 21.2): logspace = a < 1 or b < 1, the shapes,
+    c of a, the float64 bits of c of b."""
+    return a < 1.0 or b < 1.0, a, b, gamma_params(a, 1.0)[2], _f64_bits(gamma_params(b, 1.0)[2])
+
+
+def standard_t_params(df: float):
+    """(affine, a, b, c) of op standard_t_f64 (FORMAT 21.3): boost = h < 1, h = df / 2, 0, c of h."""
+    h = df * 0.5
+    return h < 1.0, h, 0.0, gamma_params(h, 1.0)[2]
+
+
+def beta(draws, a, b, size=None, dtype=None, device=None, out=None, region=None):
+    """beta(a, b), float64, 8 words per value: gamma(a) from words 0-3, gamma(b) from words 4-7, in logs
+    when a or b is below 1 (FORMAT 21.2)."""
+    av, bv = _positive_shape(a, "a"), _positive_shape(b, "b")
+    t = _target_only(draws, "beta", np.float64, size, dtype, device, out, region)
+    return draws._fill(_BETA_F64, t, 0, *beta_params(av, bv))
+
+
+# standard_t: the smallest df (h / g, whose square root scales Z, stays a normal float64)
+STANDARD_T_DF_MIN = 1e-300
+
+
+def standard_t(draws, df, size=None, dtype=None, device=None, out=None, region=None):
+    """Student's t(df), float64, 6 words per value: Z / sqrt(chisquare(df) / df) (FORMAT 21.3)."""
+    v = _param(df, "df")
+    if not STANDARD_T_DF_MIN <= v <= _GAMMA_MAX:
+        raise ValueError(f"df must be in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}], got {df!r}")
+    t = _target_only(draws, "standard_t", np.float64, size, dtype, device, out, region)
+    return draws._fill(_STANDARD_T_F64, t, 0, *standard_t_params(v))
