@@ -899,6 +899,44 @@ RETRY_OPS |= {"gamma_f32", "beta_f64", "standard_t_f64"}
 __all__ += ["ref_beta", "ref_standard_t"]
 
 
+def ref_dirichlet(seed, sid: int, pos: int, alpha, rows: int) -> np.ndarray:
+    """dirichlet(alpha) of `rows` rows drawn from position pos of stream sid (FORMAT 21.4), (rows, K)."""
+    alpha = [float(a) for a in alpha]
+    k = len(alpha)
+    if k == 1:
+        return np.ones((rows, 1))
+    w = words(seed, sid, pos, 8 * rows * (k - 1)).reshape(rows, k - 1, 8)
+    x = np.empty((rows, k))
+    for j in range(k - 1):
+        b = alpha[k - 1]
+        for i in range(k - 2, j, -1):
+            b = alpha[i] + b
+        for r in range(rows):
+            idx = r * (k - 1) + j
+            x[r, j] = ref_beta(seed, sid, pos + 8 * idx, w[r, j], alpha[j], b)[0]
+    out = np.empty((rows, k))
+    for r in range(rows):
+        rem = None
+        for j in range(k - 1):
+            v = x[r, j]
+            out[r, j] = v if rem is None else v * rem
+            rem = (1.0 - v) if rem is None else rem * (1.0 - v)
+        out[r, k - 1] = rem
+    return out
+
+
+RefStream.dirichlet = lambda self, alpha, rows: _take_dirichlet(self, alpha, rows)
+
+
+def _take_dirichlet(self, alpha, rows):
+    out = ref_dirichlet(self.seed, self.id, self.position, alpha, rows)
+    self.position += 8 * rows * (len(alpha) - 1)
+    return out
+
+
+__all__ += ["ref_dirichlet"]
+
+
 def randint_words(low, high) -> int:
     return 2 if high - low <= 1 << 32 else 4
 

@@ -372,3 +372,118 @@ def test_standard_t_tiny_df_tails(df):
         if not 1e-6 < p < 1 - 1e-6:
             continue
         assert stats.binomtest(int((ax > q).sum()), n, p).pvalue > P_MIN, (q, float((ax > q).mean()), p)
+
+
+
+# FORMAT 21.4: dirichlet (stick-breaking over a (rows, K - 1) beta draw)
+DIRICHLET_ALPHAS = [[1.0, 2.0, 3.0], [0.5], [2.0, 5.0], [1e-3, 1e-3, 1e-3], [2.0, 0.1, 1e6, 0.3],
+                    [1e-300, 1.0, 1e-300], [0.7] * 7]
+
+
+@pytest.mark.parametrize("alpha", DIRICHLET_ALPHAS)
+@pytest.mark.parametrize("size", [None, 7, (2, 3)])
+def test_dirichlet_matches_reference(alpha, size):
+    pos = 4 * 2 ** 32 - 11
+    s = philox.Stream(51, "dir", position=pos)
+    got = s.dirichlet(alpha, size=size)
+    rows = 1 if size is None else int(np.prod(size))
+    shape = (len(alpha),) if size is None else tuple(np.atleast_1d(size)) + (len(alpha),)
+    assert got.shape == shape and got.dtype == np.float64
+    assert s.position == pos + 8 * rows * (len(alpha) - 1)
+    want = R.RefStream(51, "dir", position=pos).dirichlet(alpha, rows)
+    assert np.array_equal(_u64(got.reshape(rows, -1)), _u64(want))
+    assert not np.isnan(got).any() and (got >= 0).all() and (got <= 1).all()
+    assert np.allclose(got.sum(-1), 1.0, rtol=0, atol=1e-14)
+
+
+def test_dirichlet_golden_values():
+    # frozen (tests/reference.py, FORMAT 21.4): two rows of dirichlet([0.5, 2, 0.7]) from word 3
+    want = ["3fc4eb569a600387", "3fea1cada3e7cc50", "3f950f96b00659b2",
+            "3fd5f41ea1cb37b4", "3fc9787e053adb9c", "3fdd4fa25b975a7e"]
+    for got in (philox.Stream(2024, "dirichlet", position=3).dirichlet([0.5, 2.0, 0.7], size=2),
+                R.RefStream(2024, "dirichlet", position=3).dirichlet([0.5, 2.0, 0.7], 2)):
+        assert [format(int(v), "016x") for v in _u64(got.reshape(-1))] == want
+
+
+def test_dirichlet_split_rows_torch_batch_and_fallback():
+    torch = pytest.importorskip("torch")
+    from philox import _backend
+    alpha = [0.3, 1.5, 1e-3, 4.0]
+    whole = philox.Stream(52, "dsplit").dirichlet(alpha, size=9)
+    s = philox.Stream(52, "dsplit")
+    assert np.array_equal(np.concatenate([s.dirichlet(alpha, size=4), s.dirichlet(alpha, size=5)]), whole)
+    t = philox.Stream(52, "dsplit").dirichlet(alpha, size=(3, 3), device="cpu")
+    assert isinstance(t, torch.Tensor) and t.dtype == torch.float64 and t.shape == (3, 3, 4)
+    assert np.array_equal(t.numpy().reshape(9, 4), whole)
+    batch = philox.Stream(52, "drows").fold(torch.arange(3))
+    b = batch.dirichlet(alpha, size=5)
+    assert b.shape == (3, 5, 4) and batch.position == 8 * 5 * 3
+    for r in range(3):
+        assert np.array_equal(b[r].numpy(), philox.Stream(52, "drows").stream(r).dirichlet(alpha, size=5)), r
+    _backend.set_backend("torch")
+    try:
+        f = philox.Stream(52, "dsplit").dirichlet(alpha, size=9, device="cpu")
+        fb = philox.Stream(52, "drows").fold(torch.arange(3)).dirichlet(alpha, size=5)
+    finally:
+        _backend.set_backend("auto")
+    assert np.array_equal(f.numpy(), whole) and np.array_equal(fb.numpy(), b.numpy())
+    one = philox.Stream(52, "one", position=5)
+    assert np.array_equal(one.dirichlet([3.0], size=(2, 2)), np.ones((2, 2, 1))) and one.position == 5
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda s: s.dirichlet([]), ValueError, "alpha"), (lambda s: s.dirichlet([[1.0, 2.0]]), ValueError, "alpha"),
+    (lambda s: s.dirichlet([1.0, -1.0]), ValueError, r"alpha\[1\]"),
+    (lambda s: s.dirichlet([1.0, float("nan")]), ValueError, r"alpha\[1\]"),
+    (lambda s: s.dirichlet([0.0, 1.0]), ValueError, r"alpha\[0\]"),
+    (lambda s: s.dirichlet([1e300, 1e300]), ValueError, "sum of alpha"),
+    (lambda s: s.dirichlet(3.0), TypeError, "alpha"), (lambda s: s.dirichlet("abc"), TypeError, "alpha"),
+    (lambda s: s.dirichlet([1.0, "a"]), TypeError, "alpha"), (lambda s: s.dirichlet([True, False]), TypeError, "alpha"),
+    (lambda s: s.dirichlet([1.0, 2.0], size=3, dtype=np.float32), TypeError, "float64"),
+    (lambda s: s.dirichlet([1.0, 2.0], size=-1), ValueError, "size"),
+])
+def test_dirichlet_bad_arguments_change_nothing(call, exc, match):
+    s = philox.Stream(53, "dbad", position=9)
+    with pytest.raises(exc, match=match):
+        call(s)
+    assert s.position == 9
+    s.position = 2 ** 66 - 8
+    with pytest.raises(ValueError):
+        s.dirichlet([1.0, 2.0], size=2)
+    assert s.position == 2 ** 66 - 8
+
+
+@pytest.mark.parametrize("alpha", [[1.0, 2.0, 3.0], [0.3, 0.3, 5.0], [10.0, 1e3, 0.5, 2.0], [0.05, 0.05]])
+def test_dirichlet_marginals_ks(alpha):
+    """Each component of Dirichlet(alpha) is beta(alpha_j, sum - alpha_j); pairs are negatively correlated
+    as -a_i a_j / (s^2 (s + 1))."""
+    stats = pytest.importorskip("scipy.stats")
+    n = 100_000
+    x = philox.Stream(54, "dks", str(alpha)).dirichlet(alpha, size=n)
+    assert not np.isnan(x).any() and (x >= 0).all() and (x <= 1).all()
+    a0 = math.fsum(alpha)
+    for j, a in enumerate(alpha):
+        if a >= 0.1:  # (0.05: mass within rounding of 0 and 1, as for beta; the tiny-alpha test covers it)
+            assert stats.kstest(x[:, j], stats.beta(a, a0 - a).cdf).pvalue > P_MIN, j
+        assert abs(x[:, j].mean() - a / a0) < 6 * math.sqrt(a * (a0 - a) / (a0 ** 2 * (a0 + 1)) / n)
+    if len(alpha) > 2:
+        c = np.cov(x[:, 0], x[:, 1])[0, 1]
+        want = -alpha[0] * alpha[1] / (a0 ** 2 * (a0 + 1))
+        assert abs(c - want) < 0.05 * abs(want) + 6 * x[:, 0].std() * x[:, 1].std() / math.sqrt(n)
+
+
+def test_dirichlet_tiny_alphas():
+    """Tiny alphas put almost all of a row's mass on one component, chosen with probability alpha_j / sum
+    (numpy's small-alpha case): counts of the largest component per row against that, by chi-square."""
+    stats = pytest.importorskip("scipy.stats")
+    alpha = [1e-3, 2e-3, 1e-3, 4e-3]
+    n = 100_000
+    x = philox.Stream(55, "dtiny").dirichlet(alpha, size=n)
+    assert not np.isnan(x).any() and (x >= 0).all() and (x <= 1).all()
+    assert np.allclose(x.sum(-1), 1.0, rtol=0, atol=1e-14)
+    counts = np.bincount(x.argmax(-1), minlength=4)
+    p = np.array(alpha) / sum(alpha)
+    assert stats.chisquare(counts, p * n).pvalue > P_MIN
+    # P(some component > 0.99) = sum_j P(x_j > 0.99) (at most one can be), x_j ~ beta(alpha_j, sum - alpha_j)
+    p99 = sum(float(stats.beta(a, sum(alpha) - a).sf(0.99)) for a in alpha)
+    assert stats.binomtest(int((x.max(-1) > 0.99).sum()), n, p99).pvalue > P_MIN

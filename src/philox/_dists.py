@@ -170,3 +170,84 @@ def standard_t(draws, df, size=None, dtype=None, device=None, out=None, region=N
         raise ValueError(f"df must be in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}], got {df!r}")
     t = _target_only(draws, "standard_t", np.float64, size, dtype, device, out, region)
     return draws._fill(_STANDARD_T_F64, t, 0, *standard_t_params(v))
+
+
+def _dirichlet_alpha(alpha):
+    """alpha as a list of K >= 1 floats in (0, 1e300], their sum at most 1e300 (FORMAT 21.4)."""
+    from ._keys import _is_int
+    if isinstance(alpha, (str, bytes, dict)) or _is_int(alpha) or isinstance(alpha, float):
+        raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}")
+    try:
+        arr = np.asarray(alpha.detach().cpu() if hasattr(alpha, "detach") else alpha)
+    except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
+        raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}") from e
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"alpha must be a non-empty 1-D sequence, got shape {arr.shape}: {alpha!r}")
+    if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
+        raise TypeError(f"alpha must hold real numbers, got dtype {arr.dtype}: {alpha!r}")
+    al = [float(v) for v in arr]
+    for j, v in enumerate(al):
+        if not 0.0 < v <= _GAMMA_MAX:
+            raise ValueError(f"alpha[{j}] must be positive and at most {_GAMMA_MAX:g}, got {v!r} (alpha={alpha!r})")
+    if math.fsum(al) > _GAMMA_MAX:
+        raise ValueError(f"the sum of alpha must be at most {_GAMMA_MAX:g}, got alpha={alpha!r}")
+    return al
+
+
+def dirichlet_params(alpha):
+    """The beta shapes (a_j, b_j), j < K - 1, of dirichlet's stick-breaking (FORMAT 21.4): a_j = alpha_j,
+    b_j = alpha_{j+1} + ... + alpha_{K-1}, summed from the last (each step one float64 addition)."""
+    rest, tails = 0.0, []
+    for v in reversed(alpha[1:]):
+        rest = v + rest if tails else v
+        tails.append(rest)
+    return list(zip(alpha[:-1], reversed(tails)))
+
+
+def dirichlet(draws, alpha, size=None, dtype=None, device=None):
+    """dirichlet(alpha), float64, shape size + (K,): stick-breaking over K - 1 beta columns of one
+    (rows, K - 1) beta draw (8 words per element), FORMAT 21.4."""
+    from . import _stream
+    al = _dirichlet_alpha(alpha)
+    shape = parse_size(size)
+    _target_only(draws, "dirichlet", np.float64, (0,), dtype, device, None, None)  # dtype/device checks only
+    k = len(al)
+    rows = 1 if shape is None else math.prod(shape)
+    outer = () if shape is None else shape
+    params = dirichlet_params(al)
+    p0 = draws.position
+    if p0 + 8 * rows * (k - 1) > _stream.MAX_POSITION:
+        raise ValueError(f"dirichlet of {rows} rows of {k} values needs {8 * rows * (k - 1)} words; position {p0} "
+                         f"leaves {_stream.MAX_POSITION - p0}")
+    if k == 1:
+        empty = draws.beta(1.0, 1.0, size=(0,), dtype=dtype, device=device)
+        lead = tuple(empty.shape[:-1])
+        ones_shape = lead + outer + (1,)
+        if isinstance(empty, np.ndarray):
+            return np.ones(ones_shape)
+        import torch
+        return torch.ones(ones_shape, dtype=torch.float64, device=empty.device)
+    cols = []
+    try:
+        for j, (a, b) in enumerate(params):
+            draws.position = p0
+            if isinstance(draws, _stream.Stream):  # column j alone (a region of the whole draw)
+                v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device,
+                               region=(slice(None), slice(j, j + 1)))
+            else:  # a StreamBatch: the whole draw per column (region= is for a Stream's draws)
+                v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device)
+            cols.append(v[..., 0] if isinstance(draws, _stream.Stream) else v[..., j])
+    except BaseException:
+        draws.position = p0  # a failed call moves nothing
+        raise
+    draws.position = p0 + 8 * rows * (k - 1)
+    x, rem = [], None
+    for v in cols:
+        x.append(v if rem is None else v * rem)
+        rem = (1.0 - v) if rem is None else rem * (1.0 - v)
+    x.append(rem)
+    lead = tuple(cols[0].shape[:-1])
+    if isinstance(cols[0], np.ndarray):
+        return np.stack(x, axis=-1).reshape(lead + outer + (k,))
+    import torch
+    return torch.stack(x, dim=-1).reshape(lead + outer + (k,))

@@ -521,6 +521,12 @@ class _Draws:
         """Student's t floats with ``df`` degrees of freedom, float64 (numpy's ``standard_t``;
         ``0 < df <= 1e300``): ``Z / sqrt(chisquare(df) / df)``, six words per value (docs/FORMAT.md 21.3)."""
         return _dists.standard_t(self, df, size, dtype, device, out, region)
+
+    def dirichlet(self, alpha, size=None, dtype=None, device=None):
+        """Dirichlet(alpha) rows, float64 of shape ``size + (K,)`` (numpy's ``dirichlet``; ``alpha`` a 1-D
+        sequence of K positive floats). Stick-breaking over K - 1 beta values per row, 8 words each
+        (docs/FORMAT.md 21.4): rows sum to 1 up to rounding, never NaN, even for tiny alphas."""
+        return _dists.dirichlet(self, alpha, size, dtype, device)
     # ------------------------------------------------------------------ exponential
     def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
         """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 12):
