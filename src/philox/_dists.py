@@ -107,7 +107,7 @@ def binomial(draws, n, p, size=None, dtype=None, device=None, out=None, region=N
     return draws._fill(_BINOMIAL_I64, t, 0, False, pv, 0.0, 0.0, nn, 0)
 
 
-# ---------------------------------------------------------------- FORMAT 21: beta, standard_t, float32 gamma
+# ---------------------------------------------------------------- FORMAT 21: beta, standard_t, dirichlet, float32 gamma
 _GAMMA_F32 = _OP["gamma_f32"]
 _BETA_F64 = _OP["beta_f64"]
 _STANDARD_T_F64 = _OP["standard_t_f64"]
@@ -204,6 +204,9 @@ def dirichlet_params(alpha):
     return list(zip(alpha[:-1], reversed(tails)))
 
 
+_DIRICHLET_WHOLE = 4  # dirichlet: up to this many beta columns, whole draws per column (below)
+
+
 def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     """dirichlet(alpha), float64, shape size + (K,): stick-breaking over K - 1 beta columns of one
     (rows, K - 1) beta draw (8 words per element), FORMAT 21.4."""
@@ -227,16 +230,20 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
             return np.ones(ones_shape)
         import torch
         return torch.ones(ones_shape, dtype=torch.float64, device=empty.device)
+    # Each column from a region of the whole draw (O(rows K) values) on a Stream with K - 1 > _DIRICHLET_WHOLE;
+    # else from whole draws (O(rows K^2)): a region of one-value runs costs ~6 values per value (measured),
+    # and region= is for a Stream's draws only (not a StreamBatch's). The same bits either way.
+    region_cols = isinstance(draws, _stream.Stream) and k - 1 > _DIRICHLET_WHOLE
     cols = []
     try:
         for j, (a, b) in enumerate(params):
             draws.position = p0
-            if isinstance(draws, _stream.Stream):  # column j alone (a region of the whole draw)
+            if region_cols:  # column j alone (a region of the whole draw)
                 v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device,
                                region=(slice(None), slice(j, j + 1)))
-            else:  # a StreamBatch: the whole draw per column (region= is for a Stream's draws)
+            else:  # the whole draw, cut to column j
                 v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device)
-            cols.append(v[..., 0] if isinstance(draws, _stream.Stream) else v[..., j])
+            cols.append(v[..., 0] if region_cols else v[..., j])
     except BaseException:
         draws.position = p0  # a failed call moves nothing
         raise
