@@ -321,6 +321,27 @@ def test_beta_ks(a, b):
     assert stats.kstest(x, stats.beta(a, b).cdf).pvalue > P_MIN
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("draw,dist", [
+    ("beta", (2.0, 3.0)), ("beta", (0.5, 0.5)), ("beta", (0.2, 1e3)), ("standard_t", (1.0,)),
+    ("standard_t", (0.3,)), ("standard_t", (30.0,)), ("gamma32", (0.3,))])
+def test_format21_ks_1e6(draw, dist):
+    """10**6 values: KS and both 1e-4 tails against scipy (the always-run tests above use 2 * 10**5)."""
+    stats = pytest.importorskip("scipy.stats")
+    n = 10 ** 6
+    s = philox.Stream(56, "f21-1e6", draw, repr(dist))
+    if draw == "beta":
+        x, d = s.beta(*dist, size=n), stats.beta(*dist)
+    elif draw == "standard_t":
+        x, d = s.standard_t(*dist, size=n), stats.t(*dist)
+    else:
+        x, d = s.standard_gamma(*dist, size=n, dtype=np.float32).astype(np.float64), stats.gamma(*dist)
+    assert np.isfinite(x).all()
+    assert stats.kstest(x, d.cdf).pvalue > P_MIN
+    for k, q in ((int((x < d.ppf(1e-4)).sum()), 1e-4), (int((x > d.isf(1e-4)).sum()), 1e-4)):
+        assert stats.binomtest(k, n, q).pvalue > P_MIN
+
+
 @pytest.mark.parametrize("a,b", [(1e-3, 1e-3), (1e-3, 1e6), (1e6, 1e-3), (1e-3, 1.0), (0.01, 0.02), (0.05, 0.05),
                                  (1e6, 1e6)])
 def test_beta_extreme_shapes(a, b):
