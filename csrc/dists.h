@@ -425,6 +425,77 @@ PHILOX_HD double ndtri_f64(double p) {
 // every value to [low, high] (FORMAT 22.1).
 PHILOX_HD double trunc_normal_f64(double pl, double d, double mean, double sstd, double u) {
   return mean + sstd * ndtri_f64(pl + d * u);
+// ---------------------------------------------------------------- beta, standard_t, float32 gamma (FORMAT 21)
+// The Marsaglia-Tsang value g (before any boost) from the retry stream `at`: attempt t = 0, 1, ...
+// reads block b0 + t * step (gamma, standard_t: b0 = 0, step = 1, as 19.2; beta: X's attempts
+// from the even blocks, Y's from the odd ones).
+PHILOX_HD double gamma_mt_retry(double d, double c, const RetryAt& at, uint64_t b0, uint64_t step) {
+  double g = bits_f64(0x7FF8000000000000ull);
+  for (uint64_t t = b0; g != g; t += step) {
+    uint32_t r[4];
+    stream_block(r, t, at.rid, at.k0, at.k1);
+    g = gamma_mt_attempt(d, c, r[0], r[1], r[2]);
+  }
+  return g;
+}
+
+// beta(a, b) from the Marsaglia-Tsang values gx (shape a, words w0 .. w3) and gy (shape b, words
+// w4 .. w7). Both shapes >= 1 (logspace false): gx / (gx + gy). Else in logs, so that values whose
+// gammas underflow stay exact: lx = log gx + log(U_x) / a (the boost, a < 1 only; U_x from w3),
+// ly likewise (b, w7), each clamped below at -1e308 (no -inf - -inf), value 1 / (1 + exp(ly - lx)).
+// Values in [0, 1]; NaN (rejected) when gx or gy is.
+PHILOX_HD double beta_combine(bool logspace, double a, double b, double gx, double gy, uint32_t w3, uint32_t w7) {
+  const double sum = gx + gy;  // NaN when either is (then the logs below are of NaN: discarded)
+  if (!logspace) return gx / sum;
+  const double lxu = log_f64(u01_open32_f64(w3)) / a, lyu = log_f64(u01_open32_f64(w7)) / b;
+  double lx = log_f64(gx) + (a < 1.0 ? lxu : 0.0);
+  double ly = log_f64(gy) + (b < 1.0 ? lyu : 0.0);
+  lx = lx < -1e308 ? -1e308 : lx;
+  ly = ly < -1e308 ? -1e308 : ly;
+  const double v = 1.0 / (1.0 + exp_f64(ly - lx));
+  return sum != sum ? sum : v;  // one comparison (no mask logic: the CPU loop vectorizes)
+}
+
+// beta, 8 words: gx from w0 .. w2 (shape a, ca = its c of 19.2), gy from w4 .. w6 (shape b, cb);
+// NaN when either first attempt is rejected (beta_retry finishes it).
+PHILOX_HD double beta_first(bool logspace, double a, double b, double ca, double cb, const uint32_t* w) {
+  const double gx = gamma_mt_attempt(gamma_d(a), ca, w[0], w[1], w[2]);
+  const double gy = gamma_mt_attempt(gamma_d(b), cb, w[4], w[5], w[6]);
+  return beta_combine(logspace, a, b, gx, gy, w[3], w[7]);
+}
+
+PHILOX_HD double beta_retry(bool logspace, double a, double b, double ca, double cb, const uint32_t* w,
+                            const RetryAt& at) {
+  double gx = gamma_mt_attempt(gamma_d(a), ca, w[0], w[1], w[2]);
+  double gy = gamma_mt_attempt(gamma_d(b), cb, w[4], w[5], w[6]);
+  if (gx != gx) gx = gamma_mt_retry(gamma_d(a), ca, at, 0, 2);
+  if (gy != gy) gy = gamma_mt_retry(gamma_d(b), cb, at, 1, 2);
+  return beta_combine(logspace, a, b, gx, gy, w[3], w[7]);
+}
+
+// standard_t(df), h = df / 2, 6 words: g the Marsaglia-Tsang value of shape h (words w0 .. w3,
+// retries as 19.2), Z = normal_f64(w4, w5); s = Z * sqrt(h / g). h >= 1 (boost false): the value is
+// s (= Z / sqrt(chisq(df) / df)). h < 1: G = g * U^(1/h) may underflow, so the boost enters in
+// logs: e = -(log U / h) / 2, E = exp(min(e, 1418) / 2), value (s * E) * E saturated to
+// [-DBL_MAX, DBL_MAX] (past e = 1418 it overflows anyway). NaN when g is.
+PHILOX_HD double student_t_combine(bool boost, double h, double g, uint32_t w3, uint32_t z0, uint32_t z1) {
+  const double s = normal_f64(z0, z1) * sqrt(h / g);
+  if (!boost) return s;
+  const double e = -0.5 * (log_f64(u01_open32_f64(w3)) / h);
+  const double E = exp_f64(0.5 * (e < 1418.0 ? e : 1418.0));
+  const double v = (s * E) * E;
+  const double big = 1.7976931348623157e308;
+  return v < -big ? -big : (v > big ? big : v);
+}
+
+PHILOX_HD double student_t_first(bool boost, double h, double c, const uint32_t* w) {
+  const double g = gamma_mt_attempt(gamma_d(h), c, w[0], w[1], w[2]);
+  const double v = student_t_combine(boost, h, g != g ? 1.0 : g, w[3], w[4], w[5]);
+  return g != g ? g : v;
+}
+
+PHILOX_HD double student_t_retry(bool boost, double h, double c, const uint32_t* w, const RetryAt& at) {
+  return student_t_combine(boost, h, gamma_mt_retry(gamma_d(h), c, at, 0, 1), w[3], w[4], w[5]);
 }
 
 }  // namespace philox

@@ -245,6 +245,17 @@ template <class A>
 PHILOX_HD float op_trunc_normal_f32(const A& p, const uint32_t* w) {
   return (float)trunc_normal_f64(p.a, p.b, p.c, bits_f64(p.ilow), (double)w[0] * 2.3283064365386962890625e-10);
 }
+// FORMAT 21. gamma_f32: gamma_f64's value rounded to float32 (the same words, parameter block and
+// retries). beta(a, b): a, b = the shapes, c = c of a, ilow = the float64 bits of c of b, affine =
+// a < 1 or b < 1. standard_t(df): a = df / 2, c = c of that shape, affine = df / 2 < 1.
+template <class A>
+PHILOX_HD float op_gamma_f32(const A& p, const uint32_t* w) { return (float)op_gamma_f64(p, w); }
+template <class A>
+PHILOX_HD double op_beta_f64(const A& p, const uint32_t* w) {
+  return beta_first(p.affine, p.a, p.b, p.c, bits_f64(p.ilow), w);
+}
+template <class A>
+PHILOX_HD double op_standard_t_f64(const A& p, const uint32_t* w) { return student_t_first(p.affine, p.a, p.c, w); }
 
 // ---------------------------------------------------------------- the table
 // X(code, Name, "name", words per value, value type, bytes per value, "output dtypes", value function,
@@ -298,7 +309,10 @@ PHILOX_HD float op_trunc_normal_f32(const A& p, const uint32_t* w) {
   X(39, GeometricI64, "geometric_i64", 2, int64_t, 8, "int64", op_geometric_i64, -1)                                  \
   X(40, BernoulliB8, "bernoulli_b8", 1, uint8_t, 1, "bool", op_bernoulli_b8, -1)                                      \
   X(41, TruncNormalF32, "trunc_normal_f32", 1, float, 4, "float32", op_trunc_normal_f32, -1)                          \
-  X(42, TruncNormalF64, "trunc_normal_f64", 2, double, 8, "float64", op_trunc_normal_f64, -1)
+  X(42, TruncNormalF64, "trunc_normal_f64", 2, double, 8, "float64", op_trunc_normal_f64, -1)                         \
+  X(43, GammaF32, "gamma_f32", 4, float, 4, "float32", op_gamma_f32, -1)                                              \
+  X(44, BetaF64, "beta_f64", 8, double, 8, "float64", op_beta_f64, -1)                                                \
+  X(45, StandardTF64, "standard_t_f64", 6, double, 8, "float64", op_standard_t_f64, -1)
 
 enum class Op : int {
 #define PHILOX_OP_ENUM(code, Name, name, K, T, B, D, F, R) Name = code,
@@ -336,7 +350,32 @@ struct OpRetry<(int)Op::BinomialI64> {
     return binomial_retry((int64_t)p.ilow, p.a, at);
   }
 };
+template <>
+struct OpRetry<(int)Op::GammaF32> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static float value(const A& p, const uint32_t* w, const RetryAt& at) {
+    return (float)OpRetry<(int)Op::GammaF64>::value(p, w, at);
+  }
+};
+template <>
+struct OpRetry<(int)Op::BetaF64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static double value(const A& p, const uint32_t* w, const RetryAt& at) {
+    return beta_retry(p.affine, p.a, p.b, p.c, bits_f64(p.ilow), w, at);
+  }
+};
+template <>
+struct OpRetry<(int)Op::StandardTF64> {
+  static constexpr bool has = true;
+  template <class A>
+  PHILOX_HD static double value(const A& p, const uint32_t* w, const RetryAt& at) {
+    return student_t_retry(p.affine, p.a, p.c, w, at);
+  }
+};
 PHILOX_HD bool op_rejected(double v) { return v != v; }
+PHILOX_HD bool op_rejected(float v) { return v != v; }
 PHILOX_HD bool op_rejected(int64_t v) { return v < 0; }
 
 // Compile-time facts of op OP: OpTraits<OP>::K, ::T, ::bytes, ::value(args, w).

@@ -102,6 +102,18 @@ def _cases():
         for nm, dt in (("f64", torch.float64), ("f32", torch.float32)):
             out.append(Case(f"trunc_normal_{nm}_{mean:g}_{std:g}_{lo:g}_{hi:g}", OP[f"trunc_normal_{nm}"], dt,
                             False, pl, d, m, ilow=bits))
+    # FORMAT 21: float32 gamma; beta directly and in logs (tiny, huge and subnormal shapes); standard_t
+    # on both sides of df / 2 = 1 and at its extremes
+    from philox._dists import beta_params, standard_t_params
+    for shape, scale in [(2.5, 1.0), (0.3, 2.0), (1e-3, 1.0), (1e6, 1e-3), (1.0 / 3, 3.0), (0.0, 1.0)]:
+        out.append(Case(f"gamma_f32_{shape:g}_{scale:g}", OP["gamma_f32"], torch.float32, shape < 1.0,
+                        *gamma_params(shape, scale)))
+    for a, b in [(2.0, 3.0), (0.5, 0.5), (1e-3, 2e-3), (1e-3, 1e6), (1e6, 1e6), (1.0, 0.2), (1e-308, 1e-308),
+                 (1.0 / 3, 1e300)]:
+        affine, *abc, ilow = beta_params(a, b)
+        out.append(Case(f"beta_{a:g}_{b:g}", OP["beta_f64"], torch.float64, affine, *abc, ilow=ilow))
+    for df in (10.0, 2.0, 1.999, 0.5, 1e-3, 1e-300, 1e300):
+        out.append(Case(f"standard_t_{df:g}", OP["standard_t_f64"], torch.float64, *standard_t_params(df)))
     # every other op of the table (csrc/ops.h): its plain form, on its first output dtype
     covered = {c.op for c in out}
     for code, name, _words, _bytes, dtypes in _core.OPS:

@@ -598,14 +598,20 @@ def ref_gamma(seed, sid: int, pos: int, w, shape: float, scale: float) -> np.nda
     return (g * boost) * scale
 
 
+def _as_code(v, code):
+    """float32 gamma (FORMAT 21.1): the float64 value rounded to nearest float32."""
+    return v.astype(np.float32) if code == "f32" else v
+
+
 def _ref_gamma_draw(self, shape, scale, n):
     pos = self.position
     return ref_gamma(self.seed, self.id, pos, self._take(4 * n), float(shape), float(scale))
 
 
-RefStream.standard_gamma = lambda self, shape, n, code="f64": _ref_gamma_draw(self, shape, 1.0, n)
-RefStream.gamma = lambda self, shape, scale, n, code="f64": _ref_gamma_draw(self, shape, scale, n)
-RefStream.chisquare = lambda self, df, n, code="f64": _ref_gamma_draw(self, float(df) * 0.5, 2.0, n)
+RefStream.standard_gamma = lambda self, shape, n, code="f64": _as_code(_ref_gamma_draw(self, shape, 1.0, n), code)
+RefStream.gamma = lambda self, shape, scale, n, code="f64": _as_code(_ref_gamma_draw(self, shape, scale, n), code)
+RefStream.chisquare = lambda self, df, n, code="f64": _as_code(_ref_gamma_draw(self, float(df) * 0.5, 2.0, n),
+                                                              code)
 
 
 def u01_open(first, second) -> np.ndarray:
@@ -876,6 +882,118 @@ OP_VALUES.update({
     "geometric_i64": lambda w, n, args, code: ref_geometric(w, float(args[0])),
     "bernoulli_b8": lambda w, n, args, code: ref_bernoulli(w, float(args[0])),
 })
+# FORMAT 21: float32 gamma, beta, standard_t (written from docs/FORMAT.md 21)
+def _mt_d_c(shape: float):
+    d = (shape + 1.0 if shape < 1.0 else shape) - 0.333333333333333333333
+    return d, 1.0 / math.sqrt(9.0 * d)
+
+
+def _mt_retried(seed, sid, p_first, shape, first_words, b0, step):
+    """The Marsaglia-Tsang value g (no boost): the first attempt from first_words (n0, n1, uw), else
+    attempt t from block b0 + t * step of the value's retry stream."""
+    d, c = _mt_d_c(shape)
+    g = gamma_attempt(d, c, *[np.array([v], dtype=np.uint32) for v in first_words])[0]
+    t = b0
+    while np.isnan(g):
+        r = retry_words(seed, sid, p_first, t)
+        g = gamma_attempt(d, c, r[0:1], r[1:2], r[2:3])[0]
+        t += step
+    return float(g)
+
+
+def ref_beta(seed, sid: int, pos: int, w, a: float, b: float) -> np.ndarray:
+    """beta(a, b) of the words w (8 per value) read from position pos of stream sid (FORMAT 21.2)."""
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 8)
+    out = np.empty(len(w))
+    for i, v in enumerate(w):
+        p_first = pos + 8 * i
+        gx = _mt_retried(seed, sid, p_first, a, v[0:3], 0, 2)
+        gy = _mt_retried(seed, sid, p_first, b, v[4:7], 1, 2)
+        if a >= 1.0 and b >= 1.0:
+            out[i] = gx / (gx + gy)
+            continue
+        lx = float(log_f64(gx))
+        ly = float(log_f64(gy))
+        with np.errstate(over="ignore", divide="ignore"):
+            if a < 1.0:
+                lx = lx + float(log_f64(u01_open32(v[3]))) / a
+            if b < 1.0:
+                ly = ly + float(log_f64(u01_open32(v[7]))) / b
+        lx, ly = max(lx, -1e308), max(ly, -1e308)
+        with np.errstate(over="ignore"):
+            out[i] = 1.0 / (1.0 + float(exp_f64(np.float64(ly) - np.float64(lx))))
+    return out
+
+
+def ref_standard_t(seed, sid: int, pos: int, w, df: float) -> np.ndarray:
+    """standard_t(df) of the words w (6 per value) read from position pos of stream sid (FORMAT 21.3)."""
+    w = np.asarray(w, dtype=np.uint32).reshape(-1, 6)
+    h = df * 0.5
+    out = np.empty(len(w))
+    for i, v in enumerate(w):
+        g = _mt_retried(seed, sid, pos + 6 * i, h, v[0:3], 0, 1)
+        z = float(normal_f64(v[4:5], v[5:6])[0])
+        s = z * math.sqrt(h / g)
+        if h >= 1.0:
+            out[i] = s
+            continue
+        e = -0.5 * (float(log_f64(u01_open32(v[3]))) / h)
+        with np.errstate(over="ignore"):
+            big_e = exp_f64(0.5 * min(e, 1418.0))
+            val = (np.float64(s) * big_e) * big_e
+        out[i] = min(max(float(val), -1.7976931348623157e308), 1.7976931348623157e308)
+    return out
+
+
+RefStream.beta = lambda self, a, b, n, code="f64": ref_beta(self.seed, self.id, self.position,
+                                                            self._take(8 * n), float(a), float(b))
+RefStream.standard_t = lambda self, df, n, code="f64": ref_standard_t(self.seed, self.id, self.position,
+                                                                      self._take(6 * n), float(df))
+OP_VALUES["gamma_f32"] = lambda w, n, args, code, ctx: ref_gamma(*ctx[:3], w, *_gamma_args(ctx[3], args)).astype(
+    np.float32)
+OP_VALUES["beta_f64"] = lambda w, n, args, code, ctx: ref_beta(*ctx[:3], w, float(args[0]), float(args[1]))
+OP_VALUES["standard_t_f64"] = lambda w, n, args, code, ctx: ref_standard_t(*ctx[:3], w, float(args[0]))
+RETRY_OPS |= {"gamma_f32", "beta_f64", "standard_t_f64"}
+__all__ += ["ref_beta", "ref_standard_t"]
+
+
+def ref_dirichlet(seed, sid: int, pos: int, alpha, rows: int) -> np.ndarray:
+    """dirichlet(alpha) of `rows` rows drawn from position pos of stream sid (FORMAT 21.4), (rows, K)."""
+    alpha = [float(a) for a in alpha]
+    k = len(alpha)
+    if k == 1:
+        return np.ones((rows, 1))
+    w = words(seed, sid, pos, 8 * rows * (k - 1)).reshape(rows, k - 1, 8)
+    x = np.empty((rows, k))
+    for j in range(k - 1):
+        b = alpha[k - 1]
+        for i in range(k - 2, j, -1):
+            b = alpha[i] + b
+        for r in range(rows):
+            idx = r * (k - 1) + j
+            x[r, j] = ref_beta(seed, sid, pos + 8 * idx, w[r, j], alpha[j], b)[0]
+    out = np.empty((rows, k))
+    for r in range(rows):
+        rem = None
+        for j in range(k - 1):
+            v = x[r, j]
+            out[r, j] = v if rem is None else v * rem
+            rem = (1.0 - v) if rem is None else rem * (1.0 - v)
+        out[r, k - 1] = rem
+    return out
+
+
+RefStream.dirichlet = lambda self, alpha, rows: _take_dirichlet(self, alpha, rows)
+
+
+def _take_dirichlet(self, alpha, rows):
+    out = ref_dirichlet(self.seed, self.id, self.position, alpha, rows)
+    self.position += 8 * rows * (len(alpha) - 1)
+    return out
+
+
+__all__ += ["ref_dirichlet"]
+
 
 def randint_words(low, high) -> int:
     return 2 if high - low <= 1 << 32 else 4

@@ -41,6 +41,10 @@ DRAWS = {
     "chisquare": lambda s, size, **kw: s.chisquare(3.0, size, **kw),
     "poisson": lambda s, size, **kw: s.poisson(37.5, size, **kw),
     "binomial": lambda s, size, **kw: s.binomial(1000, 0.3, size, **kw),
+    # FORMAT 21: 4, 8 and 6 words per value (a value's words span up to three blocks)
+    "gamma32": lambda s, size, **kw: s.gamma(0.3, 2.0, size, dtype=np.float32, **kw),
+    "beta": lambda s, size, **kw: s.beta(0.4, 2.0, size, **kw),
+    "standard_t": lambda s, size, **kw: s.standard_t(0.7, size, **kw),
 }
 POSITIONS = [0, 1, 2, 3, 4 * (2 ** 32 - 3) + 1]
 
@@ -87,7 +91,7 @@ def test_law_numpy(sr, name, position):
 
 
 TORCH_DRAWS = ["random_raw", "rand", "rand32", "uniform32", "randn32", "normal", "exponential32", "randint",
-               "gamma", "poisson", "binomial", "laplace",
+               "gamma", "poisson", "binomial", "laplace", "gamma32", "beta", "standard_t",
                "randint8", "randint_large"]
 
 

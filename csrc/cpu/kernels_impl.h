@@ -353,12 +353,23 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       with_store_type<OP>(p.elem_size, [&](auto store) {
         using S = decltype(store);
         fill<K, S>(job, i0, i1, [=, &job](S* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          if constexpr (!OpRetry<OP>::has) {
-            for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+          if constexpr ((K & (K - 1)) != 0) {
+            // K not a power of two (standard_t: 6): the vectorizer cannot de-interleave groups of K
+            // words, so the words go to K unit-stride rows first; the same value function, the same bits
+            alignas(64) uint32_t rows[K][kChunkWords / K];
+            for (size_t j = 0; j < nv; ++j)
+              for (int k = 0; k < K; ++k) rows[k][j] = w[K * j + k];
+            for (size_t j = 0; j < nv; ++j) {
+              uint32_t v[K];
+              for (int k = 0; k < K; ++k) v[k] = rows[k][j];
+              o[j] = (S)Tr::value(q, v);
+            }
           } else {
-            // rejection samplers (FORMAT 19.1): the value function in one vectorized pass, then
-            // the few rejected first attempts, finished from their retry streams (op_value_at)
             for (size_t j = 0; j < nv; ++j) o[j] = (S)Tr::value(q, w + K * j);
+          }
+          if constexpr (OpRetry<OP>::has) {
+            // rejection samplers (FORMAT 19.1): the value function in one vectorized pass (above), then
+            // the few rejected first attempts, finished from their retry streams (op_value_at)
             for (size_t j = 0; j < nv; ++j)
               if (op_rejected(o[j]))
                 o[j] = op_value_at<OP>(q, w + K * j, job.k0, job.k1, job.id,

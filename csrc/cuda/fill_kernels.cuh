@@ -2,9 +2,8 @@
 //
 // A draw is split into work items: item (row r, tile t) computes the Philox
 // blocks [block + t*G, block + (t+1)*G) of row r's stream (G = kTileBlocks) and
-// writes every value whose *first* word lies in them (plus one more block when
-// the last such value straddles into the next tile, which happens only for
-// 2- and 4-word values at positions that are not a multiple of their size).
+// writes every value whose *first* word lies in them (plus the blocks that the
+// last such value straddles into: one for values of 2 to 5 words, two for 6 to 9).
 // Which item a thread runs never changes a value: values depend on (key, id,
 // position) only (SPEC 6.3), so any grid or block size gives the same bits.
 //
@@ -130,12 +129,15 @@ PHILOX_HD void fill_item_to(const FillJob& j, uint64_t item, void* dst, uint64_t
   const uint64_t id = j.ids ? j.ids[sp.row] : j.id;
   const uint64_t rel0 = sp.tile * kTileWords;
   const uint64_t last = j.lane + sp.i1 * K - 1 - rel0;  // last word needed, relative to the tile
-  uint32_t w[kTileWords + 4];
+  // the tile's blocks, and those that the words of its last value run into (K - 1 words past the tile
+  // at most: one block for K <= 5, two for K <= 9)
+  constexpr int kTail = (K + 2) / 4 > 0 ? (K + 2) / 4 : 1;
+  uint32_t w[kTileWords + 4 * kTail];
   const uint64_t b = j.block + sp.tile * kTileBlocks;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-  for (int g = 0; g <= kTileBlocks; ++g)
+  for (int g = 0; g < kTileBlocks + kTail; ++g)
     if (4 * (uint64_t)g <= last) stream_block(w + 4 * g, b + g, id, j.k0, j.k1);
   const uint64_t base = sp.row * j.n - dst_base;
 #if defined(__CUDA_ARCH__)
@@ -210,7 +212,7 @@ inline FillJob make_fill_job(int op, uint32_t k0, uint32_t k1, uint64_t id, cons
 // region_run_start(r) + j of the full draw that starts at word 4 * block + lane. Work item
 // (run r, tile t) computes Philox block t of run r (counted from the block holding the run's
 // first word) and writes the run's values whose first word lies in it: up to 4 / K values
-// (plus the next block when the last one straddles into it, for K >= 2). Items per run:
+// (plus the blocks the last one straddles into: one for K = 2 .. 5, two for K = 6 .. 9). Items per run:
 // region_tiles (the most any run's lane needs; a run whose lane needs fewer has an empty last
 // item). Which thread runs which item never changes a value.
 struct RegionJob {
@@ -256,9 +258,12 @@ PHILOX_HD void region_item(const RegionJob& j, uint64_t item) {
   uint64_t i1 = (w0 + 4 - lane + K - 1) / K;
   if (i1 > j.region.run_len) i1 = j.region.run_len;
   if (i0 >= i1) return;
-  uint32_t w[8];
+  // the block, and those the last value's words run into (from word lane <= 3: (K + 2) / 4 more)
+  constexpr int kBlocks = (K + 2) / 4 + 1 > 2 ? (K + 2) / 4 + 1 : 2;
+  uint32_t w[4 * kBlocks];
   stream_block(w, b + t, j.id, j.k0, j.k1);
-  if (lane + i1 * K > w0 + 4) stream_block(w + 4, b + t + 1, j.id, j.k0, j.k1);  // the last value straddles
+  for (int g = 1; g < kBlocks; ++g)
+    if (lane + i1 * K > w0 + 4 * (uint64_t)g) stream_block(w + 4 * g, b + t + g, j.id, j.k0, j.k1);  // it straddles
   const uint64_t base = r * j.region.run_len;
   for (uint64_t i = i0; i < i1; ++i) {
     // rejection samplers finish from the retry stream of the value's own first word (FORMAT 19.1)

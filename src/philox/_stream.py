@@ -603,7 +603,7 @@ class _Draws:
     # ------------------------------------------------------------------ distributions (_dists, FORMAT 19)
     def standard_gamma(self, shape, size=None, dtype=None, device=None, out=None, region=None):
         """Gamma(shape, 1) floats (numpy's ``standard_gamma``; ``shape >= 0``, 0 gives 0). float64
-        only (numpy or torch). Four words per value; the rare rejected first attempt is finished
+        (numpy or torch) or float32 (the float64 value rounded, docs/FORMAT.md 21.1). Four words per value; the rare rejected first attempt is finished
         from the value's own retry stream (docs/FORMAT.md 19.1), so any element is computable alone."""
         return _dists.standard_gamma(self, shape, size, dtype, device, out, region)
 
@@ -626,6 +626,23 @@ class _Draws:
         Four words per value: inversion when ``n * min(p, 1 - p) < 10``, else Hoermann's BTRS with
         retries from the value's own retry stream (docs/FORMAT.md 19.4)."""
         return _dists.binomial(self, n, p, size, dtype, device, out, region)
+
+    def beta(self, a, b, size=None, dtype=None, device=None, out=None, region=None):
+        """Beta(a, b) floats in [0, 1], float64 (numpy's ``beta``; ``0 < a, b <= 1e300``). Eight words per
+        value: X = gamma(a), Y = gamma(b), X / (X + Y), computed in logs when a or b is below 1 so that
+        tiny shapes never give 0/0 (docs/FORMAT.md 21.2)."""
+        return _dists.beta(self, a, b, size, dtype, device, out, region)
+
+    def standard_t(self, df, size=None, dtype=None, device=None, out=None, region=None):
+        """Student's t floats with ``df`` degrees of freedom, float64 (numpy's ``standard_t``;
+        ``0 < df <= 1e300``): ``Z / sqrt(chisquare(df) / df)``, six words per value (docs/FORMAT.md 21.3)."""
+        return _dists.standard_t(self, df, size, dtype, device, out, region)
+
+    def dirichlet(self, alpha, size=None, dtype=None, device=None):
+        """Dirichlet(alpha) rows, float64 of shape ``size + (K,)`` (numpy's ``dirichlet``; ``alpha`` a 1-D
+        sequence of K positive floats). Stick-breaking over K - 1 beta values per row, 8 words each
+        (docs/FORMAT.md 21.4): rows sum to 1 up to rounding, never NaN, even for tiny alphas."""
+        return _dists.dirichlet(self, alpha, size, dtype, device)
     # ------------------------------------------------------------------ exponential
     def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
         """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 12):

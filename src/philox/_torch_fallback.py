@@ -889,6 +889,100 @@ VALUES.update({
     "geometric_i64": lambda w, p: (geometric_i64(p.a, w[..., 0], w[..., 1]), "int"),
     "bernoulli_b8": lambda w, p: (bernoulli_b8(w[..., 0], p.ilow), "f"),  # a bool tensor, copied as is
 })
+# ---------------------------------------------------------------- FORMAT 21: float32 gamma, beta, standard_t
+def gamma_mt_retry(d: float, c: float, k0, k1, rid, b0: int, step: int):
+    """The Marsaglia-Tsang values (before any boost) from the retry streams rid (m,): attempt t reads
+    block b0 + t * step, all pending values at once."""
+    g = torch.full(rid.shape, _NAN, dtype=torch.float64, device=rid.device)
+    r2, r3 = rid & M32, (rid >> 32) & M32
+    pending = torch.ones_like(g, dtype=torch.bool)
+    t = b0
+    while True:
+        idx = pending.nonzero(as_tuple=True)[0]
+        if idx.numel() == 0:
+            break
+        y = philox4x32_10(torch.full_like(idx, t & M32), torch.full_like(idx, t >> 32), r2[idx], r3[idx], k0, k1)
+        gi = gamma_mt_attempt(d, c, y[0], y[1], y[2])
+        g[idx] = gi
+        pending[idx] = gi != gi
+        t += step
+    return g
+
+
+def beta_combine(p, gx, gy, w3, w7):
+    """beta from the two Marsaglia-Tsang values (dists.h beta_combine); NaN where either is."""
+    if not p.affine:
+        return gx / (gx + gy)
+    rejected = (gx != gx) | (gy != gy)
+    lx = log_f64(torch.where(rejected, 1.0, gx))
+    ly = log_f64(torch.where(rejected, 1.0, gy))
+    if p.a < 1.0:
+        lx = lx + log_f64(u01_open32_f64(w3)) / p.a
+    if p.b < 1.0:
+        ly = ly + log_f64(u01_open32_f64(w7)) / p.b
+    den = 1.0 + exp_f64(ly.clamp(min=-1e308) - lx.clamp(min=-1e308))
+    v = torch.ones_like(den) / den
+    return torch.where(rejected, _NAN, v)
+
+
+def _bits_to_f64(bits: int) -> float:
+    """The float64 whose bits are ``bits`` (beta's c of b travels in ilow)."""
+    return float(np.array(bits & ((1 << 64) - 1), dtype=np.uint64).view(np.float64))
+
+
+def beta_first(p, w):
+    cb = _bits_to_f64(p.ilow)
+    gx = gamma_mt_attempt(gamma_d(p.a), p.c, w[..., 0], w[..., 1], w[..., 2])
+    gy = gamma_mt_attempt(gamma_d(p.b), cb, w[..., 4], w[..., 5], w[..., 6])
+    return beta_combine(p, gx, gy, w[..., 3], w[..., 7])
+
+
+def beta_retry(p, w, k0, k1, rid):
+    """X's attempts from the even blocks of the retry stream, Y's from the odd ones (FORMAT 21.2)."""
+    cb = _bits_to_f64(p.ilow)
+    gx = gamma_mt_attempt(gamma_d(p.a), p.c, w[..., 0], w[..., 1], w[..., 2])
+    gy = gamma_mt_attempt(gamma_d(p.b), cb, w[..., 4], w[..., 5], w[..., 6])
+    bx, by = gx != gx, gy != gy
+    if bool(bx.any()):
+        gx = gx.clone()
+        gx[bx] = gamma_mt_retry(gamma_d(p.a), p.c, k0, k1, rid[bx], 0, 2)
+    if bool(by.any()):
+        gy = gy.clone()
+        gy[by] = gamma_mt_retry(gamma_d(p.b), cb, k0, k1, rid[by], 1, 2)
+    return beta_combine(p, gx, gy, w[..., 3], w[..., 7])
+
+
+_F64_MAX = 1.7976931348623157e308
+
+
+def student_t_combine(p, g, w3, z0, z1):
+    """Z * sqrt(h / g), with the boost U^(1/h) in logs for h < 1 (dists.h student_t_combine)."""
+    # (a tensor quotient: a Python float over a tensor is reciprocal-then-multiply in torch, two roundings)
+    s = normal_f64(z0, z1) * sqrt_f64(torch.full_like(g, p.a) / g)
+    if not p.affine:
+        return s
+    e = -0.5 * (log_f64(u01_open32_f64(w3)) / p.a)
+    big_e = exp_f64(0.5 * e.clamp(max=1418.0))
+    return ((s * big_e) * big_e).clamp(-_F64_MAX, _F64_MAX)
+
+
+def student_t_first(p, w):
+    g = gamma_mt_attempt(gamma_d(p.a), p.c, w[..., 0], w[..., 1], w[..., 2])
+    v = student_t_combine(p, torch.where(g != g, 1.0, g), w[..., 3], w[..., 4], w[..., 5])
+    return torch.where(g != g, g, v)
+
+
+def student_t_retry(p, w, k0, k1, rid):
+    g = gamma_mt_retry(gamma_d(p.a), p.c, k0, k1, rid, 0, 1)
+    return student_t_combine(p, g, w[..., 3], w[..., 4], w[..., 5])
+
+
+VALUES["gamma_f32"] = lambda w, p: (gamma_first(p, w), "f")  # stored rounded to float32
+VALUES["beta_f64"] = lambda w, p: (beta_first(p, w), "f")
+VALUES["standard_t_f64"] = lambda w, p: (student_t_first(p, w), "f")
+RETRIES["gamma_f32"] = gamma_retry
+RETRIES["beta_f64"] = beta_retry
+RETRIES["standard_t_f64"] = student_t_retry
 
 
 def _finish_rejected(name, vals, w, args, k0, k1, ids, position: int, i0: int, k: int):
@@ -1014,14 +1108,14 @@ def _words_of_values(k0, k1, id: int, position: int, v, k: int):
     idw = id - (1 << 64) if id >= 1 << 63 else id
     ids = torch.full((1,), idw, dtype=torch.int64, device=v.device)
     blocks = []
-    for extra in range(2 if k > 1 else 1):
+    for extra in range((k + 2) // 4 + 1 if k > 1 else 1):  # from lane <= 3, k words reach (k + 2) // 4 blocks on
         t = fb + ((b0 & M32) + extra)  # as stream_counter: low word counts up, carries into the high word
         x0 = t & M32
         x1 = ((b0 >> 32) + (t >> 32)) & M32
         x2 = (ids & M32).expand_as(x0)
         x3 = ((ids >> 32) & M32).expand_as(x0)
         blocks.append(torch.stack(philox4x32_10(x0, x1, x2, x3, k0, k1), dim=-1))
-    w = torch.cat(blocks, dim=-1)  # (m, 4) or (m, 8)
+    w = torch.cat(blocks, dim=-1)  # (m, 4 * blocks)
     return torch.gather(w, 1, off.unsqueeze(1) + torch.arange(k, device=v.device))
 
 

@@ -71,6 +71,18 @@ for dt in ("float64", "float32", "float16", "bfloat16"):
 for dt in ("float64", "float32"):
     DRAWS[f"truncated_normal_0_1_-2_2_{dt}"] = ("truncated_normal", [0.0, 1.0, -2.0, 2.0], dt, "bits")
     DRAWS[f"truncated_normal_1_2_17_19_{dt}"] = ("truncated_normal", [1.0, 2.0, 17.0, 19.0], dt, "bits")
+# FORMAT 21: float32 gamma (shapes below and above 1), beta (both shapes >= 1, and in logs), standard_t
+# (df / 2 above and below 1). 8 and 6 words per value: the last case's stream ends before N values.
+DRAWS["standard_gamma_2.5_float32"] = ("standard_gamma", [2.5], "float32", "bits")
+DRAWS["gamma_0.3_2_float32"] = ("gamma", [0.3, 2.0], "float32", "bits")
+DRAWS["beta_2_3_float64"] = ("beta", [2.0, 3.0], "float64", "bits")
+DRAWS["beta_0.5_4_float64"] = ("beta", [0.5, 4.0], "float64", "bits")
+DRAWS["beta_0.001_0.002_float64"] = ("beta", [0.001, 0.002], "float64", "bits")
+DRAWS["standard_t_10_float64"] = ("standard_t", [10.0], "float64", "bits")
+DRAWS["standard_t_0.5_float64"] = ("standard_t", [0.5], "float64", "bits")
+
+# words per value of the draws that take more than 4 (FORMAT 21)
+WORDS_PER_VALUE = {"beta": 8, "standard_t": 6}
 
 CODE = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int8": "i8",
         "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
@@ -105,6 +117,8 @@ def reference_draw(stream, method, args, dtype, n=N):
         vals = getattr(stream, method)(*args, n, code)
     elif method == "truncated_normal":
         vals = stream.truncated_normal(*args, n, code)
+    elif method in ("beta", "standard_t"):
+        vals = getattr(stream, method)(*args, n, code)
     else:
         raise ValueError(method)
     return encode(vals, code)
@@ -130,6 +144,8 @@ def build():
                 s = R.RefStream(seed, *path, position=pos)
             else:
                 s = R.RefStream(seed, id=sid, position=pos)
+            if pos + N * WORDS_PER_VALUE.get(method, 4) > R.MAX_POSITION:
+                continue  # past the end of the stream (philox raises; tests/test_golden.py checks it)
             values[name] = reference_draw(s, method, args, dtype)
             ends[name] = s.position
         cases.append({
