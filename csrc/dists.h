@@ -373,6 +373,8 @@ PHILOX_HD double lognormal_f64(double mean, double sigma, double z) { return exp
 PHILOX_HD float f64_to_f32_pos(double x) {
   return x >= 3.4028235677973366e+38 ? bits_f32(0x7F800000u)
                                      : (float)(x > 3.4028234663852886e+38 ? 3.4028234663852886e+38 : x);
+}
+
 // ---------------------------------------------------------------- truncated normal (FORMAT 22.1)
 // Phi(x), the standard normal CDF, for any x (infinities included; never NaN for a non-NaN x),
 // relative accuracy a few ulp. The host computes each draw's Phi(a), Phi(b) with it (exported
@@ -425,6 +427,8 @@ PHILOX_HD double ndtri_f64(double p) {
 // every value to [low, high] (FORMAT 22.1).
 PHILOX_HD double trunc_normal_f64(double pl, double d, double mean, double sstd, double u) {
   return mean + sstd * ndtri_f64(pl + d * u);
+}
+
 // ---------------------------------------------------------------- beta, standard_t, float32 gamma (FORMAT 21)
 // The Marsaglia-Tsang value g (before any boost) from the retry stream `at`: attempt t = 0, 1, ...
 // reads block b0 + t * step (gamma, standard_t: b0 = 0, step = 1, as 19.2; beta: X's attempts
