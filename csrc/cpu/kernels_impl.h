@@ -243,6 +243,32 @@ static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* 
   for (size_t t = 0; t < m; ++t) o[idx[t]] = tz[t];
 }
 
+// The values among o[0 .. nv) that `marked` picks, gathered densely (branch-free): their indices
+// into idx, their k words each (from w) into dw; returns how many.
+template <class S, class Marked>
+static inline size_t gather_marked(const S* __restrict o, size_t nv, const uint32_t* __restrict w, int k,
+                                   uint32_t* __restrict idx, uint32_t* __restrict dw, Marked marked) {
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {
+    idx[m] = (uint32_t)j;
+    for (int i = 0; i < k; ++i) dw[(size_t)k * m + i] = w[(size_t)k * j + i];
+    m += marked(o[j]) ? 1 : 0;
+  }
+  return m;
+}
+
+// The rejected first attempts among o[0 .. nv) (values v0 .. of the job), finished from their retry
+// streams (FORMAT 19.1): what op_value_at gives for them, without computing the first attempt again.
+template <int OP, class A, class S>
+static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, size_t nv,
+                                   const uint32_t* __restrict w, size_t v0) {
+  constexpr int K = OpTraits<OP>::K;
+  for (size_t j = 0; j < nv; ++j)
+    if (op_rejected(o[j]))
+      o[j] = (S)OpRetry<OP>::value(p, w + K * j, retry_at(job.k0, job.k1, job.id,
+                                                          job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2)));
+}
+
 // Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
 // storing each value as the op's store type (integer ops: truncated to elem_size).
 // The loop-invariant choice inside the value functions (affine or not) is made a constant
@@ -288,6 +314,37 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         });
         return;
       }
+      // PTRS (lam >= 10) in passes, the same bits as poisson_first + poisson_retry: the draw's
+      // constants once; every candidate and its quick test (vectorized); the full test for the
+      // undecided ones (~14%), gathered into a dense list and vectorized again (log(k!) from a
+      // table below 10, Stirling's formula above); the rejected ones from their retry streams.
+      const PtrsConsts c = poisson_ptrs_consts(p.a);
+      double lf10[10];
+      for (int k = 0; k < 10; ++k) lf10[k] = log_factorial(k);
+      fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+        for (size_t j = 0; j < nv; ++j) {
+          const TrsCandidate t = poisson_ptrs_candidate(c, w[K * j], w[K * j + 1], w[K * j + 2], w[K * j + 3]);
+          const int64_t quick = -(int64_t)poisson_ptrs_quick(c, t);  // masks, not a select: GCC vectorizes them
+          o[j] = (t.k & quick) | (-2 & ~quick);                      // -2: undecided
+        }
+        uint32_t idx[kChunkWords / K], dw[kChunkWords];
+        int64_t r[kChunkWords / K], ks[kChunkWords / K];
+        const size_t m = gather_marked(o, nv, w, K, idx, dw, [](int64_t v) { return v == -2; });
+        for (size_t t = 0; t < m; ++t) {
+          const TrsCandidate cand = poisson_ptrs_candidate(c, dw[K * t], dw[K * t + 1], dw[K * t + 2], dw[K * t + 3]);
+          ks[t] = cand.k;
+          r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(cand.k < 10 ? 10 : cand.k));
+        }
+        for (size_t t = 0; t < m; ++t) {
+          o[idx[t]] = r[t];
+          if (ks[t] < 10) {  // log(k!) from the table (k < 0: rejected, whatever it is)
+            const TrsCandidate cand = poisson_ptrs_candidate(c, dw[K * t], dw[K * t + 1], dw[K * t + 2], dw[K * t + 3]);
+            o[idx[t]] = poisson_ptrs_decide(c, cand, lf10[ks[t] < 0 ? 0 : ks[t]]);
+          }
+        }
+        finish_rejected<OP>(job, p, o, nv, w, v0);
+      });
+      return;
     }
     if constexpr (OP == (int)Op::BinomialI64) {
       const int64_t n = (int64_t)p.ilow;
@@ -304,6 +361,60 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         });
         return;
       }
+      // BTRS in passes, as PTRS above: candidates and the quick test; the undecided ones densely,
+      // with both log-factorial ratios by Stirling's formula (right when n - m, n - k, k, m >= 10),
+      // the others again in scalar code; then the flip (p > 1/2) and the retry streams.
+      const BtrsConsts c = binomial_btrs_consts(n, q);
+      fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+        for (size_t j = 0; j < nv; ++j) {
+          const TrsCandidate t = binomial_btrs_candidate(c, w[K * j], w[K * j + 1], w[K * j + 2], w[K * j + 3]);
+          // masks, not selects (GCC vectorizes them): the quick test as binomial_btrs_attempt_c's
+          const int64_t in = -(int64_t)binomial_btrs_in_range(c, t);
+          const int64_t quick = in & -(int64_t)(t.us >= 0.07) & -(int64_t)(t.V <= c.vr);
+          o[j] = (t.k & quick) | ((-1 - (in & 1)) & ~quick);  // -2: undecided, -1: rejected (out of range)
+        }
+        uint32_t idx[kChunkWords / K], dw[kChunkWords];
+        int64_t r[kChunkWords / K], ks[kChunkWords / K];
+        const size_t m = gather_marked(o, nv, w, K, idx, dw, [](int64_t v) { return v == -2; });
+        for (size_t t = 0; t < m; ++t) {
+          const TrsCandidate cand = binomial_btrs_candidate(c, dw[K * t], dw[K * t + 1], dw[K * t + 2], dw[K * t + 3]);
+          const int64_t k = cand.k;
+          ks[t] = k;
+          r[t] = binomial_btrs_decide(c, cand, log_factorial_ratio_stirling(c.n - c.m, k - c.m),
+                                      log_factorial_ratio_stirling(k, k - c.m));
+        }
+        const bool small_nm = (c.n - c.m < 10) | (c.m < 10);
+        for (size_t t = 0; t < m; ++t) {
+          o[idx[t]] = r[t];
+          if (small_nm || ks[t] < 10 || c.n - ks[t] < 10)  // a ratio is the sum of logs there: scalar
+            o[idx[t]] = binomial_btrs_attempt_c(c, dw[K * t], dw[K * t + 1], dw[K * t + 2], dw[K * t + 3]);
+        }
+        const bool flip = p.a > 0.5;
+        for (size_t j = 0; j < nv; ++j) o[j] = o[j] < 0 ? o[j] : (flip ? n - o[j] : o[j]);
+        finish_rejected<OP>(job, p, o, nv, w, v0);
+      });
+      return;
+    }
+    if constexpr (OP == (int)Op::GammaF64) {
+      // gamma in passes, the same bits as gamma_first + gamma_retry: the quick first attempt (centre
+      // normal, squeeze, no log; gamma_first_quick_or_nan) for every value, vectorized; the full
+      // first attempt for the others (normal tails, squeeze failures) gathered densely and
+      // vectorized again; the rejected ones from their retry streams.
+      auto loop = [&](const auto a) {
+        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[K * j], w[K * j + 1]);
+          for (size_t j = 0; j < nv; ++j) o[j] = gamma_first_quick_or_nan(a.affine, a.a, a.b, a.c, o[j], w + K * j);
+          uint32_t idx[kChunkWords / K], dw[kChunkWords];
+          double r[kChunkWords / K];
+          const size_t m = gather_marked(o, nv, w, K, idx, dw, [](double v) { return v != v; });
+          for (size_t t = 0; t < m; ++t) r[t] = Tr::value(a, dw + K * t);
+          for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+          finish_rejected<OP>(job, a, o, nv, w, v0);
+        });
+      };
+      if (p.affine) loop(OpArgsFixed<true>(p));
+      else loop(OpArgsFixed<false>(p));
+      return;
     }
     auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
       with_store_type<OP>(p.elem_size, [&](auto store) {
