@@ -65,3 +65,12 @@ def test_bench_dists_script(capsys):
         for lib, s in (("philox", 1.0), ("numpy PCG64", 3.0), ("torch", 0.5))])
     assert [" ".join(x.split()) for x in lines] == [
         "n=10 poisson(100) i64 3.00x numpy PCG64 (>= 2x: MET); 0.50x torch (>= 1x: NOT MET)"]
+
+
+def test_cpu_clock_rows():
+    from philox import _bench
+    rows = _bench.run(300, threads=(1,), repeats=1, ops=["poisson(100) i64", "rand f32"], clock="cpu")
+    assert any(r["lib"] == "philox" and r["op"] == "poisson(100) i64" for r in rows)
+    assert _bench._clock is __import__("time").perf_counter  # restored
+    with pytest.raises(ValueError, match="clock"):
+        _bench.run(10, ops=["rand f32"], clock="sundial")

@@ -350,6 +350,13 @@ def _set_threads(lib: str, t: int, torch) -> None:
         torch.set_num_threads(t)
 
 
+# The clock of the timed calls: wall-clock time (the default), or with --clock cpu the CPU time of
+# this process (time.process_time): on a shared machine a one-thread row then counts only the time
+# the process ran, not the time other processes held the core; with more threads it is their sum.
+_CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _time_round_robin(fns, repeats: int) -> List[float]:
     """Median seconds of each (before, fn) after one warm-up call, timed round-robin.
 
@@ -369,15 +376,15 @@ def _time_round_robin(fns, repeats: int) -> List[float]:
                 i = (j + rep) % k
                 before, fn = fns[i]
                 before()
-                t0 = time.perf_counter()
+                t0 = _clock()
                 r = fn()
-                t1 = time.perf_counter()
+                t1 = _clock()
                 del r  # freeing (munmap) is not timed, for anyone
                 times[i].append(t1 - t0)
     finally:
         if gc_was:
             gc.enable()
-    return [median(ts) for ts in times]
+    return [max(median(ts), 1e-9) for ts in times]  # a coarse process clock can read 0
 
 
 def _mem_rows(n: int, repeats: int) -> List[dict]:
@@ -574,7 +581,7 @@ def small_draws(calls: int = 2000, repeats: int = 9) -> List[dict]:
 
 
 def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[str], None]] = None,
-        ops: Optional[Sequence[str]] = None, gpu: Optional[bool] = False) -> List[dict]:
+        ops: Optional[Sequence[str]] = None, gpu: Optional[bool] = False, clock: str = "wall") -> List[dict]:
     """Measure every candidate for each n; returns rows (dicts).
 
     ``ops``: names of ``OPS`` (default ``DEFAULT_OPS``; ``DIST_OPS`` are the distribution rows).
@@ -588,13 +595,17 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
 
     ``gpu``: False (CPU rows only, the default), True (GPU rows too; ValueError
     if ``torch.cuda`` is not available) or None (GPU rows when it is).
+    ``clock``: "wall" (wall-clock time, the default) or "cpu" (this process's CPU time: one-thread
+    rows on a shared machine; it adds up the threads of a threaded call).
 
     Raises:
-        ValueError: ``repeats < 1``, an n below 1, an unknown op, or ``gpu=True``
+        ValueError: ``repeats < 1``, an n below 1, an unknown op or clock, or ``gpu=True``
             without a usable ``torch.cuda``.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
+    if clock not in _CLOCKS:
+        raise ValueError(f"clock must be one of {sorted(_CLOCKS)}, got {clock!r}")
     ns = [int(n)] if np.isscalar(n) else [int(x) for x in n]
     if not ns or min(ns) < 1:
         raise ValueError(f"n must be one or more positive ints, got {n!r}")
@@ -608,9 +619,13 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
     use_gpu = gpu_available(torch) if gpu is None else bool(gpu)
     if use_gpu and not gpu_available(torch):
         raise ValueError("gpu=True needs torch with a working CUDA device")
+    if use_gpu and clock != "wall":
+        raise ValueError("GPU rows are timed in wall-clock time (clock='wall')")
     saved_philox = philox.get_num_threads()
     saved_torch = torch.get_num_threads() if torch is not None else None
     rows: List[dict] = []
+    global _clock
+    saved_clock, _clock = _clock, _CLOCKS[clock]
     try:
         for nn in ns:
             mem = _mem_rows(nn, repeats)
@@ -650,6 +665,7 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
             if use_gpu:
                 rows.extend(_gpu_rows(nn, [op for op in ops if op in GPU_OPS], repeats, torch, progress))
     finally:
+        _clock = saved_clock
         philox.set_num_threads(saved_philox)
         if torch is not None:
             torch.set_num_threads(saved_torch)
@@ -956,6 +972,9 @@ def add_arguments(ap: argparse.ArgumentParser, cpu_only: bool = False) -> None:
     ap.add_argument("--repeats", type=int, default=9, help="timed calls per measurement (median); default 9")
     ap.add_argument("--ops", nargs="+", choices=list(OPS), metavar="OP", default=None,
                     help=f"subset of ops (quote them): {', '.join(OPS)}")
+    ap.add_argument("--clock", choices=sorted(_CLOCKS), default="wall",
+                    help="wall: wall-clock time (default); cpu: this process's CPU time (one-thread rows on a "
+                         "shared machine; a threaded call counts the time of all its threads)")
     ap.add_argument("--dists", action="store_true",
                     help="add a row per distribution (against numpy's and torch's same draws; long at 10**7)")
     ap.add_argument("--json", metavar="PATH", help="also write machine info and rows as JSON")
@@ -986,12 +1005,14 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
         if folder is not None and not os.path.isdir(folder):  # say so now, not after the whole run
             print(f"error: {opt} {path}: the folder {folder} does not exist", file=sys.stderr)
             return 2
-    gpu = False if cpu_only or getattr(a, "no_gpu", False) else gpu_available()
+    gpu = False if cpu_only or getattr(a, "no_gpu", False) or getattr(a, "clock", "wall") != "wall" else gpu_available()
     info = machine_info()
     print(f"philox {'CPU ' if not gpu else ''}benchmark  " + time.strftime("%Y-%m-%d %H:%M %Z"))
     for k, v in info.items():
         print(f"  {k:<11} {v}")
     print(f"  repeats     {a.repeats} timed calls per row after 1 warm-up, median shown")
+    if getattr(a, "clock", "wall") == "cpu":
+        print("  clock       CPU time of this process (process_time), not wall-clock time")
     print()
     t0 = time.perf_counter()
     ops = a.ops
@@ -999,7 +1020,8 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
         ops = list(dict.fromkeys(list(ops or DEFAULT_OPS) + list(DIST_OPS)))
     prog = _Progress(count_steps(a.n, ops, gpu), quiet=a.quiet)
     try:
-        rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=ops, gpu=gpu)
+        rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=ops, gpu=gpu,
+                   clock=getattr(a, "clock", "wall"))
     finally:
         prog.close()
     print("All rows (median of the timed calls):")
@@ -1029,6 +1051,7 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"machine": info, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "repeats": a.repeats,
+                       "clock": getattr(a, "clock", "wall"),
                        "rows": rows, "isolate_us": iso, "small_draws": small}, f, indent=1)
     if plot_path:
         plot(rows, plot_path, title=info["cpu"] if not gpu else f"{info['cpu']}; {info['gpu']}")
