@@ -115,6 +115,22 @@ PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const
   return (g * gamma_boost(boost, a, w[3])) * scale;
 }
 
+// The CPU's shortcut for gamma_first (the same bits wherever it is not NaN, as normal_f64_centre_or_nan):
+// the first attempt when its normal comes from the centre piece and the squeeze u < 1 - 0.0331 x^4
+// accepts it (no log), else NaN (the CPU then runs gamma_first for that value). x is
+// normal_f64_centre_or_nan(w[0], w[1]) (the CPU computes it in a loop of its own: one loop with
+// both does not vectorize with GCC).
+PHILOX_HD double gamma_first_quick_or_nan(bool boost, double a, double scale, double c, double x, const uint32_t* w) {
+  const double d = gamma_d(a);
+  const double t = 1.0 + c * x;
+  const double v = t * t * t;
+  const double u = u01_open32_f64(w[2]);
+  const double x2 = x * x;
+  const bool ok = (t > 0.0) & (u < 1.0 - 0.0331 * (x2 * x2));
+  const double g = ok ? d * v : bits_f64(0x7FF8000000000000ull);  // NaN stays NaN below
+  return (g * gamma_boost(boost, a, w[3])) * scale;
+}
+
 // The value after a rejected first attempt: attempts t = 0, 1, ... from block t of the
 // retry stream (normal from its words 0, 1, uniform from word 2).
 PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const uint32_t* w, const RetryAt& at) {
@@ -133,7 +149,7 @@ PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const
 // negative non-integers.
 PHILOX_HD int64_t floor_i64(double y) {
   const int64_t t = (int64_t)y;
-  return (double)t > y ? t - 1 : t;
+  return t - (int64_t)((double)t > y);  // arithmetic, not a select: GCC vectorizes it after a clamp
 }
 
 // Stirling's series of log Gamma(x) beyond its leading terms: 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7).
@@ -145,14 +161,17 @@ PHILOX_HD double stirling_series(double x) {
 // log(k!) for k >= 0: the sum of log_f64(i), i = 2 .. k, for k < 10; above, Stirling's series
 // for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
 // + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
+PHILOX_HD double log_factorial_stirling(int64_t k) {  // the formula for k >= 10 (branch-free)
+  const double x = (double)k + 1.0;
+  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
+}
 PHILOX_HD double log_factorial(int64_t k) {
   if (k < 10) {
     double s = 0.0;
     for (int64_t i = 2; i <= k; ++i) s = s + log_f64((double)i);
     return s;
   }
-  const double x = (double)k + 1.0;
-  return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
+  return log_factorial_stirling(k);
 }
 
 // Inversion for lam < 10, from u = u01_open(w0, w1): the least k with u <= p_0 + ... + p_k,
@@ -185,30 +204,71 @@ inline void poisson_sums(double lam, double* s) {
 PHILOX_HD int64_t poisson_search(const double* s, uint32_t w0, uint32_t w1) {
   const double u = u01_open_f64(w0, w1);
   int64_t base = 0;  // invariant: the answer is in [base, base + n]
-  for (int64_t half = 128; half > 0; half >>= 1) base = s[base + half - 1] < u ? base + half : base;
+  // arithmetic, not a select: compilers turned the last step of a select into a branch that
+  // mispredicts half the time
+  for (int64_t half = 128; half > 0; half >>= 1) base += half & -(int64_t)(s[base + half - 1] < u);
   return base;  // s[base - 1] < u <= s[base] (s[255] = inf)
 }
 
 // One PTRS attempt (Hoermann 1993, "The transformed rejection method for generating Poisson
 // random variables"), lam >= 10, from U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1): k, or
-// -1 when rejected.
-PHILOX_HD int64_t poisson_ptrs_attempt(double lam, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
-  const double slam = sqrt(lam), loglam = log_f64(lam);
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+// -1 when rejected. In pieces, so the CPU can run the common case in a vectorized pass (the same
+// bits): the draw's constants (PtrsConsts, once per draw), the candidate k with its us and V
+// (TrsCandidate), the quick acceptance (us >= 0.07 and V <= vr, most candidates), and the full
+// test for the others (poisson_ptrs_decide, given log(k!)).
+struct PtrsConsts {
+  double lam, loglam, b, a, invalpha, vr, log_invalpha;
+};
+PHILOX_HD PtrsConsts poisson_ptrs_consts(double lam) {
+  PtrsConsts c;
+  const double slam = sqrt(lam);
+  c.lam = lam;
+  c.loglam = log_f64(lam);
+  c.b = 0.931 + 2.53 * slam;
+  c.a = -0.059 + 0.02483 * c.b;
+  c.invalpha = 1.1239 + 1.1328 / (c.b - 3.4);
+  c.vr = 0.9277 - 3.6224 / (c.b - 2.0);
+  c.log_invalpha = log_f64(c.invalpha);
+  return c;
+}
+// A transformed-rejection candidate (PTRS and BTRS): k = floor(y), us = 1/2 - |U|, V.
+struct TrsCandidate {
+  int64_t k;
+  double us, V;
+};
+// y = (((2a) / us + b) U + s1) + s2, clamped to [-2^62, 2^62], k = floor(y) (PTRS: s1 = lam,
+// s2 = 0.43; BTRS: s1 = n q + 1/2, s2 = 0, which changes no sum: it is never -0).
+PHILOX_HD TrsCandidate trs_candidate(double a, double b, double s1, double s2, uint32_t u0, uint32_t u1,
+                                     uint32_t v0, uint32_t v1) {
+  TrsCandidate t;
   const double U = u01_open_f64(u0, u1) - 0.5;
-  const double V = u01_open_f64(v0, v1);
-  const double us = 0.5 - (U < 0.0 ? -U : U);
-  double y = ((2.0 * a) / us + b) * U + lam + 0.43;
+  t.V = u01_open_f64(v0, v1);
+  t.us = 0.5 - (U < 0.0 ? -U : U);
+  double y = (((2.0 * a) / t.us + b) * U + s1) + s2;
   y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
-  const int64_t k = floor_i64(y);
-  if (us >= 0.07 && V <= vr) return k;
-  if (k < 0 || (us < 0.013 && V > us)) return -1;
-  const double lhs = (log_f64(V) + log_f64(invalpha)) - log_f64(a / (us * us) + b);
-  const double rhs = ((double)k * loglam - lam) - log_factorial(k);
-  return lhs <= rhs ? k : -1;
+  t.k = floor_i64(y);
+  return t;
+}
+PHILOX_HD TrsCandidate poisson_ptrs_candidate(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0,
+                                              uint32_t v1) {
+  return trs_candidate(c.a, c.b, c.lam, 0.43, u0, u1, v0, v1);
+}
+PHILOX_HD bool poisson_ptrs_quick(const PtrsConsts& c, const TrsCandidate& t) { return (t.us >= 0.07) & (t.V <= c.vr); }
+// The full test of a candidate the quick test did not accept, logfact = log(k!) (any value when
+// k < 0): k, or -1. Branch-free (both logs always computed).
+PHILOX_HD int64_t poisson_ptrs_decide(const PtrsConsts& c, const TrsCandidate& t, double logfact) {
+  const double lhs = (log_f64(t.V) + c.log_invalpha) - log_f64(c.a / (t.us * t.us) + c.b);
+  const double rhs = ((double)t.k * c.loglam - c.lam) - logfact;
+  const bool reject = (t.k < 0) | ((t.us < 0.013) & (t.V > t.us)) | !(lhs <= rhs);
+  return reject ? -1 : t.k;
+}
+PHILOX_HD int64_t poisson_ptrs_attempt_c(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const TrsCandidate t = poisson_ptrs_candidate(c, u0, u1, v0, v1);
+  if (poisson_ptrs_quick(c, t)) return t.k;
+  return poisson_ptrs_decide(c, t, t.k < 0 ? 0.0 : log_factorial(t.k));
+}
+PHILOX_HD int64_t poisson_ptrs_attempt(double lam, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  return poisson_ptrs_attempt_c(poisson_ptrs_consts(lam), u0, u1, v0, v1);
 }
 
 // poisson(lam), 4 words: inversion (words 0, 1) below 10, else a PTRS attempt (U from words 0,
@@ -218,11 +278,12 @@ PHILOX_HD int64_t poisson_first(double lam, const uint32_t* w) {
 }
 
 PHILOX_HD int64_t poisson_retry(double lam, const RetryAt& at) {
+  const PtrsConsts c = poisson_ptrs_consts(lam);
   int64_t k = -1;
   for (uint64_t t = 0; k < 0; ++t) {
     uint32_t r[4];
     stream_block(r, t, at.rid, at.k0, at.k1);
-    k = poisson_ptrs_attempt(lam, r[0], r[1], r[2], r[3]);
+    k = poisson_ptrs_attempt_c(c, r[0], r[1], r[2], r[3]);
   }
   return k;
 }
@@ -241,12 +302,15 @@ PHILOX_HD double log1p_f64(double x) {
 // x2 = N - d + 1 (both >= 11), L = log1p(-d / x1) = log(x2 / x1),
 //   d log x1 - (x2 - 1/2) L - d + (S(x1) - S(x2)),   S = stirling_series;
 // below that, the plain difference of log_factorial.
-PHILOX_HD double log_factorial_ratio(int64_t N, int64_t d) {
-  const int64_t lo = N < N - d ? N : N - d;
-  if (lo < 10) return log_factorial(N) - log_factorial(N - d);
+PHILOX_HD double log_factorial_ratio_stirling(int64_t N, int64_t d) {  // the formula for N, N - d >= 10
   const double x1 = (double)N + 1.0, x2 = (double)(N - d) + 1.0, dd = (double)d;
   const double L = log1p_f64(-(dd / x1));
   return ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2));
+}
+PHILOX_HD double log_factorial_ratio(int64_t N, int64_t d) {
+  const int64_t lo = N < N - d ? N : N - d;
+  if (lo < 10) return log_factorial(N) - log_factorial(N - d);
+  return log_factorial_ratio_stirling(N, d);
 }
 
 // Inversion for n q < 10 (q <= 1/2): u = u01_open(w0, w1); p_0 = exp_f64(n log1p(-q)),
@@ -283,29 +347,51 @@ inline void binomial_sums(int64_t n, double q, double* s) {
 }
 
 // One BTRS attempt (Hoermann 1993, "The generation of binomial random variates"), n q >= 10,
-// q <= 1/2: U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1); k, or -1 when rejected.
-PHILOX_HD int64_t binomial_btrs_attempt(int64_t n, double q, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+// q <= 1/2: U = u01_open(u0, u1) - 1/2, V = u01_open(v0, v1); k, or -1 when rejected. In pieces
+// as PTRS: the draw's constants (BtrsConsts), the candidate (trs_candidate), the quick acceptance
+// (0 <= k <= n, us >= 0.07, V <= vr), and the full test (binomial_btrs_decide, given the two
+// log-factorial ratios).
+struct BtrsConsts {
+  int64_t n, m;
+  double spq, b, a, c, vr, alpha, lpq;
+};
+PHILOX_HD BtrsConsts binomial_btrs_consts(int64_t n, double q) {
+  BtrsConsts c;
   const double nd = (double)n;
-  const double spq = sqrt((nd * q) * (1.0 - q));
-  const double b = 1.15 + 2.53 * spq;
-  const double a = (-0.0873 + 0.0248 * b) + 0.01 * q;
-  const double c = nd * q + 0.5;
-  const double vr = 0.92 - 4.2 / b;
-  const double alpha = (2.83 + 5.1 / b) * spq;
-  const double lpq = log_f64(q / (1.0 - q));
-  const int64_t m = floor_i64((nd + 1.0) * q);
-  const double U = u01_open_f64(u0, u1) - 0.5;
-  const double V = u01_open_f64(v0, v1);
-  const double us = 0.5 - (U < 0.0 ? -U : U);
-  double y = ((2.0 * a) / us + b) * U + c;
-  y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
-  const int64_t k = floor_i64(y);
-  if (k < 0 || k > n) return -1;
-  if (us >= 0.07 && V <= vr) return k;
-  const double lv = log_f64((V * alpha) / (a / (us * us) + b));
-  // log(m! (n-m)! / (k! (n-k)!)) + (k - m) lpq, as two ratios (log_factorial_ratio)
-  const double rhs = (log_factorial_ratio(n - m, k - m) - log_factorial_ratio(k, k - m)) + (double)(k - m) * lpq;
-  return lv <= rhs ? k : -1;
+  c.n = n;
+  c.spq = sqrt((nd * q) * (1.0 - q));
+  c.b = 1.15 + 2.53 * c.spq;
+  c.a = (-0.0873 + 0.0248 * c.b) + 0.01 * q;
+  c.c = nd * q + 0.5;
+  c.vr = 0.92 - 4.2 / c.b;
+  c.alpha = (2.83 + 5.1 / c.b) * c.spq;
+  c.lpq = log_f64(q / (1.0 - q));
+  c.m = floor_i64((nd + 1.0) * q);
+  return c;
+}
+PHILOX_HD TrsCandidate binomial_btrs_candidate(const BtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0,
+                                               uint32_t v1) {
+  return trs_candidate(c.a, c.b, c.c, 0.0, u0, u1, v0, v1);
+}
+PHILOX_HD bool binomial_btrs_in_range(const BtrsConsts& c, const TrsCandidate& t) { return (t.k >= 0) & (t.k <= c.n); }
+PHILOX_HD bool binomial_btrs_quick(const BtrsConsts& c, const TrsCandidate& t) {
+  return binomial_btrs_in_range(c, t) && t.us >= 0.07 && t.V <= c.vr;
+}
+// The full test of an in-range candidate, r1 - r2 = log(m! (n-m)! / (k! (n-k)!)) as two ratios
+// (log_factorial_ratio(n - m, k - m), log_factorial_ratio(k, k - m)): k, or -1. Branch-free.
+PHILOX_HD int64_t binomial_btrs_decide(const BtrsConsts& c, const TrsCandidate& t, double r1, double r2) {
+  const double lv = log_f64((t.V * c.alpha) / (c.a / (t.us * t.us) + c.b));
+  const double rhs = (r1 - r2) + (double)(t.k - c.m) * c.lpq;
+  return lv <= rhs ? t.k : -1;
+}
+PHILOX_HD int64_t binomial_btrs_attempt_c(const BtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  const TrsCandidate t = binomial_btrs_candidate(c, u0, u1, v0, v1);
+  if (!binomial_btrs_in_range(c, t)) return -1;
+  if (t.us >= 0.07 && t.V <= c.vr) return t.k;
+  return binomial_btrs_decide(c, t, log_factorial_ratio(c.n - c.m, t.k - c.m), log_factorial_ratio(t.k, t.k - c.m));
+}
+PHILOX_HD int64_t binomial_btrs_attempt(int64_t n, double q, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
+  return binomial_btrs_attempt_c(binomial_btrs_consts(n, q), u0, u1, v0, v1);
 }
 
 // binomial(n, p), 4 words: q = min(p, 1 - p) (1 - p is exact for p >= 1/2); X from inversion
@@ -321,12 +407,12 @@ PHILOX_HD int64_t binomial_first(int64_t n, double p, const uint32_t* w) {
 }
 
 PHILOX_HD int64_t binomial_retry(int64_t n, double p, const RetryAt& at) {
-  const double q = binomial_q(p);
+  const BtrsConsts c = binomial_btrs_consts(n, binomial_q(p));
   int64_t x = -1;
   for (uint64_t t = 0; x < 0; ++t) {
     uint32_t r[4];
     stream_block(r, t, at.rid, at.k0, at.k1);
-    x = binomial_btrs_attempt(n, q, r[0], r[1], r[2], r[3]);
+    x = binomial_btrs_attempt_c(c, r[0], r[1], r[2], r[3]);
   }
   return binomial_flip(n, p, x);
 }

@@ -312,23 +312,34 @@ PHILOX_HD float log_f32(float x) {
   return (float)e * 0.693145751953125f + ((float)e * 1.428606765330187e-06f + logm);
 }
 
-PHILOX_HD double log_f64(double x) {
+// In three pieces (the CPU's float64 exponential runs each over a chunk in a loop of its own: one
+// loop holds too long a dependency chain per value to keep the vector units busy; the same bits):
+// the reduction to s = (m - 1) / (m + 1) and e, the series p(s^2), and the sum.
+PHILOX_HD double log_f64_s(double x, int32_t& e_out) {
   const uint64_t bx = f64_bits(x);
   int32_t e = (int32_t)(bx >> 52) - 1023;
   uint64_t mb = (bx & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
   const bool big = mb > 0x3FF6A09E667F3BCCull;  // m > sqrt(2)
   mb = big ? mb - 0x0010000000000000ull : mb;
-  e = big ? e + 1 : e;
+  e_out = big ? e + 1 : e;
   const double f = bits_f64(mb) - 1.0;
-  const double s = f / (f + 2.0);
+  return f / (f + 2.0);
+}
+PHILOX_HD double log_f64_series(double s) {
   const double z = s * s;
-  const double p =
-      z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 +
-      z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z * (1.0 / 21.0))))))))));
+  return z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 +
+         z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z * (1.0 / 21.0))))))))));
+}
+PHILOX_HD double log_f64_sum(double s, double p, int32_t e) {
   const double two_s = s + s;
   const double logm = two_s + two_s * p;
   // ln 2 split in two (fdlibm's split): e * LN2_HI is exact for |e| < 2^11.
   return (double)e * 6.93147180369123816490e-01 + ((double)e * 1.90821492927058770002e-10 + logm);
+}
+PHILOX_HD double log_f64(double x) {
+  int32_t e;
+  const double s = log_f64_s(x, e);
+  return log_f64_sum(s, log_f64_series(s), e);
 }
 
 // ---------------------------------------------------------------- exponential (docs/FORMAT.md 12)
@@ -365,13 +376,15 @@ PHILOX_HD double logistic_f64(uint32_t first, uint32_t second) {
 }
 PHILOX_HD float laplace_f32(uint32_t w) {
   const float u = u_open_f32(w);
-  const float lo = log_f32(u + u), hi = -log_f32(2.0f - (u + u));
-  return u < 0.5f ? lo : hi;
+  const bool lo = u < 0.5f;  // one log of the side's argument (negation is exact): half the work of both
+  const float l = log_f32(lo ? u + u : 2.0f - (u + u));
+  return lo ? l : -l;
 }
 PHILOX_HD double laplace_f64(uint32_t first, uint32_t second) {
   const double u = u_open_f64(first, second);
-  const double lo = log_f64(u + u), hi = -log_f64(2.0 - (u + u));
-  return u < 0.5 ? lo : hi;
+  const bool lo = u < 0.5;  // one log of the side's argument (negation is exact): half the work of both
+  const double l = log_f64(lo ? u + u : 2.0 - (u + u));
+  return lo ? l : -l;
 }
 PHILOX_HD float loc_scale(float x, float loc, float scale) { return loc + scale * x; }
 PHILOX_HD double loc_scale(double x, double loc, double scale) { return loc + scale * x; }

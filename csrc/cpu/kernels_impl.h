@@ -283,6 +283,133 @@ static void run_op_params(const Job& job, size_t i0, size_t i1) {
   });
 }
 
+// The values among o[0 .. nv) that `marked` picks, gathered densely (branch-free): their indices
+// into idx, their k words each (from w) into dw; returns how many.
+template <class S, class Marked>
+static inline size_t gather_marked(const S* __restrict o, size_t nv, const uint32_t* __restrict w, int k,
+                                   uint32_t* __restrict idx, uint32_t* __restrict dw, Marked marked) {
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {
+    idx[m] = (uint32_t)j;
+    for (int i = 0; i < k; ++i) dw[(size_t)k * m + i] = w[(size_t)k * j + i];
+    m += marked(o[j]) ? 1 : 0;
+  }
+  return m;
+}
+
+// The rejected first attempts among o[0 .. nv) (values v0 .. of the job), finished from their retry
+// streams (FORMAT 19.1): what op_value_at gives for them, without computing the first attempt again.
+template <int OP, class A, class S>
+static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, size_t nv,
+                                   const uint32_t* __restrict w, size_t v0) {
+  constexpr int K = OpTraits<OP>::K;
+  for (size_t j = 0; j < nv; ++j)
+    if (op_rejected(o[j]))
+      o[j] = (S)OpRetry<OP>::value(p, w + K * j, retry_at(job.k0, job.k1, job.id,
+                                                          job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2)));
+}
+
+// The first retry (FORMAT 19.1) of every rejected value among o[0 .. nv) (values v0 .. of the job),
+// gathered densely: their indices into idx, and into rw the four words of block 0 of each one's
+// retry stream (keep_w3: with word 3 replaced by the value's own word 3, gamma's boost word);
+// returns how many. Vectorized (the Philox blocks of different counters, lane by lane).
+template <int OP, class S>
+static inline size_t first_retry_words(const Job& job, const S* __restrict o, size_t nv, size_t v0,
+                                       const uint32_t* __restrict w, uint32_t* __restrict idx,
+                                       uint32_t* __restrict rw, bool keep_w3) {
+  constexpr int K = OpTraits<OP>::K;
+  static_assert(K == 4, "four words per value");
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {
+    idx[m] = (uint32_t)j;
+    m += op_rejected(o[j]) ? 1 : 0;
+  }
+  for (size_t t = 0; t < m; ++t) {
+    const uint64_t rid = retry_id(job.id, job.block + (((uint64_t)job.lane + (uint64_t)(v0 + idx[t]) * K) >> 2));
+    uint32_t x0, x1, x2, x3;
+    stream_counter(0, rid, x0, x1, x2, x3);
+    philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
+    rw[4 * t] = x0; rw[4 * t + 1] = x1; rw[4 * t + 2] = x2; rw[4 * t + 3] = x3;
+  }
+  if (keep_w3)
+    for (size_t t = 0; t < m; ++t) rw[4 * t + 3] = w[K * idx[t] + 3];
+  return m;
+}
+
+// poisson_ptrs_attempt(lam, w + 4j) for j < nv (k, or -1 when rejected), in passes: every candidate and
+// its quick test (vectorized; ~85% accepted); the undecided ones gathered densely through the full
+// test (vectorized, log(k!) by Stirling's formula), those with k < 10 again with log(k!) from a table.
+struct PtrsWork {
+  PtrsConsts c;
+  double lf10[10];  // log_factorial(0 .. 9)
+};
+static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
+  const PtrsConsts& c = pw.c;
+  for (size_t j = 0; j < nv; ++j) {
+    const TrsCandidate t = poisson_ptrs_candidate(c, w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3]);
+    const int64_t quick = -(int64_t)poisson_ptrs_quick(c, t);  // masks, not a select: GCC vectorizes them
+    o[j] = (t.k & quick) | (-2 & ~quick);                      // -2: undecided
+  }
+  uint32_t idx[kChunkWords / 4], dw[kChunkWords];
+  int64_t r[kChunkWords / 4], ks[kChunkWords / 4];
+  const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](int64_t v) { return v == -2; });
+  for (size_t t = 0; t < m; ++t) {
+    const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
+    ks[t] = cand.k;
+    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(cand.k < 10 ? 10 : cand.k));
+  }
+  for (size_t t = 0; t < m; ++t) {
+    o[idx[t]] = r[t];
+    if (ks[t] < 10) {  // log(k!) from the table (k < 0: rejected, whatever it is)
+      const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
+      o[idx[t]] = poisson_ptrs_decide(c, cand, pw.lf10[ks[t] < 0 ? 0 : ks[t]]);
+    }
+  }
+}
+
+// binomial_btrs_attempt(n, q, w + 4j) for j < nv (k, or -1 when rejected), in passes as ptrs_attempts:
+// the undecided ones with both log-factorial ratios by Stirling's formula (right when n - m, n - k,
+// k, m >= 10), the others again in scalar code.
+static inline void btrs_attempts(const BtrsConsts& c, int64_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
+  for (size_t j = 0; j < nv; ++j) {
+    const TrsCandidate t = binomial_btrs_candidate(c, w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3]);
+    // masks, not selects (GCC vectorizes them): the quick test as binomial_btrs_attempt_c's
+    const int64_t in = -(int64_t)binomial_btrs_in_range(c, t);
+    const int64_t quick = in & -(int64_t)(t.us >= 0.07) & -(int64_t)(t.V <= c.vr);
+    o[j] = (t.k & quick) | ((-1 - (in & 1)) & ~quick);  // -2: undecided, -1: rejected (out of range)
+  }
+  uint32_t idx[kChunkWords / 4], dw[kChunkWords];
+  int64_t r[kChunkWords / 4], ks[kChunkWords / 4];
+  const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](int64_t v) { return v == -2; });
+  for (size_t t = 0; t < m; ++t) {
+    const TrsCandidate cand = binomial_btrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
+    const int64_t k = cand.k;
+    ks[t] = k;
+    r[t] = binomial_btrs_decide(c, cand, log_factorial_ratio_stirling(c.n - c.m, k - c.m),
+                                log_factorial_ratio_stirling(k, k - c.m));
+  }
+  const bool small_nm = (c.n - c.m < 10) | (c.m < 10);
+  for (size_t t = 0; t < m; ++t) {
+    o[idx[t]] = r[t];
+    if (small_nm || ks[t] < 10 || c.n - ks[t] < 10)  // a ratio is the sum of logs there: scalar
+      o[idx[t]] = binomial_btrs_attempt_c(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
+  }
+}
+
+// gamma_first(w + 4j) for j < nv (NaN when rejected), in passes: the quick first attempt (centre
+// normal, squeeze, no log; gamma_first_quick_or_nan) for every value, vectorized; the full first
+// attempt for the others (normal tails, squeeze failures) gathered densely, vectorized again.
+template <int OP, class A>
+static inline void gamma_attempts(const A& a, double* __restrict o, size_t nv, const uint32_t* __restrict w) {
+  for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[4 * j], w[4 * j + 1]);
+  for (size_t j = 0; j < nv; ++j) o[j] = gamma_first_quick_or_nan(a.affine, a.a, a.b, a.c, o[j], w + 4 * j);
+  uint32_t idx[kChunkWords / 4], dw[kChunkWords];
+  double r[kChunkWords / 4];
+  const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](double v) { return v != v; });
+  for (size_t t = 0; t < m; ++t) r[t] = OpTraits<OP>::value(a, dw + 4 * t);
+  for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+}
+
 // Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
 // storing each value as the op's store type (integer ops: truncated to elem_size).
 // The loop-invariant choice inside the value functions (affine or not) is made a constant
@@ -302,6 +429,19 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       normals_f64(o, nv, w);
       if (p.affine)
         for (size_t j = 0; j < nv; ++j) o[j] = normal_affine(o[j], p.a, p.b);
+    });
+  } else if constexpr (OP == (int)Op::ExponentialF64) {
+    // a CPU-only shortcut: -log(u) with log_f64's three pieces each in a loop of its own over the
+    // chunk (one loop was bound by the length of its dependency chain: 0.95 -> 0.69 ns per value
+    // in L1 with AVX-512), then the scale; the same operations, so the same bits
+    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+      alignas(64) double s[kChunkWords / 2];
+      alignas(64) int32_t e[kChunkWords / 2];
+      for (size_t j = 0; j < nv; ++j) s[j] = log_f64_s(u_open_f64(w[2 * j], w[2 * j + 1]), e[j]);
+      for (size_t j = 0; j < nv; ++j) o[j] = log_f64_series(s[j]);
+      for (size_t j = 0; j < nv; ++j) o[j] = -log_f64_sum(s[j], o[j], e[j]);
+      if (p.affine)
+        for (size_t j = 0; j < nv; ++j) o[j] = p.a * o[j];
     });
   } else if constexpr (Tr::rounds >= 0) {
     // a 16-bit op that rounds a float32 op's value: the float32 values, then the rounding, in two
@@ -332,6 +472,22 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         });
         return;
       }
+      // PTRS (lam >= 10), the same bits as poisson_first + poisson_retry: the draw's constants
+      // once, every first attempt (ptrs_attempts), the first retry of the rejected ones (~15%)
+      // the same way, and only the values rejected twice one at a time.
+      PtrsWork c;
+      c.c = poisson_ptrs_consts(p.a);
+      for (int k = 0; k < 10; ++k) c.lf10[k] = log_factorial(k);
+      fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+        ptrs_attempts(c, o, nv, w);
+        uint32_t idx[kChunkWords / 4], rw[kChunkWords];
+        int64_t r[kChunkWords / 4];
+        const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, false);
+        ptrs_attempts(c, r, m, rw);
+        for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+        finish_rejected<OP>(job, p, o, nv, w, v0);
+      });
+      return;
     }
     if constexpr (OP == (int)Op::BinomialI64) {
       const int64_t n = (int64_t)p.ilow;
@@ -348,6 +504,42 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         });
         return;
       }
+      // BTRS, as PTRS above (btrs_attempts), then the flip (p > 1/2) of the values found; the
+      // values rejected twice one at a time (binomial_retry flips them itself).
+      const BtrsConsts c = binomial_btrs_consts(n, q);
+      const bool flip = p.a > 0.5;
+      fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+        btrs_attempts(c, o, nv, w);
+        uint32_t idx[kChunkWords / 4], rw[kChunkWords];
+        int64_t r[kChunkWords / 4];
+        const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, false);
+        btrs_attempts(c, r, m, rw);
+        for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+        if (flip)
+          for (size_t j = 0; j < nv; ++j) o[j] = o[j] < 0 ? o[j] : n - o[j];
+        finish_rejected<OP>(job, p, o, nv, w, v0);
+      });
+      return;
+    }
+    if constexpr (OP == (int)Op::GammaF64) {
+      // gamma, the same bits as gamma_first + gamma_retry: every first attempt (gamma_attempts), then
+      // the first retry of the rejected ones the same way (words 0-2 from block 0 of the retry
+      // stream, word 3, the boost's, the value's own: gamma_retry's attempt 0), then the values
+      // rejected twice one at a time.
+      auto loop = [&](const auto a) {
+        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          gamma_attempts<OP>(a, o, nv, w);
+          uint32_t idx[kChunkWords / 4], rw[kChunkWords];
+          double r[kChunkWords / 4];
+          const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, true);
+          gamma_attempts<OP>(a, r, m, rw);
+          for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+          finish_rejected<OP>(job, a, o, nv, w, v0);
+        });
+      };
+      if (p.affine) loop(OpArgsFixed<true>(p));
+      else loop(OpArgsFixed<false>(p));
+      return;
     }
     auto loop = [&](const auto q) {  // q: OpArgsFixed<affine>, so `affine` is a constant in the loop
       with_store_type<OP>(p.elem_size, [&](auto store) {

@@ -2,6 +2,8 @@
 
     python -m philox bench                      # n = 10**7; GPU rows when torch.cuda works
     python -m philox bench --n 1e6 --plot bench.png
+    python -m philox bench --dists --threads 1  # and a row per distribution (DIST_OPS)
+    python benchmarks/bench_dists.py            # the distribution rows only, with their speed targets
     python benchmarks/bench_cpu.py --n 1e5 1e6 1e7 --repeats 15 --json out.json   # CPU rows only
 
 Every measurement is the median of ``repeats`` timed calls after one untimed
@@ -36,6 +38,15 @@ row with ``device``, ``n``, ``op``, ``lib``, ``variant`` "new", ``threads`` and 
 grouped by device and n: a new op or row needs no change there. The project's own speed
 targets are not printed here (``benchmarks/bench_cpu.py``, a thin wrapper over this module,
 adds them).
+
+Distribution rows (``DIST_OPS``; ``--dists`` adds them all, ``--ops`` picks some): philox's
+Stream method against numpy PCG64's ``Generator`` method of the same name and parameters and
+torch's CPU counterpart where torch has one (``Tensor.exponential_``, ``torch._standard_gamma``,
+``torch.poisson``, ``torch.binomial``, ``Tensor.bernoulli_``, ...; torch's parameter tensors are
+made once, outside the timing), fresh output only, no numpy Philox / randomgen rows. A row
+appears only where ``philox.Stream`` has the method (distributions land one by one). dirichlet
+and multinomial draw n // 3 rows of 3 values and categorical n // 10 rows of 10 logits: their
+ns/value is per output value (per logit for categorical).
 """
 from __future__ import annotations
 
@@ -54,7 +65,7 @@ import numpy as np
 import philox
 
 __all__ = ["run", "main", "machine_info", "format_table", "summary", "compare", "isolate_cost", "plot", "OPS",
-           "GPU_OPS", "REFERENCES", "count_steps", "add_arguments", "run_cli",
+           "DEFAULT_OPS", "DIST_OPS", "GPU_OPS", "REFERENCES", "count_steps", "add_arguments", "run_cli",
            "small_draws", "SMALL_DRAWS"]
 
 # op name -> bytes per output value
@@ -68,6 +79,103 @@ OPS = {
     "gamma(2.5) f64": 8,
     "poisson(4) i64": 8,
 }
+
+# The default run's ops (``OPS`` adds the distribution rows below, for --ops and --dists).
+DEFAULT_OPS = tuple(OPS)
+
+
+# ---------------------------------------------------------------- distribution rows
+# op -> (Stream method, bytes per value, philox(s, n), numpy(g, n) or None, torch(torch, g, n) or None):
+# each builds its parameters once and returns a zero-argument callable drawing about n values.
+# "gamma(2.5) f64" and "poisson(4) i64" are rows of OPS above (with out= variants), listed in
+# DIST_OPS too. Parameters as in issue 11's speed targets.
+def _full(torch, n, v, dt=None):
+    return torch.full((n,), v, dtype=dt or torch.float64)
+
+
+_P3 = [0.2, 0.3, 0.5]
+_DISTS = {
+    "standard_exponential f32": ("standard_exponential", 4,
+                                 lambda s, n: lambda: s.standard_exponential(n, dtype=np.float32),
+                                 lambda g, n: lambda: g.standard_exponential(n, dtype=np.float32),
+                                 lambda t, g, n: lambda: t.empty(n).exponential_(generator=g)),
+    "standard_exponential f64": ("standard_exponential", 8, lambda s, n: lambda: s.standard_exponential(n),
+                                 lambda g, n: lambda: g.standard_exponential(n),
+                                 lambda t, g, n: lambda: t.empty(n, dtype=t.float64).exponential_(generator=g)),
+    "exponential(2.5) f64": ("exponential", 8, lambda s, n: lambda: s.exponential(2.5, n),
+                             lambda g, n: lambda: g.exponential(2.5, n),
+                             lambda t, g, n: lambda: t.empty(n, dtype=t.float64).exponential_(1 / 2.5, generator=g)),
+    "gumbel(0,1) f64": ("gumbel", 8, lambda s, n: lambda: s.gumbel(0.0, 1.0, n),
+                        lambda g, n: lambda: g.gumbel(0.0, 1.0, n), None),
+    "logistic(0,1) f64": ("logistic", 8, lambda s, n: lambda: s.logistic(0.0, 1.0, n),
+                          lambda g, n: lambda: g.logistic(0.0, 1.0, n), None),
+    "laplace(0,1) f64": ("laplace", 8, lambda s, n: lambda: s.laplace(0.0, 1.0, n),
+                         lambda g, n: lambda: g.laplace(0.0, 1.0, n), None),
+    "gamma(0.5) f64": ("standard_gamma", 8, lambda s, n: lambda: s.standard_gamma(0.5, n),
+                       lambda g, n: lambda: g.standard_gamma(0.5, n),
+                       lambda t, g, n: (lambda a=_full(t, n, 0.5): lambda: t._standard_gamma(a, generator=g))()),
+    "chisquare(3) f64": ("chisquare", 8, lambda s, n: lambda: s.chisquare(3.0, n),
+                         lambda g, n: lambda: g.chisquare(3.0, n),  # torch's Chi2: 2 * gamma(df / 2)
+                         lambda t, g, n: (lambda a=_full(t, n, 1.5): lambda: t._standard_gamma(a, generator=g) * 2)()),
+    "poisson(100) i64": ("poisson", 8, lambda s, n: lambda: s.poisson(100.0, n), lambda g, n: lambda: g.poisson(100.0, n),
+                         lambda t, g, n: (lambda r=_full(t, n, 100.0): lambda: t.poisson(r, generator=g))()),
+    "binomial(20,0.3) i64": ("binomial", 8, lambda s, n: lambda: s.binomial(20, 0.3, n),
+                             lambda g, n: lambda: g.binomial(20, 0.3, n),
+                             lambda t, g, n: (lambda c=_full(t, n, 20.0, t.float32), q=_full(t, n, 0.3, t.float32):
+                                              lambda: t.binomial(c, q, generator=g))()),
+    "binomial(1000,0.4) i64": ("binomial", 8, lambda s, n: lambda: s.binomial(1000, 0.4, n),
+                               lambda g, n: lambda: g.binomial(1000, 0.4, n),
+                               lambda t, g, n: (lambda c=_full(t, n, 1000.0, t.float32), q=_full(t, n, 0.4, t.float32):
+                                                lambda: t.binomial(c, q, generator=g))()),
+    "bernoulli(0.3) bool": ("bernoulli", 1, lambda s, n: lambda: s.bernoulli(0.3, n),
+                            lambda g, n: lambda: g.random(n) < 0.3,  # numpy has no bernoulli: its usual spelling
+                            lambda t, g, n: lambda: t.empty(n).bernoulli_(0.3, generator=g)),
+    "geometric(0.3) i64": ("geometric", 8, lambda s, n: lambda: s.geometric(0.3, n),
+                           lambda g, n: lambda: g.geometric(0.3, n),
+                           lambda t, g, n: lambda: t.empty(n, dtype=t.float64).geometric_(0.3, generator=g)),
+    "standard_cauchy f64": ("standard_cauchy", 8, lambda s, n: lambda: s.standard_cauchy(n),
+                            lambda g, n: lambda: g.standard_cauchy(n),
+                            lambda t, g, n: lambda: t.empty(n, dtype=t.float64).cauchy_(generator=g)),
+    "lognormal(0,1) f64": ("lognormal", 8, lambda s, n: lambda: s.lognormal(0.0, 1.0, n),
+                           lambda g, n: lambda: g.lognormal(0.0, 1.0, n),
+                           lambda t, g, n: lambda: t.empty(n, dtype=t.float64).log_normal_(0.0, 1.0, generator=g)),
+    "beta(2,3) f64": ("beta", 8, lambda s, n: lambda: s.beta(2.0, 3.0, n), lambda g, n: lambda: g.beta(2.0, 3.0, n),
+                      lambda t, g, n: (lambda a=t.tensor([2.0, 3.0], dtype=t.float64).repeat(n, 1):
+                                       lambda: t._sample_dirichlet(a, generator=g)[:, 0])()),
+    "standard_t(5) f64": ("standard_t", 8, lambda s, n: lambda: s.standard_t(5.0, n),
+                          lambda g, n: lambda: g.standard_t(5.0, n), None),
+    "dirichlet(1,2,3) f64": ("dirichlet", 8, lambda s, n: lambda: s.dirichlet([1.0, 2.0, 3.0], n // 3),
+                             lambda g, n: lambda: g.dirichlet([1.0, 2.0, 3.0], n // 3),
+                             lambda t, g, n: (lambda a=t.tensor([1.0, 2.0, 3.0], dtype=t.float64).repeat(n // 3, 1):
+                                              lambda: t._sample_dirichlet(a, generator=g))()),
+    "truncated_normal(0,1,-2,2) f64": ("truncated_normal", 8,
+                                       lambda s, n: lambda: s.truncated_normal(0.0, 1.0, -2.0, 2.0, n),
+                                       None,  # numpy has none
+                                       lambda t, g, n: lambda: t.nn.init.trunc_normal_(
+                                           t.empty(n, dtype=t.float64), 0.0, 1.0, -2.0, 2.0, generator=g)),
+    "multinomial(20,[.2,.3,.5]) i64": ("multinomial", 8, lambda s, n: lambda: s.multinomial(20, _P3, n // 3),
+                                       lambda g, n: lambda: g.multinomial(20, _P3, n // 3), None),
+    # per logit: n // 10 rows of 10; numpy by Gumbel-max, torch by torch.multinomial of the softmax
+    "categorical(10 logits) i64": ("categorical", 8,
+                                   lambda s, n: (lambda x=np.random.default_rng(1).standard_normal((n // 10, 10)):
+                                                 lambda: s.categorical(x))(),
+                                   lambda g, n: (lambda x=np.random.default_rng(1).standard_normal((n // 10, 10)):
+                                                 lambda: np.argmax(x + g.gumbel(size=x.shape), axis=-1))(),
+                                   lambda t, g, n: (lambda x=t.randn(n // 10, 10, dtype=t.float64):
+                                                    lambda: t.multinomial(t.softmax(x, -1), 1, generator=g))()),
+}
+_LEGACY_DIST_OPS = ("gamma(2.5) f64", "poisson(4) i64")  # rows of OPS above
+
+# The distribution rows, in issue 11's order: the ones whose Stream method exists in this philox.
+DIST_OPS = tuple(op for op in ("standard_exponential f32", "standard_exponential f64", "exponential(2.5) f64",
+                               "gumbel(0,1) f64", "logistic(0,1) f64", "laplace(0,1) f64", "gamma(2.5) f64",
+                               "gamma(0.5) f64", "chisquare(3) f64", "poisson(4) i64", "poisson(100) i64",
+                               "binomial(20,0.3) i64", "binomial(1000,0.4) i64", "bernoulli(0.3) bool",
+                               "geometric(0.3) i64", "standard_cauchy f64", "lognormal(0,1) f64", "beta(2,3) f64",
+                               "standard_t(5) f64", "dirichlet(1,2,3) f64", "truncated_normal(0,1,-2,2) f64",
+                               "multinomial(20,[.2,.3,.5]) i64", "categorical(10 logits) i64")
+                 if op in _LEGACY_DIST_OPS or hasattr(philox.Stream, _DISTS[op][0]))
+OPS.update({op: _DISTS[op][1] for op in DIST_OPS if op in _DISTS})
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).
 GPU_OPS = ("rand f32", "rand f64", "randint(0,1000) i64", "randn f32", "randn f64")
@@ -202,7 +310,24 @@ def _torch_cands(op: str, torch, threads: Sequence[int]):
         yield "torch", "out", t, out
 
 
+def _dist_cands(op: str, threads: Sequence[int], torch):
+    """A distribution row's candidates (fresh output only): philox per thread count, numpy PCG64,
+    torch per thread count where it has a counterpart."""
+    _, _, mine, ref, theirs = _DISTS[op]
+    s = philox.Stream(20240601, "bench", op)
+    for t in threads:
+        yield "philox", "new", t, lambda n: mine(s, n)
+    if ref is not None:
+        yield "numpy PCG64", "new", 1, lambda n: ref(np.random.Generator(np.random.PCG64(20240601)), n)
+    if torch is not None and theirs is not None:
+        for t in threads:
+            yield "torch", "new", t, lambda n: theirs(torch, torch.Generator().manual_seed(20240601), n)
+
+
 def _candidates(op: str, threads: Sequence[int], torch, randomgen):
+    if op in _DISTS:
+        yield from _dist_cands(op, threads, torch)
+        return
     yield from _philox_cands(op, threads)
     yield from _numpy_cands(op, "numpy PCG64", lambda: np.random.PCG64(20240601))
     yield from _numpy_cands(op, "numpy Philox", lambda: np.random.Philox(20240601))
@@ -225,6 +350,13 @@ def _set_threads(lib: str, t: int, torch) -> None:
         torch.set_num_threads(t)
 
 
+# The clock of the timed calls: wall-clock time (the default), or with --clock cpu the CPU time of
+# this process (time.process_time): on a shared machine a one-thread row then counts only the time
+# the process ran, not the time other processes held the core; with more threads it is their sum.
+_CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _time_round_robin(fns, repeats: int) -> List[float]:
     """Median seconds of each (before, fn) after one warm-up call, timed round-robin.
 
@@ -244,15 +376,15 @@ def _time_round_robin(fns, repeats: int) -> List[float]:
                 i = (j + rep) % k
                 before, fn = fns[i]
                 before()
-                t0 = time.perf_counter()
+                t0 = _clock()
                 r = fn()
-                t1 = time.perf_counter()
+                t1 = _clock()
                 del r  # freeing (munmap) is not timed, for anyone
                 times[i].append(t1 - t0)
     finally:
         if gc_was:
             gc.enable()
-    return [median(ts) for ts in times]
+    return [max(median(ts), 1e-9) for ts in times]  # a coarse process clock can read 0
 
 
 def _mem_rows(n: int, repeats: int) -> List[dict]:
@@ -357,7 +489,7 @@ def _gpu_rows(n: int, ops: Sequence[str], repeats: int, torch, progress, device:
 def count_steps(n, ops: Optional[Sequence[str]] = None, gpu: bool = False) -> int:
     """How many times ``run(n, ops=ops, gpu=gpu)`` calls ``progress``."""
     ns = 1 if np.isscalar(n) else len(n)
-    ops = list(OPS) if ops is None else list(ops)
+    ops = list(DEFAULT_OPS) if ops is None else list(ops)
     per_n = 1 + len(ops)
     if gpu:
         per_n += 1 + len([op for op in ops if op in GPU_OPS])
@@ -449,9 +581,10 @@ def small_draws(calls: int = 2000, repeats: int = 9) -> List[dict]:
 
 
 def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[str], None]] = None,
-        ops: Optional[Sequence[str]] = None, gpu: Optional[bool] = False) -> List[dict]:
+        ops: Optional[Sequence[str]] = None, gpu: Optional[bool] = False, clock: str = "wall") -> List[dict]:
     """Measure every candidate for each n; returns rows (dicts).
 
+    ``ops``: names of ``OPS`` (default ``DEFAULT_OPS``; ``DIST_OPS`` are the distribution rows).
     ``n`` is an int or a sequence of ints; ``progress(message)`` is called as
     each group finishes (``count_steps`` says how many groups there are). Row
     keys: device ("cpu"/"cuda"), op, lib, variant ("new"/"out"), threads, n,
@@ -462,18 +595,22 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
 
     ``gpu``: False (CPU rows only, the default), True (GPU rows too; ValueError
     if ``torch.cuda`` is not available) or None (GPU rows when it is).
+    ``clock``: "wall" (wall-clock time, the default) or "cpu" (this process's CPU time: one-thread
+    rows on a shared machine; it adds up the threads of a threaded call).
 
     Raises:
-        ValueError: ``repeats < 1``, an n below 1, an unknown op, or ``gpu=True``
+        ValueError: ``repeats < 1``, an n below 1, an unknown op or clock, or ``gpu=True``
             without a usable ``torch.cuda``.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
+    if clock not in _CLOCKS:
+        raise ValueError(f"clock must be one of {sorted(_CLOCKS)}, got {clock!r}")
     ns = [int(n)] if np.isscalar(n) else [int(x) for x in n]
     if not ns or min(ns) < 1:
         raise ValueError(f"n must be one or more positive ints, got {n!r}")
     threads = tuple(int(t) for t in threads)
-    ops = list(OPS) if ops is None else list(ops)
+    ops = list(DEFAULT_OPS) if ops is None else list(ops)
     for op in ops:
         if op not in OPS:
             raise ValueError(f"unknown op {op!r}; choose from {list(OPS)}")
@@ -482,9 +619,13 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
     use_gpu = gpu_available(torch) if gpu is None else bool(gpu)
     if use_gpu and not gpu_available(torch):
         raise ValueError("gpu=True needs torch with a working CUDA device")
+    if use_gpu and clock != "wall":
+        raise ValueError("GPU rows are timed in wall-clock time (clock='wall')")
     saved_philox = philox.get_num_threads()
     saved_torch = torch.get_num_threads() if torch is not None else None
     rows: List[dict] = []
+    global _clock
+    saved_clock, _clock = _clock, _CLOCKS[clock]
     try:
         for nn in ns:
             mem = _mem_rows(nn, repeats)
@@ -518,12 +659,13 @@ def run(n=10**7, threads=(1, 2), repeats: int = 9, progress: Optional[Callable[[
                     rows.append(dict(device="cpu", op=op, lib=lib, variant=variant, threads=t, n=nn, bytes_per_value=bpv,
                                      seconds=s, ns_per_value=s / nn * 1e9, gb_per_s=gbps,
                                      ratio=(ref[variant] / s) if variant in ref else None,
-                                     pct_bw=100.0 * gbps / bw[variant][bpv]))
+                                     pct_bw=100.0 * gbps / bw[variant][bpv] if bpv in bw[variant] else None))
                 if progress:
                     progress(f"n={nn}: {op} done ({len(cands)} candidates)")
             if use_gpu:
                 rows.extend(_gpu_rows(nn, [op for op in ops if op in GPU_OPS], repeats, torch, progress))
     finally:
+        _clock = saved_clock
         philox.set_num_threads(saved_philox)
         if torch is not None:
             torch.set_num_threads(saved_torch)
@@ -596,7 +738,8 @@ def machine_info() -> Dict[str, str]:
 
 def format_table(rows: List[dict]) -> str:
     """The rows as a text table, one block per n (CPU rows, then GPU rows)."""
-    head = f"{'op':<20} {'library':<21} {'thr':>3} {'var':<3} {'ns/value':>9} {'GB/s':>7} {'%bw':>5} {'ratio':>6}"
+    w = max([20] + [len(r["op"]) for r in rows])  # the op column fits the longest name
+    head = f"{'op':<{w}} {'library':<21} {'thr':>3} {'var':<3} {'ns/value':>9} {'GB/s':>7} {'%bw':>5} {'ratio':>6}"
     lines = []
     for dev in ("cpu", "cuda"):
         for nn in sorted({r["n"] for r in rows if r.get("device", "cpu") == dev}):
@@ -610,7 +753,7 @@ def format_table(rows: List[dict]) -> str:
                 last_op = r["op"]
                 ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
                 pct = "" if r["pct_bw"] is None else f"{r['pct_bw']:.0f}"
-                lines.append(f"{r['op']:<20} {r['lib']:<21} {r['threads']:>3} {r['variant']:<3} "
+                lines.append(f"{r['op']:<{w}} {r['lib']:<21} {r['threads']:>3} {r['variant']:<3} "
                              f"{r['ns_per_value']:>9.2f} {r['gb_per_s']:>7.2f} {pct:>5} {ratio:>6}")
             lines.append("")
     return "\n".join(lines)
@@ -658,12 +801,13 @@ def summary(rows: List[dict]) -> str:
             refs = [lib for lib in REFERENCES[dev] if any(lib in c["vs"] for c in block)]
             threads = sorted({t for c in block for t in c["philox_ns"]})
             lines.append(f"{'CPU' if dev == 'cpu' else 'GPU (cuda)'}, n = {nn:,}, fresh output each call:")
-            head = [f"{'op':<20}", f"{'philox ns/value':>15}"] + [f"{'vs ' + lib:>{max(9, len(lib) + 3)}}" for lib in refs]
+            w = max([20] + [len(c["op"]) for c in block])
+            head = [f"{'op':<{w}}", f"{'philox ns/value':>15}"] + [f"{'vs ' + lib:>{max(9, len(lib) + 3)}}" for lib in refs]
             head += [f"{'philox ' + str(t) + ' thr':>13}" for t in threads if t > 1] if dev == "cpu" else []
             head.append(f"{'% of memory fill':>17}")
             lines.append("  " + " ".join(head))
             for c in block:
-                cells = [f"{c['op']:<20}", f"{c['philox_ns'][1]:>15.2f}"]
+                cells = [f"{c['op']:<{w}}", f"{c['philox_ns'][1]:>15.2f}"]
                 cells += [f"{(format(c['vs'][lib], '.2f') + 'x') if lib in c['vs'] else '':>{max(9, len(lib) + 3)}}"
                           for lib in refs]
                 if dev == "cpu":
@@ -828,6 +972,11 @@ def add_arguments(ap: argparse.ArgumentParser, cpu_only: bool = False) -> None:
     ap.add_argument("--repeats", type=int, default=9, help="timed calls per measurement (median); default 9")
     ap.add_argument("--ops", nargs="+", choices=list(OPS), metavar="OP", default=None,
                     help=f"subset of ops (quote them): {', '.join(OPS)}")
+    ap.add_argument("--clock", choices=sorted(_CLOCKS), default="wall",
+                    help="wall: wall-clock time (default); cpu: this process's CPU time (one-thread rows on a "
+                         "shared machine; a threaded call counts the time of all its threads)")
+    ap.add_argument("--dists", action="store_true",
+                    help="add a row per distribution (against numpy's and torch's same draws; long at 10**7)")
     ap.add_argument("--json", metavar="PATH", help="also write machine info and rows as JSON")
     ap.add_argument("--quiet", action="store_true", help="no progress display on stderr")
     if not cpu_only:
@@ -856,17 +1005,23 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
         if folder is not None and not os.path.isdir(folder):  # say so now, not after the whole run
             print(f"error: {opt} {path}: the folder {folder} does not exist", file=sys.stderr)
             return 2
-    gpu = False if cpu_only or getattr(a, "no_gpu", False) else gpu_available()
+    gpu = False if cpu_only or getattr(a, "no_gpu", False) or getattr(a, "clock", "wall") != "wall" else gpu_available()
     info = machine_info()
     print(f"philox {'CPU ' if not gpu else ''}benchmark  " + time.strftime("%Y-%m-%d %H:%M %Z"))
     for k, v in info.items():
         print(f"  {k:<11} {v}")
     print(f"  repeats     {a.repeats} timed calls per row after 1 warm-up, median shown")
+    if getattr(a, "clock", "wall") == "cpu":
+        print("  clock       CPU time of this process (process_time), not wall-clock time")
     print()
     t0 = time.perf_counter()
-    prog = _Progress(count_steps(a.n, a.ops, gpu), quiet=a.quiet)
+    ops = a.ops
+    if getattr(a, "dists", False):
+        ops = list(dict.fromkeys(list(ops or DEFAULT_OPS) + list(DIST_OPS)))
+    prog = _Progress(count_steps(a.n, ops, gpu), quiet=a.quiet)
     try:
-        rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=a.ops, gpu=gpu)
+        rows = run(a.n, threads=a.threads, repeats=a.repeats, progress=prog, ops=ops, gpu=gpu,
+                   clock=getattr(a, "clock", "wall"))
     finally:
         prog.close()
     print("All rows (median of the timed calls):")
@@ -896,6 +1051,7 @@ def run_cli(a: argparse.Namespace, cpu_only: bool = False,
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"machine": info, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "repeats": a.repeats,
+                       "clock": getattr(a, "clock", "wall"),
                        "rows": rows, "isolate_us": iso, "small_draws": small}, f, indent=1)
     if plot_path:
         plot(rows, plot_path, title=info["cpu"] if not gpu else f"{info['cpu']}; {info['gpu']}")
