@@ -22,6 +22,7 @@
 #include "cursor.h"
 #include "cuda/fill_kernels.cuh"
 #include "ops.h"
+#include "params_of.h"
 #include "philox.h"
 #include "region.h"
 #include <pybind11/stl.h>
@@ -33,6 +34,7 @@ using philox::bind::Cursor;
 using philox::Op;
 using philox::OpArgs;
 using philox::make_op_args;
+using philox::params_of;
 
 namespace {
 
@@ -815,23 +817,6 @@ void emulate_gpu_dropout(uintptr_t key_ptr, uint64_t threshold, float scale, int
   const uint64_t items = philox::gpu::drop_items(n);
   py::gil_scoped_release nogil;
   for (uint64_t k = 0; k < items; ++k) philox::gpu::drop_item(j, reverse ? items - 1 - k : k);
-}
-
-// Array parameters (ops.h OpParams, docs/FORMAT.md 23) from Python: a tuple (a, sa, b, sb, c, sc,
-// ilow, si, affine, sf) of addresses (0: none) and strides in elements (0 or 1); the arrays
-// (float64, float64, float64, uint64, uint8) hold every element of the output the stride 1 reaches.
-philox::OpParams params_of(const py::tuple& t) {
-  if (t.size() != 10) throw py::value_error("params: a tuple (a, sa, b, sb, c, sc, ilow, si, affine, sf)");
-  auto u = [&](size_t i) { return t[i].cast<uint64_t>(); };
-  philox::OpParams q{};
-  q.a = reinterpret_cast<const double*>((uintptr_t)u(0)); q.sa = u(1);
-  q.b = reinterpret_cast<const double*>((uintptr_t)u(2)); q.sb = u(3);
-  q.c = reinterpret_cast<const double*>((uintptr_t)u(4)); q.sc = u(5);
-  q.ilow = reinterpret_cast<const uint64_t*>((uintptr_t)u(6)); q.si = u(7);
-  q.affine = reinterpret_cast<const uint8_t*>((uintptr_t)u(8)); q.sf = u(9);
-  for (uint64_t st : {q.sa, q.sb, q.sc, q.si, q.sf})
-    if (st > 1) throw py::value_error("params: strides must be 0 or 1");
-  return q;
 }
 
 void fill_rows_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, size_t rows, uint64_t pos_hi,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "launch.h"
+#include "../params_of.h"
 
 #ifndef PHILOX_CUDA_ARCHITECTURES
 #error "PHILOX_CUDA_ARCHITECTURES (CMake's CUDA_ARCHITECTURES, space-separated) must be defined by the build"
@@ -26,22 +27,6 @@ namespace {
 
 void check(const std::string& e) {
   if (!e.empty()) throw std::runtime_error("philox CUDA launch failed: " + e);
-}
-
-// Array parameters (ops.h OpParams, docs/FORMAT.md 23) from Python: a tuple (a, sa, b, sb, c, sc,
-// ilow, si, affine, sf) of device addresses (0: none) and strides in elements (0 or 1).
-OpParams params_of(const py::tuple& t) {
-  if (t.size() != 10) throw py::value_error("params: a tuple (a, sa, b, sb, c, sc, ilow, si, affine, sf)");
-  auto u = [&](size_t i) { return t[i].cast<uint64_t>(); };
-  OpParams q{};
-  q.a = reinterpret_cast<const double*>((uintptr_t)u(0)); q.sa = u(1);
-  q.b = reinterpret_cast<const double*>((uintptr_t)u(2)); q.sb = u(3);
-  q.c = reinterpret_cast<const double*>((uintptr_t)u(4)); q.sc = u(5);
-  q.ilow = reinterpret_cast<const uint64_t*>((uintptr_t)u(6)); q.si = u(7);
-  q.affine = reinterpret_cast<const uint8_t*>((uintptr_t)u(8)); q.sf = u(9);
-  for (uint64_t st : {q.sa, q.sb, q.sc, q.si, q.sf})
-    if (st > 1) throw py::value_error("params: strides must be 0 or 1");
-  return q;
 }
 
 void fill_impl(int op, uint32_t k0, uint32_t k1, uint64_t id, uintptr_t ids_ptr, uint64_t rows, uint64_t pos_hi,
