@@ -1189,3 +1189,22 @@ def test_multinomial_huge_n_and_tiny_pvals():
         assert abs(x[:, j].astype(float).mean() - n * pvals[j]) < 6 * sd / math.sqrt(rows), j
         z = (x[:, j].astype(float) - n * pvals[j]) / sd
         assert stats.kstest(z, "norm").pvalue > P_MIN, j
+
+
+@pytest.mark.cuda
+def test_multinomial_on_cuda_equals_cpu():
+    """CUDA tensors (the binomial columns drawn on the GPU, n_rem read back per column): the CPU's bits,
+    on a Stream (region columns) and on StreamBatch rows."""
+    torch = pytest.importorskip("torch")
+    pvals = [0.1, 0.25, 0.0, 0.3, 0.35]
+    for n in (37, 2 ** 62):
+        cpu = philox.Stream(66, "mcuda").multinomial(n, pvals, size=(100, 3))
+        s = philox.Stream(66, "mcuda")
+        g = s.multinomial(n, pvals, size=(100, 3), device="cuda")
+        assert g.device.type == "cuda" and g.dtype == torch.int64 and s.position == 4 * 300 * 4
+        assert np.array_equal(g.cpu().numpy(), cpu)
+        b = philox.Stream(66, "mcudab").fold(torch.arange(4, device="cuda"))
+        gb = b.multinomial(n, pvals, size=7)
+        for r in range(4):
+            want = philox.Stream(66, "mcudab").stream(r).multinomial(n, pvals, size=7)
+            assert np.array_equal(gb[r].cpu().numpy(), want), r
