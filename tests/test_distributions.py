@@ -1208,3 +1208,20 @@ def test_multinomial_on_cuda_equals_cpu():
         for r in range(4):
             want = philox.Stream(66, "mcudab").stream(r).multinomial(n, pvals, size=7)
             assert np.array_equal(gb[r].cpu().numpy(), want), r
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 2 ** 62), raw=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+       rows=st.integers(0, 3), pos=st.integers(0, 2 ** 66 - 100))
+def test_multinomial_law_reference_and_sums(n, raw, rows, pos):
+    """For any n and pvals (scaled to sum at most 1), rows sum to n, counts are in [0, n], and the values and
+    the position are the reference's."""
+    total = math.fsum(raw[:-1])
+    pvals = [v / total if total > 1.0 else v for v in raw[:-1]] + raw[-1:]
+    if math.fsum(pvals[:-1]) > 1.0 + 1e-12:
+        return
+    s = philox.Stream(67, "mlaw", position=pos)
+    got = s.multinomial(n, pvals, size=rows)
+    assert s.position == pos + 4 * rows * (len(pvals) - 1)
+    assert (got.sum(-1) == n).all() and (got >= 0).all() and (got <= n).all()
+    assert np.array_equal(got, R.RefStream(67, "mlaw", position=pos).multinomial(n, pvals, rows))
