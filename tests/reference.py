@@ -1190,3 +1190,39 @@ RefStream.truncated_normal = lambda self, mean, std, low, high, n, code="f64": r
     self._take(n * FLOAT_WORDS[code]), mean, std, low, high, code)
 OP_VALUES["trunc_normal_f32"] = lambda w, n, args, code: ref_truncated_normal(w, *args, code)
 OP_VALUES["trunc_normal_f64"] = lambda w, n, args, code: ref_truncated_normal(w, *args, code)
+
+
+def ref_multinomial(seed, sid: int, pos: int, n: int, pvals, rows: int) -> np.ndarray:
+    """multinomial(n, pvals) of `rows` rows drawn from position pos of stream sid (FORMAT 22.2), (rows, K):
+    element (r, j), j < K - 1, is value r (K - 1) + j of a binomial draw (4 words each) with the row's
+    remaining count and the column's conditional probability; the last category takes the rest."""
+    pvals = [float(v) for v in pvals]
+    k = len(pvals)
+    probs, mass = [], 1.0
+    for j in range(k - 1):
+        if mass <= 0.0:
+            probs.append(1.0)
+        else:
+            probs.append(min(max(pvals[j] / mass, 0.0), 1.0))
+        mass = mass - pvals[j]
+    w = words(seed, sid, pos, 4 * rows * (k - 1)).reshape(rows, max(k - 1, 0), 4)
+    out = np.empty((rows, k), np.int64)
+    for r in range(rows):
+        left = int(n)
+        for j in range(k - 1):
+            idx = r * (k - 1) + j
+            x = int(ref_binomial(seed, sid, pos + 4 * idx, w[r, j], left, probs[j])[0])
+            out[r, j] = x
+            left -= x
+        out[r, k - 1] = left
+    return out
+
+
+def _take_multinomial(self, n, pvals, rows):
+    out = ref_multinomial(self.seed, self.id, self.position, n, pvals, rows)
+    self.position += 4 * rows * (len(pvals) - 1)
+    return out
+
+
+RefStream.multinomial = _take_multinomial
+__all__ += ["ref_multinomial"]

@@ -1034,3 +1034,194 @@ def test_format21_every_instruction_set(isa, draw):
     got = ours(philox.Stream(57, "isa", position=pos), n)
     want = ref(R.RefStream(57, "isa", position=pos), n)
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+# FORMAT 22.2: multinomial (numpy's conditional binomials over one (rows, K - 1) binomial draw)
+MULTINOMIAL_CASES = [(20, [0.2, 0.3, 0.1, 0.4]), (0, [0.5, 0.5]), (7, [1.0]), (1000, [0.0, 0.25, 0.0, 0.75]),
+                     (2 ** 62, [1e-18, 0.5, 0.5]), (2 ** 62, [0.3, 0.3, 0.4]), (5, [0.5, 0.5 + 5e-13, 0.0]),
+                     (50, [0.2, 0.3, 0.9]), (3, [1.0, 0.0, 0.0]), (100, [0.1] * 10)]
+
+
+@pytest.mark.parametrize("n,pvals", MULTINOMIAL_CASES)
+@pytest.mark.parametrize("size", [None, 6, (2, 3)])
+def test_multinomial_matches_reference(n, pvals, size):
+    pos = 4 * 2 ** 32 - 9
+    s = philox.Stream(61, "mult", position=pos)
+    got = s.multinomial(n, pvals, size=size)
+    rows = 1 if size is None else int(np.prod(size))
+    k = len(pvals)
+    shape = (k,) if size is None else tuple(np.atleast_1d(size)) + (k,)
+    assert got.shape == shape and got.dtype == np.int64
+    assert s.position == pos + 4 * rows * (k - 1)
+    want = R.RefStream(61, "mult", position=pos).multinomial(n, pvals, rows)
+    assert np.array_equal(got.reshape(rows, k), want)
+    assert (got.sum(-1) == n).all() and (got >= 0).all() and (got <= n).all()
+
+
+def test_multinomial_golden_values():
+    # frozen (tests/reference.py, FORMAT 22.2): three rows of multinomial(20, [0.2, 0.3, 0.1, 0.4]) from word 5,
+    # and two of multinomial(2**62, [1e-18, 0.5, 0.5]) (inversion and BTRS columns) from word 0
+    want = [[1, 7, 3, 9], [4, 7, 4, 5], [4, 6, 2, 8]]
+    want_big = [[1, 2305843008328487936, 2305843010098899967], [10, 2305843008569613824, 2305843009857774070]]
+    for got, big in ((philox.Stream(2024, "multinomial", position=5).multinomial(20, [0.2, 0.3, 0.1, 0.4], size=3),
+                      philox.Stream(2024, "multinomial-big").multinomial(2 ** 62, [1e-18, 0.5, 0.5], size=2)),
+                     (R.RefStream(2024, "multinomial", position=5).multinomial(20, [0.2, 0.3, 0.1, 0.4], 3),
+                      R.RefStream(2024, "multinomial-big").multinomial(2 ** 62, [1e-18, 0.5, 0.5], 2))):
+        assert got.tolist() == want and big.tolist() == want_big
+
+
+def test_multinomial_split_rows_torch_batch_and_fallback():
+    torch = pytest.importorskip("torch")
+    from philox import _backend
+    pvals = [0.3, 0.0, 0.45, 0.25]
+    whole = philox.Stream(62, "msplit").multinomial(40, pvals, size=9)
+    s = philox.Stream(62, "msplit")
+    assert np.array_equal(np.concatenate([s.multinomial(40, pvals, size=4), s.multinomial(40, pvals, size=5)]), whole)
+    assert s.position == 4 * 9 * 3
+    # row r alone: a pure function of (seed, id, position of the row's first word)
+    for r in (0, 4, 8):
+        assert np.array_equal(philox.Stream(62, "msplit", position=12 * r).multinomial(40, pvals), whole[r]), r
+    t = philox.Stream(62, "msplit").multinomial(40, pvals, size=(3, 3), device="cpu")
+    assert isinstance(t, torch.Tensor) and t.dtype == torch.int64 and t.shape == (3, 3, 4)
+    assert np.array_equal(t.numpy().reshape(9, 4), whole)
+    t2 = philox.Stream(62, "msplit").multinomial(40, pvals, size=9, dtype=torch.int64)
+    assert isinstance(t2, torch.Tensor) and np.array_equal(t2.numpy(), whole)
+    o = torch.empty(9, 4, dtype=torch.int64)
+    assert philox.Stream(62, "msplit").multinomial(40, pvals, size=9, out=o) is o and np.array_equal(o.numpy(), whole)
+    on = np.empty((9, 4), np.int64)
+    assert philox.Stream(62, "msplit").multinomial(40, pvals, size=9, out=on) is on and np.array_equal(on, whole)
+    batch = philox.Stream(62, "mrows").fold(torch.arange(3))
+    b = batch.multinomial(40, pvals, size=5)
+    assert b.shape == (3, 5, 4) and b.dtype == torch.int64 and batch.position == 4 * 5 * 3
+    for r in range(3):
+        assert np.array_equal(b[r].numpy(), philox.Stream(62, "mrows").stream(r).multinomial(40, pvals, size=5)), r
+    _backend.set_backend("torch")
+    try:
+        f = philox.Stream(62, "msplit").multinomial(40, pvals, size=9, device="cpu")
+        fb = philox.Stream(62, "mrows").fold(torch.arange(3)).multinomial(40, pvals, size=5)
+    finally:
+        _backend.set_backend("auto")
+    assert np.array_equal(f.numpy(), whole) and np.array_equal(fb.numpy(), b.numpy())
+    one = philox.Stream(62, "one", position=5)
+    assert np.array_equal(one.multinomial(11, [0.4], size=(2, 2)), np.full((2, 2, 1), 11)) and one.position == 5
+    assert philox.Stream(62, "one").multinomial(3, [0.5, 0.5], size=0).shape == (0, 2)
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda s: s.multinomial(-1, [0.5, 0.5]), ValueError, "n must"),
+    (lambda s: s.multinomial(2 ** 62 + 1, [0.5, 0.5]), ValueError, "n must"),
+    (lambda s: s.multinomial(2.0, [0.5, 0.5]), TypeError, "n must"),
+    (lambda s: s.multinomial(True, [0.5, 0.5]), TypeError, "n must"),
+    (lambda s: s.multinomial(3, []), ValueError, "pvals"),
+    (lambda s: s.multinomial(3, [[0.5, 0.5]]), ValueError, "pvals"),
+    (lambda s: s.multinomial(3, [0.5, -0.1, 0.6]), ValueError, r"pvals\[1\]"),
+    (lambda s: s.multinomial(3, [0.5, float("nan")]), ValueError, r"pvals\[1\]"),
+    (lambda s: s.multinomial(3, [1.5]), ValueError, r"pvals\[0\]"),
+    (lambda s: s.multinomial(3, [0.7, 0.3 + 2e-12, 0.0]), ValueError, r"sum\(pvals"),
+    (lambda s: s.multinomial(3, 0.5), TypeError, "pvals"), (lambda s: s.multinomial(3, "ab"), TypeError, "pvals"),
+    (lambda s: s.multinomial(3, [0.5, "a"]), TypeError, "pvals"),
+    (lambda s: s.multinomial(3, [True, False]), TypeError, "pvals"),
+    (lambda s: s.multinomial(3, [0.5, 0.5], size=2, dtype=np.float64), TypeError, "dtype"),
+    (lambda s: s.multinomial(3, [0.5, 0.5], size=2, dtype=np.int32), TypeError, "int64"),
+    (lambda s: s.multinomial(3, [0.5, 0.5], size=-1), ValueError, "size"),
+    (lambda s: s.multinomial(3, [0.5, 0.5], size=2, out=np.empty((2, 3), np.int64)), ValueError, "out"),
+    (lambda s: s.multinomial(3, [0.5, 0.5], size=2, out=np.empty((2, 2))), TypeError, "int64"),
+])
+def test_multinomial_bad_arguments_change_nothing(call, exc, match):
+    s = philox.Stream(63, "mbad", position=9)
+    with pytest.raises(exc, match=match):
+        call(s)
+    assert s.position == 9
+    s.position = 2 ** 66 - 8
+    with pytest.raises(ValueError, match="words"):
+        s.multinomial(3, [0.2, 0.3, 0.5], size=2)
+    assert s.position == 2 ** 66 - 8
+
+
+def _counts_chisquare(x, dist, kmax):
+    """chi-square p-value of the counts `x` against the discrete scipy distribution `dist` on [0, kmax],
+    the tails merged into the outermost bins whose expectation is at least 5."""
+    ks = np.arange(kmax + 1)
+    expected = dist.pmf(ks) * x.size
+    observed = np.bincount(x, minlength=kmax + 1).astype(float)
+    assert observed.size == kmax + 1
+    lo, hi = np.flatnonzero(expected >= 5)[[0, -1]]
+    assert lo < hi
+    e = np.concatenate([[dist.cdf(lo)], dist.pmf(ks[lo + 1:hi]), [dist.sf(hi - 1)]]) * x.size
+    o = np.concatenate([[observed[:lo + 1].sum()], observed[lo + 1:hi], [observed[hi:].sum()]])
+    return stats_chisquare(o, e)
+
+
+def stats_chisquare(o, e):
+    from scipy import stats
+    return stats.chisquare(o, e * o.sum() / e.sum()).pvalue
+
+
+@pytest.mark.parametrize("n,pvals", [(20, [0.2, 0.3, 0.1, 0.4]), (1000, [0.05, 0.6, 0.001, 0.349]),
+                                     (3, [0.9, 0.05, 0.05]), (60, [1e-3, 0.5, 0.499])])
+def test_multinomial_marginals_chi_square_and_covariance(n, pvals):
+    """Each count is binomial(n, p_j); counts i != j have covariance -n p_i p_j; every row sums to n."""
+    stats = pytest.importorskip("scipy.stats")
+    rows = 100_000
+    x = philox.Stream(64, "mchi", str(pvals)).multinomial(n, pvals, size=rows)
+    assert (x.sum(-1) == n).all() and (x >= 0).all()
+    for j, p in enumerate(pvals):
+        if 0.0 < p < 1.0:
+            assert _counts_chisquare(x[:, j], stats.binom(n, p), n) > P_MIN, j
+        assert abs(x[:, j].mean() - n * p) < 6 * math.sqrt(n * p * (1 - p) / rows) + 1e-12, j
+    c = np.cov(x[:, 0], x[:, 1])[0, 1]
+    want = -n * pvals[0] * pvals[1]
+    assert abs(c - want) < 6 * x[:, 0].std() * x[:, 1].std() / math.sqrt(rows) + 1e-9, (c, want)
+
+
+def test_multinomial_huge_n_and_tiny_pvals():
+    """n = 2**62: a tiny p gives a poisson-like count (inversion), the others BTRS with n_rem near 2**62;
+    means within 6 standard errors, rows sum to n exactly."""
+    stats = pytest.importorskip("scipy.stats")
+    n, rows = 2 ** 62, 20_000
+    pvals = [1e-18, 0.25, 0.75]
+    x = philox.Stream(65, "mbig").multinomial(n, pvals, size=rows)
+    assert all(sum(int(v) for v in r) == n for r in x[:200]) and (x.sum(-1) == n).all() and (x >= 0).all()
+    # binomial(2**62, 1e-18) is poisson(4.61...) to within 1e-17 in every probability
+    assert _counts_chisquare(x[:, 0], stats.poisson(n * 1e-18), int(x[:, 0].max())) > P_MIN
+    for j in (1, 2):
+        sd = math.sqrt(n * pvals[j] * (1 - pvals[j]))
+        assert abs(x[:, j].astype(float).mean() - n * pvals[j]) < 6 * sd / math.sqrt(rows), j
+        z = (x[:, j].astype(float) - n * pvals[j]) / sd
+        assert stats.kstest(z, "norm").pvalue > P_MIN, j
+
+
+@pytest.mark.cuda
+def test_multinomial_on_cuda_equals_cpu():
+    """CUDA tensors (the binomial columns drawn on the GPU, n_rem read back per column): the CPU's bits,
+    on a Stream (region columns) and on StreamBatch rows."""
+    torch = pytest.importorskip("torch")
+    pvals = [0.1, 0.25, 0.0, 0.3, 0.35]
+    for n in (37, 2 ** 62):
+        cpu = philox.Stream(66, "mcuda").multinomial(n, pvals, size=(100, 3))
+        s = philox.Stream(66, "mcuda")
+        g = s.multinomial(n, pvals, size=(100, 3), device="cuda")
+        assert g.device.type == "cuda" and g.dtype == torch.int64 and s.position == 4 * 300 * 4
+        assert np.array_equal(g.cpu().numpy(), cpu)
+        b = philox.Stream(66, "mcudab").fold(torch.arange(4, device="cuda"))
+        gb = b.multinomial(n, pvals, size=7)
+        for r in range(4):
+            want = philox.Stream(66, "mcudab").stream(r).multinomial(n, pvals, size=7)
+            assert np.array_equal(gb[r].cpu().numpy(), want), r
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 2 ** 62), raw=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+       rows=st.integers(0, 3), pos=st.integers(0, 2 ** 66 - 100))
+def test_multinomial_law_reference_and_sums(n, raw, rows, pos):
+    """For any n and pvals (scaled to sum at most 1), rows sum to n, counts are in [0, n], and the values and
+    the position are the reference's."""
+    total = math.fsum(raw[:-1])
+    pvals = [v / total if total > 1.0 else v for v in raw[:-1]] + raw[-1:]
+    if math.fsum(pvals[:-1]) > 1.0 + 1e-12:
+        return
+    s = philox.Stream(67, "mlaw", position=pos)
+    got = s.multinomial(n, pvals, size=rows)
+    assert s.position == pos + 4 * rows * (len(pvals) - 1)
+    assert (got.sum(-1) == n).all() and (got >= 0).all() and (got <= n).all()
+    assert np.array_equal(got, R.RefStream(67, "mlaw", position=pos).multinomial(n, pvals, rows))

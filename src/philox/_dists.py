@@ -9,6 +9,7 @@ themselves live once, in csrc/dists.h (mirrored by the pure-torch fallback).
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -536,3 +537,118 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
         return np.stack(x, axis=-1).reshape(lead + outer + (k,))
     import torch
     return torch.stack(x, dim=-1).reshape(lead + outer + (k,))
+
+
+# ---------------------------------------------------------------- FORMAT 22.2: multinomial (numpy's conditional
+# binomials over one (rows, K - 1) binomial draw, a column at a time; no op of its own)
+MULTINOMIAL_SUM_TOL = 1e-12  # numpy's: sum(pvals[:-1]) <= 1 + 1e-12
+
+
+def _multinomial_pvals(pvals):
+    """pvals as a list of K >= 1 floats in [0, 1] with sum(pvals[:-1]) <= 1 + 1e-12 (numpy's checks)."""
+    from ._keys import _is_int
+    if isinstance(pvals, (str, bytes, dict)) or _is_int(pvals) or isinstance(pvals, float):
+        raise TypeError(f"pvals must be a 1-D sequence of floats, got {pvals!r}")
+    try:
+        arr = np.asarray(pvals.detach().cpu() if hasattr(pvals, "detach") else pvals)
+    except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
+        raise TypeError(f"pvals must be a 1-D sequence of floats, got {pvals!r}") from e
+    if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
+        raise TypeError(f"pvals must hold real numbers, got dtype {arr.dtype}: {pvals!r}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"pvals must be a non-empty 1-D sequence, got shape {arr.shape}: {pvals!r}")
+    pv = [float(v) for v in arr]
+    for j, v in enumerate(pv):
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"pvals[{j}] must be in [0, 1], got {v!r} (pvals={pvals!r})")
+    if math.fsum(pv[:-1]) > 1.0 + MULTINOMIAL_SUM_TOL:
+        raise ValueError(f"sum(pvals[:-1]) must be at most 1 + {MULTINOMIAL_SUM_TOL:g}, got "
+                         f"{math.fsum(pv[:-1])!r} (pvals={pvals!r})")
+    return pv
+
+
+def multinomial_probs(pvals):
+    """The binomial probabilities p'_j, j < K - 1, of multinomial's conditional binomials (FORMAT 22.2):
+    rem = 1; p'_j = min(max(pvals[j] / rem, 0), 1) if rem > 0 else 1; rem = rem - pvals[j] (float64)."""
+    rem, out = 1.0, []
+    for v in pvals[:-1]:
+        out.append(min(max(v / rem, 0.0), 1.0) if rem > 0.0 else 1.0)
+        rem = rem - v
+    return out
+
+
+def multinomial(draws, n, pvals, size=None, dtype=None, device=None, out=None):
+    """multinomial(n, pvals), int64 of shape size + (K,): numpy's conditional binomials, column j of one
+    (rows, K - 1) binomial draw (4 words per element) with n_rem = n - (the row's earlier counts), FORMAT 22.2."""
+    from . import _stream
+    from ._keys import _is_int
+    if not _is_int(n) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")
+    nn = int(n)
+    if not 0 <= nn <= BINOMIAL_N_MAX:
+        raise ValueError(f"n must be in [0, 2**62], got {nn}")
+    pv = _multinomial_pvals(pvals)
+    shape = parse_size(size)
+    _target_only(draws, "multinomial", np.int64, (0,), dtype, device, None, None)  # dtype/device checks only
+    k = len(pv)
+    rows = 1 if shape is None else math.prod(shape)
+    outer = () if shape is None else shape
+    lead = tuple(getattr(draws, "batch_shape", ()))
+    full = lead + outer + (k,)
+    if out is not None:
+        torch = sys.modules.get("torch")
+        is_t = torch is not None and isinstance(out, torch.Tensor)
+        if not (isinstance(out, np.ndarray) or is_t):
+            raise TypeError(f"out must be a numpy array or a torch tensor, got {type(out).__name__}")
+        if str(out.dtype) not in ("int64", "torch.int64"):
+            raise TypeError(f"multinomial draws int64 values only, got out.dtype={out.dtype}")
+        if tuple(out.shape) != full:
+            raise ValueError(f"out of shape {tuple(out.shape)} does not match the output shape {full}")
+    words = 4 * rows * (k - 1)
+    p0 = draws.position
+    if p0 + words > _stream.MAX_POSITION:
+        raise ValueError(f"multinomial of {rows} rows of {k} values needs {words} words; position {p0} "
+                         f"leaves {_stream.MAX_POSITION - p0}")
+    probs = multinomial_probs(pv)
+    rem = np.full(lead + (rows,), nn, dtype=np.int64)  # n_rem per row (rows of a batch included)
+    counts = np.empty(lead + (rows, k), dtype=np.int64)
+    # A Stream draws column j alone, as a region of the whole (rows, K - 1) draw, with the n_rem column
+    # (rows, 1): O(rows) per column. A StreamBatch (no region=) draws the whole draw per column and keeps
+    # column j (O(rows K) per column). The same bits either way.
+    region_cols = isinstance(draws, _stream.Stream)
+    col0 = None
+    try:
+        for j, pj in enumerate(probs):
+            draws.position = p0
+            if region_cols:
+                v = draws.binomial(rem[..., None], pj, size=(rows, k - 1), dtype=dtype, device=device,
+                                   region=(slice(None), slice(j, j + 1)))[..., 0]
+            else:
+                v = draws.binomial(rem[..., None], pj, size=(rows, k - 1), dtype=dtype, device=device)[..., j]
+            if col0 is None:
+                col0 = v
+            v = v.cpu().numpy() if hasattr(v, "cpu") else v
+            counts[..., j] = v
+            rem = rem - v
+    except BaseException:
+        draws.position = p0  # a failed call moves nothing
+        raise
+    draws.position = p0 + words
+    counts[..., k - 1] = rem
+    counts = counts.reshape(full)
+    if k == 1:  # no draw: the output's kind from an empty one
+        col0 = draws.binomial(0, 0.0, size=(0,), dtype=dtype, device=device)
+        draws.position = p0
+    if isinstance(col0, np.ndarray):
+        res = counts
+    else:
+        import torch
+        res = torch.from_numpy(counts).to(col0.device)
+    if out is None:
+        return res
+    if isinstance(out, np.ndarray):
+        out[...] = counts
+    else:
+        import torch
+        out.copy_(torch.from_numpy(counts))
+    return out

@@ -643,6 +643,13 @@ class _Draws:
         sequence of K positive floats). Stick-breaking over K - 1 beta values per row, 8 words each
         (docs/FORMAT.md 21.4): rows sum to 1 up to rounding, never NaN, even for tiny alphas."""
         return _dists.dirichlet(self, alpha, size, dtype, device)
+
+    def multinomial(self, n, pvals, size=None, dtype=None, device=None, out=None):
+        """Multinomial(n, pvals) counts, int64 of shape ``size + (K,)`` (numpy's ``multinomial``; ``n`` an int in
+        ``[0, 2**62]``, ``pvals`` a 1-D sequence of K floats in [0, 1], ``sum(pvals[:-1]) <= 1 + 1e-12``).
+        numpy's conditional binomials: K - 1 binomials of 4 words each per row, the last category takes the
+        rest, so every row sums to ``n`` (docs/FORMAT.md 22.2)."""
+        return _dists.multinomial(self, n, pvals, size, dtype, device, out)
     # ------------------------------------------------------------------ exponential
     def standard_exponential(self, size=None, dtype=None, device=None, out=None, region=None):
         """Standard exponential floats, ``-log(u)`` with ``u`` uniform in (0, 1) (docs/FORMAT.md 12):
