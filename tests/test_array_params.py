@@ -33,9 +33,47 @@ DISTS = {
     "binomial": (("n", "p"), lambda r, n: (r.choice([0, 1, 7, 50, 1000, 2 ** 40], n),
                                             r.choice([0.0, 0.01, 0.3, 0.5, 0.92, 1.0], n))),
 }
-FLOAT_DISTS = ("uniform", "normal", "exponential", "gumbel", "logistic", "laplace")
+
+
+def _trunc_normal_sample(r, n):
+    """Intervals below, around and above the mean (the reflection is per element), infinite bounds."""
+    mean, std = r.normal(0, 2, n), r.uniform(0.1, 3, n)
+    low = mean + std * r.choice([-30.0, -3.0, -0.5, 0.0, 1.0, 4.0], n)
+    high = low + std * r.choice([1e-3, 0.5, 2.0, 8.0], n)
+    low = np.where(r.random(n) < 0.15, -np.inf, low)
+    high = np.where(r.random(n) < 0.15, np.inf, high)
+    return mean, std, low, high
+
+
+# FORMAT 20-22's draws (bernoulli's threshold, beta's c of a and bits of c of b, standard_t's boost, truncated
+# normal's Phi values and clamp: all per element)
+DISTS.update({
+    "bernoulli": (("p",), lambda r, n: (r.choice([0.0, 1e-10, 0.3, 0.5, 0.999, 1.0], n),)),
+    "geometric": (("p",), lambda r, n: (r.choice([1e-12, 1e-3, 0.2, 0.5, 0.99, 1.0], n),)),
+    "lognormal": (("mean", "sigma"), lambda r, n: (r.normal(0, 2, n), r.choice([0.0, 0.1, 1.0, 2.5], n))),
+    "beta": (("a", "b"), lambda r, n: (r.choice([1e-3, 0.3, 0.999, 1.0, 2.0, 50.0, 1e5], n),
+                                       r.choice([1e-3, 0.3, 1.0, 2.5, 40.0, 1e6], n))),
+    "standard_t": (("df",), lambda r, n: (r.choice([1e-3, 0.5, 1.0, 1.9, 2.0, 3.0, 30.0, 1e6], n),)),
+    "truncated_normal": (("mean", "std", "low", "high"), _trunc_normal_sample),
+})
+FLOAT_DISTS = ("uniform", "normal", "exponential", "gumbel", "logistic", "laplace", "lognormal")
 ONE_DTYPE = {"standard_gamma": np.float64, "gamma": np.float64, "chisquare": np.float64, "poisson": np.int64,
-             "binomial": np.int64}
+             "binomial": np.int64, "geometric": np.int64, "beta": np.float64, "standard_t": np.float64}
+# output dtype of draws that have no float dtype choice (else float64 in these tests)
+FIXED = {"poisson": "int64", "binomial": "int64", "geometric": "int64", "bernoulli": "bool"}
+
+
+def _tdt(torch, name, fixed=None):
+    """The torch dtype a test passes for ``name``: float64, or ``fixed`` (None, or the draw's own dtype)."""
+    if name not in FIXED:
+        return torch.float64
+    return getattr(torch, FIXED[name]) if fixed == "own" else fixed
+
+
+def _raw(t):
+    """A tensor's bits as integers (bool: bytes)."""
+    import torch
+    return t.view(torch.uint8) if t.dtype == torch.bool else t.view(torch.int64)
 
 
 def _op_words(name, dtype=np.float64):
@@ -293,7 +331,7 @@ def test_stream_batch_rows(name):
     arrays = [a.reshape(B, n) for a in _params_for(name, B * n, seed=11)]
     parent = philox.Stream(SEED, "batch", name)
     batch = parent.fold([4, 5, 6])
-    dt = torch.float64 if name not in ("poisson", "binomial") else None
+    dt = _tdt(torch, name)
     got = getattr(batch, name)(*arrays, size=n, dtype=dt)
     assert tuple(got.shape) == (B, n)
     for b in range(B):
@@ -313,7 +351,7 @@ def test_torch_fallback_equals_cpu(name):
     torch = _torch()
     from philox import _backend
     arrays = _params_for(name, 64, seed=4)
-    dt = torch.float64 if name not in ("poisson", "binomial") else torch.int64
+    dt = _tdt(torch, name, "own")
     want = getattr(philox.Stream(SEED, "fb", name, position=5), name)(*arrays)
     batch_want = getattr(philox.Stream(SEED, "fbb").fold([1, 2]), name)(*[a.reshape(2, 32) for a in arrays],
                                                                         size=32, dtype=dt)
@@ -343,7 +381,10 @@ def _flat_params(name, arrays, code="f64"):
     columns = {"uniform": _stream._uniform_columns, "normal": _stream._normal_columns,
                "exponential": _stream._exponential_columns, "gamma": _dists._gamma_columns,
                "standard_gamma": _dists._gamma_columns, "chisquare": _dists._chisquare_columns,
-               "poisson": _dists._poisson_columns, "binomial": _dists._binomial_columns}
+               "poisson": _dists._poisson_columns, "binomial": _dists._binomial_columns,
+               "bernoulli": _dists._bernoulli_columns, "geometric": _dists._geometric_columns,
+               "lognormal": _dists._lognormal_columns, "beta": _dists._beta_columns,
+               "standard_t": _dists._standard_t_columns, "truncated_normal": _dists._trunc_normal_columns}
     if name in ("gumbel", "logistic", "laplace"):
         fn = _stream._loc_scale_columns({"f64": {"gumbel": _stream._GUMBEL, "logistic": _stream._LOGISTIC,
                                                  "laplace": _stream._LAPLACE}[name]["f64"]})
@@ -364,18 +405,19 @@ def test_emulated_gpu_equals_cpu(name, position):
     n = 45
     arrays = _params_for(name, n, seed=8)
     op, elem_size, affine, flat = _flat_params(name, arrays)
-    dt = torch.int64 if name in ("poisson", "binomial") else torch.float64
+    dt = _tdt(torch, name, "own")
     want = torch.empty(n, dtype=dt)
     _core.fill_rows_params(op, 1, 2, 77, 0, 1, position >> 64, position & (2 ** 64 - 1), want.data_ptr(), n, False,
                            elem_size, affine, 0.0, 0.0, 0.0, 0, 0, _params.pointers(flat))
     ref = getattr(philox.Stream(2 << 32 | 1, id=77, position=position), name)(*arrays)
-    np.testing.assert_array_equal(_bits(want.numpy()), _bits(ref))
+    clipped = np.clip(want.numpy(), arrays[2], arrays[3]) if name == "truncated_normal" else want.numpy()
+    np.testing.assert_array_equal(_bits(clipped), _bits(ref))
     for grid, block, staged in ((1, 1, True), (3, 7, True), (2, 256, True), (3, 7, False)):
         got = torch.zeros(n, dtype=dt)
         _core._emulate_gpu_fill(op, 1, 2, 77, 0, 1, position >> 64, position & (2 ** 64 - 1), got.data_ptr(), n,
                                 elem_size, affine, 0.0, 0.0, 0.0, 0, 0, grid, block, staged,
                                 params=_params.pointers(flat))
-        assert torch.equal(got.view(torch.int64), want.view(torch.int64)), (grid, block, staged)
+        assert torch.equal(_raw(got), _raw(want)), (grid, block, staged)
     # a region: runs of the full draw, element e taking column element e
     from philox import _region
     pl = _region.plan((5, 9), _region.parse_region((slice(1, 4), slice(2, 7)), (5, 9)))
@@ -390,7 +432,7 @@ def test_emulated_gpu_equals_cpu(name, position):
     _core._emulate_gpu_region(op, 1, 2, 77, 0, position, pl.n_full, pl.base, pl.run_len, pl.counts, pl.strides,
                               got.data_ptr(), elem_size, affine, 0.0, 0.0, 0.0, 0, 0, 3, 5,
                               params=_params.pointers(sub))
-    assert torch.equal(got.view(torch.int64), full[torch.from_numpy(block_idx)].view(torch.int64))
+    assert torch.equal(_raw(got), _raw(full[torch.from_numpy(block_idx)]))
 
 
 @pytest.mark.cuda
@@ -400,7 +442,7 @@ def test_cuda_equals_cpu(name):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     arrays = _params_for(name, 5000, seed=12)
-    dt = torch.float64 if name not in ("poisson", "binomial") else None
+    dt = _tdt(torch, name)
     want = getattr(philox.Stream(SEED, "cuda", name, position=1), name)(*arrays)
     got = getattr(philox.Stream(SEED, "cuda", name, position=1), name)(*arrays, dtype=dt, device="cuda")
     np.testing.assert_array_equal(_bits(got.cpu().numpy()), _bits(want))
@@ -414,3 +456,100 @@ def test_cuda_equals_cpu(name):
     bc = getattr(philox.Stream(SEED, "cb").fold(torch.arange(4)), name)(
         *[np.asarray(a)[:4].reshape(4, 1) for a in arrays], size=9, dtype=dt)
     np.testing.assert_array_equal(_bits(b.cpu().numpy()), _bits(bc.numpy()))
+
+
+# ---------------------------------------------------------------- FORMAT 20-22's draws with array parameters
+@pytest.mark.parametrize("call, match", [
+    (lambda s: s.bernoulli([0.5, 1.5]), "p must be in \\[0, 1\\], got 1.5"),
+    (lambda s: s.bernoulli([0.5, np.nan]), "p must be finite, got nan"),
+    (lambda s: s.geometric([0.5, 0.0]), "p must be in \\(0, 1\\], got 0.0"),
+    (lambda s: s.lognormal([0.0, 1.0], [1.0, -0.5]), "sigma must be non-negative, got -0.5"),
+    (lambda s: s.beta([1.0, 0.0], 2.0), "a must be positive and at most 1e\\+300, got 0.0"),
+    (lambda s: s.beta(1.0, [2.0, 2e300]), "b must be positive and at most 1e\\+300, got 2e\\+300"),
+    (lambda s: s.standard_t([1.0, 1e-301]), "df must be in \\[1e-300, 1e\\+300\\], got 1e-301"),
+    (lambda s: s.truncated_normal([0.0, 1.0], [1.0, 0.0]), "std must be positive, got 0.0"),
+    (lambda s: s.truncated_normal(0.0, 1.0, [0.0, 2.0], [1.0, 2.0]), "low must be below high, got low=2.0, high=2.0"),
+    (lambda s: s.truncated_normal(0.0, 1.0, [0.0, np.nan], 3.0), "low must not be NaN, got nan"),
+    (lambda s: s.truncated_normal(0.0, 1.0, [-1.0], [1e39], dtype=np.float32), "high=1e\\+39 overflows float32"),
+    (lambda s: s.gamma([1.0, 1e37], dtype=np.float32), "shape \\* scale must be at most 1e\\+36 for float32"),
+])
+def test_per_element_checks_new(call, match):
+    s = philox.Stream(SEED, "checks")
+    with pytest.raises(ValueError, match=match):
+        call(s)
+    assert s.position == 0
+
+
+def test_type_errors_new():
+    s = philox.Stream(SEED, "types")
+    with pytest.raises(TypeError, match="p must hold real numbers"):
+        s.bernoulli(np.array([True, False]))
+    with pytest.raises(TypeError, match="beta draws float64 values only"):
+        s.beta([1.0, 2.0], 2.0, dtype=np.float32)
+    with pytest.raises(TypeError, match="truncated_normal draws float32 or float64"):
+        s.truncated_normal([0.0, 1.0], dtype=np.float16)
+    with pytest.raises(TypeError, match="high must hold real numbers"):
+        s.truncated_normal(0.0, 1.0, -1.0, ["x"])
+    assert s.position == 0
+
+
+def test_truncated_normal_clamps_each_element_to_its_own_bounds():
+    """Tight intervals far out in the tails, on both sides of the mean: every value in its own [low, high],
+    also in float32 (bounds rounded to float32) and in a region."""
+    low = np.array([-40.0, 5.0, 37.0, -1e-3, 0.0, 8.2])
+    high = low + np.array([1e-9, 1e-6, 1.0, 2e-3, np.inf, 1e-12])
+    for dt in (np.float64, np.float32):
+        x = philox.Stream(SEED, "tn").truncated_normal(0.0, 1.0, low, high, size=(50, 6), dtype=dt)
+        lo, hi = low.astype(dt), high.astype(dt)
+        assert x.dtype == dt and np.all((x >= lo) & (x <= hi))
+        region = (slice(3, 9), slice(1, 5))
+        part = philox.Stream(SEED, "tn").truncated_normal(0.0, 1.0, low, high, size=(50, 6), dtype=dt, region=region)
+        np.testing.assert_array_equal(part, x[region])
+
+
+def test_float32_outputs_of_one_dtype_draws():
+    """gamma's float32 (op gamma_f32) and truncated_normal's float32 with array parameters: the scalar draws."""
+    for name, arrays in (("gamma", (np.array([0.01, 0.5, 3.0, 1e4]), np.array([1.0, 2.0, 1e-3, 7.0]))),
+                         ("chisquare", (np.array([0.1, 3.0, 1e5]),)),
+                         ("truncated_normal", _trunc_normal_sample(np.random.default_rng(5), 30))):
+        got = getattr(philox.Stream(SEED, "f32", name), name)(*arrays, dtype=np.float32)
+        k = 1 if name == "truncated_normal" else 4  # words per float32 value
+        assert got.dtype == np.float32
+        for i in range(len(arrays[0])):
+            want = getattr(philox.Stream(SEED, "f32", name, position=i * k), name)(*_scalar(name, i, arrays),
+                                                                                size=1, dtype=np.float32)[0]
+            assert got[i].tobytes() == want.tobytes(), (name, i)
+
+
+def test_golden_new():
+    """Frozen values of the array draws of FORMAT 20-22 (each also the scalar draw, tested above)."""
+    s = philox.Stream(0, "golden", "arrays", "new")
+    bern = s.bernoulli([0.0, 0.5, 0.5, 0.9, 1.0])
+    geo = s.geometric([1.0, 0.5, 1e-3])
+    logn = s.lognormal([0.0, 3.0], [1.0, 0.5])
+    be = s.beta([0.5, 2.0, 1e-3], [0.5, 3.0, 4.0])
+    t = s.standard_t([1.0, 0.5, 30.0])
+    tn = s.truncated_normal([0.0, 1.0], [1.0, 2.0], [-2.0, 6.0], [2.0, np.inf])
+    assert bern.tolist() == GOLDEN_BERNOULLI
+    assert geo.tolist() == GOLDEN_GEOMETRIC
+    assert [v.hex() for v in logn.tolist()] == GOLDEN_LOGNORMAL
+    assert [v.hex() for v in be.tolist()] == GOLDEN_BETA
+    assert [v.hex() for v in t.tolist()] == GOLDEN_STANDARD_T
+    assert [v.hex() for v in tn.tolist()] == GOLDEN_TRUNC_NORMAL
+
+
+def test_bernoulli_tensor_parameters_give_bool_tensors():
+    torch = _torch()
+    p = torch.tensor([[0.1], [0.9]], dtype=torch.float32)
+    got = philox.Stream(SEED, "bt").bernoulli(p, size=(2, 5), device="cpu")
+    assert got.dtype == torch.bool and tuple(got.shape) == (2, 5)
+    want = philox.Stream(SEED, "bt").bernoulli(p.numpy(), size=(2, 5))
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+GOLDEN_BERNOULLI = [False, True, True, True, True]
+GOLDEN_GEOMETRIC = [1, 1, 1391]
+GOLDEN_LOGNORMAL = ["0x1.5547a2168173cp+1", "0x1.5c84c045d8c75p+4"]
+GOLDEN_BETA = ["0x1.1e8ca2926943fp-2", "0x1.35aee6c8fbea9p-2", "0x1.0dcb35ab9c166p-986"]
+GOLDEN_STANDARD_T = ["0x1.083229b57c99fp+0", "0x1.8076b41951884p-1", "0x1.adc7126bf2237p+0"]
+GOLDEN_TRUNC_NORMAL = ["-0x1.54458d29665bfp-1", "0x1.9bf477e815943p+2"]

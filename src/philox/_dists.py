@@ -65,24 +65,24 @@ def _gamma(draws, shape, scale, size, dtype, device, out, region, names=("shape"
 
 def standard_gamma(draws, shape, size=None, dtype=None, device=None, out=None, region=None):
     if type(shape) is not float and _params.is_array(shape):
-        return _array(draws, "gamma", np.float64, {"shape": _params.as_float(shape, "shape")}, size, dtype, device,
-                      out, region, _gamma_columns)
+        return _gamma_array(draws, {"shape": _params.as_float(shape, "shape")}, size, dtype, device, out, region,
+                            _gamma_columns)
     return _gamma(draws, _param(shape, "shape"), 1.0, size, dtype, device, out, region)
 
 
 def gamma(draws, shape, scale=1.0, size=None, dtype=None, device=None, out=None, region=None):
     if not (type(shape) is float and type(scale) is float) and (_params.is_array(shape) or _params.is_array(scale)):
-        return _array(draws, "gamma", np.float64, {"shape": _params.as_float(shape, "shape"),
-                                                   "scale": _params.as_float(scale, "scale")},
-                      size, dtype, device, out, region, _gamma_columns)
+        return _gamma_array(draws, {"shape": _params.as_float(shape, "shape"),
+                                    "scale": _params.as_float(scale, "scale")}, size, dtype, device, out, region,
+                            _gamma_columns)
     return _gamma(draws, _param(shape, "shape"), _param(scale, "scale"), size, dtype, device, out, region)
 
 
 def chisquare(draws, df, size=None, dtype=None, device=None, out=None, region=None):
     """chi-square(df) = gamma(df / 2, scale 2), the same values (numpy's definition)."""
     if type(df) is not float and _params.is_array(df):
-        return _array(draws, "gamma", np.float64, {"df": _params.as_float(df, "df")}, size, dtype, device, out,
-                      region, _chisquare_columns)
+        return _gamma_array(draws, {"df": _params.as_float(df, "df")}, size, dtype, device, out, region,
+                            _chisquare_columns)
     v = _param(df, "df")
     if not v > 0.0:
         raise ValueError(f"df must be positive, got {df!r}")
@@ -136,6 +136,12 @@ def _array(draws, what, np_dtype, params, size, dtype, device, out, region, colu
                         lambda shape: _target_only(draws, what, np_dtype, shape, dtype, device, out, region), columns)
 
 
+def _gamma_array(draws, params, size, dtype, device, out, region, columns):
+    """standard_gamma / gamma / chisquare with array parameters: float64, or float32 (op gamma_f32)."""
+    return _params.draw(draws, params, size, lambda shape: _gamma_target(draws, shape, dtype, device, out, region),
+                        columns)
+
+
 def gamma_params_array(shape, scale):
     """gamma_params per element: the same correctly rounded float64 steps (numpy's + - / sqrt are
     IEEE operations), and ``affine`` = shape < 1 (the boost) per element."""
@@ -160,15 +166,22 @@ def _gamma_check(shape, scale, names):
         raise ValueError(f"{names[0]} * {names[1]} must be at most {_GAMMA_MAX:g}, got {a!r} * {b!r}")
 
 
-def _gamma_block(shape, scale):
+def _gamma_block(shape, scale, code="f64", names=("shape", "scale")):
+    if code == "f32":
+        with np.errstate(over="ignore"):
+            bad = shape * np.maximum(scale, 1.0) > GAMMA_MAX_F32
+        if bad.any():
+            a, b = _params.first(bad, shape, scale)
+            raise ValueError(f"{names[0]} * {names[1]} must be at most {GAMMA_MAX_F32:g} for float32 values, got "
+                             f"{a!r} * {b!r}")
     a, b, c, affine = gamma_params_array(shape, scale)
-    return _GAMMA_F64, 0, False, {"a": a, "b": b, "c": c, "affine": affine}
+    return _GAMMA_F64 if code == "f64" else _GAMMA_F32, 0, False, {"a": a, "b": b, "c": c, "affine": affine}
 
 
 def _gamma_columns(code, p):
     shape, scale = p["shape"], p.get("scale", np.float64(1.0))
     _gamma_check(shape, scale, ("shape", "scale"))
-    return _gamma_block(shape, scale)
+    return _gamma_block(shape, scale, code)
 
 
 def _chisquare_columns(code, p):
@@ -178,7 +191,7 @@ def _chisquare_columns(code, p):
         raise ValueError(f"df must be positive, got {_params.first(bad, df)!r}")
     shape, scale = df * 0.5, np.float64(2.0)
     _gamma_check(shape, scale, ("df / 2", "scale"))
-    return _gamma_block(shape, scale)
+    return _gamma_block(shape, scale, code, ("df / 2", "scale"))
 
 
 def _poisson_columns(code, p):
@@ -197,6 +210,138 @@ def _binomial_columns(code, p):
     return _BINOMIAL_I64, 0, False, {"a": pv, "ilow": p["n"]}
 
 
+# Array parameters of FORMAT 20-22's draws: the scalar draws' checks and parameter blocks, per element.
+def _in_range(v, name, ok, what):
+    bad = ~ok
+    if bad.any():
+        raise ValueError(f"{name} must be {what}, got {_params.first(bad, v)!r}")
+
+
+def _lognormal_columns(code, p):
+    _in_range(p["sigma"], "sigma", p["sigma"] >= 0.0, "non-negative")
+    return _LOGNORMAL[code], 0, False, {"a": p["mean"], "b": p["sigma"]}
+
+
+def _geometric_columns(code, p):
+    v = p["p"]
+    _in_range(v, "p", (v > 0.0) & (v <= 1.0), "in (0, 1]")
+    return _GEOMETRIC_I64, 0, False, {"a": v}
+
+
+def _bernoulli_columns(code, p):
+    v = p["p"]
+    _in_range(v, "p", (v >= 0.0) & (v <= 1.0), "in [0, 1]")
+    # threshold(p) per element: p * 2**32 is exact (a power-of-two scaling), its floor too
+    return _BERNOULLI_B8, 0, False, {"ilow": np.floor(v * 4294967296.0).astype(np.uint64)}
+
+
+def _beta_columns(code, p):
+    a, b = p["a"], p["b"]
+    for v, nm in ((a, "a"), (b, "b")):
+        _in_range(v, nm, (v > 0.0) & (v <= _GAMMA_MAX), f"positive and at most {_GAMMA_MAX:g}")
+    cb = np.asarray(gamma_params_array(b, 1.0)[2], dtype=np.float64)
+    return _BETA_F64, 0, False, {"a": a, "b": b, "c": gamma_params_array(a, 1.0)[2], "ilow": cb.view(np.uint64),
+                                 "affine": (a < 1.0) | (b < 1.0)}
+
+
+def _standard_t_columns(code, p):
+    df = p["df"]
+    _in_range(df, "df", (df >= STANDARD_T_DF_MIN) & (df <= _GAMMA_MAX), f"in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}]")
+    h = df * 0.5
+    return _STANDARD_T_F64, 0, False, {"a": h, "c": gamma_params_array(h, 1.0)[2], "affine": h < 1.0}
+
+
+def _bound_array(x, name):
+    """An array of truncation bounds as float64: infinities allowed, NaN not (``_bound`` per element)."""
+    arr = _params._numpy(x, name)
+    v = arr.astype(np.float64, copy=False)
+    bad = np.isnan(v)
+    if bad.any():
+        raise ValueError(f"{name} must not be NaN, got {_params.first(bad, arr)!r}")
+    return v
+
+
+_ndtr_each = np.vectorize(lambda x: _core.ndtr(x), otypes=[np.float64])
+
+
+def _ndtr(x):
+    """The header's Phi (_core.ndtr) element by element, once per distinct value (by its bits: one
+    call costs about 1-10 us, more in the tails, so repeated bounds are computed once)."""
+    x = np.asarray(x, dtype=np.float64)
+    u, inv = np.unique(x.reshape(-1).view(np.uint64), return_inverse=True)
+    return _ndtr_each(u.view(np.float64))[inv].reshape(x.shape)
+
+
+def trunc_normal_params_array(mean, std, low, high):
+    """trunc_normal_params per element: the same correctly rounded float64 steps, Phi by _core.ndtr."""
+    with np.errstate(over="ignore"):  # an overflow gives inf, as the scalar path's Python floats do
+        a, b = (low - mean) / std, (high - mean) / std
+    flip = a > 0.0
+    a, b, sstd = np.where(flip, -b, a), np.where(flip, -a, b), np.where(flip, -std, std)
+    pl = _ndtr(a)
+    return pl, _ndtr(b) - pl, mean, sstd
+
+
+def _f32_bounds(lo, hi):
+    """The clamp bounds of a float32 draw: the bounds rounded to float32 (ValueError for a finite one
+    that overflows)."""
+    with np.errstate(over="ignore"):
+        lo32, hi32 = lo.astype(np.float32).astype(np.float64), hi.astype(np.float32).astype(np.float64)
+    for v, v32, nm in ((lo, lo32, "low"), (hi, hi32, "high")):
+        bad = np.isfinite(v) & ~np.isfinite(v32)
+        if bad.any():
+            raise ValueError(f"{nm}={_params.first(bad, v)!r} overflows float32, the output's dtype")
+    return lo32, hi32
+
+
+def _trunc_normal_columns(code, p):
+    m, s, lo, hi = p["mean"], p["std"], p["low"], p["high"]
+    _in_range(s, "std", s > 0.0, "positive")
+    bad = ~(lo < hi)
+    if bad.any():
+        a, b = _params.first(bad, lo, hi)
+        raise ValueError(f"low must be below high, got low={a!r}, high={b!r}")
+    if code == "f32":
+        _f32_bounds(lo, hi)
+    pl, d, mm, sstd = trunc_normal_params_array(m, s, lo, hi)
+    return _TRUNC_NORMAL[code], 0, False, {"a": pl, "b": d, "c": mm,
+                                           "ilow": np.asarray(sstd, dtype=np.float64).view(np.uint64)}
+
+
+def _truncated_normal_array(draws, mean, std, low, high, size, dtype, device, out, region):
+    """truncated_normal with array parameters: the op per element, then each value clamped to its own
+    element's [low, high] (float32: rounded to float32), as the scalar draw clamps."""
+    params = {"mean": _params.as_float(mean, "mean"), "std": _params.as_float(std, "std"),
+              "low": _bound_array(low, "low"), "high": _bound_array(high, "high")}
+    seen = {}
+
+    def prepare(shape):
+        t = draws._output(shape, dtype, device, out, "float", "f64", region)
+        if t.code not in _TRUNC_NORMAL:
+            raise TypeError(f"truncated_normal draws float32 or float64 values, got dtype {t.code} (dtype={dtype!r}"
+                            f"{'' if out is None else ', out.dtype=' + str(out.dtype)})")
+        seen["t"], seen["shape"] = t, shape
+        return t
+
+    res = _params.draw(draws, params, size, prepare, _trunc_normal_columns)
+    t, shape = seen["t"], seen["shape"]
+    lo, hi = params["low"], params["high"]
+    if t.code == "f32":
+        lo, hi = _f32_bounds(lo, hi)
+    full = tuple(getattr(draws, "batch_shape", ())) + (shape or ())
+    bounds = getattr(t, "bounds", None)
+    cut = [np.broadcast_to(v, full) for v in (lo, hi)]
+    if bounds is not None:
+        cut = [v[tuple(slice(a, b) for a, b in bounds)] for v in cut]
+    if isinstance(res, np.ndarray):
+        return np.clip(res, cut[0], cut[1], out=res)
+    if isinstance(res, (float, np.floating)):
+        return type(res)(min(max(res, float(cut[0])), float(cut[1])))
+    import torch
+    lo_t, hi_t = (torch.from_numpy(np.array(v)).to(device=res.device, dtype=res.dtype) for v in cut)
+    return res.clamp_(lo_t, hi_t)
+
+
 # ---------------------------------------------------------------- FORMAT 20: bernoulli, geometric,
 # standard_cauchy, lognormal (a fixed number of words per value, no retries)
 _LOGNORMAL = {k: _OP["lognormal_" + k] for k in ("f32", "f64", "f16", "bf16")}
@@ -212,6 +357,10 @@ def _float_target(draws, size, dtype, device, out, region):
 
 def lognormal(draws, mean=0.0, sigma=1.0, size=None, dtype=None, device=None, out=None, region=None):
     """exp(mean + sigma * z), z the standard normal, computed in float64 (FORMAT 20.4)."""
+    if not (type(mean) is float and type(sigma) is float) and (_params.is_array(mean) or _params.is_array(sigma)):
+        return _params.draw(draws, {"mean": _params.as_float(mean, "mean"), "sigma": _params.as_float(sigma, "sigma")},
+                            size, lambda shape: _float_target(draws, shape, dtype, device, out, region),
+                            _lognormal_columns)
     m, s = _param(mean, "mean"), _param(sigma, "sigma")
     if not s >= 0.0:
         raise ValueError(f"sigma must be non-negative, got {sigma!r}")
@@ -227,6 +376,9 @@ def standard_cauchy(draws, size=None, dtype=None, device=None, out=None, region=
 
 def geometric(draws, p, size=None, dtype=None, device=None, out=None, region=None):
     """Trials up to the first success, int64 in {1, 2, ...}, 0 < p <= 1 (FORMAT 20.2)."""
+    if type(p) is not float and _params.is_array(p):
+        return _array(draws, "geometric", np.int64, {"p": _params.as_float(p, "p")}, size, dtype, device, out, region,
+                      _geometric_columns)
     v = _param(p, "p")
     if not 0.0 < v <= 1.0:
         raise ValueError(f"p must be in (0, 1], got {p!r}")
@@ -248,6 +400,10 @@ def threshold(p) -> int:
 def bernoulli(draws, p, size=None, dtype=None, device=None, out=None, region=None):
     """bool values, True iff the value's word is below threshold(p) (FORMAT 20.1, the rule of
     philox.functional.bernoulli): one word per value."""
+    if type(p) is not float and _params.is_array(p):
+        return _params.draw(draws, {"p": _params.as_float(p, "p")}, size,
+                            lambda shape: draws._output(shape, dtype, device, out, "bool", "b8", region),
+                            _bernoulli_columns)
     if isinstance(p, (np.floating, np.integer)) and not isinstance(p, np.bool_):
         p = float(p)
     tp = threshold(p)
@@ -287,6 +443,9 @@ def trunc_normal_params(mean: float, std: float, low: float, high: float):
 def truncated_normal(draws, mean=0.0, std=1.0, low=-2.0, high=2.0, size=None, dtype=None, device=None, out=None,
                      region=None):
     """Normal(mean, std) truncated to [low, high] by the inverse CDF (FORMAT 22.1)."""
+    if not all(type(x) is float for x in (mean, std, low, high)) and any(
+            _params.is_array(x) for x in (mean, std, low, high)):
+        return _truncated_normal_array(draws, mean, std, low, high, size, dtype, device, out, region)
     m, s = _param(mean, "mean"), _param(std, "std")
     lo, hi = _bound(low, "low"), _bound(high, "high")
     if not s > 0.0:
@@ -433,6 +592,9 @@ def standard_t_params(df: float):
 def beta(draws, a, b, size=None, dtype=None, device=None, out=None, region=None):
     """beta(a, b), float64, 8 words per value: gamma(a) from words 0-3, gamma(b) from words 4-7, in logs
     when a or b is below 1 (FORMAT 21.2)."""
+    if not (type(a) is float and type(b) is float) and (_params.is_array(a) or _params.is_array(b)):
+        return _array(draws, "beta", np.float64, {"a": _params.as_float(a, "a"), "b": _params.as_float(b, "b")},
+                      size, dtype, device, out, region, _beta_columns)
     av, bv = _positive_shape(a, "a"), _positive_shape(b, "b")
     t = _target_only(draws, "beta", np.float64, size, dtype, device, out, region)
     return draws._fill(_BETA_F64, t, 0, *beta_params(av, bv))
@@ -444,6 +606,9 @@ STANDARD_T_DF_MIN = 1e-300
 
 def standard_t(draws, df, size=None, dtype=None, device=None, out=None, region=None):
     """Student's t(df), float64, 6 words per value: Z / sqrt(chisquare(df) / df) (FORMAT 21.3)."""
+    if type(df) is not float and _params.is_array(df):
+        return _array(draws, "standard_t", np.float64, {"df": _params.as_float(df, "df")}, size, dtype, device, out,
+                      region, _standard_t_columns)
     v = _param(df, "df")
     if not STANDARD_T_DF_MIN <= v <= _GAMMA_MAX:
         raise ValueError(f"df must be in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}], got {df!r}")

@@ -1174,7 +1174,7 @@ def _words_at(k0, k1, ids, position: int, v, k: int):
     rel = v * k + lane
     fb, off = rel >> 2, rel & 3
     blocks = []
-    for extra in range(2 if k > 1 else 1):
+    for extra in range((k + 6) // 4):  # words off .. off + k - 1 with off <= 3: ceil((k + 3) / 4) blocks
         t = fb + ((b0 & M32) + extra)
         x0 = t & M32
         x1 = ((b0 >> 32) + (t >> 32)) & M32
