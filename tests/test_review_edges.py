@@ -237,3 +237,47 @@ def test_subclass_and_pickled_stream_fast_paths(pos, n, which):
     assert type(sub) is _Sub and sub == ref
     call = {"rand": lambda s: s.rand(n), "randn": lambda s: s.randn(n), "randint": lambda s: s.randint(-3, 1000, n)}
     assert _outcome(call[which], sub) == _outcome(call[which], ref)
+
+
+# ---------------------------------------------------------------- defect 4: out= aliasing an array parameter
+_ALIAS_SCRIPT = r"""
+import numpy as np
+from philox import Stream
+rng = np.random.default_rng(1)
+shape = rng.choice([0.05, 0.3, 1.0, 7.5, 30.0], 400)
+cases = {
+    "gamma": (lambda s, v, **k: s.gamma(v, **k), shape),
+    "standard_gamma": (lambda s, v, **k: s.standard_gamma(v, **k), shape),
+    "chisquare": (lambda s, v, **k: s.chisquare(v, **k), shape),
+    "gamma_scale": (lambda s, v, **k: s.gamma(0.2, v, **k), shape),
+    "exponential": (lambda s, v, **k: s.exponential(v, **k), shape),
+    "normal": (lambda s, v, **k: s.normal(v, 1.0, **k), shape),
+    "poisson": (lambda s, v, **k: s.poisson(v, **k), rng.choice([0, 3, 30, 10 ** 6], 400)),
+    "binomial": (lambda s, v, **k: s.binomial(v, 0.3, **k), rng.choice([0, 5, 1000, 10 ** 9], 400)),
+}
+try:
+    import torch
+except ImportError:
+    torch = None
+for name, (f, v) in cases.items():
+    ref = f(Stream(3, "alias"), v)
+    x = v.copy()
+    f(Stream(3, "alias"), x, out=x)
+    assert np.array_equal(x, ref), name
+    if torch is not None:
+        xt = torch.from_numpy(v.copy())
+        f(Stream(3, "alias"), xt, out=xt)
+        assert np.array_equal(xt.numpy(), ref), name + " (torch)"
+print("ok")
+"""
+
+
+def test_out_aliasing_an_array_parameter():
+    """Defect: ``s.gamma(x, out=x)`` hung (an endless retry loop) and could give other values than
+    ``s.gamma(x)``: the parameter column was the caller's array itself, which the fill overwrote
+    while a rejected element's retry still read its shape. The columns are now copies. Run in a
+    subprocess with a timeout, so a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", _ALIAS_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
