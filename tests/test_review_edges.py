@@ -281,3 +281,35 @@ def test_out_aliasing_an_array_parameter():
     import sys
     r = subprocess.run([sys.executable, "-c", _ALIAS_SCRIPT], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- region= and out= equal the full draw
+REGION_DRAWS = {
+    "bernoulli": lambda s, **k: s.bernoulli(0.3, **k),
+    "geometric": lambda s, **k: s.geometric(0.01, **k),
+    "standard_cauchy": lambda s, **k: s.standard_cauchy(dtype=np.float32, **k),
+    "lognormal": lambda s, **k: s.lognormal(0.5, 2.0, **k),
+    "beta": lambda s, **k: s.beta(0.5, 2.0, **k),
+    "standard_t": lambda s, **k: s.standard_t(0.7, **k),
+    "gamma_f32": lambda s, **k: s.gamma(0.3, 2.0, dtype=np.float32, **k),
+    "truncated_normal": lambda s, **k: s.truncated_normal(1.0, 2.0, -1.0, 4.0, **k),
+    "truncated_normal_f32": lambda s, **k: s.truncated_normal(1.0, 2.0, 3.0, 40.0, dtype=np.float32, **k),
+    "gamma_array": lambda s, **k: s.gamma(np.array([[0.1], [30.0]]), np.array([1.0, 2.0, 3.0]), **k),
+    "binomial_array": lambda s, **k: s.binomial(np.array([[3], [1000]]), np.array([0.5, 0.01, 0.9]), **k),
+}
+
+
+@given(name=st.sampled_from(sorted(REGION_DRAWS)), r0=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+       r1=st.tuples(st.integers(0, 3), st.integers(0, 3)), pos=st.sampled_from([0, 5, 2 ** 64 - 3, END - 200]))
+@settings(max_examples=60, deadline=None)
+def test_region_and_out_equal_the_full_draw(name, r0, r1, pos):
+    f = REGION_DRAWS[name]
+    reg = (slice(min(r0), max(r0)), slice(min(r1), max(r1)))
+    s1 = Stream(3, id=5, position=pos)
+    full = f(s1, size=(2, 3))
+    s2 = Stream(3, id=5, position=pos)
+    assert np.array_equal(f(s2, size=(2, 3), region=reg), full[reg]) and s2.position == s1.position
+    s3 = Stream(3, id=5, position=pos)
+    o = np.empty(full[reg].shape, full.dtype)
+    f(s3, size=(2, 3), region=reg, out=o)
+    assert np.array_equal(o, full[reg]) and s3.position == s1.position
