@@ -32,8 +32,21 @@ def test_bernoulli_huge_int_p_is_value_error(p):
     _raises(s, ValueError, "p must be", lambda: s.bernoulli(p, size=3))
     with pytest.raises(ValueError, match="p must be"):
         F.threshold(p)
-    with pytest.raises(ValueError, match="p must be"):
-        F.bernoulli(p, 3, seed=1)
+
+
+@pytest.mark.parametrize("p", [10 ** 400, np.float32(0.3), np.int64(1)])
+def test_functional_bernoulli_and_dropout_p(p):
+    """The same defect in functional.bernoulli and keyed dropout, which check p by threshold."""
+    torch = pytest.importorskip("torch", reason="functional.bernoulli and dropout draw torch tensors")
+    from philox.nn.functional import dropout
+    if isinstance(p, int) and p > 1:
+        with pytest.raises(ValueError, match="p must be"):
+            F.bernoulli(p, 3, seed=1)
+        with pytest.raises(ValueError, match="p must be"):
+            dropout(torch.ones(3), p, seed=1)
+    else:
+        assert torch.equal(F.bernoulli(p, 16, seed=2), F.bernoulli(float(p), 16, seed=2))
+        assert torch.equal(dropout(torch.ones(16), p, seed=2), dropout(torch.ones(16), float(p), seed=2))
 
 
 @pytest.mark.parametrize("p", [np.float32(0.3), np.float16(0.5), np.int64(1), np.uint8(0), np.float64(0.25)])
@@ -41,7 +54,7 @@ def test_threshold_takes_numpy_real_scalars(p):
     """Defect: functional.threshold refused numpy float32 / integer scalars (TypeError) while
     Stream.bernoulli took them (converting first): every other probability takes numpy scalars."""
     assert F.threshold(p) == F.threshold(float(p))
-    assert np.array_equal(F.bernoulli(p, 16, seed=2), F.bernoulli(float(p), 16, seed=2))
+    assert np.array_equal(Stream(2, id=3).bernoulli(p, 16), Stream(2, id=3).bernoulli(float(p), 16))
 
 
 @pytest.mark.parametrize("p", [np.bool_(True), True, np.array(0.5), "0.5", None, 0.5j])
