@@ -389,9 +389,12 @@ def geometric(draws, p, size=None, dtype=None, device=None, out=None, region=Non
 def threshold(p) -> int:
     """The integer threshold ``t = floor(p * 2**32)`` of probability ``p`` in [0, 1]: a word ``w``
     (uint32) is a success (bernoulli 1; dropout: element dropped) iff ``w < t`` (docs/FORMAT.md)."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or type(p).__name__ == "Tensor":
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"p must be a float in [0, 1], got {p!r} of type {type(p).__name__}")
-    p = float(p)
+    try:
+        p = float(p)
+    except OverflowError:  # an int beyond float64's range
+        raise ValueError(f"p must be in [0, 1], got {p!r}") from None
     if not 0.0 <= p <= 1.0:  # NaN fails too
         raise ValueError(f"p must be in [0, 1], got {p!r}")
     return math.floor(p * 4294967296.0)  # exact: p * 2**32 is a float64 scaling by a power of two
@@ -496,7 +499,13 @@ def categorical(draws, logits, dim=-1, check=True):
     is_tensor = torch is not None and isinstance(logits, torch.Tensor)
     if not is_tensor:
         if isinstance(logits, (list, tuple)):
-            logits = np.asarray(logits, dtype=np.float64)
+            try:
+                logits = np.asarray(logits, dtype=np.float64)
+            except ValueError as e:  # ragged, or an element no float reads (a str): name the argument
+                exc = ValueError if "inhomogeneous" in str(e) or "sequence" in str(e) else TypeError
+                raise exc(f"logits must be a rectangular list of floats, got {logits!r} ({e})") from None
+            except TypeError as e:  # None, an object
+                raise TypeError(f"logits must be a list of floats, got {logits!r} ({e})") from None
         if not isinstance(logits, np.ndarray):
             raise TypeError(f"logits must be a numpy array, torch tensor or list of floats, got "
                             f"{type(logits).__name__}")
@@ -625,6 +634,8 @@ def _dirichlet_alpha(alpha):
         arr = np.asarray(alpha.detach().cpu() if hasattr(alpha, "detach") else alpha)
     except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
         raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}") from e
+    if arr.ndim == 0:  # None, a set, a numpy scalar: no sequence at all
+        raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"alpha must be a non-empty 1-D sequence, got shape {arr.shape}: {alpha!r}")
     if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:

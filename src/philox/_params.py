@@ -130,14 +130,16 @@ def draw(draws, params: Dict[str, np.ndarray], size, prepare, columns: Columns):
 
 def _flat(v, dtype, full, bounds):
     """(array, stride): one element (stride 0) or the column broadcast to the output, cut to the
-    region's block, in output order (stride 1)."""
+    region's block, in output order (stride 1). Always a copy: the caller's parameter array may be
+    the output itself (``s.gamma(x, out=x)``), which the fill overwrites while a rejection
+    sampler's retry still reads the element's parameters."""
     v = np.asarray(v)
     if v.size == 1:
-        return np.ascontiguousarray(v.reshape(1).astype(dtype, copy=False)), 0
+        return np.array(v.reshape(1), dtype=dtype, order="C", copy=True), 0
     b = np.broadcast_to(v, full)
     if bounds is not None:
         b = b[tuple(slice(lo, hi) for lo, hi in bounds)]
-    return np.ascontiguousarray(b.astype(dtype, copy=False)).reshape(-1), 1
+    return np.array(b, dtype=dtype, order="C", copy=True).reshape(-1), 1
 
 
 def sub(flat, first: int, count: int):
