@@ -75,10 +75,11 @@ def test_gamma_f32_passes_match_reference(isa, shape, scale):
     assert np.isfinite(got).all() and (got >= 0).all()
 
 
-@pytest.mark.parametrize("alpha", [[1.0, 2.0, 3.0], [0.3, 4.0, 0.2, 1e-3, 7.5, 0.9, 2.0], [1e-300, 1.0, 1e-300]])
+@pytest.mark.parametrize("alpha", [[1.0, 2.0, 3.0], [0.3, 4.0, 0.2, 1e-3, 7.5, 0.9, 2.0], [1e-300, 1.0, 1e-300],
+                                   [0.5, 1e-3, 2.0, 1e6, 0.8]])
 def test_dirichlet_one_draw_matches_reference(isa, alpha):
-    """dirichlet as one (rows, K - 1) beta draw with per-column parameters: rows crossing chunk
-    boundaries, both the shape >= 1 and the log-space columns."""
+    """dirichlet from K - 1 whole beta draws (K - 1 <= 3) or one (rows, K - 1) beta draw with
+    per-column parameters (K - 1 >= 4): rows crossing chunk boundaries, shape >= 1 and log-space columns."""
     rows = 300
     s = philox.Stream(86, "cpu-paths", position=POS)
     got = s.dirichlet(alpha, size=rows)

@@ -482,6 +482,9 @@ def dirichlet_params(alpha):
     return list(zip(alpha[:-1], reversed(tails)))
 
 
+_DIRICHLET_WHOLE = 3  # dirichlet: up to this many beta columns, whole scalar draws per column (below)
+
+
 def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     """dirichlet(alpha), float64, shape size + (K,): stick-breaking over K - 1 beta columns of one
     (rows, K - 1) beta draw (8 words per element), FORMAT 21.4."""
@@ -505,24 +508,32 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
             return np.ones(ones_shape)
         import torch
         return torch.ones(ones_shape, dtype=torch.float64, device=empty.device)
-    # One (rows, K - 1) beta draw with per-column parameters (FORMAT 23): element (r, j) is the scalar
-    # beta(a_j, b_j) draw at its position, so the bits are those of K - 1 whole draws cut to column j,
-    # at O(rows K) values in one kernel call.
-    cols_p = [beta_params(a, b) for a, b in params]
-    block = {"affine": np.array([c[0] for c in cols_p], dtype=np.uint8),
-             "a": np.array([c[1] for c in cols_p], dtype=np.float64),
-             "b": np.array([c[2] for c in cols_p], dtype=np.float64),
-             "c": np.array([c[3] for c in cols_p], dtype=np.float64),
-             "ilow": np.array([c[4] for c in cols_p], dtype=np.uint64)}
+    # K - 1 > _DIRICHLET_WHOLE: one (rows, K - 1) beta draw with per-column parameters (FORMAT 23):
+    # element (r, j) is the scalar beta(a_j, b_j) draw at its position, O(rows K) values in one call.
+    # Else K - 1 whole scalar draws cut to column j (O(rows K^2) values, but through the CPU's
+    # vectorized beta passes; the array-parameter loop takes one value at a time, ~3x slower per
+    # value, measured). The same bits either way.
     try:
-        draws.position = p0
-        v = _array(draws, "dirichlet", np.float64, {"alpha": np.asarray(al[:-1], dtype=np.float64)},
-                   (rows, k - 1), dtype, device, None, None, lambda code, p: (_BETA_F64, 0, False, block))
+        if k - 1 > _DIRICHLET_WHOLE:
+            cols_p = [beta_params(a, b) for a, b in params]
+            block = {"affine": np.array([c[0] for c in cols_p], dtype=np.uint8),
+                     "a": np.array([c[1] for c in cols_p], dtype=np.float64),
+                     "b": np.array([c[2] for c in cols_p], dtype=np.float64),
+                     "c": np.array([c[3] for c in cols_p], dtype=np.float64),
+                     "ilow": np.array([c[4] for c in cols_p], dtype=np.uint64)}
+            draws.position = p0
+            v = _array(draws, "dirichlet", np.float64, {"alpha": np.asarray(al[:-1], dtype=np.float64)},
+                       (rows, k - 1), dtype, device, None, None, lambda code, p: (_BETA_F64, 0, False, block))
+            cols = [v[..., j] for j in range(k - 1)]
+        else:
+            cols = []
+            for j, (a, b) in enumerate(params):
+                draws.position = p0
+                cols.append(draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device)[..., j])
     except BaseException:
         draws.position = p0  # a failed call moves nothing
         raise
     draws.position = p0 + 8 * rows * (k - 1)
-    cols = [v[..., j] for j in range(k - 1)]
     x, rem = [], None
     for v in cols:
         x.append(v if rem is None else v * rem)
