@@ -310,15 +310,16 @@ static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, 
 }
 
 // The first retry (FORMAT 19.1) of every rejected value among o[0 .. nv) (values v0 .. of the job),
-// gathered densely: their indices into idx, and into rw the four words of block 0 of each one's
-// retry stream (keep_w3: with word 3 replaced by the value's own word 3, gamma's boost word);
-// returns how many. Vectorized (the Philox blocks of different counters, lane by lane).
+// gathered densely: their indices into idx, and into rw the four words of block `rblock` (0 unless
+// told: beta's Y retries from block 1) of each one's retry stream (keep_w3: with word 3 replaced by
+// the value's own word 3, gamma's boost word); returns how many. Vectorized (the Philox blocks of
+// different counters, lane by lane).
 template <int OP, class S>
 static inline size_t first_retry_words(const Job& job, const S* __restrict o, size_t nv, size_t v0,
                                        const uint32_t* __restrict w, uint32_t* __restrict idx,
-                                       uint32_t* __restrict rw, bool keep_w3) {
+                                       uint32_t* __restrict rw, bool keep_w3, uint64_t rblock = 0) {
   constexpr int K = OpTraits<OP>::K;
-  static_assert(K == 4, "four words per value");
+  static_assert(K >= 4, "at least four words per value");
   size_t m = 0;
   for (size_t j = 0; j < nv; ++j) {
     idx[m] = (uint32_t)j;
@@ -327,7 +328,7 @@ static inline size_t first_retry_words(const Job& job, const S* __restrict o, si
   for (size_t t = 0; t < m; ++t) {
     const uint64_t rid = retry_id(job.id, job.block + (((uint64_t)job.lane + (uint64_t)(v0 + idx[t]) * K) >> 2));
     uint32_t x0, x1, x2, x3;
-    stream_counter(0, rid, x0, x1, x2, x3);
+    stream_counter(rblock, rid, x0, x1, x2, x3);
     philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
     rw[4 * t] = x0; rw[4 * t + 1] = x1; rw[4 * t + 2] = x2; rw[4 * t + 3] = x3;
   }
@@ -535,6 +536,100 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
           gamma_attempts<OP>(a, r, m, rw);
           for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
           finish_rejected<OP>(job, a, o, nv, w, v0);
+        });
+      };
+      if (p.affine) loop(OpArgsFixed<true>(p));
+      else loop(OpArgsFixed<false>(p));
+      return;
+    }
+    if constexpr (OP == (int)Op::GammaF32) {
+      // float32 gamma, gamma_f64's value rounded (FORMAT 21.1): the float64 passes above into a
+      // chunk of doubles (same words, same retries: K = 4 for both ops), then the rounding pass
+      constexpr int F64 = (int)Op::GammaF64;
+      static_assert(OpTraits<F64>::K == K, "gamma_f32 reads gamma_f64's words");
+      auto loop = [&](const auto a) {
+        fill<K, float>(job, i0, i1, [=, &job](float* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) double d[kChunkWords / 4];
+          gamma_attempts<F64>(a, d, nv, w);
+          uint32_t idx[kChunkWords / 4], rw[kChunkWords];
+          double r[kChunkWords / 4];
+          const size_t m = first_retry_words<F64>(job, d, nv, v0, w, idx, rw, true);
+          gamma_attempts<F64>(a, r, m, rw);
+          for (size_t t = 0; t < m; ++t) d[idx[t]] = r[t];
+          finish_rejected<F64>(job, a, d, nv, w, v0);
+          for (size_t j = 0; j < nv; ++j) o[j] = (float)d[j];
+        });
+      };
+      if (p.affine) loop(OpArgsFixed<true>(p));
+      else loop(OpArgsFixed<false>(p));
+      return;
+    }
+    if constexpr (OP == (int)Op::BetaF64) {
+      // beta, the same bits as beta_first + beta_retry: gx (shape a, words 0-3) and gy (shape b, words
+      // 4-7) each through gamma's passes (gamma_f64 with scale 1 and no boost is the Marsaglia-Tsang
+      // value itself), each one's first retry the same way (X from block 0, Y from block 1 of the
+      // retry stream, FORMAT 21.2), beta_combine in a vectorized pass (in logs when a or b < 1), then
+      // the values still rejected one at a time.
+      OpArgs xp = p, yp = p;
+      xp.b = 1.0;
+      yp.a = p.b;
+      yp.b = 1.0;
+      yp.c = bits_f64(p.ilow);
+      const OpArgsFixed<false> xa(xp), ya(yp);
+      auto loop = [&](const auto q) {
+        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          constexpr size_t kV = kChunkWords / K;
+          alignas(64) uint32_t xw[4 * kV], yw[4 * kV];
+          for (size_t j = 0; j < nv; ++j)
+            for (int k = 0; k < 4; ++k) {
+              xw[4 * j + k] = w[K * j + k];
+              yw[4 * j + k] = w[K * j + 4 + k];
+            }
+          alignas(64) double gx[kV], gy[kV], r[kV];
+          uint32_t idx[kV], rw[4 * kV];
+          gamma_attempts<(int)Op::GammaF64>(xa, gx, nv, xw);
+          gamma_attempts<(int)Op::GammaF64>(ya, gy, nv, yw);
+          size_t m = first_retry_words<OP>(job, gx, nv, v0, w, idx, rw, false, 0);
+          gamma_attempts<(int)Op::GammaF64>(xa, r, m, rw);
+          for (size_t t = 0; t < m; ++t) gx[idx[t]] = r[t];
+          m = first_retry_words<OP>(job, gy, nv, v0, w, idx, rw, false, 1);
+          gamma_attempts<(int)Op::GammaF64>(ya, r, m, rw);
+          for (size_t t = 0; t < m; ++t) gy[idx[t]] = r[t];
+          for (size_t j = 0; j < nv; ++j) o[j] = beta_combine(q.affine, q.a, q.b, gx[j], gy[j], xw[4 * j + 3], yw[4 * j + 3]);
+          finish_rejected<OP>(job, q, o, nv, w, v0);
+        });
+      };
+      if (p.affine) loop(OpArgsFixed<true>(p));
+      else loop(OpArgsFixed<false>(p));
+      return;
+    }
+    if constexpr (OP == (int)Op::StandardTF64) {
+      // standard_t, the same bits as student_t_first + student_t_retry: g (shape h) through gamma's
+      // passes (gamma_f64 with scale 1 and no boost is g itself: g * 1.0 * 1.0) over words 0-3,
+      // g's first retry (block 0 of the retry stream, 19.2) the same way, then the combination with
+      // Z (words 4, 5) and the boost (word 3) in a vectorized pass; the values rejected twice one at a time.
+      OpArgs gp = p;
+      gp.b = 1.0;
+      const OpArgsFixed<false> ga(gp);
+      auto loop = [&](const auto q) {
+        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) uint32_t gw[kChunkWords / K * 4 + 4], zw[3][kChunkWords / K + 1];
+          for (size_t j = 0; j < nv; ++j)
+            for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
+          for (size_t j = 0; j < nv; ++j)
+            for (int k = 0; k < 3; ++k) zw[k][j] = w[K * j + 3 + k];
+          alignas(64) double g[kChunkWords / K + 1];
+          gamma_attempts<(int)Op::GammaF64>(ga, g, nv, gw);
+          uint32_t idx[kChunkWords / K + 1], rw[4 * (kChunkWords / K + 1)];
+          double r[kChunkWords / K + 1];
+          const size_t m = first_retry_words<OP>(job, g, nv, v0, w, idx, rw, false);
+          gamma_attempts<(int)Op::GammaF64>(ga, r, m, rw);
+          for (size_t t = 0; t < m; ++t) g[idx[t]] = r[t];
+          for (size_t j = 0; j < nv; ++j) {
+            const double v = student_t_combine(q.affine, q.a, g[j] != g[j] ? 1.0 : g[j], zw[0][j], zw[1][j], zw[2][j]);
+            o[j] = g[j] != g[j] ? g[j] : v;
+          }
+          finish_rejected<OP>(job, q, o, nv, w, v0);
         });
       };
       if (p.affine) loop(OpArgsFixed<true>(p));

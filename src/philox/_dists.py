@@ -659,7 +659,7 @@ def dirichlet_params(alpha):
     return list(zip(alpha[:-1], reversed(tails)))
 
 
-_DIRICHLET_WHOLE = 4  # dirichlet: up to this many beta columns, whole draws per column (below)
+_DIRICHLET_WHOLE = 3  # dirichlet: up to this many beta columns, whole scalar draws per column (below)
 
 
 def dirichlet(draws, alpha, size=None, dtype=None, device=None):
@@ -685,20 +685,28 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
             return np.ones(ones_shape)
         import torch
         return torch.ones(ones_shape, dtype=torch.float64, device=empty.device)
-    # Each column from a region of the whole draw (O(rows K) values) on a Stream with K - 1 > _DIRICHLET_WHOLE;
-    # else from whole draws (O(rows K^2)): a region of one-value runs costs ~6 values per value (measured),
-    # and region= is for a Stream's draws only (not a StreamBatch's). The same bits either way.
-    region_cols = isinstance(draws, _stream.Stream) and k - 1 > _DIRICHLET_WHOLE
-    cols = []
+    # K - 1 > _DIRICHLET_WHOLE: one (rows, K - 1) beta draw with per-column parameters (FORMAT 23):
+    # element (r, j) is the scalar beta(a_j, b_j) draw at its position, O(rows K) values in one call.
+    # Else K - 1 whole scalar draws cut to column j (O(rows K^2) values, but through the CPU's
+    # vectorized beta passes; the array-parameter loop takes one value at a time, ~3x slower per
+    # value, measured). The same bits either way.
     try:
-        for j, (a, b) in enumerate(params):
+        if k - 1 > _DIRICHLET_WHOLE:
+            cols_p = [beta_params(a, b) for a, b in params]
+            block = {"affine": np.array([c[0] for c in cols_p], dtype=np.uint8),
+                     "a": np.array([c[1] for c in cols_p], dtype=np.float64),
+                     "b": np.array([c[2] for c in cols_p], dtype=np.float64),
+                     "c": np.array([c[3] for c in cols_p], dtype=np.float64),
+                     "ilow": np.array([c[4] for c in cols_p], dtype=np.uint64)}
             draws.position = p0
-            if region_cols:  # column j alone (a region of the whole draw)
-                v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device,
-                               region=(slice(None), slice(j, j + 1)))
-            else:  # the whole draw, cut to column j
-                v = draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device)
-            cols.append(v[..., 0] if region_cols else v[..., j])
+            v = _array(draws, "dirichlet", np.float64, {"alpha": np.asarray(al[:-1], dtype=np.float64)},
+                       (rows, k - 1), dtype, device, None, None, lambda code, p: (_BETA_F64, 0, False, block))
+            cols = [v[..., j] for j in range(k - 1)]
+        else:
+            cols = []
+            for j, (a, b) in enumerate(params):
+                draws.position = p0
+                cols.append(draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device)[..., j])
     except BaseException:
         draws.position = p0  # a failed call moves nothing
         raise
