@@ -14,7 +14,6 @@ import sys
 import numpy as np
 
 from . import _core, _params
-from . import _core
 from . import _dtypes as D
 from ._keys import check_real as _param
 from ._output import parse_size
