@@ -624,15 +624,22 @@ def standard_t(draws, df, size=None, dtype=None, device=None, out=None, region=N
     return draws._fill(_STANDARD_T_F64, t, 0, *standard_t_params(v))
 
 
+def _sequence_array(x, name, what):
+    """``x`` (a list, tuple, numpy array or tensor) as a numpy array, for a parameter that must be
+    ``what``: strings, dicts, ints and floats, and anything numpy cannot read, are a TypeError naming
+    ``name`` (dirichlet's ``alpha``, multinomial's ``pvals``; their shape and dtype checks follow)."""
+    from ._keys import _is_int
+    if isinstance(x, (str, bytes, dict)) or _is_int(x) or isinstance(x, float):
+        raise TypeError(f"{name} must be {what}, got {x!r}")
+    try:
+        return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+    except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
+        raise TypeError(f"{name} must be {what}, got {x!r}") from e
+
+
 def _dirichlet_alpha(alpha):
     """alpha as a list of K >= 1 floats in (0, 1e300], their sum at most 1e300 (FORMAT 21.4)."""
-    from ._keys import _is_int
-    if isinstance(alpha, (str, bytes, dict)) or _is_int(alpha) or isinstance(alpha, float):
-        raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}")
-    try:
-        arr = np.asarray(alpha.detach().cpu() if hasattr(alpha, "detach") else alpha)
-    except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
-        raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}") from e
+    arr = _sequence_array(alpha, "alpha", "a 1-D sequence of positive floats")
     if arr.ndim == 0:  # None, a set, a numpy scalar: no sequence at all
         raise TypeError(f"alpha must be a 1-D sequence of positive floats, got {alpha!r}")
     if arr.ndim != 1 or arr.size == 0:
@@ -729,13 +736,7 @@ MULTINOMIAL_SUM_TOL = 1e-12  # numpy's: sum(pvals[:-1]) <= 1 + 1e-12
 
 def _multinomial_pvals(pvals):
     """pvals as a list of K >= 1 floats in [0, 1] with sum(pvals[:-1]) <= 1 + 1e-12 (numpy's checks)."""
-    from ._keys import _is_int
-    if isinstance(pvals, (str, bytes, dict)) or _is_int(pvals) or isinstance(pvals, float):
-        raise TypeError(f"pvals must be a 1-D sequence of floats, got {pvals!r}")
-    try:
-        arr = np.asarray(pvals.detach().cpu() if hasattr(pvals, "detach") else pvals)
-    except Exception as e:  # noqa: BLE001 -- any failure to read it is the caller's argument
-        raise TypeError(f"pvals must be a 1-D sequence of floats, got {pvals!r}") from e
+    arr = _sequence_array(pvals, "pvals", "a 1-D sequence of floats")
     if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
         raise TypeError(f"pvals must hold real numbers, got dtype {arr.dtype}: {pvals!r}")
     if arr.ndim != 1 or arr.size == 0:
