@@ -195,6 +195,14 @@ static inline void stream_copy(void* dst, const void* src, size_t n) {
   memcpy(d, s, n);
 }
 
+// The Philox block that holds the first word of element e of a job whose values take K words
+// each (element e is value e of the job's draw: words 4 * block + lane + e * K ...). Every pass
+// that needs a value's own position (the retry streams, FORMAT 19.1) asks here.
+template <int K>
+static inline uint64_t value_block(const Job& job, uint64_t e) {
+  return job.block + (((uint64_t)job.lane + e * (uint64_t)K) >> 2);
+}
+
 // Values [i0, i1) of a job whose values take K words each and are stored as T.
 // conv(dst, nv, words, v0) writes values v0 .. v0 + nv - 1 to dst; the words of value
 // v0 + j start at words[j * K] (the job's words from position + (v0 + j) * K).
@@ -277,7 +285,7 @@ static void run_op_params(const Job& job, size_t i0, size_t i1) {
         for (size_t j = 0; j < nv; ++j)
           if (op_rejected(o[j]))
             o[j] = op_value_at<OP>(args_at(e0 + j), w + K * j, job.k0, job.k1, job.id,
-                                   job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2));
+                                   value_block<K>(job, v0 + j));
       }
     });
   });
@@ -306,7 +314,7 @@ static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, 
   for (size_t j = 0; j < nv; ++j)
     if (op_rejected(o[j]))
       o[j] = (S)OpRetry<OP>::value(p, w + K * j, retry_at(job.k0, job.k1, job.id,
-                                                          job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2)));
+                                                          value_block<K>(job, v0 + j)));
 }
 
 // The first retry (FORMAT 19.1) of every rejected value among o[0 .. nv) (values v0 .. of the job),
@@ -326,7 +334,7 @@ static inline size_t first_retry_words(const Job& job, const S* __restrict o, si
     m += op_rejected(o[j]) ? 1 : 0;
   }
   for (size_t t = 0; t < m; ++t) {
-    const uint64_t rid = retry_id(job.id, job.block + (((uint64_t)job.lane + (uint64_t)(v0 + idx[t]) * K) >> 2));
+    const uint64_t rid = retry_id(job.id, value_block<K>(job, v0 + idx[t]));
     uint32_t x0, x1, x2, x3;
     stream_counter(rblock, rid, x0, x1, x2, x3);
     philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
@@ -660,7 +668,7 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
             for (size_t j = 0; j < nv; ++j)
               if (op_rejected(o[j]))
                 o[j] = op_value_at<OP>(q, w + K * j, job.k0, job.k1, job.id,
-                                       job.block + (((uint64_t)job.lane + (uint64_t)(v0 + j) * K) >> 2));
+                                       value_block<K>(job, v0 + j));
           }
         });
       });
