@@ -226,6 +226,13 @@ def test_bad_p(p, exc):
         pnn.Dropout(p)
 
 
+def test_training_numpy_bool():
+    # numpy's bool is a bool here, as for torch's own dropout (a flag read from a numpy config)
+    x = torch.ones(64)
+    assert torch.equal(dropout(x, 0.5, seed=3, training=np.False_), x)
+    assert torch.equal(dropout(x, 0.5, seed=3, training=np.True_), dropout(x, 0.5, seed=3, training=True))
+
+
 def test_bad_training_key_input():
     with pytest.raises(TypeError, match="training must be a bool"):
         dropout(torch.ones(3), 0.5, seed=0, training=1)

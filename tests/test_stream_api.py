@@ -320,6 +320,22 @@ def test_generator_pickles_and_copies():
     assert g.stream("b", 2).position == 10
 
 
+class _TaggedStream(philox.Stream):
+    """A user's subclass with an attribute of its own (module level: pickle finds it)."""
+
+
+def test_stream_subclass_pickles_with_its_attributes():
+    s = _TaggedStream(15, "tagged")
+    s.rand(3)
+    s.tag = {"epoch": 2}
+    for t in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s), copy.copy(s)):
+        assert type(t) is _TaggedStream and t.tag == {"epoch": 2} and t == s
+        assert_bits_equal(t.rand(4), copy.deepcopy(s).rand(4))
+    plain = philox.Stream(15, "tagged", position=6)
+    assert plain.__getstate__() == plain.state_dict()  # no attributes: the state dict itself, as before
+    assert pickle.loads(pickle.dumps(plain)) == plain
+
+
 # ---------------------------------------------------------------------------------- threads
 def test_threads_share_one_stream():
     # 8 threads draw 200 times 37 words from ONE stream: the reservations are atomic, so the

@@ -1082,12 +1082,17 @@ class Stream(_StreamCore, _Draws):
         return s
 
     def __getstate__(self):
-        return self.state_dict()
+        # the state dict, and a subclass's (or a user's) own attributes with it when there are any
+        attrs = getattr(self, "__dict__", None)
+        return (self.state_dict(), dict(attrs)) if attrs else self.state_dict()
 
-    def __setstate__(self, d):
+    def __setstate__(self, state):
+        d, attrs = state if isinstance(state, tuple) else (state, None)
         o = Stream.from_state_dict(d)
         self._seed, self._id, self._path = o._seed, o._id, o._path
         self._cursor.set(*o._cursor.get())
+        if attrs:
+            self.__dict__.update(attrs)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stream):

@@ -28,8 +28,10 @@ def dropout(input, p: float = 0.5, *, seed, id=0, offset=0, training: bool = Tru
     import torch
     if not isinstance(input, torch.Tensor):
         raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
-    if not isinstance(training, bool):
+    import numpy as np
+    if not isinstance(training, (bool, np.bool_)):  # numpy's bool as torch's own dropout takes it
         raise TypeError(f"training must be a bool, got {training!r} of type {type(training).__name__}")
+    training = bool(training)
     p = check_p(p)
     if not (input.is_floating_point()):
         raise TypeError(f"input must be a floating tensor, got dtype {input.dtype}")
