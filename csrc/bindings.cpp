@@ -1004,6 +1004,21 @@ py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::
   return out;
 }
 
+// Phi or Phi^-1 of every element of a float64 array (truncated_normal's array bounds: one call, the
+// GIL released), the same bits as the scalar _core.ndtr / ndtri.
+template <double (*F)(double)>
+py::array_t<double> map_f64(py::array_t<double, py::array::c_style | py::array::forcecast> x) {
+  py::array_t<double> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  const double* xi = x.data();
+  double* o = out.mutable_data();
+  const size_t n = (size_t)x.size();
+  {
+    py::gil_scoped_release nogil;
+    for (size_t i = 0; i < n; ++i) o[i] = F(xi[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_permute(py::module_& m);  // bindings_permute.cpp
@@ -1082,8 +1097,14 @@ PYBIND11_MODULE(_core, m) {
   }
   m.attr("OPS") = py::tuple(ops);
   // truncated_normal's host-side constants (FORMAT 22.1): the header's Phi and Phi^-1, never libm's
-  m.def("ndtr", &philox::ndtr_f64, "Phi(x), the standard normal CDF (csrc/dists.h ndtr_f64)");
+  // (ndtr_f64_fast: ndtr_f64's bits with a shortened continued fraction, csrc/dists.h)
+  m.def("ndtr", [](double x) { return philox::ndtr_f64_fast(x); },
+        "Phi(x), the standard normal CDF (csrc/dists.h ndtr_f64)");
   m.def("ndtri", &philox::ndtri_f64, "Phi^-1(p), AS241 (csrc/dists.h ndtri_f64)");
+  m.def("ndtr_array", &map_f64<philox::ndtr_f64_fast>, py::arg("x"),
+        "Phi of each element of a float64 array (the bits of ndtr)");
+  m.def("ndtri_array", &map_f64<philox::ndtri_f64>, py::arg("p"),
+        "Phi^-1 of each element of a float64 array (the bits of ndtri)");
   register_permute(m);
   register_bitgen(m);
 }
