@@ -1,4 +1,4 @@
-"""_core.ndtr / ndtr_array / ndtri_array (csrc/dists.h ndtr_f64_fast, bindings' map_f64) give the bits
+"""_core.ndtr / ndtr_array / ndtri_array (csrc/dists.h ndtr_f64_fast, bindings' ndtr_many) give the bits
 of FORMAT 22.1's Phi and Phi^-1 definitions on a dense grid with the edge inputs.
 
 ndtr_f64_fast shortens the definition's 1000-level continued fraction by a monotonicity bracket
@@ -60,6 +60,10 @@ def test_ndtr_array_and_scalar_match_the_definition_bit_for_bit():
     nan = np.isnan(want)
     assert np.array_equal(np.isnan(got), nan) and np.array_equal(nan, np.isnan(x))
     assert np.array_equal(got[~nan].view(np.uint64), want[~nan].view(np.uint64))
+    # sorted (as truncated_normal's unique bounds): 8 neighbours through the fraction side by side
+    order = np.argsort(x)
+    srt = _core.ndtr_array(x[order])
+    assert np.array_equal(srt.view(np.uint64), got[order].view(np.uint64))
     idx = np.random.default_rng(5).choice(len(x), 3000, replace=False)
     one = np.array([_core.ndtr(float(v)) for v in x[idx]])
     assert np.array_equal(one.view(np.uint64), got[idx].view(np.uint64))  # NaN: the same NaN
