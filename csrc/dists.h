@@ -151,6 +151,21 @@ PHILOX_HD int64_t floor_i64(double y) {
   const int64_t t = (int64_t)y;
   return t - (int64_t)((double)t > y);  // arithmetic, not a select: GCC vectorizes it after a clamp
 }
+// floor_i64(y) for finite |y| <= 2^62 (the TRS candidates' clamp), the same value. The AVX2 build
+// has no vector double -> int64 conversion, so there it goes through int32 halves, exactly: f =
+// floor(y) (an integer, |f| <= 2^62); h = floor(f 2^-32) in [-2^30, 2^30] (exact scaling); l = f -
+// h 2^32 in [0, 2^32) (a multiple of ulp(f) below 2^32: exact), taken as an int32 after - 2^31
+// (exact); k = h 2^32 + l, in int64. Elsewhere (AVX-512DQ converts; scalar code) floor_i64 itself.
+PHILOX_HD int64_t floor_i64_clamped(double y) {
+#if defined(__AVX2__) && !defined(__AVX512DQ__) && !defined(__CUDA_ARCH__)
+  const double f = floor(y);
+  const double h = floor(f * 2.3283064365386963e-10);
+  const double l = (f - h * 4294967296.0) - 2147483648.0;
+  return (int64_t)(int32_t)h * 4294967296LL + ((int64_t)(int32_t)l + 2147483648LL);
+#else
+  return floor_i64(y);
+#endif
+}
 
 // Stirling's series of log Gamma(x) beyond its leading terms: 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7).
 PHILOX_HD double stirling_series(double x) {
@@ -246,7 +261,7 @@ PHILOX_HD TrsCandidate trs_candidate(double a, double b, double s1, double s2, u
   t.us = 0.5 - (U < 0.0 ? -U : U);
   double y = (((2.0 * a) / t.us + b) * U + s1) + s2;
   y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
-  t.k = floor_i64(y);
+  t.k = floor_i64_clamped(y);  // y is finite (us > 0), |y| <= 2^62
   return t;
 }
 PHILOX_HD TrsCandidate poisson_ptrs_candidate(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0,
