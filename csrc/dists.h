@@ -151,6 +151,18 @@ PHILOX_HD int64_t floor_i64(double y) {
   const int64_t t = (int64_t)y;
   return t - (int64_t)((double)t > y);  // arithmetic, not a select: GCC vectorizes it after a clamp
 }
+// (double)k for any int64 k, the same value. The AVX2 build has no vector int64 -> double
+// conversion, so there it adds the two int32-convertible halves: hi 2^32 (exact) plus the low 32
+// bits (their double is exact: (int32)(lo ^ 2^31) + 2^31), one rounding of the exact sum k, as
+// the conversion rounds. Elsewhere the conversion itself.
+PHILOX_HD double i64_to_f64(int64_t k) {
+#if defined(__AVX2__) && !defined(__AVX512DQ__) && !defined(__CUDA_ARCH__)
+  const double lo = (double)(int32_t)((uint32_t)(uint64_t)k ^ 0x80000000u) + 2147483648.0;
+  return (double)(int32_t)(k >> 32) * 4294967296.0 + lo;
+#else
+  return (double)k;
+#endif
+}
 // floor_i64(y) for finite |y| <= 2^62 (the TRS candidates' clamp), the same value. The AVX2 build
 // has no vector double -> int64 conversion, so there it goes through int32 halves, exactly: f =
 // floor(y) (an integer, |f| <= 2^62); h = floor(f 2^-32) in [-2^30, 2^30] (exact scaling); l = f -
@@ -177,7 +189,7 @@ PHILOX_HD double stirling_series(double x) {
 // for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
 // + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
 PHILOX_HD double log_factorial_stirling(int64_t k) {  // the formula for k >= 10 (branch-free)
-  const double x = (double)k + 1.0;
+  const double x = i64_to_f64(k) + 1.0;
   return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
 }
 PHILOX_HD double log_factorial(int64_t k) {
@@ -273,9 +285,10 @@ PHILOX_HD bool poisson_ptrs_quick(const PtrsConsts& c, const TrsCandidate& t) { 
 // k < 0): k, or -1. Branch-free (both logs always computed).
 PHILOX_HD int64_t poisson_ptrs_decide(const PtrsConsts& c, const TrsCandidate& t, double logfact) {
   const double lhs = (log_f64(t.V) + c.log_invalpha) - log_f64(c.a / (t.us * t.us) + c.b);
-  const double rhs = ((double)t.k * c.loglam - c.lam) - logfact;
-  const bool reject = (t.k < 0) | ((t.us < 0.013) & (t.V > t.us)) | !(lhs <= rhs);
-  return reject ? -1 : t.k;
+  const double rhs = (i64_to_f64(t.k) * c.loglam - c.lam) - logfact;
+  // -1 where rejected: all-ones masks, not a select of a bool (GCC's AVX2 loops vectorize masks)
+  const int64_t reject = -(int64_t)(t.k < 0) | -(int64_t)((t.us < 0.013) & (t.V > t.us)) | -(int64_t)!(lhs <= rhs);
+  return (t.k & ~reject) | reject;
 }
 PHILOX_HD int64_t poisson_ptrs_attempt_c(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
   const TrsCandidate t = poisson_ptrs_candidate(c, u0, u1, v0, v1);
@@ -318,7 +331,7 @@ PHILOX_HD double log1p_f64(double x) {
 //   d log x1 - (x2 - 1/2) L - d + (S(x1) - S(x2)),   S = stirling_series;
 // below that, the plain difference of log_factorial.
 PHILOX_HD double log_factorial_ratio_stirling(int64_t N, int64_t d) {  // the formula for N, N - d >= 10
-  const double x1 = (double)N + 1.0, x2 = (double)(N - d) + 1.0, dd = (double)d;
+  const double x1 = i64_to_f64(N) + 1.0, x2 = i64_to_f64(N - d) + 1.0, dd = i64_to_f64(d);
   const double L = log1p_f64(-(dd / x1));
   return ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2));
 }
@@ -396,7 +409,7 @@ PHILOX_HD bool binomial_btrs_quick(const BtrsConsts& c, const TrsCandidate& t) {
 // (log_factorial_ratio(n - m, k - m), log_factorial_ratio(k, k - m)): k, or -1. Branch-free.
 PHILOX_HD int64_t binomial_btrs_decide(const BtrsConsts& c, const TrsCandidate& t, double r1, double r2) {
   const double lv = log_f64((t.V * c.alpha) / (c.a / (t.us * t.us) + c.b));
-  const double rhs = (r1 - r2) + (double)(t.k - c.m) * c.lpq;
+  const double rhs = (r1 - r2) + i64_to_f64(t.k - c.m) * c.lpq;
   return lv <= rhs ? t.k : -1;
 }
 PHILOX_HD int64_t binomial_btrs_attempt_c(const BtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {

@@ -44,3 +44,17 @@ def test_floor_i64_clamped_split_is_floor_i64_on_the_clamped_range():
     t = np.trunc(y).astype(np.int64)  # floor_i64: truncation, one step down where it rounded up
     want = t - (t.astype(np.float64) > y).astype(np.int64)
     assert np.array_equal(_floor_split(y), want)
+
+
+def test_i64_to_f64_halves_round_as_the_conversion():
+    """i64_to_f64's AVX2 form: hi 2^32 + (the low 32 bits as a double), one rounding of the exact k."""
+    rng = np.random.default_rng(13)
+    edges = [0, 1, -1, 9, 10, 2 ** 31 - 1, 2 ** 31, -2 ** 31, 2 ** 32 - 1, 2 ** 32, -2 ** 32, 2 ** 53 - 1, 2 ** 53,
+             2 ** 53 + 1, 2 ** 53 + 3, -2 ** 53 - 1, 2 ** 62, -2 ** 62, 2 ** 63 - 1, -2 ** 63, 2 ** 62 + 2 ** 9,
+             2 ** 62 + 2 ** 9 + 1, 2 ** 62 + 3 * 2 ** 9]
+    k = np.concatenate([np.array(edges, dtype=np.int64), rng.integers(-2 ** 63, 2 ** 63 - 1, 200000, dtype=np.int64),
+                        rng.integers(-2 ** 40, 2 ** 40, 50000, dtype=np.int64) << rng.integers(0, 23, 50000)])
+    lo = ((k.view(np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.uint32) ^ np.uint32(0x80000000)).view(np.int32)
+    lo = lo.astype(np.float64) + 2147483648.0
+    halves = (k >> 32).astype(np.int32).astype(np.float64) * 4294967296.0 + lo
+    assert np.array_equal(halves.view(np.uint64), k.astype(np.float64).view(np.uint64))

@@ -365,7 +365,8 @@ static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size
   for (size_t t = 0; t < m; ++t) {
     const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
     ks[t] = cand.k;
-    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(cand.k < 10 ? 10 : cand.k));
+    const int64_t k10 = cand.k + ((10 - cand.k) & -(int64_t)(cand.k < 10));  // max(k, 10): a mask, not a
+    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(k10));         // select (AVX2 has no int64 max)
   }
   for (size_t t = 0; t < m; ++t) {
     o[idx[t]] = r[t];
