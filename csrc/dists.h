@@ -151,6 +151,33 @@ PHILOX_HD int64_t floor_i64(double y) {
   const int64_t t = (int64_t)y;
   return t - (int64_t)((double)t > y);  // arithmetic, not a select: GCC vectorizes it after a clamp
 }
+// (double)k for any int64 k, the same value. The AVX2 build has no vector int64 -> double
+// conversion, so there it adds the two int32-convertible halves: hi 2^32 (exact) plus the low 32
+// bits (their double is exact: (int32)(lo ^ 2^31) + 2^31), one rounding of the exact sum k, as
+// the conversion rounds. Elsewhere the conversion itself.
+PHILOX_HD double i64_to_f64(int64_t k) {
+#if defined(__AVX2__) && !defined(__AVX512DQ__) && !defined(__CUDA_ARCH__)
+  const double lo = (double)(int32_t)((uint32_t)(uint64_t)k ^ 0x80000000u) + 2147483648.0;
+  return (double)(int32_t)(k >> 32) * 4294967296.0 + lo;
+#else
+  return (double)k;
+#endif
+}
+// floor_i64(y) for finite |y| <= 2^62 (the TRS candidates' clamp), the same value. The AVX2 build
+// has no vector double -> int64 conversion, so there it goes through int32 halves, exactly: f =
+// floor(y) (an integer, |f| <= 2^62); h = floor(f 2^-32) in [-2^30, 2^30] (exact scaling); l = f -
+// h 2^32 in [0, 2^32) (a multiple of ulp(f) below 2^32: exact), taken as an int32 after - 2^31
+// (exact); k = h 2^32 + l, in int64. Elsewhere (AVX-512DQ converts; scalar code) floor_i64 itself.
+PHILOX_HD int64_t floor_i64_clamped(double y) {
+#if defined(__AVX2__) && !defined(__AVX512DQ__) && !defined(__CUDA_ARCH__)
+  const double f = floor(y);
+  const double h = floor(f * 2.3283064365386963e-10);
+  const double l = (f - h * 4294967296.0) - 2147483648.0;
+  return (int64_t)(int32_t)h * 4294967296LL + ((int64_t)(int32_t)l + 2147483648LL);
+#else
+  return floor_i64(y);
+#endif
+}
 
 // Stirling's series of log Gamma(x) beyond its leading terms: 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7).
 PHILOX_HD double stirling_series(double x) {
@@ -162,7 +189,7 @@ PHILOX_HD double stirling_series(double x) {
 // for log Gamma(x), x = k + 1: (x - 1/2) log x - x + log(2 pi)/2 + 1/(12x) - 1/(360x^3)
 // + 1/(1260x^5) - 1/(1680x^7) (truncation error below 1e-13 for x >= 11).
 PHILOX_HD double log_factorial_stirling(int64_t k) {  // the formula for k >= 10 (branch-free)
-  const double x = (double)k + 1.0;
+  const double x = i64_to_f64(k) + 1.0;
   return (((x - 0.5) * log_f64(x) - x) + 0.91893853320467274178) + stirling_series(x);
 }
 PHILOX_HD double log_factorial(int64_t k) {
@@ -246,7 +273,7 @@ PHILOX_HD TrsCandidate trs_candidate(double a, double b, double s1, double s2, u
   t.us = 0.5 - (U < 0.0 ? -U : U);
   double y = (((2.0 * a) / t.us + b) * U + s1) + s2;
   y = y < -4611686018427387904.0 ? -4611686018427387904.0 : (y > 4611686018427387904.0 ? 4611686018427387904.0 : y);
-  t.k = floor_i64(y);
+  t.k = floor_i64_clamped(y);  // y is finite (us > 0), |y| <= 2^62
   return t;
 }
 PHILOX_HD TrsCandidate poisson_ptrs_candidate(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0,
@@ -258,9 +285,10 @@ PHILOX_HD bool poisson_ptrs_quick(const PtrsConsts& c, const TrsCandidate& t) { 
 // k < 0): k, or -1. Branch-free (both logs always computed).
 PHILOX_HD int64_t poisson_ptrs_decide(const PtrsConsts& c, const TrsCandidate& t, double logfact) {
   const double lhs = (log_f64(t.V) + c.log_invalpha) - log_f64(c.a / (t.us * t.us) + c.b);
-  const double rhs = ((double)t.k * c.loglam - c.lam) - logfact;
-  const bool reject = (t.k < 0) | ((t.us < 0.013) & (t.V > t.us)) | !(lhs <= rhs);
-  return reject ? -1 : t.k;
+  const double rhs = (i64_to_f64(t.k) * c.loglam - c.lam) - logfact;
+  // -1 where rejected: all-ones masks, not a select of a bool (GCC's AVX2 loops vectorize masks)
+  const int64_t reject = -(int64_t)(t.k < 0) | -(int64_t)((t.us < 0.013) & (t.V > t.us)) | -(int64_t)!(lhs <= rhs);
+  return (t.k & ~reject) | reject;
 }
 PHILOX_HD int64_t poisson_ptrs_attempt_c(const PtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
   const TrsCandidate t = poisson_ptrs_candidate(c, u0, u1, v0, v1);
@@ -303,7 +331,7 @@ PHILOX_HD double log1p_f64(double x) {
 //   d log x1 - (x2 - 1/2) L - d + (S(x1) - S(x2)),   S = stirling_series;
 // below that, the plain difference of log_factorial.
 PHILOX_HD double log_factorial_ratio_stirling(int64_t N, int64_t d) {  // the formula for N, N - d >= 10
-  const double x1 = (double)N + 1.0, x2 = (double)(N - d) + 1.0, dd = (double)d;
+  const double x1 = i64_to_f64(N) + 1.0, x2 = i64_to_f64(N - d) + 1.0, dd = i64_to_f64(d);
   const double L = log1p_f64(-(dd / x1));
   return ((dd * log_f64(x1) - (x2 - 0.5) * L) - dd) + (stirling_series(x1) - stirling_series(x2));
 }
@@ -381,7 +409,7 @@ PHILOX_HD bool binomial_btrs_quick(const BtrsConsts& c, const TrsCandidate& t) {
 // (log_factorial_ratio(n - m, k - m), log_factorial_ratio(k, k - m)): k, or -1. Branch-free.
 PHILOX_HD int64_t binomial_btrs_decide(const BtrsConsts& c, const TrsCandidate& t, double r1, double r2) {
   const double lv = log_f64((t.V * c.alpha) / (c.a / (t.us * t.us) + c.b));
-  const double rhs = (r1 - r2) + (double)(t.k - c.m) * c.lpq;
+  const double rhs = (r1 - r2) + i64_to_f64(t.k - c.m) * c.lpq;
   return lv <= rhs ? t.k : -1;
 }
 PHILOX_HD int64_t binomial_btrs_attempt_c(const BtrsConsts& c, uint32_t u0, uint32_t u1, uint32_t v0, uint32_t v1) {
@@ -477,6 +505,8 @@ PHILOX_HD double normal_pdf_f64(double t) {
   const double tl = t - th;
   return (exp_f64(-(th * th) * 0.5) * exp_f64(-(tl * (t + th)) * 0.5)) * 0.398942280401432677940;
 }
+// One level of the Mills ratio's continued fraction: t + n / f (ndtr_lower, mills_cf_fast).
+PHILOX_HD double mills_level(double t, int n, double f) { return t + (double)n / f; }
 PHILOX_HD double ndtr_lower(double t) {  // Phi(-t), t >= 0
   if (t > 39.0) return 0.0;
   const double ph = normal_pdf_f64(t);
@@ -487,10 +517,38 @@ PHILOX_HD double ndtr_lower(double t) {  // Phi(-t), t >= 0
     return 0.5 - ph * (t * s);
   }
   double f = t;
-  for (int n = 1000; n >= 1; --n) f = t + (double)n / f;
+  for (int n = 1000; n >= 1; --n) f = mills_level(t, n, f);
   return ph / f;
 }
 PHILOX_HD double ndtr_f64(double x) { return x < 0.0 ? ndtr_lower(-x) : 1.0 - ndtr_lower(x); }
+
+// ndtr_f64 bit for bit, fast (what _core.ndtr / ndtr_array run; tests/test_ndtr_fast.py compares
+// the two on a dense grid with the edge inputs). Only the continued fraction is shortened, exactly:
+// mills_level(t, n, f) = t + n / f, each operation correctly rounded, is nonincreasing in f > 0 and
+// never below t. So the value entering level N < 1000 (the output of level N + 1, whose input is
+// >= t) lies in [t, mills_level(t, N + 1, t)], and levels N..1 (a monotone composition) map every
+// value of that interval between their images of its two ends: where those agree, they are the
+// 1000-level value. N starts at 560 / t^2 + 8 (where the fraction has settled to the last bit:
+// measured 420-530 / t^2 for t in 1..4, fewer levels beyond), once more at 4N, else all 1000 levels.
+PHILOX_HD double mills_cf_fast(double t) {
+  const double est = 560.0 / (t * t) + 8.0;  // t >= 0.6: at most 1563.6
+  for (int levels = (int)est; levels < 1000; levels *= 4) {
+    double lo = t, hi = mills_level(t, levels + 1, t);
+    for (int n = levels; n >= 1; --n) {
+      lo = mills_level(t, n, lo);
+      hi = mills_level(t, n, hi);
+    }
+    if (lo == hi) return lo;
+  }
+  double f = t;
+  for (int n = 1000; n >= 1; --n) f = mills_level(t, n, f);
+  return f;
+}
+PHILOX_HD double ndtr_lower_fast(double t) {  // ndtr_lower(t), the same bits
+  if (t > 39.0 || t < 0.6 || t != t) return ndtr_lower(t);
+  return normal_pdf_f64(t) / mills_cf_fast(t);
+}
+PHILOX_HD double ndtr_f64_fast(double x) { return x < 0.0 ? ndtr_lower_fast(-x) : 1.0 - ndtr_lower_fast(x); }
 
 // Phi^-1(p) for 0 <= p <= 1 by AS241 (philox.h's pieces: the centre piece for |p - 1/2| <= 0.425,
 // else the tail piece at min(p, 1 - p), negated above 1/2; 1 - p is exact there). min(p, 1 - p)

@@ -348,8 +348,13 @@ PHILOX_HD double log_f64(double x) {
 //   float32: (2 (w >> 9) + 1) 2^-24,            one word:  [2^-24, 1 - 2^-24]
 //   float64: (2 (u64 >> 12) + 1) 2^-53,         two words: [2^-53, 1 - 2^-53]
 PHILOX_HD float u_open_f32(uint32_t w) { return (float)(int32_t)((w >> 9) * 2u + 1u) * PHILOX_2M24F; }
+// float64, computed without an int64 -> double conversion (AVX2 and SSE2 have none, so a loop with
+// one does not vectorize there), exactly: with m = u64 >> 12 < 2^52, the double of bits
+// 0x3FF0000000000000 | m is 1 + m 2^-52; minus 1 is exact (Sterbenz), m 2^-52; plus 2^-53 gives
+// (2m + 1) 2^-53, a 53-bit odd multiple of 2^-53 in (0, 1): representable, so exact too. The same
+// value as (double)(2m + 1) * 2^-53 (exact conversion, exact scaling) for every input.
 PHILOX_HD double u_open_f64(uint32_t first, uint32_t second) {
-  return (double)(int64_t)((u64_of(first, second) >> 12) * 2u + 1u) * PHILOX_2M53;
+  return (bits_f64((u64_of(first, second) >> 12) | 0x3FF0000000000000ull) - 1.0) + 1.1102230246251565e-16;
 }
 
 // Standard exponential by inversion: -log(u), u open-interval uniform above; values in

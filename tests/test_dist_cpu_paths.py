@@ -107,3 +107,33 @@ def test_standard_t_passes_match_reference(isa, df):
     want = R.RefStream(88, "cpu-paths", position=POS).standard_t(df, N)
     assert np.array_equal(_bits(got), _bits(want))
     assert not np.isnan(got).any()
+
+
+@pytest.mark.parametrize("mean,sigma", [(0.0, 1.0), (1.5, 0.25), (-700.0, 1.0), (700.0, 3.0), (0.0, 1e-300),
+                                        (0.0, 80.0)])
+def test_lognormal_f64_passes_match_reference(isa, mean, sigma):
+    """lognormal float64 as normals_f64's two passes, then exp_f64 in a loop of its own (overflow
+    to inf and underflow to 0 included)."""
+    got = philox.Stream(89, "cpu-paths", position=POS).lognormal(mean, sigma, size=N)
+    want = R.RefStream(89, "cpu-paths", position=POS).lognormal(mean, sigma, N)
+    assert np.array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("n", [N, 1, 511, 512, 513])
+def test_standard_cauchy_f64_passes_match_reference(isa, n):
+    """standard_cauchy float64 as normals_f64 over each chunk's 2 nv word pairs, then the division
+    (chunk boundaries at 512 values)."""
+    s = philox.Stream(90, "cpu-paths", position=POS)
+    got = s.standard_cauchy(size=n)
+    want = R.RefStream(90, "cpu-paths", position=POS).standard_cauchy(n)
+    assert np.array_equal(_bits(got), _bits(want))
+    assert s.position == POS + 4 * n
+
+
+@pytest.mark.parametrize("scale", [None, 2.5])
+def test_exponential_f64_matches_reference(isa, scale):
+    """float64 exponentials through u_open_f64 (its bit-pattern form, no int64 conversion)."""
+    s, r = philox.Stream(91, "cpu-paths", position=POS), R.RefStream(91, "cpu-paths", position=POS)
+    got = s.standard_exponential(N) if scale is None else s.exponential(scale, N)
+    want = r.standard_exponential(N) if scale is None else r.exponential(scale, N)
+    assert np.array_equal(_bits(got), _bits(want))

@@ -365,7 +365,8 @@ static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size
   for (size_t t = 0; t < m; ++t) {
     const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
     ks[t] = cand.k;
-    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(cand.k < 10 ? 10 : cand.k));
+    const int64_t k10 = cand.k + ((10 - cand.k) & -(int64_t)(cand.k < 10));  // max(k, 10): a mask, not a
+    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(k10));         // select (AVX2 has no int64 max)
   }
   for (size_t t = 0; t < m; ++t) {
     o[idx[t]] = r[t];
@@ -451,6 +452,23 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       for (size_t j = 0; j < nv; ++j) o[j] = -log_f64_sum(s[j], o[j], e[j]);
       if (p.affine)
         for (size_t j = 0; j < nv; ++j) o[j] = p.a * o[j];
+    });
+  } else if constexpr (OP == (int)Op::LognormalF64) {
+    // a CPU-only shortcut: the float64 normals in normals_f64's two passes, then exp_f64(mean +
+    // sigma z) in a loop of its own (in one loop with normal_f64's tail branch the exp did not
+    // vectorize); op_lognormal_f64's operations, so the same bits
+    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+      normals_f64(o, nv, w);
+      for (size_t j = 0; j < nv; ++j) o[j] = lognormal_f64(p.a, p.b, o[j]);
+    });
+  } else if constexpr (OP == (int)Op::StandardCauchyF64) {
+    // a CPU-only shortcut: a value's four words are two normal_f64 pairs (numerator, denominator),
+    // so normals_f64 over the chunk's 2 nv pairs gives both, then one vectorized division;
+    // standard_cauchy_f64's operations, so the same bits
+    fill<K, double>(job, i0, i1, [=](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
+      alignas(64) double z[kChunkWords / 2];
+      normals_f64(z, 2 * nv, w);
+      for (size_t j = 0; j < nv; ++j) o[j] = z[2 * j] / z[2 * j + 1];
     });
   } else if constexpr (Tr::rounds >= 0) {
     // a 16-bit op that rounds a float32 op's value: the float32 values, then the rounding, in two
