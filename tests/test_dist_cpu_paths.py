@@ -107,3 +107,64 @@ def test_standard_t_passes_match_reference(isa, df):
     want = R.RefStream(88, "cpu-paths", position=POS).standard_t(df, N)
     assert np.array_equal(_bits(got), _bits(want))
     assert not np.isnan(got).any()
+
+
+# ---- issue 11 (gammafast): the gamma family's Marsaglia-Tsang passes at every depth. The CPU finishes
+# the tail normals first, runs the squeeze for every value, the log test for the squeeze failures
+# only, the first retry of the rejected ones in the same passes and the values rejected twice one at
+# a time. The draws below are long enough, at the shapes that reject most (d near 2/3: shape 1, and
+# shape + 1 for shape < 1), that each of those steps runs in every instruction set; _mt_depths checks
+# that from the reference's own functions, so the tests cannot pass without them.
+def _mt_depths(seed, name, pos, n, k, off, shape, b0):
+    """(squeeze failures accepted by the log test, first retries rejected again) among the first n
+    values (k words each, the gamma's words at offset off) of stream (seed, name) from pos."""
+    rs = R.RefStream(seed, name, position=pos)
+    w = rs._take(k * n).reshape(n, k)[:, off:off + 4]
+    d, c = R._mt_d_c(shape)
+    x = R.normal_f64(w[:, 0], w[:, 1])
+    t = 1.0 + c * x
+    squeeze = (t > 0) & (R.u01_open32(w[:, 2]) < 1.0 - 0.0331 * (x * x) ** 2)
+    g = R.gamma_attempt(d, c, w[:, 0], w[:, 1], w[:, 2])
+    logtest = int((~squeeze & ~np.isnan(g)).sum())
+    again = 0
+    for i in np.flatnonzero(np.isnan(g)):
+        r = R.retry_words(rs.seed, rs.id, pos + k * int(i), b0)
+        again += int(np.isnan(R.gamma_attempt(d, c, r[0:1], r[1:2], r[2:3])[0]))
+    return logtest, again
+
+
+@pytest.mark.parametrize("shape,scale", [(1.0, 1.0), (0.01, 2.5), (3.0, 1.0)])
+def test_gamma_passes_every_depth_match_reference(isa, shape, scale):
+    n = 40_000
+    logtest, again = _mt_depths(89, "cpu-depths", POS, n, 4, 0, shape, 0)
+    assert logtest > 0 and again > 0
+    got = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n)
+    want = R.RefStream(89, "cpu-depths", position=POS).gamma(shape, scale, n)
+    assert np.array_equal(_bits(got), _bits(want))
+    got32 = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n, dtype=np.float32)
+    want32 = R.RefStream(89, "cpu-depths", position=POS).gamma(shape, scale, n, "f32")
+    assert np.array_equal(got32.view(np.uint32), want32.view(np.uint32))
+
+
+@pytest.mark.parametrize("a,b", [(1.0, 1.0), (1.0, 0.01), (0.02, 1.0)])
+def test_beta_passes_every_depth_match_reference(isa, a, b):
+    """X and Y each through every depth (Y reads words 4-7 of each value in place, its retries from
+    the odd blocks), linear and log-space combinations."""
+    n = 7_000
+    pos = POS + 3
+    assert all(v > 0 for v in _mt_depths(90, "cpu-depths", pos, n, 8, 0, a, 0) +
+               _mt_depths(90, "cpu-depths", pos, n, 8, 4, b, 1))
+    got = philox.Stream(90, "cpu-depths", position=pos).beta(a, b, size=n)
+    want = R.RefStream(90, "cpu-depths", position=pos).beta(a, b, n)
+    assert np.array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("df", [2.0, 0.02])
+def test_standard_t_passes_every_depth_match_reference(isa, df):
+    """g through every depth, Z (words 4, 5) through both normal pieces, with and without the boost."""
+    n = 7_000
+    pos = POS + 1
+    assert all(v > 0 for v in _mt_depths(91, "cpu-depths", pos, n, 6, 0, df * 0.5, 0))
+    got = philox.Stream(91, "cpu-depths", position=pos).standard_t(df, size=n)
+    want = R.RefStream(91, "cpu-depths", position=pos).standard_t(df, n)
+    assert np.array_equal(_bits(got), _bits(want))
