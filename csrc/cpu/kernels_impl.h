@@ -477,20 +477,31 @@ static inline size_t nan_indices(const double* __restrict v, size_t nv, uint32_t
   return m;
 }
 
+// A dense list's length m rounded up to a multiple of 16, the entries idx[m ..) set to 0 (any valid
+// index): loops over the rounded length run as whole vectors only. GCC finishes a loop's last few
+// elements in scalar code, which for these lists (a few dozen entries per chunk, log and sqrt
+// per entry) cost about as much as the vector part; the padding's values are computed and dropped.
+static inline size_t pad_list(uint32_t* __restrict idx, size_t m) {
+  const size_t mp = (m + 15) & ~(size_t)15;
+  for (size_t t = m; t < mp; ++t) idx[t] = 0;
+  return mp;
+}
+
 // x[j] = normal_f64(w[S j], w[S j + 1]) for j < nv, given x[j] = normal_f64_centre_or_nan of the
-// same words: the NaN (tail, ~15%) slots' words gathered densely and run through normal_f64,
-// vectorized, as normals_f64 does.
+// same words: the NaN (tail, ~15%) slots' words gathered densely and run through normal_f64's tail
+// piece (what normal_f64 selects for them), vectorized.
 template <int S>
 static inline void finish_tail_normals(double* __restrict x, size_t nv, const uint32_t* __restrict w) {
   constexpr size_t N = kChunkWords / 2;
-  alignas(64) uint32_t idx[N + 8], first[N], second[N];
-  alignas(64) double z[N];
-  const size_t m = nan_indices(x, nv, idx);
-  for (size_t t = 0; t < m; ++t) {
+  alignas(64) uint32_t idx[N + 16], first[N + 16], second[N + 16];
+  alignas(64) double z[N + 16];
+  const size_t m = nan_indices(x, nv, idx), mp = pad_list(idx, m);
+  for (size_t t = 0; t < mp; ++t) {
     first[t] = w[S * idx[t]];
     second[t] = w[S * idx[t] + 1];
   }
-  for (size_t t = 0; t < m; ++t) z[t] = normal_f64(first[t], second[t]);
+  for (size_t t = 0; t < mp; ++t)  // normal_f64 of a tail value (q < -0.425): its tail piece only
+    z[t] = normal_f64_sign(normal_f64_tail_piece(normal_f64_p(first[t], second[t])), second[t]);
   for (size_t t = 0; t < m; ++t) x[idx[t]] = z[t];
 }
 
@@ -503,17 +514,17 @@ template <int S>
 static inline size_t mt_attempts(double d, double c, double* __restrict g, size_t nv,
                                  const uint32_t* __restrict w, uint32_t* __restrict rej) {
   constexpr size_t N = kChunkWords / 4;
-  alignas(64) double x[N], xs[N], r[N];
-  alignas(64) uint32_t idx[N + 8], us[N];
+  alignas(64) double x[N], xs[N + 16], r[N + 16];
+  alignas(64) uint32_t idx[N + 16], us[N + 16];
   for (size_t j = 0; j < nv; ++j) x[j] = normal_f64_centre_or_nan(w[S * j], w[S * j + 1]);
   finish_tail_normals<S>(x, nv, w);
   for (size_t j = 0; j < nv; ++j) g[j] = gamma_mt_squeeze_or_nan(d, c, x[j], w[S * j + 2]);
-  const size_t m = nan_indices(g, nv, idx);
-  for (size_t t = 0; t < m; ++t) {
+  const size_t m = nan_indices(g, nv, idx), mp = pad_list(idx, m);
+  for (size_t t = 0; t < mp; ++t) {
     xs[t] = x[idx[t]];
     us[t] = w[S * idx[t] + 2];
   }
-  for (size_t t = 0; t < m; ++t) r[t] = gamma_mt_from_normal(d, c, xs[t], us[t]);
+  for (size_t t = 0; t < mp; ++t) r[t] = gamma_mt_from_normal(d, c, xs[t], us[t]);
   size_t k = 0;
   for (size_t t = 0; t < m; ++t) {
     g[idx[t]] = r[t];
@@ -534,10 +545,10 @@ static inline void mt_values(const Job& job, size_t v0, double d, double c, uint
                              double* __restrict g, size_t nv, const uint32_t* __restrict w) {
   constexpr int K = OpTraits<OP>::K;
   constexpr size_t N = kChunkWords / 4;
-  alignas(64) uint32_t rej[N], rej2[N], rw[kChunkWords];
-  alignas(64) double r[N];
+  alignas(64) uint32_t rej[N + 16], rej2[N + 16], rw[4 * (N + 16)];
+  alignas(64) double r[N + 16];
   const size_t m = mt_attempts<S>(d, c, g, nv, w, rej);
-  retry_block_words<K>(job, v0, rej, m, b0, rw);
+  retry_block_words<K>(job, v0, rej, pad_list(rej, m), b0, rw);  // the padding's words unused
   const size_t m2 = mt_attempts<4>(d, c, r, m, rw, rej2);
   for (size_t t = 0; t < m; ++t) g[rej[t]] = r[t];
   for (size_t t = 0; t < m2; ++t) {
