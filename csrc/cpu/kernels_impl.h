@@ -317,16 +317,16 @@ static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, 
                                                           value_block<K>(job, v0 + j)));
 }
 
-// The four words of block `rblock` of the retry stream (FORMAT 19.1) of values v0 + idx[t], t < m, of
-// the job (K words per value) into rw[4t .. 4t + 3]. Vectorized (the Philox blocks of different
-// counters, lane by lane).
-template <int K>
+// The four words of block rblock + (idx[t] & P) of the retry stream (FORMAT 19.1) of value
+// v0 + (idx[t] >> P), t < m, of the job (K words per value) into rw[4t .. 4t + 3] (P = 1: beta's
+// entries, two per value, mt_values). Vectorized (the Philox blocks of different counters, lane by lane).
+template <int K, int P = 0>
 static inline void retry_block_words(const Job& job, size_t v0, const uint32_t* __restrict idx, size_t m,
                                      uint64_t rblock, uint32_t* __restrict rw) {
   for (size_t t = 0; t < m; ++t) {
-    const uint64_t rid = retry_id(job.id, value_block<K>(job, v0 + idx[t]));
+    const uint64_t rid = retry_id(job.id, value_block<K>(job, v0 + (idx[t] >> P)));
     uint32_t x0, x1, x2, x3;
-    stream_counter(rblock, rid, x0, x1, x2, x3);
+    stream_counter(rblock + (idx[t] & P), rid, x0, x1, x2, x3);
     philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
     rw[4 * t] = x0; rw[4 * t + 1] = x1; rw[4 * t + 2] = x2; rw[4 * t + 3] = x3;
   }
@@ -505,26 +505,28 @@ static inline void finish_tail_normals(double* __restrict x, size_t nv, const ui
   for (size_t t = 0; t < m; ++t) x[idx[t]] = z[t];
 }
 
-// g[j] = gamma_mt_attempt(d, c, w[S j], w[S j + 1], w[S j + 2]) for j < nv (NaN: rejected), in
-// passes: the centre normals, the tail normals (finish_tail_normals), the squeeze for every value
-// (no log; gamma_mt_squeeze_or_nan), then gamma_mt_from_normal for the values it does not accept
-// (~2-5%, and every rejected one) gathered densely. The rejected values' indices go to rej (the
-// count is returned), read off that short list rather than found by another pass over the chunk.
+// g[j] = gamma_mt_attempt(D[j], C[j], w[S j], w[S j + 1], w[S j + 2]) for j < nv (NaN: rejected; D, C
+// each entry's shape constants), in passes: the centre normals, the tail normals (finish_tail_normals),
+// the squeeze for every value (no log; gamma_mt_squeeze_or_nan), then gamma_mt_from_normal for the
+// values it does not accept (~2-5%, and every rejected one) gathered densely. The rejected values'
+// indices go to rej (the count is returned), read off that short list, not found by another pass.
 template <int S>
-static inline size_t mt_attempts(double d, double c, double* __restrict g, size_t nv,
-                                 const uint32_t* __restrict w, uint32_t* __restrict rej) {
+static inline size_t mt_attempts(const double* __restrict D, const double* __restrict C, double* __restrict g,
+                                 size_t nv, const uint32_t* __restrict w, uint32_t* __restrict rej) {
   constexpr size_t N = kChunkWords / 4;
-  alignas(64) double x[N], xs[N + 16], r[N + 16];
+  alignas(64) double x[N], xs[N + 16], ds[N + 16], cs[N + 16], r[N + 16];
   alignas(64) uint32_t idx[N + 16], us[N + 16];
   for (size_t j = 0; j < nv; ++j) x[j] = normal_f64_centre_or_nan(w[S * j], w[S * j + 1]);
   finish_tail_normals<S>(x, nv, w);
-  for (size_t j = 0; j < nv; ++j) g[j] = gamma_mt_squeeze_or_nan(d, c, x[j], w[S * j + 2]);
+  for (size_t j = 0; j < nv; ++j) g[j] = gamma_mt_squeeze_or_nan(D[j], C[j], x[j], w[S * j + 2]);
   const size_t m = nan_indices(g, nv, idx), mp = pad_list(idx, m);
   for (size_t t = 0; t < mp; ++t) {
     xs[t] = x[idx[t]];
     us[t] = w[S * idx[t] + 2];
+    ds[t] = D[idx[t]];
+    cs[t] = C[idx[t]];
   }
-  for (size_t t = 0; t < mp; ++t) r[t] = gamma_mt_from_normal(d, c, xs[t], us[t]);
+  for (size_t t = 0; t < mp; ++t) r[t] = gamma_mt_from_normal(ds[t], cs[t], xs[t], us[t]);
   size_t k = 0;
   for (size_t t = 0; t < m; ++t) {
     g[idx[t]] = r[t];
@@ -534,26 +536,37 @@ static inline size_t mt_attempts(double d, double c, double* __restrict g, size_
   return k;
 }
 
-// The Marsaglia-Tsang values of values v0 .. v0 + nv - 1 of a job of op OP (K words per value):
-// g[j] from the four words at w[S j] (the chunk's own words, S = K, w pointing into a value's words
-// for beta's Y at offset 4; or a copy, standard_t's, S = 4), the
-// rejected first attempts finished from their retry streams, whose attempt t reads block
-// b0 + t * step (gamma_mt_retry's schedule: gamma and standard_t 0, 1; beta's X 0, 2, Y 1, 2): the
-// first retries in mt_attempts' passes (retry_block_words), the values rejected twice one at a time.
-template <int OP, int S = OpTraits<OP>::K>
-static inline void mt_values(const Job& job, size_t v0, double d, double c, uint64_t b0, uint64_t step,
-                             double* __restrict g, size_t nv, const uint32_t* __restrict w) {
+// The Marsaglia-Tsang values of the ne entries of a chunk of op OP (K words per value), each from
+// four words at w[S e] (the chunk's own words, or standard_t's copy) with shape constants D[e], C[e]:
+// entry e belongs to value v0 + (e >> P) of the job, and its rejected first attempt is finished from
+// that value's retry stream, attempt t from block b0 + (e & P) + t * step (gamma_mt_retry's schedule).
+// P = 0: one entry per value (gamma, standard_t: blocks 0, 1, ..). P = 1: beta's two entries per
+// value, X (words 0-3) then Y (words 4-7), in one set of passes: X's retries from the even blocks,
+// Y's from the odd ones (FORMAT 21.2). The first retries run mt_attempts' passes over their dense
+// list (retry_block_words), the values rejected twice one at a time.
+template <int OP, int S, int P = 0>
+static inline void mt_values(const Job& job, size_t v0, const double* __restrict D, const double* __restrict C,
+                             uint64_t b0, uint64_t step, double* __restrict g, size_t ne,
+                             const uint32_t* __restrict w) {
   constexpr int K = OpTraits<OP>::K;
   constexpr size_t N = kChunkWords / 4;
   alignas(64) uint32_t rej[N + 16], rej2[N + 16], rw[4 * (N + 16)];
-  alignas(64) double r[N + 16];
-  const size_t m = mt_attempts<S>(d, c, g, nv, w, rej);
-  retry_block_words<K>(job, v0, rej, pad_list(rej, m), b0, rw);  // the padding's words unused
-  const size_t m2 = mt_attempts<4>(d, c, r, m, rw, rej2);
+  alignas(64) double r[N + 16], rd[N + 16], rc[N + 16];
+  const size_t m = mt_attempts<S>(D, C, g, ne, w, rej);
+  // the list padded to whole vectors (mt_attempts' loops then have no scalar remainder); the
+  // padding's attempts are computed and dropped
+  const size_t mp = pad_list(rej, m);
+  retry_block_words<K, P>(job, v0, rej, mp, b0, rw);
+  for (size_t t = 0; t < mp; ++t) {
+    rd[t] = D[rej[t]];
+    rc[t] = C[rej[t]];
+  }
+  const size_t m2 = mt_attempts<4>(rd, rc, r, mp, rw, rej2);
   for (size_t t = 0; t < m; ++t) g[rej[t]] = r[t];
-  for (size_t t = 0; t < m2; ++t) {
-    const size_t j = rej[rej2[t]];
-    g[j] = gamma_mt_retry(d, c, retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + j)), b0 + step, step);
+  for (size_t t = 0; t < m2 && rej2[t] < m; ++t) {
+    const size_t e = rej[rej2[t]];
+    const RetryAt at = retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + (e >> P)));
+    g[e] = gamma_mt_retry(D[e], C[e], at, b0 + (e & P) + step, step);
   }
 }
 
@@ -674,11 +687,13 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       // from blocks 0, 1, ..), then the boost (word 3, a < 1 only) and the scale (gamma_value)
       static_assert(OpTraits<(int)Op::GammaF64>::K == K, "gamma_f32 reads gamma_f64's words");
       using T = typename Tr::T;
-      const double d = gamma_d(p.a);
+      constexpr size_t N = kChunkWords / K;
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; ++e) { dd[e] = gamma_d(p.a); cc[e] = p.c; }
       auto loop = [&](const auto a) {
-        fill<K, T>(job, i0, i1, [=, &job](T* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          alignas(64) double g[kChunkWords / K];
-          mt_values<OP>(job, v0, d, a.c, 0, 1, g, nv, w);
+        fill<K, T>(job, i0, i1, [=, &job, &dd, &cc](T* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) double g[N];
+          mt_values<OP, K>(job, v0, dd, cc, 0, 1, g, nv, w);
           for (size_t j = 0; j < nv; ++j) o[j] = (T)gamma_value(a.affine, a.a, a.b, g[j], w[K * j + 3]);
         });
       };
@@ -688,17 +703,21 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
     }
     if constexpr (OP == (int)Op::BetaF64) {
       // beta, the same bits as beta_first + beta_retry: gx (shape a, words 0-3; retries from the even
-      // blocks of the retry stream) and gy (shape b, words 4-7; the odd blocks, FORMAT 21.2) each by
-      // mt_values, reading the chunk's words in place, then beta_combine in a vectorized pass (in logs
-      // when a or b < 1).
-      const double dx = gamma_d(p.a), dy = gamma_d(p.b), cx = p.c, cy = bits_f64(p.ilow);
+      // blocks of the retry stream) and gy (shape b, words 4-7; the odd blocks, FORMAT 21.2) as the
+      // two entries of each value in one set of mt_values passes over the chunk's words as groups of
+      // four, then beta_combine in a vectorized pass (in logs when a or b < 1).
+      constexpr size_t N = 2 * (kChunkWords / K);
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; e += 2) {
+        dd[e] = gamma_d(p.a); cc[e] = p.c;
+        dd[e + 1] = gamma_d(p.b); cc[e + 1] = bits_f64(p.ilow);
+      }
       auto loop = [&](const auto q) {
-        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          alignas(64) double gx[kChunkWords / K], gy[kChunkWords / K];
-          mt_values<OP>(job, v0, dx, cx, 0, 2, gx, nv, w);
-          mt_values<OP>(job, v0, dy, cy, 1, 2, gy, nv, w + 4);
+        fill<K, double>(job, i0, i1, [=, &job, &dd, &cc](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) double g[N];  // g[2j]: gx of value j, g[2j + 1]: gy
+          mt_values<OP, 4, 1>(job, v0, dd, cc, 0, 2, g, 2 * nv, w);
           for (size_t j = 0; j < nv; ++j)
-            o[j] = beta_combine(q.affine, q.a, q.b, gx[j], gy[j], w[K * j + 3], w[K * j + 7]);
+            o[j] = beta_combine(q.affine, q.a, q.b, g[2 * j], g[2 * j + 1], w[K * j + 3], w[K * j + 7]);
         });
       };
       if (p.affine) loop(OpArgsFixed<true>(p));
@@ -710,17 +729,18 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       // from blocks 0, 1, .. as 19.2) by mt_values, Z = normal_f64(words 4, 5) in normals' two passes,
       // then student_t_combine_z with the boost (word 3) in a vectorized pass. Groups of K = 6 words
       // do not vectorize (GCC), so words 0-3 and 4-5 are copied to groups of 4 and 2 first.
-      const double d = gamma_d(p.a);
+      constexpr size_t N = kChunkWords / K + 1;
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; ++e) { dd[e] = gamma_d(p.a); cc[e] = p.c; }
       auto loop = [&](const auto q) {
-        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          constexpr size_t N = kChunkWords / K + 1;
+        fill<K, double>(job, i0, i1, [=, &job, &dd, &cc](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
           alignas(64) uint32_t gw[4 * N], zw[2 * N];
           for (size_t j = 0; j < nv; ++j) {
             for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
             for (int k = 0; k < 2; ++k) zw[2 * j + k] = w[K * j + 4 + k];
           }
           alignas(64) double g[N], z[N];
-          mt_values<OP, 4>(job, v0, d, q.c, 0, 1, g, nv, gw);
+          mt_values<OP, 4>(job, v0, dd, cc, 0, 1, g, nv, gw);
           for (size_t j = 0; j < nv; ++j) z[j] = normal_f64_centre_or_nan(zw[2 * j], zw[2 * j + 1]);
           finish_tail_normals<2>(z, nv, zw);
           for (size_t j = 0; j < nv; ++j) o[j] = student_t_combine_z(q.affine, q.a, g[j], gw[4 * j + 3], z[j]);
