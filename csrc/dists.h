@@ -133,15 +133,6 @@ PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const
   return gamma_value(boost, a, scale, gamma_mt_attempt(gamma_d(a), c, w[0], w[1], w[2]), w[3]);
 }
 
-// The CPU's shortcut for gamma_first (the same bits wherever it is not NaN, as normal_f64_centre_or_nan):
-// the first attempt when its normal comes from the centre piece and the squeeze u < 1 - 0.0331 x^4
-// accepts it (no log), else NaN (the CPU then runs gamma_first for that value). x is
-// normal_f64_centre_or_nan(w[0], w[1]) (the CPU computes it in a loop of its own: one loop with
-// both does not vectorize with GCC).
-PHILOX_HD double gamma_first_quick_or_nan(bool boost, double a, double scale, double c, double x, const uint32_t* w) {
-  return gamma_value(boost, a, scale, gamma_mt_squeeze_or_nan(gamma_d(a), c, x, w[2]), w[3]);
-}
-
 // The value after a rejected first attempt: attempts t = 0, 1, ... from block t of the
 // retry stream (normal from its words 0, 1, uniform from word 2).
 PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const uint32_t* w, const RetryAt& at) {

@@ -492,7 +492,7 @@ static inline size_t pad_list(uint32_t* __restrict idx, size_t m) {
 // piece (what normal_f64 selects for them), vectorized.
 template <int S>
 static inline void finish_tail_normals(double* __restrict x, size_t nv, const uint32_t* __restrict w) {
-  constexpr size_t N = kChunkWords / 2;
+  constexpr size_t N = kChunkWords / 4;  // nv <= N for every caller (four words or more per value)
   alignas(64) uint32_t idx[N + 16], first[N + 16], second[N + 16];
   alignas(64) double z[N + 16];
   const size_t m = nan_indices(x, nv, idx), mp = pad_list(idx, m);
