@@ -9,6 +9,8 @@ bits of FORMAT 19's one-value-at-a-time definition: the parameters below reach e
 fix-up (centre and tail normals, shape < 1; k < 10 at lam = 10; n - m, k or n - k below 10; both
 sides of p = 1/2), with draws long enough to cross chunk boundaries (512 values) and to reject.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -115,9 +117,11 @@ def test_standard_t_passes_match_reference(isa, df):
 # a time. The draws below are long enough, at the shapes that reject most (d near 2/3: shape 1, and
 # shape + 1 for shape < 1), that each of those steps runs in every instruction set; _mt_depths checks
 # that from the reference's own functions, so the tests cannot pass without them.
+@functools.lru_cache(maxsize=None)
 def _mt_depths(seed, name, pos, n, k, off, shape, b0):
     """(squeeze failures accepted by the log test, first retries rejected again) among the first n
-    values (k words each, the gamma's words at offset off) of stream (seed, name) from pos."""
+    values (k words each, the gamma's words at offset off) of stream (seed, name) from pos.
+    Cached, as _depth_reference: the same for every instruction set."""
     rs = R.RefStream(seed, name, position=pos)
     w = rs._take(k * n).reshape(n, k)[:, off:off + 4]
     d, c = R._mt_d_c(shape)
@@ -133,38 +137,41 @@ def _mt_depths(seed, name, pos, n, k, off, shape, b0):
     return logtest, again
 
 
+@functools.lru_cache(maxsize=None)
+def _depth_reference(method, seed, pos, n, *args):
+    """The reference's draw (read-only), computed once for all instruction sets."""
+    v = getattr(R.RefStream(seed, "cpu-depths", position=pos), method)(*args[:-1], n, args[-1])
+    v.flags.writeable = False
+    return v
+
+
 @pytest.mark.parametrize("shape,scale", [(1.0, 1.0), (0.01, 2.5), (3.0, 1.0)])
 def test_gamma_passes_every_depth_match_reference(isa, shape, scale):
     n = 40_000
     logtest, again = _mt_depths(89, "cpu-depths", POS, n, 4, 0, shape, 0)
     assert logtest > 0 and again > 0
     got = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n)
-    want = R.RefStream(89, "cpu-depths", position=POS).gamma(shape, scale, n)
-    assert np.array_equal(_bits(got), _bits(want))
+    assert np.array_equal(_bits(got), _bits(_depth_reference("gamma", 89, POS, n, shape, scale, "f64")))
     got32 = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n, dtype=np.float32)
-    want32 = R.RefStream(89, "cpu-depths", position=POS).gamma(shape, scale, n, "f32")
+    want32 = _depth_reference("gamma", 89, POS, n, shape, scale, "f32")
     assert np.array_equal(got32.view(np.uint32), want32.view(np.uint32))
 
 
 @pytest.mark.parametrize("a,b", [(1.0, 1.0), (1.0, 0.01), (0.02, 1.0)])
 def test_beta_passes_every_depth_match_reference(isa, a, b):
-    """X and Y each through every depth (Y reads words 4-7 of each value in place, its retries from
-    the odd blocks), linear and log-space combinations."""
-    n = 7_000
-    pos = POS + 3
+    """X and Y each through every depth (the two entries of each value in one set of passes, Y's
+    retries from the odd blocks), linear and log-space combinations."""
+    n, pos = 7_000, POS + 3
     assert all(v > 0 for v in _mt_depths(90, "cpu-depths", pos, n, 8, 0, a, 0) +
                _mt_depths(90, "cpu-depths", pos, n, 8, 4, b, 1))
     got = philox.Stream(90, "cpu-depths", position=pos).beta(a, b, size=n)
-    want = R.RefStream(90, "cpu-depths", position=pos).beta(a, b, n)
-    assert np.array_equal(_bits(got), _bits(want))
+    assert np.array_equal(_bits(got), _bits(_depth_reference("beta", 90, pos, n, a, b, "f64")))
 
 
 @pytest.mark.parametrize("df", [2.0, 0.02])
 def test_standard_t_passes_every_depth_match_reference(isa, df):
     """g through every depth, Z (words 4, 5) through both normal pieces, with and without the boost."""
-    n = 7_000
-    pos = POS + 1
+    n, pos = 7_000, POS + 1
     assert all(v > 0 for v in _mt_depths(91, "cpu-depths", pos, n, 6, 0, df * 0.5, 0))
     got = philox.Stream(91, "cpu-depths", position=pos).standard_t(df, size=n)
-    want = R.RefStream(91, "cpu-depths", position=pos).standard_t(df, n)
-    assert np.array_equal(_bits(got), _bits(want))
+    assert np.array_equal(_bits(got), _bits(_depth_reference("standard_t", 91, pos, n, df, "f64")))
