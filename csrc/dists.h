@@ -87,8 +87,7 @@ PHILOX_HD RetryAt retry_at(uint32_t k0, uint32_t k1, uint64_t id, uint64_t p_div
 // computed once per draw). One attempt from a normal x (two words) and a uniform u (one
 // word): t = 1 + c x; accept when t > 0 and (u < 1 - 0.0331 x^4 or
 // log u < x^2/2 + d (1 - v + log v)), v = t^3; the value is d v. NaN: rejected.
-PHILOX_HD double gamma_mt_attempt(double d, double c, uint32_t n0, uint32_t n1, uint32_t uw) {
-  const double x = normal_f64(n0, n1);
+PHILOX_HD double gamma_mt_from_normal(double d, double c, double x, uint32_t uw) {
   const double t = 1.0 + c * x;
   const double v = t * t * t;
   const double u = u01_open32_f64(uw);
@@ -96,6 +95,21 @@ PHILOX_HD double gamma_mt_attempt(double d, double c, uint32_t n0, uint32_t n1, 
   // & and |, not && and ||: no branch, both logs always computed (the loop vectorizes)
   const bool ok = (t > 0.0) & ((u < 1.0 - 0.0331 * (x2 * x2)) |
                                (log_f64(u) < 0.5 * x2 + d * ((1.0 - v) + log_f64(v))));
+  return ok ? d * v : bits_f64(0x7FF8000000000000ull);
+}
+// One attempt from its words: the normal x = normal_f64(n0, n1), the uniform from uw.
+PHILOX_HD double gamma_mt_attempt(double d, double c, uint32_t n0, uint32_t n1, uint32_t uw) {
+  return gamma_mt_from_normal(d, c, normal_f64(n0, n1), uw);
+}
+
+// The CPU's shortcut for gamma_mt_from_normal: its value when the squeeze u < 1 - 0.0331 x^4 accepts
+// (no log), else NaN (the CPU then runs gamma_mt_from_normal for that value; t <= 0 is NaN in both).
+PHILOX_HD double gamma_mt_squeeze_or_nan(double d, double c, double x, uint32_t uw) {
+  const double t = 1.0 + c * x;
+  const double v = t * t * t;
+  const double u = u01_open32_f64(uw);
+  const double x2 = x * x;
+  const bool ok = (t > 0.0) & (u < 1.0 - 0.0331 * (x2 * x2));
   return ok ? d * v : bits_f64(0x7FF8000000000000ull);
 }
 
@@ -109,26 +123,14 @@ PHILOX_HD double gamma_boost(bool boost, double a, uint32_t w3) {
   return boost ? exp_f64(log_f64(u01_open32_f64(w3)) / a) : 1.0;
 }
 
-// standard_gamma(a) * scale, first attempt: words w[0..3]; NaN when rejected.
-PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const uint32_t* w) {
-  const double g = gamma_mt_attempt(gamma_d(a), c, w[0], w[1], w[2]);
-  return (g * gamma_boost(boost, a, w[3])) * scale;
+// standard_gamma(a) * scale from the Marsaglia-Tsang value g (NaN stays NaN), w3 the value's fourth word.
+PHILOX_HD double gamma_value(bool boost, double a, double scale, double g, uint32_t w3) {
+  return (g * gamma_boost(boost, a, w3)) * scale;
 }
 
-// The CPU's shortcut for gamma_first (the same bits wherever it is not NaN, as normal_f64_centre_or_nan):
-// the first attempt when its normal comes from the centre piece and the squeeze u < 1 - 0.0331 x^4
-// accepts it (no log), else NaN (the CPU then runs gamma_first for that value). x is
-// normal_f64_centre_or_nan(w[0], w[1]) (the CPU computes it in a loop of its own: one loop with
-// both does not vectorize with GCC).
-PHILOX_HD double gamma_first_quick_or_nan(bool boost, double a, double scale, double c, double x, const uint32_t* w) {
-  const double d = gamma_d(a);
-  const double t = 1.0 + c * x;
-  const double v = t * t * t;
-  const double u = u01_open32_f64(w[2]);
-  const double x2 = x * x;
-  const bool ok = (t > 0.0) & (u < 1.0 - 0.0331 * (x2 * x2));
-  const double g = ok ? d * v : bits_f64(0x7FF8000000000000ull);  // NaN stays NaN below
-  return (g * gamma_boost(boost, a, w[3])) * scale;
+// standard_gamma(a) * scale, first attempt: words w[0..3]; NaN when rejected.
+PHILOX_HD double gamma_first(bool boost, double a, double scale, double c, const uint32_t* w) {
+  return gamma_value(boost, a, scale, gamma_mt_attempt(gamma_d(a), c, w[0], w[1], w[2]), w[3]);
 }
 
 // The value after a rejected first attempt: attempts t = 0, 1, ... from block t of the
@@ -141,7 +143,7 @@ PHILOX_HD double gamma_retry(bool boost, double a, double scale, double c, const
     stream_block(r, t, at.rid, at.k0, at.k1);
     g = gamma_mt_attempt(d, c, r[0], r[1], r[2]);
   }
-  return (g * gamma_boost(boost, a, w[3])) * scale;
+  return gamma_value(boost, a, scale, g, w[3]);
 }
 
 // ---------------------------------------------------------------- poisson (FORMAT 19.3)
@@ -626,14 +628,18 @@ PHILOX_HD double beta_retry(bool logspace, double a, double b, double ca, double
 // s (= Z / sqrt(chisq(df) / df)). h < 1: G = g * U^(1/h) may underflow, so the boost enters in
 // logs: e = -(log U / h) / 2, E = exp(min(e, 1418) / 2), value (s * E) * E saturated to
 // [-DBL_MAX, DBL_MAX] (past e = 1418 it overflows anyway). NaN when g is.
-PHILOX_HD double student_t_combine(bool boost, double h, double g, uint32_t w3, uint32_t z0, uint32_t z1) {
-  const double s = normal_f64(z0, z1) * sqrt(h / g);
+PHILOX_HD double student_t_combine_z(bool boost, double h, double g, uint32_t w3, double z) {
+  const double s = z * sqrt(h / g);
   if (!boost) return s;
   const double e = -0.5 * (log_f64(u01_open32_f64(w3)) / h);
   const double E = exp_f64(0.5 * (e < 1418.0 ? e : 1418.0));
   const double v = (s * E) * E;
   const double big = 1.7976931348623157e308;
   return v < -big ? -big : (v > big ? big : v);
+}
+// The same from Z's words z0, z1 (Z = normal_f64(z0, z1)).
+PHILOX_HD double student_t_combine(bool boost, double h, double g, uint32_t w3, uint32_t z0, uint32_t z1) {
+  return student_t_combine_z(boost, h, g, w3, normal_f64(z0, z1));
 }
 
 PHILOX_HD double student_t_first(bool boost, double h, double c, const uint32_t* w) {

@@ -9,6 +9,8 @@ bits of FORMAT 19's one-value-at-a-time definition: the parameters below reach e
 fix-up (centre and tail normals, shape < 1; k < 10 at lam = 10; n - m, k or n - k below 10; both
 sides of p = 1/2), with draws long enough to cross chunk boundaries (512 values) and to reject.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,69 @@ def test_exponential_f64_matches_reference(isa, scale):
     got = s.standard_exponential(N) if scale is None else s.exponential(scale, N)
     want = r.standard_exponential(N) if scale is None else r.exponential(scale, N)
     assert np.array_equal(_bits(got), _bits(want))
+
+
+# ---- issue 11 (gammafast): the gamma family's Marsaglia-Tsang passes at every depth. The CPU finishes
+# the tail normals first, runs the squeeze for every value, the log test for the squeeze failures
+# only, the first retry of the rejected ones in the same passes and the values rejected twice one at
+# a time. The draws below are long enough, at the shapes that reject most (d near 2/3: shape 1, and
+# shape + 1 for shape < 1), that each of those steps runs in every instruction set; _mt_depths checks
+# that from the reference's own functions, so the tests cannot pass without them.
+@functools.lru_cache(maxsize=None)
+def _mt_depths(seed, name, pos, n, k, off, shape, b0):
+    """(squeeze failures accepted by the log test, first retries rejected again) among the first n
+    values (k words each, the gamma's words at offset off) of stream (seed, name) from pos.
+    Cached, as _depth_reference: the same for every instruction set."""
+    rs = R.RefStream(seed, name, position=pos)
+    w = rs._take(k * n).reshape(n, k)[:, off:off + 4]
+    d, c = R._mt_d_c(shape)
+    x = R.normal_f64(w[:, 0], w[:, 1])
+    t = 1.0 + c * x
+    squeeze = (t > 0) & (R.u01_open32(w[:, 2]) < 1.0 - 0.0331 * (x * x) ** 2)
+    g = R.gamma_attempt(d, c, w[:, 0], w[:, 1], w[:, 2])
+    logtest = int((~squeeze & ~np.isnan(g)).sum())
+    again = 0
+    for i in np.flatnonzero(np.isnan(g)):
+        r = R.retry_words(rs.seed, rs.id, pos + k * int(i), b0)
+        again += int(np.isnan(R.gamma_attempt(d, c, r[0:1], r[1:2], r[2:3])[0]))
+    return logtest, again
+
+
+@functools.lru_cache(maxsize=None)
+def _depth_reference(method, seed, pos, n, *args):
+    """The reference's draw (read-only), computed once for all instruction sets."""
+    v = getattr(R.RefStream(seed, "cpu-depths", position=pos), method)(*args[:-1], n, args[-1])
+    v.flags.writeable = False
+    return v
+
+
+@pytest.mark.parametrize("shape,scale", [(1.0, 1.0), (0.01, 2.5), (3.0, 1.0)])
+def test_gamma_passes_every_depth_match_reference(isa, shape, scale):
+    n = 40_000
+    logtest, again = _mt_depths(89, "cpu-depths", POS, n, 4, 0, shape, 0)
+    assert logtest > 0 and again > 0
+    got = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n)
+    assert np.array_equal(_bits(got), _bits(_depth_reference("gamma", 89, POS, n, shape, scale, "f64")))
+    got32 = philox.Stream(89, "cpu-depths", position=POS).gamma(shape, scale, size=n, dtype=np.float32)
+    want32 = _depth_reference("gamma", 89, POS, n, shape, scale, "f32")
+    assert np.array_equal(got32.view(np.uint32), want32.view(np.uint32))
+
+
+@pytest.mark.parametrize("a,b", [(1.0, 1.0), (1.0, 0.01), (0.02, 1.0)])
+def test_beta_passes_every_depth_match_reference(isa, a, b):
+    """X and Y each through every depth (the two entries of each value in one set of passes, Y's
+    retries from the odd blocks), linear and log-space combinations."""
+    n, pos = 7_000, POS + 3
+    assert all(v > 0 for v in _mt_depths(90, "cpu-depths", pos, n, 8, 0, a, 0) +
+               _mt_depths(90, "cpu-depths", pos, n, 8, 4, b, 1))
+    got = philox.Stream(90, "cpu-depths", position=pos).beta(a, b, size=n)
+    assert np.array_equal(_bits(got), _bits(_depth_reference("beta", 90, pos, n, a, b, "f64")))
+
+
+@pytest.mark.parametrize("df", [2.0, 0.02])
+def test_standard_t_passes_every_depth_match_reference(isa, df):
+    """g through every depth, Z (words 4, 5) through both normal pieces, with and without the boost."""
+    n, pos = 7_000, POS + 1
+    assert all(v > 0 for v in _mt_depths(91, "cpu-depths", pos, n, 6, 0, df * 0.5, 0))
+    got = philox.Stream(91, "cpu-depths", position=pos).standard_t(df, size=n)
+    assert np.array_equal(_bits(got), _bits(_depth_reference("standard_t", 91, pos, n, df, "f64")))

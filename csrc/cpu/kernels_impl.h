@@ -317,6 +317,21 @@ static inline void finish_rejected(const Job& job, const A& p, S* __restrict o, 
                                                           value_block<K>(job, v0 + j)));
 }
 
+// The four words of block rblock + (idx[t] & P) of the retry stream (FORMAT 19.1) of value
+// v0 + (idx[t] >> P), t < m, of the job (K words per value) into rw[4t .. 4t + 3] (P = 1: beta's
+// entries, two per value, mt_values). Vectorized (the Philox blocks of different counters, lane by lane).
+template <int K, int P = 0>
+static inline void retry_block_words(const Job& job, size_t v0, const uint32_t* __restrict idx, size_t m,
+                                     uint64_t rblock, uint32_t* __restrict rw) {
+  for (size_t t = 0; t < m; ++t) {
+    const uint64_t rid = retry_id(job.id, value_block<K>(job, v0 + (idx[t] >> P)));
+    uint32_t x0, x1, x2, x3;
+    stream_counter(rblock + (idx[t] & P), rid, x0, x1, x2, x3);
+    philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
+    rw[4 * t] = x0; rw[4 * t + 1] = x1; rw[4 * t + 2] = x2; rw[4 * t + 3] = x3;
+  }
+}
+
 // The first retry (FORMAT 19.1) of every rejected value among o[0 .. nv) (values v0 .. of the job),
 // gathered densely: their indices into idx, and into rw the four words of block `rblock` (0 unless
 // told: beta's Y retries from block 1) of each one's retry stream (keep_w3: with word 3 replaced by
@@ -333,13 +348,7 @@ static inline size_t first_retry_words(const Job& job, const S* __restrict o, si
     idx[m] = (uint32_t)j;
     m += op_rejected(o[j]) ? 1 : 0;
   }
-  for (size_t t = 0; t < m; ++t) {
-    const uint64_t rid = retry_id(job.id, value_block<K>(job, v0 + idx[t]));
-    uint32_t x0, x1, x2, x3;
-    stream_counter(rblock, rid, x0, x1, x2, x3);
-    philox4x32_10(x0, x1, x2, x3, job.k0, job.k1);
-    rw[4 * t] = x0; rw[4 * t + 1] = x1; rw[4 * t + 2] = x2; rw[4 * t + 3] = x3;
-  }
+  retry_block_words<K>(job, v0, idx, m, rblock, rw);
   if (keep_w3)
     for (size_t t = 0; t < m; ++t) rw[4 * t + 3] = w[K * idx[t] + 3];
   return m;
@@ -406,18 +415,160 @@ static inline void btrs_attempts(const BtrsConsts& c, int64_t* __restrict o, siz
   }
 }
 
-// gamma_first(w + 4j) for j < nv (NaN when rejected), in passes: the quick first attempt (centre
-// normal, squeeze, no log; gamma_first_quick_or_nan) for every value, vectorized; the full first
-// attempt for the others (normal tails, squeeze failures) gathered densely, vectorized again.
-template <int OP, class A>
-static inline void gamma_attempts(const A& a, double* __restrict o, size_t nv, const uint32_t* __restrict w) {
-  for (size_t j = 0; j < nv; ++j) o[j] = normal_f64_centre_or_nan(w[4 * j], w[4 * j + 1]);
-  for (size_t j = 0; j < nv; ++j) o[j] = gamma_first_quick_or_nan(a.affine, a.a, a.b, a.c, o[j], w + 4 * j);
-  uint32_t idx[kChunkWords / 4], dw[kChunkWords];
-  double r[kChunkWords / 4];
-  const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](double v) { return v != v; });
-  for (size_t t = 0; t < m; ++t) r[t] = OpTraits<OP>::value(a, dw + 4 * t);
-  for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
+// ------------------------------------------------------------------ gamma family (FORMAT 19.2, 21)
+// The CPU's passes for scalar-parameter gamma, float32 gamma, beta and standard_t: every value's
+// Marsaglia-Tsang value g (retries included) in vectorized passes over the chunk (mt_values), then
+// the op's own combination in one more (gamma_value, beta_combine, student_t_combine_z). The bits
+// are those of the table's value function and OpRetry (tests hold them equal on every ISA).
+
+// The indices j < nv with v[j] NaN, in order, into idx (room for nv + 8); returns how many. Eight
+// values at a time, branch-free: their NaN mask, the mask's set-bit positions from a table (kNanLut),
+// widened, offset by j and stored as one vector (no compress to memory: microcoded on Zen 4). A
+// scalar loop of the same kind cost about a nanosecond per value; this one a small fraction of it.
+struct NanLut {
+  uint8_t pos[256][8];  // the set bits of the mask, lowest first (the rest 0)
+  uint8_t count[256];
+};
+static constexpr NanLut make_nan_lut() {
+  NanLut t{};
+  for (unsigned k = 0; k < 256; ++k) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < 8; ++i)
+      if (k >> i & 1u) t.pos[k][n++] = (uint8_t)i;
+    t.count[k] = (uint8_t)n;
+  }
+  return t;
+}
+alignas(64) static constexpr NanLut kNanLut = make_nan_lut();
+
+static inline size_t nan_indices(const double* __restrict v, size_t nv, uint32_t* __restrict idx) {
+  size_t m = 0, j = 0;
+#if defined(__AVX512F__) || defined(__AVX2__)
+  for (; j + 8 <= nv; j += 8) {
+#if defined(__AVX512F__)
+    const __m512d a = _mm512_loadu_pd(v + j);
+    const unsigned k = (unsigned)_mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q);
+#else
+    const __m256d a = _mm256_loadu_pd(v + j), b = _mm256_loadu_pd(v + j + 4);
+    const unsigned k = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(a, a, _CMP_UNORD_Q)) |
+                       (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(b, b, _CMP_UNORD_Q)) << 4;
+#endif
+    const __m256i p = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i*)kNanLut.pos[k]));
+    _mm256_storeu_si256((__m256i*)(idx + m), _mm256_add_epi32(p, _mm256_set1_epi32((int)j)));
+    m += kNanLut.count[k];
+  }
+#elif defined(__SSE2__)
+  for (; j + 8 <= nv; j += 8) {
+    unsigned k = 0;
+    for (int i = 0; i < 4; ++i) {
+      const __m128d a = _mm_loadu_pd(v + j + 2 * i);
+      k |= (unsigned)_mm_movemask_pd(_mm_cmpunord_pd(a, a)) << (2 * i);
+    }
+    const __m128i z = _mm_setzero_si128(), off = _mm_set1_epi32((int)j);
+    const __m128i p16 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)kNanLut.pos[k]), z);
+    _mm_storeu_si128((__m128i*)(idx + m), _mm_add_epi32(_mm_unpacklo_epi16(p16, z), off));
+    _mm_storeu_si128((__m128i*)(idx + m + 4), _mm_add_epi32(_mm_unpackhi_epi16(p16, z), off));
+    m += kNanLut.count[k];
+  }
+#endif
+  for (; j < nv; ++j) {
+    idx[m] = (uint32_t)j;
+    m += v[j] != v[j];
+  }
+  return m;
+}
+
+// A dense list's length m rounded up to a multiple of 16, the entries idx[m ..) set to 0 (any valid
+// index): loops over the rounded length run as whole vectors only. GCC finishes a loop's last few
+// elements in scalar code, which for these lists (a few dozen entries per chunk, log and sqrt
+// per entry) cost about as much as the vector part; the padding's values are computed and dropped.
+static inline size_t pad_list(uint32_t* __restrict idx, size_t m) {
+  const size_t mp = (m + 15) & ~(size_t)15;
+  for (size_t t = m; t < mp; ++t) idx[t] = 0;
+  return mp;
+}
+
+// x[j] = normal_f64(w[S j], w[S j + 1]) for j < nv, given x[j] = normal_f64_centre_or_nan of the
+// same words: the NaN (tail, ~15%) slots' words gathered densely and run through normal_f64's tail
+// piece (what normal_f64 selects for them), vectorized.
+template <int S>
+static inline void finish_tail_normals(double* __restrict x, size_t nv, const uint32_t* __restrict w) {
+  constexpr size_t N = kChunkWords / 4;  // nv <= N for every caller (four words or more per value)
+  alignas(64) uint32_t idx[N + 16], first[N + 16], second[N + 16];
+  alignas(64) double z[N + 16];
+  const size_t m = nan_indices(x, nv, idx), mp = pad_list(idx, m);
+  for (size_t t = 0; t < mp; ++t) {
+    first[t] = w[S * idx[t]];
+    second[t] = w[S * idx[t] + 1];
+  }
+  for (size_t t = 0; t < mp; ++t)  // normal_f64 of a tail value (q < -0.425): its tail piece only
+    z[t] = normal_f64_sign(normal_f64_tail_piece(normal_f64_p(first[t], second[t])), second[t]);
+  for (size_t t = 0; t < m; ++t) x[idx[t]] = z[t];
+}
+
+// g[j] = gamma_mt_attempt(D[j], C[j], w[S j], w[S j + 1], w[S j + 2]) for j < nv (NaN: rejected; D, C
+// each entry's shape constants), in passes: the centre normals, the tail normals (finish_tail_normals),
+// the squeeze for every value (no log; gamma_mt_squeeze_or_nan), then gamma_mt_from_normal for the
+// values it does not accept (~2-5%, and every rejected one) gathered densely. The rejected values'
+// indices go to rej (the count is returned), read off that short list, not found by another pass.
+template <int S>
+static inline size_t mt_attempts(const double* __restrict D, const double* __restrict C, double* __restrict g,
+                                 size_t nv, const uint32_t* __restrict w, uint32_t* __restrict rej) {
+  constexpr size_t N = kChunkWords / 4;
+  alignas(64) double x[N], xs[N + 16], ds[N + 16], cs[N + 16], r[N + 16];
+  alignas(64) uint32_t idx[N + 16], us[N + 16];
+  for (size_t j = 0; j < nv; ++j) x[j] = normal_f64_centre_or_nan(w[S * j], w[S * j + 1]);
+  finish_tail_normals<S>(x, nv, w);
+  for (size_t j = 0; j < nv; ++j) g[j] = gamma_mt_squeeze_or_nan(D[j], C[j], x[j], w[S * j + 2]);
+  const size_t m = nan_indices(g, nv, idx), mp = pad_list(idx, m);
+  for (size_t t = 0; t < mp; ++t) {
+    xs[t] = x[idx[t]];
+    us[t] = w[S * idx[t] + 2];
+    ds[t] = D[idx[t]];
+    cs[t] = C[idx[t]];
+  }
+  for (size_t t = 0; t < mp; ++t) r[t] = gamma_mt_from_normal(ds[t], cs[t], xs[t], us[t]);
+  size_t k = 0;
+  for (size_t t = 0; t < m; ++t) {
+    g[idx[t]] = r[t];
+    rej[k] = idx[t];
+    k += r[t] != r[t];
+  }
+  return k;
+}
+
+// The Marsaglia-Tsang values of the ne entries of a chunk of op OP (K words per value), each from
+// four words at w[S e] (the chunk's own words, or standard_t's copy) with shape constants D[e], C[e]:
+// entry e belongs to value v0 + (e >> P) of the job, and its rejected first attempt is finished from
+// that value's retry stream, attempt t from block b0 + (e & P) + t * step (gamma_mt_retry's schedule).
+// P = 0: one entry per value (gamma, standard_t: blocks 0, 1, ..). P = 1: beta's two entries per
+// value, X (words 0-3) then Y (words 4-7), in one set of passes: X's retries from the even blocks,
+// Y's from the odd ones (FORMAT 21.2). The first retries run mt_attempts' passes over their dense
+// list (retry_block_words), the values rejected twice one at a time.
+template <int OP, int S, int P = 0>
+static inline void mt_values(const Job& job, size_t v0, const double* __restrict D, const double* __restrict C,
+                             uint64_t b0, uint64_t step, double* __restrict g, size_t ne,
+                             const uint32_t* __restrict w) {
+  constexpr int K = OpTraits<OP>::K;
+  constexpr size_t N = kChunkWords / 4;
+  alignas(64) uint32_t rej[N + 16], rej2[N + 16], rw[4 * (N + 16)];
+  alignas(64) double r[N + 16], rd[N + 16], rc[N + 16];
+  const size_t m = mt_attempts<S>(D, C, g, ne, w, rej);
+  // the list padded to whole vectors (mt_attempts' loops then have no scalar remainder); the
+  // padding's attempts are computed and dropped
+  const size_t mp = pad_list(rej, m);
+  retry_block_words<K, P>(job, v0, rej, mp, b0, rw);
+  for (size_t t = 0; t < mp; ++t) {
+    rd[t] = D[rej[t]];
+    rc[t] = C[rej[t]];
+  }
+  const size_t m2 = mt_attempts<4>(rd, rc, r, mp, rw, rej2);
+  for (size_t t = 0; t < m; ++t) g[rej[t]] = r[t];
+  for (size_t t = 0; t < m2 && rej2[t] < m; ++t) {
+    const size_t e = rej[rej2[t]];
+    const RetryAt at = retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + (e >> P)));
+    g[e] = gamma_mt_retry(D[e], C[e], at, b0 + (e & P) + step, step);
+  }
 }
 
 // Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
@@ -548,42 +699,20 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       });
       return;
     }
-    if constexpr (OP == (int)Op::GammaF64) {
-      // gamma, the same bits as gamma_first + gamma_retry: every first attempt (gamma_attempts), then
-      // the first retry of the rejected ones the same way (words 0-2 from block 0 of the retry
-      // stream, word 3, the boost's, the value's own: gamma_retry's attempt 0), then the values
-      // rejected twice one at a time.
+    if constexpr (OP == (int)Op::GammaF64 || OP == (int)Op::GammaF32) {
+      // gamma (float32: gamma_f64's value rounded, FORMAT 21.1; the same words, K = 4 for both), the
+      // same bits as gamma_first + gamma_retry: every value's Marsaglia-Tsang value (mt_values, retries
+      // from blocks 0, 1, ..), then the boost (word 3, a < 1 only) and the scale (gamma_value)
+      static_assert(OpTraits<(int)Op::GammaF64>::K == K, "gamma_f32 reads gamma_f64's words");
+      using T = typename Tr::T;
+      constexpr size_t N = kChunkWords / K;
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; ++e) { dd[e] = gamma_d(p.a); cc[e] = p.c; }
       auto loop = [&](const auto a) {
-        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          gamma_attempts<OP>(a, o, nv, w);
-          uint32_t idx[kChunkWords / 4], rw[kChunkWords];
-          double r[kChunkWords / 4];
-          const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, true);
-          gamma_attempts<OP>(a, r, m, rw);
-          for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
-          finish_rejected<OP>(job, a, o, nv, w, v0);
-        });
-      };
-      if (p.affine) loop(OpArgsFixed<true>(p));
-      else loop(OpArgsFixed<false>(p));
-      return;
-    }
-    if constexpr (OP == (int)Op::GammaF32) {
-      // float32 gamma, gamma_f64's value rounded (FORMAT 21.1): the float64 passes above into a
-      // chunk of doubles (same words, same retries: K = 4 for both ops), then the rounding pass
-      constexpr int F64 = (int)Op::GammaF64;
-      static_assert(OpTraits<F64>::K == K, "gamma_f32 reads gamma_f64's words");
-      auto loop = [&](const auto a) {
-        fill<K, float>(job, i0, i1, [=, &job](float* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          alignas(64) double d[kChunkWords / 4];
-          gamma_attempts<F64>(a, d, nv, w);
-          uint32_t idx[kChunkWords / 4], rw[kChunkWords];
-          double r[kChunkWords / 4];
-          const size_t m = first_retry_words<F64>(job, d, nv, v0, w, idx, rw, true);
-          gamma_attempts<F64>(a, r, m, rw);
-          for (size_t t = 0; t < m; ++t) d[idx[t]] = r[t];
-          finish_rejected<F64>(job, a, d, nv, w, v0);
-          for (size_t j = 0; j < nv; ++j) o[j] = (float)d[j];
+        fill<K, T>(job, i0, i1, [=, &job, &dd, &cc](T* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) double g[N];
+          mt_values<OP, K>(job, v0, dd, cc, 0, 1, g, nv, w);
+          for (size_t j = 0; j < nv; ++j) o[j] = (T)gamma_value(a.affine, a.a, a.b, g[j], w[K * j + 3]);
         });
       };
       if (p.affine) loop(OpArgsFixed<true>(p));
@@ -591,38 +720,22 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       return;
     }
     if constexpr (OP == (int)Op::BetaF64) {
-      // beta, the same bits as beta_first + beta_retry: gx (shape a, words 0-3) and gy (shape b, words
-      // 4-7) each through gamma's passes (gamma_f64 with scale 1 and no boost is the Marsaglia-Tsang
-      // value itself), each one's first retry the same way (X from block 0, Y from block 1 of the
-      // retry stream, FORMAT 21.2), beta_combine in a vectorized pass (in logs when a or b < 1), then
-      // the values still rejected one at a time.
-      OpArgs xp = p, yp = p;
-      xp.b = 1.0;
-      yp.a = p.b;
-      yp.b = 1.0;
-      yp.c = bits_f64(p.ilow);
-      const OpArgsFixed<false> xa(xp), ya(yp);
+      // beta, the same bits as beta_first + beta_retry: gx (shape a, words 0-3; retries from the even
+      // blocks of the retry stream) and gy (shape b, words 4-7; the odd blocks, FORMAT 21.2) as the
+      // two entries of each value in one set of mt_values passes over the chunk's words as groups of
+      // four, then beta_combine in a vectorized pass (in logs when a or b < 1).
+      constexpr size_t N = 2 * (kChunkWords / K);
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; e += 2) {
+        dd[e] = gamma_d(p.a); cc[e] = p.c;
+        dd[e + 1] = gamma_d(p.b); cc[e + 1] = bits_f64(p.ilow);
+      }
       auto loop = [&](const auto q) {
-        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          constexpr size_t kV = kChunkWords / K;
-          alignas(64) uint32_t xw[4 * kV], yw[4 * kV];
+        fill<K, double>(job, i0, i1, [=, &job, &dd, &cc](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) double g[N];  // g[2j]: gx of value j, g[2j + 1]: gy
+          mt_values<OP, 4, 1>(job, v0, dd, cc, 0, 2, g, 2 * nv, w);
           for (size_t j = 0; j < nv; ++j)
-            for (int k = 0; k < 4; ++k) {
-              xw[4 * j + k] = w[K * j + k];
-              yw[4 * j + k] = w[K * j + 4 + k];
-            }
-          alignas(64) double gx[kV], gy[kV], r[kV];
-          uint32_t idx[kV], rw[4 * kV];
-          gamma_attempts<(int)Op::GammaF64>(xa, gx, nv, xw);
-          gamma_attempts<(int)Op::GammaF64>(ya, gy, nv, yw);
-          size_t m = first_retry_words<OP>(job, gx, nv, v0, w, idx, rw, false, 0);
-          gamma_attempts<(int)Op::GammaF64>(xa, r, m, rw);
-          for (size_t t = 0; t < m; ++t) gx[idx[t]] = r[t];
-          m = first_retry_words<OP>(job, gy, nv, v0, w, idx, rw, false, 1);
-          gamma_attempts<(int)Op::GammaF64>(ya, r, m, rw);
-          for (size_t t = 0; t < m; ++t) gy[idx[t]] = r[t];
-          for (size_t j = 0; j < nv; ++j) o[j] = beta_combine(q.affine, q.a, q.b, gx[j], gy[j], xw[4 * j + 3], yw[4 * j + 3]);
-          finish_rejected<OP>(job, q, o, nv, w, v0);
+            o[j] = beta_combine(q.affine, q.a, q.b, g[2 * j], g[2 * j + 1], w[K * j + 3], w[K * j + 7]);
         });
       };
       if (p.affine) loop(OpArgsFixed<true>(p));
@@ -630,32 +743,25 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       return;
     }
     if constexpr (OP == (int)Op::StandardTF64) {
-      // standard_t, the same bits as student_t_first + student_t_retry: g (shape h) through gamma's
-      // passes (gamma_f64 with scale 1 and no boost is g itself: g * 1.0 * 1.0) over words 0-3,
-      // g's first retry (block 0 of the retry stream, 19.2) the same way, then the combination with
-      // Z (words 4, 5) and the boost (word 3) in a vectorized pass; the values rejected twice one at a time.
-      OpArgs gp = p;
-      gp.b = 1.0;
-      const OpArgsFixed<false> ga(gp);
+      // standard_t, the same bits as student_t_first + student_t_retry: g (shape h, words 0-3; retries
+      // from blocks 0, 1, .. as 19.2) by mt_values, Z = normal_f64(words 4, 5) in normals' two passes,
+      // then student_t_combine_z with the boost (word 3) in a vectorized pass. Groups of K = 6 words
+      // do not vectorize (GCC), so words 0-3 and 4-5 are copied to groups of 4 and 2 first.
+      constexpr size_t N = kChunkWords / K + 1;
+      alignas(64) double dd[N], cc[N];
+      for (size_t e = 0; e < N; ++e) { dd[e] = gamma_d(p.a); cc[e] = p.c; }
       auto loop = [&](const auto q) {
-        fill<K, double>(job, i0, i1, [=, &job](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-          alignas(64) uint32_t gw[kChunkWords / K * 4 + 4], zw[3][kChunkWords / K + 1];
-          for (size_t j = 0; j < nv; ++j)
-            for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
-          for (size_t j = 0; j < nv; ++j)
-            for (int k = 0; k < 3; ++k) zw[k][j] = w[K * j + 3 + k];
-          alignas(64) double g[kChunkWords / K + 1];
-          gamma_attempts<(int)Op::GammaF64>(ga, g, nv, gw);
-          uint32_t idx[kChunkWords / K + 1], rw[4 * (kChunkWords / K + 1)];
-          double r[kChunkWords / K + 1];
-          const size_t m = first_retry_words<OP>(job, g, nv, v0, w, idx, rw, false);
-          gamma_attempts<(int)Op::GammaF64>(ga, r, m, rw);
-          for (size_t t = 0; t < m; ++t) g[idx[t]] = r[t];
+        fill<K, double>(job, i0, i1, [=, &job, &dd, &cc](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+          alignas(64) uint32_t gw[4 * N], zw[2 * N];
           for (size_t j = 0; j < nv; ++j) {
-            const double v = student_t_combine(q.affine, q.a, g[j] != g[j] ? 1.0 : g[j], zw[0][j], zw[1][j], zw[2][j]);
-            o[j] = g[j] != g[j] ? g[j] : v;
+            for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
+            for (int k = 0; k < 2; ++k) zw[2 * j + k] = w[K * j + 4 + k];
           }
-          finish_rejected<OP>(job, q, o, nv, w, v0);
+          alignas(64) double g[N], z[N];
+          mt_values<OP, 4>(job, v0, dd, cc, 0, 1, g, nv, gw);
+          for (size_t j = 0; j < nv; ++j) z[j] = normal_f64_centre_or_nan(zw[2 * j], zw[2 * j + 1]);
+          finish_tail_normals<2>(z, nv, zw);
+          for (size_t j = 0; j < nv; ++j) o[j] = student_t_combine_z(q.affine, q.a, g[j], gw[4 * j + 3], z[j]);
         });
       };
       if (p.affine) loop(OpArgsFixed<true>(p));
