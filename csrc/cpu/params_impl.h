@@ -7,7 +7,7 @@
 //   * every given column with stride 0 in the job: one OpArgs for all, the scalar path (run_op);
 //   * runs of at least kParamRun equal parameter sets (np.full, a row's parameter broadcast along a
 //     long row) go through the scalar path with that run's OpArgs (its per-draw constants once);
-//   * the rest, per op: poisson, binomial, gamma (float64, float32) and beta in passes with
+//   * the rest, per op: poisson, binomial, gamma (float64, float32), beta and standard_t in passes with
 //     per-element constants in L1 columns (below); any other op through the generic loop.
 // A job-relative index j stays what it is everywhere: element job.param0 + j, value j of the job
 // (its words from fill, its retry stream from value_block<K>(job, j)).
@@ -120,8 +120,28 @@ static bool params_dispatch(const Job& job, size_t i0, size_t i1) {
 // ---------------------------------------------------------------- inversion (FORMAT 19.3, 19.4)
 // poisson_inversion / binomial_inversion for a list of values, G at a time in lock step: step k
 // updates exactly the lanes whose own loop makes step k (u > s, k below the cap), with their own
-// operations, so each lane gives its scalar loop's bits; a group stops when none is left.
-constexpr size_t kInvGroup = 8;
+// operations, so each lane gives its scalar loop's bits; a group stops when none is left. Four
+// vectors of doubles per group hide the latency of the step's division chain; the list comes
+// ordered by the floor of the mean (inversion_order), so a group's lanes take similar step counts.
+constexpr size_t kInvGroup = 2 * L > 8 ? 2 * L : 8;
+
+// The indices j < nv with mean[j] < 10 (mean >= 0: lam, n q), ordered by floor(mean[j]) (a counting
+// sort, stable); returns how many.
+static inline size_t inversion_order(const double* __restrict mean, size_t nv, uint32_t* __restrict ii) {
+  uint32_t b[kChunkWords / 4];
+  size_t off[11] = {0};
+  for (size_t j = 0; j < nv; ++j) b[j] = mean[j] < 10.0 ? (uint32_t)mean[j] : 10u;
+  for (size_t j = 0; j < nv; ++j) ++off[b[j]];
+  size_t at = 0;
+  for (int k = 0; k < 11; ++k) {
+    const size_t c = off[k];
+    off[k] = at;
+    at += c;
+  }
+  for (size_t j = 0; j < nv; ++j)
+    if (b[j] < 10) ii[off[b[j]]++] = (uint32_t)j;
+  return off[9];
+}
 
 // poisson: lam[t] < 10, words of value t at w + 4 * wi[t]; o[oi[t]] = k.
 static inline void poisson_inversion_list(const double* __restrict lam, const uint32_t* __restrict w,
@@ -132,26 +152,25 @@ static inline void poisson_inversion_list(const double* __restrict lam, const ui
   for (size_t t = 0; t < m; ++t) P[t] = exp_f64(-lam[t]);
   for (size_t g = 0; g < m; g += kInvGroup) {
     const size_t gn = m - g < kInvGroup ? m - g : kInvGroup;
-    double u[kInvGroup], p[kInvGroup], s[kInvGroup], lm[kInvGroup];
-    int64_t k[kInvGroup];
+    double u[kInvGroup], p[kInvGroup], s[kInvGroup], lm[kInvGroup], k[kInvGroup];  // k: exact in a double
     for (size_t l = 0; l < kInvGroup; ++l) {
       const size_t t = g + (l < gn ? l : 0);  // a short group repeats its first lane
-      u[l] = U[t]; p[l] = P[t]; s[l] = P[t]; lm[l] = lam[t]; k[l] = 0;
+      u[l] = U[t]; p[l] = P[t]; s[l] = P[t]; lm[l] = lam[t]; k[l] = 0.0;
     }
-    for (int64_t step = 1; step <= 255; ++step) {
-      int64_t any = 0;
+    for (int step = 1; step <= 255; ++step) {  // double selects only: one vector op each
       const double ds = (double)step;
+      int any = 0;
       for (size_t l = 0; l < kInvGroup; ++l) {
-        const int64_t act = -(int64_t)(u[l] > s[l]);
+        const bool act = u[l] > s[l];
         const double pn = (p[l] * lm[l]) / ds;
         p[l] = act ? pn : p[l];
         s[l] = act ? s[l] + pn : s[l];
-        k[l] = (step & act) | (k[l] & ~act);
+        k[l] = act ? ds : k[l];
         any |= act;
       }
       if (!any) break;
     }
-    for (size_t l = 0; l < gn; ++l) o[wi[g + l]] = k[l];
+    for (size_t l = 0; l < gn; ++l) o[wi[g + l]] = (int64_t)k[l];
   }
 }
 
@@ -166,27 +185,27 @@ static inline void binomial_inversion_list(const int64_t* __restrict nn, const d
   for (size_t t = 0; t < m; ++t) P[t] = exp_f64((double)nn[t] * log1p_f64(-qq[t]));
   for (size_t g = 0; g < m; g += kInvGroup) {
     const size_t gn = m - g < kInvGroup ? m - g : kInvGroup;
-    double u[kInvGroup], p[kInvGroup], s[kInvGroup], r[kInvGroup];
-    int64_t k[kInvGroup], n[kInvGroup], cap[kInvGroup];
+    double u[kInvGroup], p[kInvGroup], s[kInvGroup], r[kInvGroup], k[kInvGroup], cap[kInvGroup];
+    int64_t n[kInvGroup];
     for (size_t l = 0; l < kInvGroup; ++l) {
       const size_t t = g + (l < gn ? l : 0);
-      u[l] = U[t]; p[l] = P[t]; s[l] = P[t]; r[l] = R[t]; n[l] = nn[t]; k[l] = 0;
-      cap[l] = nn[t] < 255 ? nn[t] : 255;
+      u[l] = U[t]; p[l] = P[t]; s[l] = P[t]; r[l] = R[t]; n[l] = nn[t]; k[l] = 0.0;
+      cap[l] = (double)(nn[t] < 255 ? nn[t] : 255);
     }
-    for (int64_t step = 1; step <= 255; ++step) {
-      int64_t any = 0;
+    for (int step = 1; step <= 255; ++step) {
       const double ds = (double)step;
+      int any = 0;
       for (size_t l = 0; l < kInvGroup; ++l) {
-        const int64_t act = -(int64_t)((u[l] > s[l]) & (step <= cap[l]));
+        const bool act = (u[l] > s[l]) & (ds <= cap[l]);
         const double pn = ((p[l] * r[l]) * (double)(n[l] - step + 1)) / ds;
         p[l] = act ? pn : p[l];
         s[l] = act ? s[l] + pn : s[l];
-        k[l] = (step & act) | (k[l] & ~act);
+        k[l] = act ? ds : k[l];
         any |= act;
       }
       if (!any) break;
     }
-    for (size_t l = 0; l < gn; ++l) o[wi[g + l]] = k[l];
+    for (size_t l = 0; l < gn; ++l) o[wi[g + l]] = (int64_t)k[l];
   }
 }
 
@@ -300,10 +319,13 @@ static inline void gamma_cols_attempts(const GammaCols& g, bool any_boost, doubl
   uint32_t idx[kPV], dw[kChunkWords];
   double r[kPV];
   const size_t u = gather_marked(o, m, w, 4, idx, dw, [](double v) { return v != v; });
-  for (size_t s = 0; s < u; ++s) {
-    const size_t t = idx[s];
-    r[s] = gamma_first(g.f[t] != 0, g.a[t], g.b[t], g.c[t], dw + 4 * s);
-  }
+  alignas(64) double ga[kPV], gb[kPV], gc[kPV];
+  alignas(64) uint8_t gf[kPV];
+  for (size_t s = 0; s < u; ++s) { ga[s] = g.a[idx[s]]; gb[s] = g.b[idx[s]]; gc[s] = g.c[idx[s]]; gf[s] = g.f[idx[s]]; }
+  if (any_boost)
+    for (size_t s = 0; s < u; ++s) r[s] = gamma_first(gf[s] != 0, ga[s], gb[s], gc[s], dw + 4 * s);
+  else
+    for (size_t s = 0; s < u; ++s) r[s] = gamma_first(false, ga[s], gb[s], gc[s], dw + 4 * s);
   for (size_t s = 0; s < u; ++s) o[idx[s]] = r[s];
 }
 
@@ -348,11 +370,8 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       alignas(64) double lam[kPV], il[kPV];
       uint32_t ii[kPV];
       for (size_t j = 0; j < nv; ++j) lam[j] = q.a(e0 + j);
-      size_t ni = 0;
-      for (size_t j = 0; j < nv; ++j) {  // the inversion's values (lam < 10), densely
-        ii[ni] = (uint32_t)j; il[ni] = lam[j];
-        ni += lam[j] < 10.0 ? 1 : 0;
-      }
+      const size_t ni = inversion_order(lam, nv, ii);  // the inversion's values (lam < 10)
+      for (size_t t = 0; t < ni; ++t) il[t] = lam[ii[t]];
       if (ni < nv) {
         // PTRS for every value (lanes with lam < 10 computed at lam = 10 and overwritten below)
         PtrsCols c;
@@ -382,16 +401,15 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       uint32_t ii[kPV];
       for (size_t j = 0; j < nv; ++j) { p[j] = q.a(e0 + j); n[j] = (int64_t)q.ilow(e0 + j); }
       for (size_t j = 0; j < nv; ++j) qq[j] = binomial_q(p[j]);
-      size_t ni = 0;
-      for (size_t j = 0; j < nv; ++j) {  // the inversion's values (n q < 10), densely
-        ii[ni] = (uint32_t)j; iq[ni] = qq[j]; in_[ni] = n[j];
-        ni += (double)n[j] * qq[j] < 10.0 ? 1 : 0;
-      }
+      alignas(64) double mean[kPV];
+      for (size_t j = 0; j < nv; ++j) mean[j] = (double)n[j] * qq[j];
+      const size_t ni = inversion_order(mean, nv, ii);  // the inversion's values (n q < 10)
+      for (size_t t = 0; t < ni; ++t) { iq[t] = qq[ii[t]]; in_[t] = n[ii[t]]; }
       if (ni < nv) {
         // BTRS for every value (lanes with n q < 10 computed at n = 40, q = 1/2, overwritten below)
         BtrsCols c;
         for (size_t j = 0; j < nv; ++j) {
-          const bool inv = (double)n[j] * qq[j] < 10.0;
+          const bool inv = mean[j] < 10.0;
           c.set(j, binomial_btrs_consts(inv ? 40 : n[j], inv ? 0.5 : qq[j]));
         }
         btrs_cols_attempts(c, o, nv, w);
@@ -467,6 +485,48 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
           const OpArgs a = q.at(e0 + j);
           o[j] = OpRetry<OP>::value(a, w + K * j, retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + j)));
         }
+    });
+  } else if constexpr (OP == (int)Op::StandardTF64) {
+    // student_t_first + student_t_retry per element: g (shape h = a, scale 1, no boost) through gamma's
+    // passes over words 0-3, its first retry (block 0 of the retry stream) the same way, then
+    // student_t_combine with Z (words 4, 5) and the boost (word 3, h < 1), student_t_retry for the rest.
+    constexpr int K = OpTraits<OP>::K;
+    fill<K, double>(job, i0, i1, [&](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+      const uint64_t e0 = job.param0 + v0;
+      alignas(64) uint32_t gw[4 * kPV], zw[3][kPV];
+      for (size_t j = 0; j < nv; ++j)
+        for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
+      for (size_t j = 0; j < nv; ++j)
+        for (int k = 0; k < 3; ++k) zw[k][j] = w[K * j + 3 + k];
+      GammaCols g, rg;
+      alignas(64) uint8_t f[kPV];
+      uint8_t fo = 0;
+      for (size_t j = 0; j < nv; ++j) {
+        g.a[j] = q.a(e0 + j); g.b[j] = 1.0; g.c[j] = q.c(e0 + j); g.f[j] = 0;
+        f[j] = q.affine(e0 + j);
+        fo |= f[j];
+      }
+      alignas(64) double x[kPV], r[kPV];
+      uint32_t idx[kPV], rw[4 * kPV];
+      gamma_cols_attempts(g, false, x, nv, gw);
+      const size_t m = first_retry_words<OP>(job, x, nv, v0, w, idx, rw, false);
+      for (size_t t = 0; t < m; ++t) { rg.a[t] = g.a[idx[t]]; rg.b[t] = 1.0; rg.c[t] = g.c[idx[t]]; rg.f[t] = 0; }
+      gamma_cols_attempts(rg, false, r, m, rw);
+      for (size_t t = 0; t < m; ++t) x[idx[t]] = r[t];
+      if (fo)
+        for (size_t j = 0; j < nv; ++j) {
+          const double v = student_t_combine(f[j] != 0, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
+          o[j] = x[j] != x[j] ? x[j] : v;
+        }
+      else
+        for (size_t j = 0; j < nv; ++j) {
+          const double v = student_t_combine(false, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
+          o[j] = x[j] != x[j] ? x[j] : v;
+        }
+      for (size_t j = 0; j < nv; ++j)
+        if (o[j] != o[j])
+          o[j] = OpRetry<OP>::value(q.at(e0 + j), w + K * j,
+                                    retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + j)));
     });
   } else {
     run_op_params<OP>(job, i0, i1, false);
