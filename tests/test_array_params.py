@@ -663,3 +663,28 @@ def test_region_of_long_rows_with_row_parameters(name):
             want = getattr(philox.Stream(SEED, "rl", name, position=r * 600 * k), name)(
                 *[np.asarray(p).reshape(rows, -1)[r, 0].item() for p in ps], size=600)
             np.testing.assert_array_equal(_bits(full[r]), _bits(want))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(sorted(PV_CASES)), st.integers(0, 2 ** 32 - 1), st.integers(0, 2 ** 66 - 8 * 700))
+def test_param_passes_law_hypothesis(case, layout_seed, position):
+    """Any layout of runs and varied stretches, any position: each element is its scalar draw."""
+    draw, scalar, sets, arr = PV_CASES[case]
+    lay = _pv_layout(np.random.default_rng(layout_seed), len(sets), 700)
+    args = [np.array([sets[i][k] for i in lay]) if k in arr else sets[0][k] for k in range(len(sets[0]))]
+    got = draw(philox.Stream(SEED, "pvh", position=position), *args)
+    for i in np.unique(lay):
+        w = scalar(philox.Stream(SEED, "pvh", position=position), *sets[i], 700)
+        sel = lay == i
+        assert np.array_equal(np.asarray(got)[sel].view(np.uint8), np.asarray(w)[sel].view(np.uint8))
+
+
+def test_parameter_arrays_are_left_as_they_were():
+    """Columns passed to the loops without a copy (fresh output) are only read."""
+    rng = np.random.default_rng(3)
+    shape, lam, n = rng.uniform(0.2, 5, 2000), rng.uniform(0, 30, 2000), rng.integers(0, 80, 2000)
+    saved = [x.copy() for x in (shape, lam, n)]
+    s = philox.Stream(SEED, "ro")
+    s.standard_gamma(shape), s.poisson(lam), s.binomial(n, 0.3), s.beta(shape, shape[::-1].copy())
+    for x, y in zip((shape, lam, n), saved):
+        np.testing.assert_array_equal(x, y)

@@ -209,6 +209,22 @@ static inline void binomial_inversion_list(const int64_t* __restrict nn, const d
   }
 }
 
+// The values j < nv with mean[j] >= 10 (PTRS, BTRS), densely: j = pj[t], pos[j] = t, their four words
+// at pw + 4t; returns how many.
+static inline size_t dense_list(const double* __restrict mean, size_t nv, uint32_t* __restrict pj,
+                                uint32_t* __restrict pos, uint32_t* __restrict pw, const uint32_t* __restrict w) {
+  size_t m = 0;
+  for (size_t j = 0; j < nv; ++j) {
+    pj[m] = (uint32_t)j;
+    m += mean[j] >= 10.0 ? 1 : 0;
+  }
+  for (size_t t = 0; t < m; ++t) {
+    pos[pj[t]] = (uint32_t)t;
+    for (int k = 0; k < 4; ++k) pw[4 * t + k] = w[4 * pj[t] + k];
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------- PTRS, BTRS with per-element constants
 // The constants of each value in columns (structure of arrays), so the passes vectorize as
 // ptrs_attempts / btrs_attempts do with one draw's constants.
@@ -373,16 +389,27 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       const size_t ni = inversion_order(lam, nv, ii);  // the inversion's values (lam < 10)
       for (size_t t = 0; t < ni; ++t) il[t] = lam[ii[t]];
       if (ni < nv) {
-        // PTRS for every value (lanes with lam < 10 computed at lam = 10 and overwritten below)
+        // PTRS for the other values, gathered densely (list position t: chunk value pj[t], pos[pj[t]] = t)
+        uint32_t pj[kPV], pos[kPV];
+        alignas(64) uint32_t pw[kChunkWords];
+        alignas(64) int64_t pr[kPV];
+        // (a chunk without inversion values: the chunk itself, in place)
+        alignas(64) double pl[kPV];
+        const size_t np_ = ni ? dense_list(lam, nv, pj, pos, pw, w) : nv;
+        for (size_t t = 0; ni && t < np_; ++t) pl[t] = lam[pj[t]];
+        const double* const L = ni ? pl : lam;
         PtrsCols c;
-        for (size_t j = 0; j < nv; ++j) c.set(j, poisson_ptrs_consts(lam[j] < 10.0 ? 10.0 : lam[j]));
-        ptrs_cols_attempts(c, lf10, o, nv, w);
-        if (ni) poisson_inversion_list(il, w, ii, ni, o);
+        for (size_t t = 0; t < np_; ++t) c.set(t, poisson_ptrs_consts(L[t]));
+        ptrs_cols_attempts(c, lf10, ni ? pr : o, np_, ni ? pw : w);
+        if (ni) {
+          for (size_t t = 0; t < np_; ++t) o[pj[t]] = pr[t];
+          poisson_inversion_list(il, w, ii, ni, o);
+        }
         uint32_t idx[kPV], rw[kChunkWords];
         int64_t r[kPV];
         const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, false);
         PtrsCols rc;
-        for (size_t t = 0; t < m; ++t) rc.set(t, c.at(idx[t]));
+        for (size_t t = 0; t < m; ++t) rc.set(t, c.at(ni ? pos[idx[t]] : idx[t]));
         ptrs_cols_attempts(rc, lf10, r, m, rw);
         for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
         for (size_t j = 0; j < nv; ++j)
@@ -406,19 +433,28 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       const size_t ni = inversion_order(mean, nv, ii);  // the inversion's values (n q < 10)
       for (size_t t = 0; t < ni; ++t) { iq[t] = qq[ii[t]]; in_[t] = n[ii[t]]; }
       if (ni < nv) {
-        // BTRS for every value (lanes with n q < 10 computed at n = 40, q = 1/2, overwritten below)
+        // BTRS for the other values, gathered densely as poisson's
+        uint32_t pj[kPV], pos[kPV];
+        alignas(64) uint32_t pw[kChunkWords];
+        alignas(64) int64_t pr[kPV];
+        alignas(64) double pq[kPV];
+        alignas(64) int64_t pn[kPV];
+        const size_t np_ = ni ? dense_list(mean, nv, pj, pos, pw, w) : nv;
+        for (size_t t = 0; ni && t < np_; ++t) { pq[t] = qq[pj[t]]; pn[t] = n[pj[t]]; }
+        const double* const Q = ni ? pq : qq;
+        const int64_t* const NN = ni ? pn : n;
         BtrsCols c;
-        for (size_t j = 0; j < nv; ++j) {
-          const bool inv = mean[j] < 10.0;
-          c.set(j, binomial_btrs_consts(inv ? 40 : n[j], inv ? 0.5 : qq[j]));
+        for (size_t t = 0; t < np_; ++t) c.set(t, binomial_btrs_consts(NN[t], Q[t]));
+        btrs_cols_attempts(c, ni ? pr : o, np_, ni ? pw : w);
+        if (ni) {
+          for (size_t t = 0; t < np_; ++t) o[pj[t]] = pr[t];
+          binomial_inversion_list(in_, iq, w, ii, ni, o);
         }
-        btrs_cols_attempts(c, o, nv, w);
-        if (ni) binomial_inversion_list(in_, iq, w, ii, ni, o);
         uint32_t idx[kPV], rw[kChunkWords];
         int64_t r[kPV];
         const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, false);
         BtrsCols rc;
-        for (size_t t = 0; t < m; ++t) rc.set(t, c.at(idx[t]));
+        for (size_t t = 0; t < m; ++t) rc.set(t, c.at(ni ? pos[idx[t]] : idx[t]));
         btrs_cols_attempts(rc, r, m, rw);
         for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
         for (size_t j = 0; j < nv; ++j) o[j] = o[j] < 0 ? o[j] : (p[j] > 0.5 ? n[j] - o[j] : o[j]);
