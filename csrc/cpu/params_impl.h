@@ -510,12 +510,23 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       for (size_t t = 0; t < m; ++t) { rg.a[t] = gy.a[idx[t]]; rg.b[t] = 1.0; rg.c[t] = gy.c[idx[t]]; rg.f[t] = 0; }
       gamma_cols_attempts(rg, false, r, m, rw);
       for (size_t t = 0; t < m; ++t) y[idx[t]] = r[t];
-      if (lo)
-        for (size_t j = 0; j < nv; ++j)
-          o[j] = beta_combine(q.affine(e0 + j) != 0, gx.a[j], gy.a[j], x[j], y[j], xw[4 * j + 3], yw[4 * j + 3]);
-      else
-        for (size_t j = 0; j < nv; ++j)
-          o[j] = beta_combine(false, gx.a[j], gy.a[j], x[j], y[j], xw[4 * j + 3], yw[4 * j + 3]);
+      for (size_t j = 0; j < nv; ++j)
+        o[j] = beta_combine(false, gx.a[j], gy.a[j], x[j], y[j], xw[4 * j + 3], yw[4 * j + 3]);
+      if (lo) {  // the values in logs (a or b < 1), gathered densely, combined again
+        uint32_t li[kBV], lw3[kBV], lw7[kBV];
+        alignas(64) double la[kBV], lb[kBV], lx[kBV], ly[kBV], lv[kBV];
+        size_t nl = 0;
+        for (size_t j = 0; j < nv; ++j) {
+          li[nl] = (uint32_t)j;
+          nl += q.affine(e0 + j) != 0 ? 1 : 0;
+        }
+        for (size_t t = 0; t < nl; ++t) {
+          const size_t j = li[t];
+          la[t] = gx.a[j]; lb[t] = gy.a[j]; lx[t] = x[j]; ly[t] = y[j]; lw3[t] = xw[4 * j + 3]; lw7[t] = yw[4 * j + 3];
+        }
+        for (size_t t = 0; t < nl; ++t) lv[t] = beta_combine(true, la[t], lb[t], lx[t], ly[t], lw3[t], lw7[t]);
+        for (size_t t = 0; t < nl; ++t) o[li[t]] = lv[t];
+      }
       for (size_t j = 0; j < nv; ++j)
         if (o[j] != o[j]) {
           const OpArgs a = q.at(e0 + j);
