@@ -25,13 +25,15 @@ cases = {
  "binomial full 16,.375": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a), (np.full(n, 16), 0.375)),
  "binomial n~U[1,60],.375": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a), (rng.integers(1, 60, n), 0.375)),
  "binomial n~U[1,20],.375": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a), (rng.integers(1, 20, n), 0.375)),
- "binomial n~U[100,1000],p~U": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a), (rng.integers(100, 1000, n), rng.uniform(0.05, 0.95, n))),
+ "binomial n~U[100,1000],p~U": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a),
+                                (rng.integers(100, 1000, n), rng.uniform(0.05, 0.95, n))),
  "gamma full 2.5": (lambda s, a: s.standard_gamma(*a), lambda g, a: g.standard_gamma(*a), (np.full(n, 2.5),)),
  "gamma U(1,5)": (lambda s, a: s.standard_gamma(*a), lambda g, a: g.standard_gamma(*a), (rng.uniform(1, 5, n),)),
  "gamma U(0.2,5)": (lambda s, a: s.standard_gamma(*a), lambda g, a: g.standard_gamma(*a), (rng.uniform(0.2, 5, n),)),
  "beta full 2,3": (lambda s, a: s.beta(*a), lambda g, a: g.beta(*a), (np.full(n, 2.0), np.full(n, 3.0))),
  "beta U(1,5),U(1,5)": (lambda s, a: s.beta(*a), lambda g, a: g.beta(*a), (rng.uniform(1, 5, n), rng.uniform(1, 5, n))),
- "beta U(.2,5),U(.2,5)": (lambda s, a: s.beta(*a), lambda g, a: g.beta(*a), (rng.uniform(.2, 5, n), rng.uniform(.2, 5, n))),
+ "beta U(.2,5),U(.2,5)": (lambda s, a: s.beta(*a), lambda g, a: g.beta(*a),
+                          (rng.uniform(.2, 5, n), rng.uniform(.2, 5, n))),
  "standard_t U(1,10)": (lambda s, a: s.standard_t(*a), lambda g, a: g.standard_t(*a), (rng.uniform(1, 10, n),)),
  "exponential U": (lambda s, a: s.exponential(*a), lambda g, a: g.exponential(*a), (rng.uniform(0.5, 2, n),)),
  "normal U,U": (lambda s, a: s.normal(*a), lambda g, a: g.normal(*a), (rng.uniform(-1, 1, n), rng.uniform(0.5, 2, n))),
@@ -40,7 +42,8 @@ cases = {
 u = lambda lo, hi, seed=5: np.random.default_rng(seed).uniform(lo, hi, n)
 cases.update({
  "row poisson(lam array)": (lambda s, a: s.poisson(*a), lambda g, a: g.poisson(*a), (u(0.0, 20.0),)),
- "row binomial(n array,0.375)": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a), (np.random.default_rng(5).integers(1, 60, n), 0.375)),
+ "row binomial(n array,0.375)": (lambda s, a: s.binomial(*a), lambda g, a: g.binomial(*a),
+                                 (np.random.default_rng(5).integers(1, 60, n), 0.375)),
  "row gamma(array)": (lambda s, a: s.standard_gamma(*a), lambda g, a: g.standard_gamma(*a), (u(0.2, 5.0),)),
  "row beta(array,array)": (lambda s, a: s.beta(*a), lambda g, a: g.beta(*a), (u(0.2, 5.0), u(0.2, 5.0, 6))),
 })

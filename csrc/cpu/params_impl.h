@@ -329,7 +329,8 @@ static inline void gamma_cols_attempts(const GammaCols& g, bool any_boost, doubl
                                        const uint32_t* __restrict w) {
   for (size_t t = 0; t < m; ++t) o[t] = normal_f64_centre_or_nan(w[4 * t], w[4 * t + 1]);
   if (any_boost)
-    for (size_t t = 0; t < m; ++t) o[t] = gamma_first_quick_or_nan(g.f[t] != 0, g.a[t], g.b[t], g.c[t], o[t], w + 4 * t);
+    for (size_t t = 0; t < m; ++t)
+      o[t] = gamma_first_quick_or_nan(g.f[t] != 0, g.a[t], g.b[t], g.c[t], o[t], w + 4 * t);
   else
     for (size_t t = 0; t < m; ++t) o[t] = gamma_first_quick_or_nan(false, g.a[t], g.b[t], g.c[t], o[t], w + 4 * t);
   uint32_t idx[kPV], dw[kChunkWords];
@@ -562,7 +563,8 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
       for (size_t t = 0; t < m; ++t) x[idx[t]] = r[t];
       if (fo)
         for (size_t j = 0; j < nv; ++j) {
-          const double v = student_t_combine(f[j] != 0, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
+          const double v =
+              student_t_combine(f[j] != 0, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
           o[j] = x[j] != x[j] ? x[j] : v;
         }
       else

@@ -138,8 +138,8 @@ def _flat(v, dtype, full, bounds, copy=True):
     parameter array may be the output itself (``s.gamma(x, out=x)``), which the fill overwrites
     while a rejection sampler's retry still reads the element's parameters. A freshly allocated
     output aliases nothing (``copy`` false): a column already contiguous, of its dtype and of the
-    output's size is then passed as it is (booleans as their bytes, int64 as its uint64 bits), which saves a pass
-    over memory per column (issue 11)."""
+    output's size is then passed as it is (booleans as their bytes, int64 as its uint64 bits),
+    which saves a pass over memory per column (issue 11)."""
     v = np.asarray(v)
     if v.size == 1:
         return np.array(v.reshape(1), dtype=dtype, order="C", copy=True), 0
