@@ -6,6 +6,8 @@ The law is checked directly (each element against a scalar draw from that elemen
 through the CPU loops' threading, region draws, StreamBatch rows, out=, the torch fallback and the
 CUDA kernels' code run on the CPU (``_core._emulate_gpu_fill`` / ``_emulate_gpu_region``).
 """
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -553,3 +555,136 @@ GOLDEN_LOGNORMAL = ["0x1.5547a2168173cp+1", "0x1.5c84c045d8c75p+4"]
 GOLDEN_BETA = ["0x1.1e8ca2926943fp-2", "0x1.35aee6c8fbea9p-2", "0x1.0dcb35ab9c166p-986"]
 GOLDEN_STANDARD_T = ["0x1.083229b57c99fp+0", "0x1.8076b41951884p-1", "0x1.adc7126bf2237p+0"]
 GOLDEN_TRUNC_NORMAL = ["-0x1.54458d29665bfp-1", "0x1.9bf477e815943p+2"]
+
+
+# ---------------------------------------------------------------- the array-parameter passes (issue 11)
+# csrc/cpu/params_impl.h runs array-parameter draws in passes: runs of >= 128 equal parameter sets through
+# the scalar path, poisson / binomial / gamma / beta with per-element constants (both algorithms in one
+# chunk: lock-step inversion, PTRS / BTRS, first retries gathered), the rest through the generic loop.
+# Each element must equal the scalar draw of its parameters at its position, on every instruction set:
+# the layouts mix varied stretches, short runs and long runs crossing the 512-value chunks, at
+# positions with every lane.
+PV_N = 1500
+
+
+def _pv_layout(rng, nsets, n=PV_N):
+    """Indices into `nsets` parameter sets: varied stretches, short runs (< 128) and long ones."""
+    out = []
+    while len(out) < n:
+        kind = rng.integers(3)
+        v = int(rng.integers(nsets))
+        if kind == 0:
+            out += list(rng.integers(0, nsets, int(rng.integers(1, 300))))
+        elif kind == 1:
+            out += [v] * int(rng.integers(128, 400))
+        else:
+            out += [v] * int(rng.integers(2, 128))
+    return np.array(out[:n])
+
+
+def _pv_sets(*choices):
+    return list(itertools.product(*choices))
+
+
+# name -> (draw(s, *arrays), draw(s, *scalars, size), parameter sets, which parameters are arrays)
+PV_CASES = {
+    "poisson": (lambda s, lam: s.poisson(lam), lambda s, lam, size: s.poisson(lam, size=size),
+                _pv_sets([0.0, 0.5, 4.0, 9.99, 10.0, 13.5, 37.0, 1e3, 1e6, 1e12]), (0,)),
+    "binomial": (lambda s, n, p: s.binomial(n, p), lambda s, n, p, size: s.binomial(n, p, size=size),
+                 _pv_sets([0, 1, 7, 16, 20, 26, 27, 40, 1000, 2 ** 40], [0.0, 0.01, 0.375, 0.5, 0.6, 0.92, 1.0]),
+                 (0, 1)),
+    "binomial_n": (lambda s, n, p: s.binomial(n, p), lambda s, n, p, size: s.binomial(n, p, size=size),
+                   _pv_sets([0, 3, 16, 26, 27, 28, 40, 90, 1000], [0.375]), (0,)),
+    "binomial_p": (lambda s, n, p: s.binomial(n, p), lambda s, n, p, size: s.binomial(n, p, size=size),
+                   _pv_sets([16], [0.0, 0.3, 0.5, 0.55, 0.625, 0.7, 1.0]), (1,)),
+    "standard_gamma": (lambda s, a: s.standard_gamma(a), lambda s, a, size: s.standard_gamma(a, size=size),
+                       _pv_sets([0.0, 1e-3, 0.3, 0.999, 1.0, 2.5, 40.0, 1e6]), (0,)),
+    "gamma": (lambda s, a, b: s.gamma(a, b), lambda s, a, b, size: s.gamma(a, b, size=size),
+              _pv_sets([0.05, 0.7, 1.0, 3.3, 1e4], [0.5, 2.0]), (0, 1)),
+    "gamma_shape": (lambda s, a, b: s.gamma(a, b), lambda s, a, b, size: s.gamma(a, b, size=size),
+                    _pv_sets([0.05, 0.7, 1.0, 3.3, 1e4], [2.0]), (0,)),
+    "gamma_f32": (lambda s, a, b: s.gamma(a, b, dtype=np.float32),
+                  lambda s, a, b, size: s.gamma(a, b, size=size, dtype=np.float32),
+                  _pv_sets([0.05, 0.7, 1.0, 3.3, 1e4], [0.5, 2.0]), (0, 1)),
+    "beta": (lambda s, a, b: s.beta(a, b), lambda s, a, b, size: s.beta(a, b, size=size),
+             _pv_sets([1e-3, 0.3, 0.999, 1.0, 2.0, 50.0, 1e5], [1e-3, 0.5, 1.0, 2.5, 1e6]), (0, 1)),
+    "beta_a": (lambda s, a, b: s.beta(a, b), lambda s, a, b, size: s.beta(a, b, size=size),
+               _pv_sets([1e-3, 0.3, 1.0, 2.0, 50.0], [2.5]), (0,)),
+    "standard_t": (lambda s, df: s.standard_t(df), lambda s, df, size: s.standard_t(df, size=size),
+                   _pv_sets([1e-3, 0.5, 1.9, 2.0, 3.0, 30.0, 1e6]), (0,)),
+    "normal": (lambda s, m, sd: s.normal(m, sd), lambda s, m, sd, size: s.normal(m, sd, size=size),
+               _pv_sets([-1.0, 0.0, 3.0], [0.5, 1.0]), (0, 1)),
+    "exponential": (lambda s, sc: s.exponential(sc), lambda s, sc, size: s.exponential(sc, size=size),
+                    _pv_sets([0.5, 1.0, 7.0]), (0,)),
+}
+
+
+@pytest.mark.parametrize("position", [4 * 2 ** 32 - 9, 1, 6])
+@pytest.mark.parametrize("case", sorted(PV_CASES))
+def test_param_passes_match_scalar_draws(isa, case, position):
+    draw, scalar, sets, arr = PV_CASES[case]
+    rng = np.random.default_rng(abs(hash((case, position))) % 2 ** 32)
+    lay = _pv_layout(rng, len(sets))
+    args = []
+    for k in range(len(sets[0])):
+        col = np.array([sets[i][k] for i in lay])
+        args.append(col if k in arr else sets[0][k])
+    s = philox.Stream(SEED, "pv", case, position=position)
+    got = draw(s, *args)
+    want = np.empty_like(got)
+    for i, t in enumerate(sets):  # a parameter given as a scalar has one value in every set
+        sel = lay == i
+        if sel.any():
+            r = philox.Stream(SEED, "pv", case, position=position)
+            w = scalar(r, *t, PV_N)
+            want[sel] = w[sel]
+            assert s.position == r.position
+    assert np.array_equal(np.asarray(got).view(np.uint8), np.asarray(want).view(np.uint8))
+
+
+@pytest.mark.parametrize("name", ["poisson", "binomial", "gamma", "beta", "standard_t"])
+def test_region_of_long_rows_with_row_parameters(name):
+    """A (rows, 600) draw with one parameter set per row (runs of 600 through the scalar path, cut by
+    the region into runs of their own) and per-element columns: the region is the full draw's block."""
+    rng = np.random.default_rng(11)
+    rows = 5
+    params = {"poisson": ([rng.choice([3.0, 40.0], (rows, 1))], None),
+              "binomial": ([rng.choice([16, 300], (rows, 1)), rng.choice([0.375, 0.7], (rows, 1))], None),
+              "gamma": ([rng.choice([0.5, 2.5], (rows, 1)), np.ones((rows, 1))], None),
+              "beta": ([rng.choice([0.5, 2.0], (rows, 1)), rng.choice([3.0, 0.2], (rows, 1))], None),
+              "standard_t": ([rng.choice([1.0, 5.0], (rows, 1))], None)}[name][0]
+    for ps in (params, [np.broadcast_to(p, (rows, 600)).copy() for p in params]):
+        full = getattr(philox.Stream(SEED, "rl", name), name)(*ps, size=(rows, 600))
+        for region in ((slice(1, 4), slice(0, 600)), (slice(0, 5), slice(3, 590)), (slice(2, 3), slice(100, 101))):
+            part = getattr(philox.Stream(SEED, "rl", name), name)(*ps, size=(rows, 600), region=region)
+            np.testing.assert_array_equal(_bits(part), _bits(full[region]))
+        for r in range(rows):  # each row is the scalar draw of its parameters from the row's position
+            k = _op_words(name)
+            want = getattr(philox.Stream(SEED, "rl", name, position=r * 600 * k), name)(
+                *[np.asarray(p).reshape(rows, -1)[r, 0].item() for p in ps], size=600)
+            np.testing.assert_array_equal(_bits(full[r]), _bits(want))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(sorted(PV_CASES)), st.integers(0, 2 ** 32 - 1), st.integers(0, 2 ** 66 - 8 * 700))
+def test_param_passes_law_hypothesis(case, layout_seed, position):
+    """Any layout of runs and varied stretches, any position: each element is its scalar draw."""
+    draw, scalar, sets, arr = PV_CASES[case]
+    lay = _pv_layout(np.random.default_rng(layout_seed), len(sets), 700)
+    args = [np.array([sets[i][k] for i in lay]) if k in arr else sets[0][k] for k in range(len(sets[0]))]
+    got = draw(philox.Stream(SEED, "pvh", position=position), *args)
+    for i in np.unique(lay):
+        w = scalar(philox.Stream(SEED, "pvh", position=position), *sets[i], 700)
+        sel = lay == i
+        assert np.array_equal(np.asarray(got)[sel].view(np.uint8), np.asarray(w)[sel].view(np.uint8))
+
+
+def test_parameter_arrays_are_left_as_they_were():
+    """Columns passed to the loops without a copy (fresh output) are only read."""
+    rng = np.random.default_rng(3)
+    shape, lam, n = rng.uniform(0.2, 5, 2000), rng.uniform(0, 30, 2000), rng.integers(0, 80, 2000)
+    saved = [x.copy() for x in (shape, lam, n)]
+    s = philox.Stream(SEED, "ro")
+    s.standard_gamma(shape), s.poisson(lam), s.binomial(n, 0.3), s.beta(shape, shape[::-1].copy())
+    for x, y in zip((shape, lam, n), saved):
+        np.testing.assert_array_equal(x, y)

@@ -257,8 +257,13 @@ static inline void normals_f64(double* __restrict o, size_t nv, const uint32_t* 
 // does: the scalar draw's value of those parameters. A column not given reads the draw's own
 // field with stride 0, so the first pass has no branch per field (it vectorizes where the value
 // function does).
+// (split: params_dispatch first, csrc/cpu/params_impl.h: the scalar path for runs of equal parameters,
+// the per-op passes with per-element constants; it calls back here with split false for the other ops)
 template <int OP>
-static void run_op_params(const Job& job, size_t i0, size_t i1) {
+static bool params_dispatch(const Job& job, size_t i0, size_t i1);
+template <int OP>
+static void run_op_params(const Job& job, size_t i0, size_t i1, bool split = true) {
+  if (split && params_dispatch<OP>(job, i0, i1)) return;
   using Tr = OpTraits<OP>;
   constexpr int K = Tr::K;
   const OpArgs base = job.args;
@@ -806,6 +811,9 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
 static void run_range(const Job& job, size_t i0, size_t i1) {
   with_op((int)job.op, [&](auto op) { run_op<decltype(op)::value>(job, i0, i1); });
 }
+
+// Array parameters in passes (run_op_params's params_dispatch).
+#include "params_impl.h"
 
 }  // namespace PHILOX_ISA
 }  // namespace cpu

@@ -175,6 +175,37 @@ DIST_OPS = tuple(op for op in ("standard_exponential f32", "standard_exponential
                                "standard_t(5) f64", "dirichlet(1,2,3) f64", "truncated_normal(0,1,-2,2) f64",
                                "multinomial(20,[.2,.3,.5]) i64", "categorical(10 logits) i64")
                  if op in _LEGACY_DIST_OPS or hasattr(philox.Stream, _DISTS[op][0]))
+# Array-parameter rows (FORMAT 23, issue 11): one parameter per element, varied so that a row takes both
+# algorithms of its draw (inversion and PTRS / BTRS, shapes below and above 1), the same arrays for
+# philox, numpy and torch (made once, outside the timing).
+def _u(n, lo, hi, seed=5):
+    return np.random.default_rng(seed).uniform(lo, hi, n)
+
+
+_DISTS.update({
+    "poisson(lam array) i64": ("poisson", 8, lambda s, n: (lambda a=_u(n, 0.0, 20.0): lambda: s.poisson(a))(),
+                               lambda g, n: (lambda a=_u(n, 0.0, 20.0): lambda: g.poisson(a))(),
+                               lambda t, g, n: (lambda a=t.from_numpy(_u(n, 0.0, 20.0)):
+                                                lambda: t.poisson(a, generator=g))()),
+    "binomial(n array,0.375) i64": (
+        "binomial", 8,
+        lambda s, n: (lambda c=np.random.default_rng(5).integers(1, 60, n): lambda: s.binomial(c, 0.375))(),
+        lambda g, n: (lambda c=np.random.default_rng(5).integers(1, 60, n): lambda: g.binomial(c, 0.375))(),
+        lambda t, g, n: (lambda c=t.from_numpy(np.random.default_rng(5).integers(1, 60, n).astype(np.float32)),
+                         q=_full(t, n, 0.375, t.float32): lambda: t.binomial(c, q, generator=g))()),
+    "gamma(array) f64": ("standard_gamma", 8, lambda s, n: (lambda a=_u(n, 0.2, 5.0): lambda: s.standard_gamma(a))(),
+                         lambda g, n: (lambda a=_u(n, 0.2, 5.0): lambda: g.standard_gamma(a))(),
+                         lambda t, g, n: (lambda a=t.from_numpy(_u(n, 0.2, 5.0)):
+                                          lambda: t._standard_gamma(a, generator=g))()),
+    "beta(array,array) f64": ("beta", 8,
+                              lambda s, n: (lambda a=_u(n, 0.2, 5.0), b=_u(n, 0.2, 5.0, 6): lambda: s.beta(a, b))(),
+                              lambda g, n: (lambda a=_u(n, 0.2, 5.0), b=_u(n, 0.2, 5.0, 6): lambda: g.beta(a, b))(),
+                              lambda t, g, n: (lambda ab=t.from_numpy(np.stack([_u(n, 0.2, 5.0), _u(n, 0.2, 5.0, 6)],
+                                                                               1)):
+                                               lambda: t._sample_dirichlet(ab, generator=g)[:, 0])()),
+})
+DIST_OPS += tuple(op for op in ("poisson(lam array) i64", "binomial(n array,0.375) i64", "gamma(array) f64",
+                                "beta(array,array) f64") if hasattr(philox.Stream, _DISTS[op][0]))
 OPS.update({op: _DISTS[op][1] for op in DIST_OPS if op in _DISTS})
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).

@@ -145,7 +145,7 @@ def gamma_params_array(shape, scale):
     """gamma_params per element: the same correctly rounded float64 steps (numpy's + - / sqrt are
     IEEE operations), and ``affine`` = shape < 1 (the boost) per element."""
     boost = shape < 1.0
-    d = np.where(boost, shape + 1.0, shape)
+    d = np.asarray(shape + boost)  # shape + 1.0 where boost, shape + 0.0 == shape elsewhere (shape >= 0)
     d -= 0.333333333333333333333
     d *= 9.0
     np.sqrt(d, out=d)

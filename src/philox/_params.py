@@ -124,22 +124,33 @@ def draw(draws, params: Dict[str, np.ndarray], size, prepare, columns: Columns):
             raise ValueError(f"{k} of shape {a.shape} does not broadcast to the output shape {full} (size={size!r})")
     op, elem_size, affine, cols = columns(t.code, params)
     bounds = getattr(t, "bounds", None)
-    flat = {f: _flat(cols[f], FIELD_DTYPES[f], full, bounds) for f in FIELDS if f in cols}
+    copy = not getattr(t, "fresh", False)  # an output allocated here aliases no parameter
+    flat = {f: _flat(cols[f], FIELD_DTYPES[f], full, bounds, copy) for f in FIELDS if f in cols}
     return draws._fill_params(op, t, elem_size, affine, flat)
 
 
-def _flat(v, dtype, full, bounds):
+_SAME_BITS = {(np.dtype(np.bool_), np.dtype(np.uint8)), (np.dtype(np.int64), np.dtype(np.uint64))}
+
+
+def _flat(v, dtype, full, bounds, copy=True):
     """(array, stride): one element (stride 0) or the column broadcast to the output, cut to the
-    region's block, in output order (stride 1). Always a copy: the caller's parameter array may be
-    the output itself (``s.gamma(x, out=x)``), which the fill overwrites while a rejection
-    sampler's retry still reads the element's parameters."""
+    region's block, in output order (stride 1). A copy unless ``copy`` is false: the caller's
+    parameter array may be the output itself (``s.gamma(x, out=x)``), which the fill overwrites
+    while a rejection sampler's retry still reads the element's parameters. A freshly allocated
+    output aliases nothing (``copy`` false): a column already contiguous, of its dtype and of the
+    output's size is then passed as it is (booleans as their bytes, int64 as its uint64 bits),
+    which saves a pass over memory per column (issue 11)."""
     v = np.asarray(v)
     if v.size == 1:
         return np.array(v.reshape(1), dtype=dtype, order="C", copy=True), 0
     b = np.broadcast_to(v, full)
     if bounds is not None:
         b = b[tuple(slice(lo, hi) for lo, hi in bounds)]
-    return np.array(b, dtype=dtype, order="C", copy=True).reshape(-1), 1
+    if copy:
+        return np.array(b, dtype=dtype, order="C", copy=True).reshape(-1), 1
+    if (b.dtype, np.dtype(dtype)) in _SAME_BITS:  # bool as uint8, int64 as uint64 (two's complement)
+        b = b.view(dtype)
+    return np.ascontiguousarray(b, dtype=dtype).reshape(-1), 1
 
 
 def sub(flat, first: int, count: int):
