@@ -312,6 +312,7 @@ static void fill_gathered(const Job& job, size_t i0, size_t i1, Conv conv) {
     const size_t nv = (i1 - v0 < kValues) ? (i1 - v0) : kValues;
     size_t nb = 0;
     uint64_t prev = 0;  // the last block listed (when nb > 0)
+    bool dense = K % 4 == 0;  // every value at lane 0 of its own K / 4 blocks: buf is already dense
     for (size_t j = 0; j < nv; ++j, cur.next(g)) {
       uint64_t b;
       uint32_t lane;
@@ -319,19 +320,22 @@ static void fill_gathered(const Job& job, size_t i0, size_t i1, Conv conv) {
       // branch-free: a value whose first block is the previous value's last shares it
       const size_t first = nb - (size_t)((nb != 0) & (prev == b));
       at[j] = (uint32_t)(4 * first + lane);
+      dense &= at[j] == K * j;
       for (size_t t = 0; t < kSpan; ++t) bl[first + t] = b + t;  // past the value's blocks: overwritten
       const size_t span = (lane + K + 3) / 4;
       nb = first + span;
       prev = b + span - 1;
     }
     gen_blocks_at(buf, bl, nb, job.k0, job.k1, job.id);
-    for (size_t j = 0; j < nv; ++j)
-      for (int k = 0; k < K; ++k) w[K * j + k] = buf[at[j] + k];
+    if (!dense)
+      for (size_t j = 0; j < nv; ++j)
+        for (int k = 0; k < K; ++k) w[K * j + k] = buf[at[j] + k];
+    const uint32_t* const words = dense ? buf : w;
     if (streaming) {
-      conv(tmp, nv, w, v0);
+      conv(tmp, nv, words, v0);
       stream_copy(out + v0, tmp, nv * sizeof(T));
     } else {
-      conv(out + v0, nv, w, v0);
+      conv(out + v0, nv, words, v0);
     }
   }
 #if defined(__SSE2__) || defined(__AVX2__) || defined(__AVX512F__)
