@@ -308,23 +308,43 @@ static void fill_gathered(const Job& job, size_t i0, size_t i1, Conv conv) {
   const bool streaming = !job.fresh && job.n * sizeof(T) >= kStreamBytes;
   const Region& g = *job.region;
   RegionCursor cur(g, i0);
+  const bool column = g.ndim == 1 && g.run_len == 1;  // runs of one value: value base + e * stride
+  const uint64_t base = g.base, stride = g.stride[0], block0 = job.block;
+  const uint32_t lane0 = job.lane;
+  // each value alone at lane 0 of its own K / 4 blocks: the blocks in order are the dense words
+  const bool dense = K % 4 == 0 && lane0 == 0;
   for (size_t v0 = i0; v0 < i1; v0 += kValues) {
     const size_t nv = (i1 - v0 < kValues) ? (i1 - v0) : kValues;
+    alignas(64) uint64_t vi[kValues];  // element v0 + j is value vi[j] of the full draw
+    if (column) {
+      for (size_t j = 0; j < nv; ++j) vi[j] = base + (uint64_t)(v0 + j) * stride;
+    } else {
+      for (size_t j = 0; j < nv; ++j, cur.next(g)) vi[j] = cur.value();
+    }
     size_t nb = 0;
-    uint64_t prev = 0;  // the last block listed (when nb > 0)
-    bool dense = K % 4 == 0;  // every value at lane 0 of its own K / 4 blocks: buf is already dense
-    for (size_t j = 0; j < nv; ++j, cur.next(g)) {
-      uint64_t b;
-      uint32_t lane;
-      region_value_position(job.block, job.lane, cur.value(), K, b, lane);
-      // branch-free: a value whose first block is the previous value's last shares it
-      const size_t first = nb - (size_t)((nb != 0) & (prev == b));
-      at[j] = (uint32_t)(4 * first + lane);
-      dense &= at[j] == K * j;
-      for (size_t t = 0; t < kSpan; ++t) bl[first + t] = b + t;  // past the value's blocks: overwritten
-      const size_t span = (lane + K + 3) / 4;
-      nb = first + span;
-      prev = b + span - 1;
+    if (dense) {
+      constexpr size_t S = (size_t)K / 4;
+      for (size_t j = 0; j < nv; ++j) {
+        uint64_t b;
+        uint32_t lane;
+        region_value_position(block0, 0, vi[j], K, b, lane);
+        for (size_t t = 0; t < S; ++t) bl[S * j + t] = b + t;
+      }
+      nb = S * nv;
+    } else {
+      uint64_t prev = 0;  // the last block listed (when nb > 0)
+      for (size_t j = 0; j < nv; ++j) {
+        uint64_t b;
+        uint32_t lane;
+        region_value_position(block0, lane0, vi[j], K, b, lane);
+        // branch-free: a value whose first block is the previous value's last shares it
+        const size_t first = nb - (size_t)((nb != 0) & (prev == b));
+        at[j] = (uint32_t)(4 * first + lane);
+        for (size_t t = 0; t < kSpan; ++t) bl[first + t] = b + t;  // past the value's blocks: overwritten
+        const size_t span = (lane + K + 3) / 4;
+        nb = first + span;
+        prev = b + span - 1;
+      }
     }
     gen_blocks_at(buf, bl, nb, job.k0, job.k1, job.id);
     if (!dense)
