@@ -48,8 +48,39 @@ PHILOX_HD uint64_t region_value_index(const Region& g, uint64_t e) {
   return region_run_start(g, r) + (e - r * g.run_len);
 }
 
+// The value indices of consecutive output elements, from element e on, without a division per
+// element: region_value_index(g, e), region_value_index(g, e + 1), ... (the run's odometer in the
+// mixed radix count[], carried as the last dimension wraps). The CPU's gathered path walks a chunk
+// of short runs with it; tests hold it equal to region_value_index through the region draws.
+struct RegionCursor {
+  uint64_t idx[kRegionMaxDims];  // run r's digits
+  uint64_t start;                // region_run_start(g, r)
+  uint64_t i;                    // position in the run
+
+  PHILOX_HD RegionCursor(const Region& g, uint64_t e) {
+    uint64_t r = e / g.run_len;
+    i = e - r * g.run_len;
+    start = region_run_start(g, r);
+    for (int d = g.ndim - 1; d >= 0; --d) {
+      idx[d] = r % g.count[d];
+      r /= g.count[d];
+    }
+  }
+  PHILOX_HD uint64_t value() const { return start + i; }
+  PHILOX_HD void next(const Region& g) {
+    if (++i < g.run_len) return;
+    i = 0;
+    for (int d = g.ndim - 1; d >= 0; --d) {  // the next run: add one in the mixed radix
+      start += g.stride[d];
+      if (++idx[d] < g.count[d]) return;
+      start -= g.count[d] * g.stride[d];
+      idx[d] = 0;
+    }
+  }
+};
+
 // Word position of value v's first word, as (block, lane), for a draw that starts at word
-// 4 * block0 + lane0 and takes k words per value (v * k + lane0 < 2^64: values < 2^62, k <= 4).
+// 4 * block0 + lane0 and takes k words per value (v * k + lane0 < 2^64: the draw's words fit a stream).
 PHILOX_HD void region_value_position(uint64_t block0, uint32_t lane0, uint64_t v, int k, uint64_t& block,
                                      uint32_t& lane) {
   const uint64_t rel = (uint64_t)lane0 + v * (uint64_t)k;

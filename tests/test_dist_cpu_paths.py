@@ -205,3 +205,17 @@ def test_standard_t_passes_every_depth_match_reference(isa, df):
     assert all(v > 0 for v in _mt_depths(91, "cpu-depths", pos, n, 6, 0, df * 0.5, 0))
     got = philox.Stream(91, "cpu-depths", position=pos).standard_t(df, size=n)
     assert np.array_equal(_bits(got), _bits(_depth_reference("standard_t", 91, pos, n, df, "f64")))
+
+
+@pytest.mark.parametrize("n,pvals", [(20, [0.2, 0.3, 0.5]), (1000, [0.1, 0.6, 0.05, 0.25]), (7, [1.0]),
+                                     (300, [0.05] * 10 + [0.5]), (2 ** 40, [0.3, 0.7])])
+def test_multinomial_columns_match_reference(isa, n, pvals):
+    """multinomial's columns as regions of the (rows, K - 1) binomial draw (the gathered path, run_len 1):
+    column 0 with the scalar n (the vectorized binomial passes), the others with the per-row n_rem array;
+    rows crossing the gathered chunks (256 values), inversion and BTRS (with its retries) both reached."""
+    rows = 600
+    s = philox.Stream(87, "cpu-paths", position=POS)
+    got = s.multinomial(n, pvals, size=rows)
+    want = R.RefStream(87, "cpu-paths", position=POS).multinomial(n, pvals, rows)
+    assert got.dtype == np.int64 and np.array_equal(got, want)
+    assert s.position == POS + 4 * rows * (len(pvals) - 1)

@@ -31,6 +31,11 @@ struct Job {
   // param0 + i of them (run_rows and run_region set param0 per row / run).
   const OpParams* params;
   uint64_t param0;
+  // A gathered region draw (run_region with short runs), or null: job.block/lane is then the full
+  // draw's first word and element e of the job (e < n, written to out[e]) is value
+  // region_value_index(*region, e) of that draw (csrc/region.h), its words from that value's own
+  // position; array parameters still read element param0 + e.
+  const Region* region;
 };
 
 // Fill job.out; splits big jobs across threads. Releases nothing: callers hold no GIL.

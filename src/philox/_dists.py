@@ -671,7 +671,7 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     from . import _stream
     al = _dirichlet_alpha(alpha)
     shape = parse_size(size)
-    _target_only(draws, "dirichlet", np.float64, (0,), dtype, device, None, None)  # dtype/device checks only
+    is_np = _target_only(draws, "dirichlet", np.float64, (0,), dtype, device, None, None).arr is not None  # checks
     k = len(al)
     rows = 1 if shape is None else math.prod(shape)
     outer = () if shape is None else shape
@@ -688,13 +688,24 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
             return np.ones(ones_shape)
         import torch
         return torch.ones(ones_shape, dtype=torch.float64, device=empty.device)
-    # K - 1 > _DIRICHLET_WHOLE: one (rows, K - 1) beta draw with per-column parameters (FORMAT 23):
-    # element (r, j) is the scalar beta(a_j, b_j) draw at its position, O(rows K) values in one call.
-    # Else K - 1 whole scalar draws cut to column j (O(rows K^2) values, but through the CPU's
-    # vectorized beta passes; the array-parameter loop takes one value at a time, ~3x slower per
-    # value, measured). The same bits either way.
+    # A Stream draws column j alone, as a region of the (rows, K - 1) beta draw with column j's scalar
+    # shapes: O(rows) per column, through the CPU's vectorized scalar beta passes (the gathered path
+    # for a column, kernels_impl.h fill_gathered). A StreamBatch (no region=): for K - 1 >
+    # _DIRICHLET_WHOLE one (rows, K - 1) beta draw with per-column parameters (FORMAT 23), else K - 1
+    # whole scalar draws cut to column j. The same bits every way.
+    region_cols = isinstance(draws, _stream.Stream)
     try:
-        if k - 1 > _DIRICHLET_WHOLE:
+        if region_cols:
+            # numpy: the columns into one buffer (out=, contiguous: no copy), measured faster than a
+            # fresh array per column
+            vb = np.empty((k - 1, rows)) if is_np else None
+            cols = []
+            for j, (a, b) in enumerate(params):
+                draws.position = p0
+                cols.append(draws.beta(a, b, size=(rows, k - 1), dtype=dtype, device=device,
+                                       out=None if vb is None else vb[j].reshape(rows, 1),
+                                       region=(slice(None), slice(j, j + 1)))[..., 0])
+        elif k - 1 > _DIRICHLET_WHOLE:
             cols_p = [beta_params(a, b) for a, b in params]
             block = {"affine": np.array([c[0] for c in cols_p], dtype=np.uint8),
                      "a": np.array([c[1] for c in cols_p], dtype=np.float64),
@@ -714,14 +725,24 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
         draws.position = p0  # a failed call moves nothing
         raise
     draws.position = p0 + 8 * rows * (k - 1)
+    lead = tuple(cols[0].shape[:-1])
+    if isinstance(cols[0], np.ndarray):
+        # stick-breaking straight into the output's columns: x_j = V_j * rem, rem = rem * (1 - V_j), the
+        # float64 operations of FORMAT 21.4 (IEEE products commute), one pass per operation
+        res = np.empty(lead + (rows, k))
+        res[..., 0] = cols[0]
+        rem = np.subtract(1.0, cols[0], out=cols[0]) if region_cols else 1.0 - cols[0]  # region columns are ours
+        for j in range(1, k - 1):
+            v = cols[j]
+            np.multiply(v, rem, out=res[..., j])
+            rem *= np.subtract(1.0, v, out=v) if region_cols else 1.0 - v
+        res[..., k - 1] = rem
+        return res.reshape(lead + outer + (k,))
     x, rem = [], None
     for v in cols:
         x.append(v if rem is None else v * rem)
         rem = (1.0 - v) if rem is None else rem * (1.0 - v)
     x.append(rem)
-    lead = tuple(cols[0].shape[:-1])
-    if isinstance(cols[0], np.ndarray):
-        return np.stack(x, axis=-1).reshape(lead + outer + (k,))
     import torch
     return torch.stack(x, dim=-1).reshape(lead + outer + (k,))
 
@@ -770,7 +791,7 @@ def multinomial(draws, n, pvals, size=None, dtype=None, device=None, out=None):
         raise ValueError(f"n must be in [0, 2**62], got {nn}")
     pv = _multinomial_pvals(pvals)
     shape = parse_size(size)
-    _target_only(draws, "multinomial", np.int64, (0,), dtype, device, None, None)  # dtype/device checks only
+    is_np = _target_only(draws, "multinomial", np.int64, (0,), dtype, device, None, None).arr is not None  # checks
     k = len(pv)
     rows = 1 if shape is None else math.prod(shape)
     outer = () if shape is None else shape
@@ -794,23 +815,28 @@ def multinomial(draws, n, pvals, size=None, dtype=None, device=None, out=None):
     rem = np.full(lead + (rows,), nn, dtype=np.int64)  # n_rem per row (rows of a batch included)
     counts = np.empty(lead + (rows, k), dtype=np.int64)
     # A Stream draws column j alone, as a region of the whole (rows, K - 1) draw, with the n_rem column
-    # (rows, 1): O(rows) per column. A StreamBatch (no region=) draws the whole draw per column and keeps
-    # column j (O(rows K) per column). The same bits either way.
+    # (rows, 1): O(rows) per column (the CPU's gathered path for a column, kernels_impl.h fill_gathered).
+    # A StreamBatch (no region=) draws the whole draw per column and keeps column j (O(rows K) per
+    # column). Column 0's n_rem is n in every row: a scalar-parameter draw (the vectorized binomial
+    # passes; an array-parameter element is the scalar draw of its parameters, FORMAT 23). The same
+    # bits every way.
     region_cols = isinstance(draws, _stream.Stream)
     col0 = None
+    vb = np.empty((rows, 1), np.int64) if region_cols and is_np else None  # numpy: one buffer for the columns
     try:
         for j, pj in enumerate(probs):
             draws.position = p0
+            n_j = nn if j == 0 else rem[..., None]
             if region_cols:
-                v = draws.binomial(rem[..., None], pj, size=(rows, k - 1), dtype=dtype, device=device,
+                v = draws.binomial(n_j, pj, size=(rows, k - 1), dtype=dtype, device=device, out=vb,
                                    region=(slice(None), slice(j, j + 1)))[..., 0]
             else:
-                v = draws.binomial(rem[..., None], pj, size=(rows, k - 1), dtype=dtype, device=device)[..., j]
+                v = draws.binomial(n_j, pj, size=(rows, k - 1), dtype=dtype, device=device)[..., j]
             if col0 is None:
                 col0 = v
             v = v.cpu().numpy() if hasattr(v, "cpu") else v
             counts[..., j] = v
-            rem = rem - v
+            rem -= v
     except BaseException:
         draws.position = p0  # a failed call moves nothing
         raise
