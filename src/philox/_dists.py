@@ -665,6 +665,18 @@ def dirichlet_params(alpha):
 _DIRICHLET_WHOLE = 3  # dirichlet: up to this many beta columns, whole scalar draws per column (below)
 
 
+def _row_draw_words(draws, name: str, rows: int, k: int, per_value: int):
+    """(p0, words) of `rows` rows of k values over one (rows, k - 1) draw of `per_value` words per
+    element (dirichlet, multinomial); ValueError when the words run past MAX_POSITION."""
+    from . import _stream
+    words = per_value * rows * (k - 1)
+    p0 = draws.position
+    if p0 + words > _stream.MAX_POSITION:
+        raise ValueError(f"{name} of {rows} rows of {k} values needs {words} words; position {p0} "
+                         f"leaves {_stream.MAX_POSITION - p0}")
+    return p0, words
+
+
 def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     """dirichlet(alpha), float64, shape size + (K,): stick-breaking over K - 1 beta columns of one
     (rows, K - 1) beta draw (8 words per element), FORMAT 21.4."""
@@ -675,11 +687,8 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     k = len(al)
     rows = 1 if shape is None else math.prod(shape)
     outer = () if shape is None else shape
+    p0, words = _row_draw_words(draws, "dirichlet", rows, k, 8)
     params = dirichlet_params(al)
-    p0 = draws.position
-    if p0 + 8 * rows * (k - 1) > _stream.MAX_POSITION:
-        raise ValueError(f"dirichlet of {rows} rows of {k} values needs {8 * rows * (k - 1)} words; position {p0} "
-                         f"leaves {_stream.MAX_POSITION - p0}")
     if k == 1:
         empty = draws.beta(1.0, 1.0, size=(0,), dtype=dtype, device=device)
         lead = tuple(empty.shape[:-1])
@@ -724,7 +733,7 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
     except BaseException:
         draws.position = p0  # a failed call moves nothing
         raise
-    draws.position = p0 + 8 * rows * (k - 1)
+    draws.position = p0 + words
     lead = tuple(cols[0].shape[:-1])
     if isinstance(cols[0], np.ndarray):
         # stick-breaking straight into the output's columns: x_j = V_j * rem, rem = rem * (1 - V_j), the
@@ -806,11 +815,7 @@ def multinomial(draws, n, pvals, size=None, dtype=None, device=None, out=None):
             raise TypeError(f"multinomial draws int64 values only, got out.dtype={out.dtype}")
         if tuple(out.shape) != full:
             raise ValueError(f"out of shape {tuple(out.shape)} does not match the output shape {full}")
-    words = 4 * rows * (k - 1)
-    p0 = draws.position
-    if p0 + words > _stream.MAX_POSITION:
-        raise ValueError(f"multinomial of {rows} rows of {k} values needs {words} words; position {p0} "
-                         f"leaves {_stream.MAX_POSITION - p0}")
+    p0, words = _row_draw_words(draws, "multinomial", rows, k, 4)
     probs = multinomial_probs(pv)
     rem = np.full(lead + (rows,), nn, dtype=np.int64)  # n_rem per row (rows of a batch included)
     counts = np.empty(lead + (rows, k), dtype=np.int64)
