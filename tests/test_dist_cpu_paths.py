@@ -40,6 +40,26 @@ def test_poisson_passes_match_reference(isa, lam):
         assert (got < 10).sum() > N // 10
 
 
+# The inversions (lam < 10, n q < 10) count the table entries below u (kernels_impl.h
+# inversion_counts) where the table's sums stop changing early enough, else binary-search it: both
+# sides of that switch on every instruction set (m = 6 .. 46 for these lams), lam = 0, binomial's
+# cap (n < 255: the rest of the table is inf) and its flip (p > 1/2).
+@pytest.mark.parametrize("lam", [0.0, 1e-300, 0.01, 0.5, 1.0, 2.0, 4.0, 7.0, 9.99])
+def test_poisson_inversion_matches_reference(isa, lam):
+    got = philox.Stream(84, "cpu-paths", position=POS).poisson(lam, size=N)
+    want = R.RefStream(84, "cpu-paths", position=POS).poisson(lam, N)
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("n,p", [(0, 0.3), (1, 0.5), (3, 0.5), (20, 0.3), (20, 0.9), (100, 0.05), (2000, 0.004),
+                                 (10 ** 6, 1e-6), (2 ** 62, 2e-18), (7, 1.0), (7, 0.0)])
+def test_binomial_inversion_matches_reference(isa, n, p):
+    got = philox.Stream(85, "cpu-paths", position=POS).binomial(n, p, size=N)
+    want = R.RefStream(85, "cpu-paths", position=POS).binomial(n, p, N)
+    assert np.array_equal(got, want)
+    assert (got >= 0).all() and (got <= n).all()
+
+
 @pytest.mark.parametrize("n,p", [(20, 0.5), (40, 0.3), (45, 0.7), (1000, 0.4), (1000, 0.6), (10 ** 9, 0.25),
                                  (2 ** 62, 0.5), (2 ** 40, 1 - 2 ** -30)])
 def test_binomial_passes_match_reference(isa, n, p):

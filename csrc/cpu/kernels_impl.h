@@ -96,12 +96,19 @@ static inline void vmulhilo(vreg m, vreg x, vreg& hi, vreg& lo) {
   hi = vblend_odd(vsrl64(pe), po);
 }
 
-// kV vectors at once hide the multiplier latency.
-constexpr size_t kV = 2;
+// kV vectors at once hide the multipliers' latency: a round's multiplies wait on the previous
+// round's, so fewer independent vectors leave the units idle. Measured in L1 (ns per word, one
+// thread, Zen 4): AVX-512 0.29 with 2 vectors, 0.26 with 3, 0.20 with 4, 0.18 with 8; AVX2 0.57,
+// 0.50, 0.44 (2, 3, 4); SSE2 1.70, 1.40 (2, 4). Four for every instruction set (eight gained
+// little on AVX-512 and doubles the smallest SIMD batch). Runs shorter than kLanes blocks take
+// one vector at a time (kLanes1 blocks), then the scalar block function.
+constexpr size_t kV = 4;
 constexpr size_t kLanes = kV * L;
+constexpr size_t kLanes1 = L;
 
-// The ten rounds over kLanes counters (x0..x3[v], lane by lane), then the blocks in word order
-// into o[4 * kLanes]: block i's four words are o[4i .. 4i+3].
+// The ten rounds over KV * L counters (x0..x3[v], lane by lane), then the blocks in word order
+// into o[4 * KV * L]: block i's four words are o[4i .. 4i+3].
+template <size_t KV>
 __attribute__((always_inline)) static inline void philox_simd(uint32_t* __restrict o, vreg* x0, vreg* x1,
                                                               vreg* x2, vreg* x3, uint32_t k0, uint32_t k1) {
   const vreg m0 = vset1(PHILOX_M0), m1 = vset1(PHILOX_M1);
@@ -112,7 +119,7 @@ __attribute__((always_inline)) static inline void philox_simd(uint32_t* __restri
 #endif
   for (int r = 0; r < PHILOX_ROUNDS; ++r) {
     if (r) { key0 = vadd(key0, w0); key1 = vadd(key1, w1); }
-    for (size_t v = 0; v < kV; ++v) {  // philox4x32_round, lane-wise
+    for (size_t v = 0; v < KV; ++v) {  // philox4x32_round, lane-wise
       vreg hi0, lo0, hi1, lo1;
       vmulhilo(m0, x0[v], hi0, lo0);
       vmulhilo(m1, x2[v], hi1, lo1);
@@ -124,7 +131,7 @@ __attribute__((always_inline)) static inline void philox_simd(uint32_t* __restri
   }
   // Transpose to word order: block b's four words are o[4b .. 4b+3]. The unpacks
   // work inside 128-bit lanes, so u_k's 128-bit lane l holds block 4l + k.
-  for (size_t v = 0; v < kV; ++v) {
+  for (size_t v = 0; v < KV; ++v) {
     const vreg t0 = vunlo32(x0[v], x1[v]), t1 = vunlo32(x2[v], x3[v]);
     const vreg t2 = vunhi32(x0[v], x1[v]), t3 = vunhi32(x2[v], x3[v]);
     const vreg u[4] = {vunlo64(t0, t1), vunhi64(t0, t1), vunlo64(t2, t3), vunhi64(t2, t3)};
@@ -134,27 +141,29 @@ __attribute__((always_inline)) static inline void philox_simd(uint32_t* __restri
   }
 }
 
-// Blocks lo + i .. lo + i + kLanes - 1 (counter high word hi) into o[4 * kLanes].
+// Blocks lo + i .. lo + i + KV * L - 1 (counter high word hi) into o[4 * KV * L].
+template <size_t KV>
 static inline void blocks_simd(uint32_t* __restrict o, uint32_t lo, uint32_t hi, uint32_t c2, uint32_t c3,
                                uint32_t k0, uint32_t k1) {
-  alignas(64) uint32_t iota[kLanes];
-  for (size_t j = 0; j < kLanes; ++j) iota[j] = lo + (uint32_t)j;
-  vreg x0[kV], x1[kV], x2[kV], x3[kV];
-  for (size_t v = 0; v < kV; ++v) {
+  alignas(64) uint32_t iota[KV * L];
+  for (size_t j = 0; j < KV * L; ++j) iota[j] = lo + (uint32_t)j;
+  vreg x0[KV], x1[KV], x2[KV], x3[KV];
+  for (size_t v = 0; v < KV; ++v) {
     x0[v] = vload(iota + v * L); x1[v] = vset1(hi); x2[v] = vset1(c2); x3[v] = vset1(c3);
   }
-  philox_simd(o, x0, x1, x2, x3, k0, k1);
+  philox_simd<KV>(o, x0, x1, x2, x3, k0, k1);
 }
 
-// kLanes blocks of arbitrary counters (c0[i], c1[i], c2, c3), i < kLanes, into o[4 * kLanes]
+// KV * L blocks of arbitrary counters (c0[i], c1[i], c2, c3), i < KV * L, into o[4 * KV * L]
 // (the gathered path: each lane its own block of one stream).
+template <size_t KV>
 static inline void blocks_simd_at(uint32_t* __restrict o, const uint32_t* c0, const uint32_t* c1, uint32_t c2,
                                   uint32_t c3, uint32_t k0, uint32_t k1) {
-  vreg x0[kV], x1[kV], x2[kV], x3[kV];
-  for (size_t v = 0; v < kV; ++v) {
+  vreg x0[KV], x1[KV], x2[KV], x3[KV];
+  for (size_t v = 0; v < KV; ++v) {
     x0[v] = vload(c0 + v * L); x1[v] = vload(c1 + v * L); x2[v] = vset1(c2); x3[v] = vset1(c3);
   }
-  philox_simd(o, x0, x1, x2, x3, k0, k1);
+  philox_simd<KV>(o, x0, x1, x2, x3, k0, k1);
 }
 #endif
 
@@ -173,7 +182,8 @@ static void gen_blocks(uint32_t* __restrict out, uint64_t b0, size_t nb, uint32_
     uint32_t* o = out + 4 * done;
     size_t i = 0;
 #ifndef PHILOX_NO_SIMD
-    for (; i + kLanes <= seg; i += kLanes) blocks_simd(o + 4 * i, lo + (uint32_t)i, hi, c2, c3, k0, k1);
+    for (; i + kLanes <= seg; i += kLanes) blocks_simd<kV>(o + 4 * i, lo + (uint32_t)i, hi, c2, c3, k0, k1);
+    for (; i + kLanes1 <= seg; i += kLanes1) blocks_simd<1>(o + 4 * i, lo + (uint32_t)i, hi, c2, c3, k0, k1);
 #endif
     for (; i < seg; ++i) stream_block(o + 4 * i, b + i, id, k0, k1);
     done += seg;
@@ -197,7 +207,14 @@ static void gen_blocks_at(uint32_t* __restrict out, const uint64_t* bl, size_t n
       uint32_t x2, x3;
       stream_counter(bl[i + j], id, lo[j], hi[j], x2, x3);
     }
-    blocks_simd_at(out + 4 * i, lo, hi, c2, c3, k0, k1);
+    blocks_simd_at<kV>(out + 4 * i, lo, hi, c2, c3, k0, k1);
+  }
+  for (; i + kLanes1 <= nb; i += kLanes1) {
+    for (size_t j = 0; j < kLanes1; ++j) {
+      uint32_t x2, x3;
+      stream_counter(bl[i + j], id, lo[j], hi[j], x2, x3);
+    }
+    blocks_simd_at<1>(out + 4 * i, lo, hi, c2, c3, k0, k1);
   }
 #endif
   for (; i < nb; ++i) stream_block(out + 4 * i, bl[i], id, k0, k1);
@@ -506,21 +523,20 @@ static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size
     o[j] = (t.k & quick) | (-2 & ~quick);                      // -2: undecided
   }
   uint32_t idx[kChunkWords / 4], dw[kChunkWords];
-  int64_t r[kChunkWords / 4], ks[kChunkWords / 4];
+  int64_t r[kChunkWords / 4];
   const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](int64_t v) { return v == -2; });
+  // log(k!) = log_factorial(k): the table below 10 (k < 0: entry 0, rejected whatever it is), Stirling's
+  // formula from 10, both computed and one selected in the same pass (a second, scalar pass for
+  // k < 10 cost 20-30 ns per value at lam near 10, where half the candidates are below 10)
   for (size_t t = 0; t < m; ++t) {
     const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
-    ks[t] = cand.k;
-    const int64_t k10 = cand.k + ((10 - cand.k) & -(int64_t)(cand.k < 10));  // max(k, 10): a mask, not a
-    r[t] = poisson_ptrs_decide(c, cand, log_factorial_stirling(k10));         // select (AVX2 has no int64 max)
+    const int64_t small = -(int64_t)(cand.k < 10);
+    const int64_t k10 = cand.k + ((10 - cand.k) & small);  // max(k, 10): a mask (AVX2 has no int64 max)
+    const int64_t ki = cand.k & small & -(int64_t)(cand.k >= 0);  // k in [0, 10), else 0
+    const double st = log_factorial_stirling(k10), tb = pw.lf10[ki];
+    r[t] = poisson_ptrs_decide(c, cand, small ? tb : st);
   }
-  for (size_t t = 0; t < m; ++t) {
-    o[idx[t]] = r[t];
-    if (ks[t] < 10) {  // log(k!) from the table (k < 0: rejected, whatever it is)
-      const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
-      o[idx[t]] = poisson_ptrs_decide(c, cand, pw.lf10[ks[t] < 0 ? 0 : ks[t]]);
-    }
-  }
+  for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
 }
 
 // binomial_btrs_attempt(n, q, w + 4j) for j < nv (k, or -1 when rejected), in passes as ptrs_attempts:
@@ -708,6 +724,47 @@ static inline void mt_values(const Job& job, size_t v0, const double* __restrict
   }
 }
 
+// Inversion by counting (poisson and binomial below 10, the same bits as poisson_search): s is
+// nondecreasing with s[255] = inf, so the least k with u <= s[k] is the number of k < 255 with
+// s[k] < u. From the index m where the sums stop changing (s[m] = ... = s[254]: the terms fell below
+// half an ulp of the sum, or binomial's cap) those 255 - m entries are one test, so a value costs
+// m + 1 comparisons, vectorized over values, instead of the binary search's 8 dependent loads
+// (measured in L1, Zen 4, ns per value: AVX-512 5.9 -> 1.0 for poisson(0.01) (m = 6), -> 3.0 for
+// poisson(9.99) (m = 46); AVX2 5.8 -> 1.5 .. 3.5; SSE2, without 64-bit compares, 8.5 -> 2.7 at m = 6
+// but slower than the search from m ~ 30). Tables with m above kCountMax keep the search.
+static inline size_t inversion_flat_from(const double* s) {
+  size_t m = 254;
+  while (m > 0 && s[m - 1] == s[254]) --m;
+  return m;
+}
+#if defined(__AVX512F__) || defined(__AVX2__)
+constexpr size_t kCountMax = 64;
+#else
+constexpr size_t kCountMax = 24;
+#endif
+
+// o[j] = poisson_search(s, w[K j], w[K j + 1]) for j < nv (nv <= kChunkWords / K), by counting.
+template <int K>
+static inline void inversion_counts(const double* __restrict s, size_t m, int64_t* __restrict o, size_t nv,
+                                    const uint32_t* __restrict w) {
+  constexpr size_t B = 16;  // values per block: their counts stay in registers over the table
+  alignas(64) double u[kChunkWords / K + B];
+  for (size_t j = 0; j < nv; ++j) u[j] = u01_open_f64(w[K * j], w[K * j + 1]);
+  for (size_t j = nv; j < nv + B; ++j) u[j] = 0.5;  // the last block's padding: computed, dropped
+  const double sm = s[m];
+  const int64_t tail = (int64_t)(255 - m);
+  for (size_t j0 = 0; j0 < nv; j0 += B) {
+    int64_t c[B];
+    for (size_t i = 0; i < B; ++i) c[i] = tail & -(int64_t)(sm < u[j0 + i]);
+    for (size_t k = 0; k < m; ++k) {
+      const double sk = s[k];
+      for (size_t i = 0; i < B; ++i) c[i] += (int64_t)(sk < u[j0 + i]);
+    }
+    const size_t nb = nv - j0 < B ? nv - j0 : B;
+    for (size_t i = 0; i < nb; ++i) o[j0 + i] = c[i];
+  }
+}
+
 // Values [i0, i1) of op OP: one loop over the table's value function (csrc/ops.h),
 // storing each value as the op's store type (integer ops: truncated to elem_size).
 // The loop-invariant choice inside the value functions (affine or not) is made a constant
@@ -782,8 +839,13 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         // sums once per range, then a search per value (poisson_sums / poisson_search)
         double sums[256];
         poisson_sums(p.a, sums);
+        const size_t m = inversion_flat_from(sums);
         fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
-          for (size_t j = 0; j < nv; ++j) o[j] = poisson_search(sums, w[K * j], w[K * j + 1]);
+          if (m <= kCountMax) {
+            inversion_counts<K>(sums, m, o, nv, w);
+          } else {
+            for (size_t j = 0; j < nv; ++j) o[j] = poisson_search(sums, w[K * j], w[K * j + 1]);
+          }
         });
         return;
       }
@@ -811,10 +873,17 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
         double sums[256];
         binomial_sums(n, q, sums);
         const bool flip = p.a > 0.5;
+        const size_t m = inversion_flat_from(sums);
         fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t) {
-          for (size_t j = 0; j < nv; ++j) {
-            const int64_t x = poisson_search(sums, w[K * j], w[K * j + 1]);
-            o[j] = flip ? n - x : x;
+          if (m <= kCountMax) {
+            inversion_counts<K>(sums, m, o, nv, w);
+            if (flip)
+              for (size_t j = 0; j < nv; ++j) o[j] = n - o[j];
+          } else {
+            for (size_t j = 0; j < nv; ++j) {
+              const int64_t x = poisson_search(sums, w[K * j], w[K * j + 1]);
+              o[j] = flip ? n - x : x;
+            }
           }
         });
         return;
