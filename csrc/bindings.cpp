@@ -1082,6 +1082,49 @@ py::array_t<double> ndtr_array(py::array_t<double, py::array::c_style | py::arra
   return out;
 }
 
+// dirichlet's stick-breaking (FORMAT 21.4) for a Stream's numpy draw, one pass per row: V holds the
+// K - 1 beta columns (V[j * rows + r] = V[r, j]), o the (rows, K) result: x_j = V_j * rem,
+// rem = rem * (1 - V_j) from rem = 1 (so x_0 = V_0 and rem = 1 - V_0 exactly), x_{K-1} = rem; the
+// same float64 operations in the same order as the column passes it replaces (_core is built
+// without FMA contraction), so the same bits. Rows in blocks, so a block of each column stays in
+// L1 between the row loop's reads.
+void stick_breaking_rows(const double* __restrict V, double* __restrict o, size_t rows, size_t km1) {
+  constexpr size_t B = 256;
+  const size_t k = km1 + 1;
+  double rem[B];
+  for (size_t r0 = 0; r0 < rows; r0 += B) {
+    const size_t nb = std::min(B, rows - r0);
+    for (size_t t = 0; t < nb; ++t) {
+      const double v0 = V[r0 + t];
+      o[(r0 + t) * k] = v0;
+      rem[t] = 1.0 - v0;
+    }
+    for (size_t j = 1; j < km1; ++j) {
+      const double* Vj = V + j * rows + r0;
+      for (size_t t = 0; t < nb; ++t) {
+        o[(r0 + t) * k + j] = Vj[t] * rem[t];
+        rem[t] = rem[t] * (1.0 - Vj[t]);
+      }
+    }
+    for (size_t t = 0; t < nb; ++t) o[(r0 + t) * k + km1] = rem[t];
+  }
+}
+
+// A new (rows, K) array from v (K - 1, rows), K >= 2 (stick_breaking_rows).
+py::array_t<double> stick_breaking(py::array_t<double, py::array::c_style | py::array::forcecast> v) {
+  if (v.ndim() != 2 || v.shape(0) < 1)
+    throw py::value_error("stick_breaking: v must be (K - 1, rows) with K >= 2");
+  const size_t km1 = (size_t)v.shape(0), rows = (size_t)v.shape(1);
+  py::array_t<double> out(std::vector<py::ssize_t>{(py::ssize_t)rows, (py::ssize_t)(km1 + 1)});
+  const double* V = v.data();
+  double* o = out.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    stick_breaking_rows(V, o, rows, km1);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_permute(py::module_& m);  // bindings_permute.cpp
@@ -1166,6 +1209,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("ndtri", &philox::ndtri_f64, "Phi^-1(p), AS241 (csrc/dists.h ndtri_f64)");
   m.def("ndtr_array", &ndtr_array, py::arg("x"),
         "Phi of each element of a float64 array (the bits of ndtr)");
+  m.def("stick_breaking", &stick_breaking, py::arg("v"),
+        "dirichlet's stick-breaking (FORMAT 21.4): a new (rows, K) array from the K - 1 beta columns v (K - 1, rows)");
   m.def("ndtri_array", &map_f64<philox::ndtri_f64>, py::arg("p"),
         "Phi^-1 of each element of a float64 array (the bits of ndtri)");
   register_permute(m);
