@@ -203,9 +203,23 @@ _DISTS.update({
                               lambda t, g, n: (lambda ab=t.from_numpy(np.stack([_u(n, 0.2, 5.0), _u(n, 0.2, 5.0, 6)],
                                                                                1)):
                                                lambda: t._sample_dirichlet(ab, generator=g)[:, 0])()),
+    # a parameter per column (a (8,) vector against size=(n / 8, 8)): per-column rates and shapes
+    "poisson(row of 8 lams) i64": (
+        "poisson", 8,
+        lambda s, n: (lambda a=np.linspace(1.0, 50.0, 8): lambda: s.poisson(a, size=(n // 8, 8)))(),
+        lambda g, n: (lambda a=np.linspace(1.0, 50.0, 8): lambda: g.poisson(a, size=(n // 8, 8)))(),
+        lambda t, g, n: (lambda a=t.from_numpy(np.tile(np.linspace(1.0, 50.0, 8), n // 8)):
+                         lambda: t.poisson(a, generator=g))()),
+    "gamma(row of 8 shapes) f64": (
+        "standard_gamma", 8,
+        lambda s, n: (lambda a=np.linspace(0.5, 5.0, 8): lambda: s.standard_gamma(a, size=(n // 8, 8)))(),
+        lambda g, n: (lambda a=np.linspace(0.5, 5.0, 8): lambda: g.standard_gamma(a, size=(n // 8, 8)))(),
+        lambda t, g, n: (lambda a=t.from_numpy(np.tile(np.linspace(0.5, 5.0, 8), n // 8)):
+                         lambda: t._standard_gamma(a, generator=g))()),
 })
 DIST_OPS += tuple(op for op in ("poisson(lam array) i64", "binomial(n array,0.375) i64", "gamma(array) f64",
-                                "beta(array,array) f64") if hasattr(philox.Stream, _DISTS[op][0]))
+                                "beta(array,array) f64", "poisson(row of 8 lams) i64", "gamma(row of 8 shapes) f64")
+                  if hasattr(philox.Stream, _DISTS[op][0]))
 OPS.update({op: _DISTS[op][1] for op in DIST_OPS if op in _DISTS})
 
 # GPU rows: the same ops except raw words (torch has no full-range uint32 draw to match).

@@ -941,6 +941,26 @@ class Stream(_StreamCore, _Draws):
                               range_m1)
         return t.finish()
 
+    def _fill_columns(self, op: int, t, elem_size, affine, columns):
+        """``_fill_params`` for parameters that vary along the last axis only (``_params.COLUMN_OPS``):
+        reserve the whole draw's words, then column j of the (rows, K) draw as a region with
+        ``columns[j]``'s scalar OpArgs fields (the others the draw's own: 0, ``affine``) into a
+        (K, rows) buffer, one transposed copy into the output. Element e's value is the scalar draw
+        of its parameters at its position, as on the per-element path (FORMAT 15, 23)."""
+        k = len(columns)
+        n = t.arr.size
+        rows = n // k
+        start = self._cursor.reserve(n * _core.words_per_value(op))
+        hi, lo = start >> 64, start & 0xFFFFFFFFFFFFFFFF
+        buf = np.empty((k, rows), dtype=t.arr.dtype)
+        for j, q in enumerate(columns):
+            p = _region.plan((rows, k), ((0, rows), (j, j + 1)))
+            _core.fill_region(op, self._k0, self._k1, self._id, hi, lo, p.n_full, p.base, p.run_len, p.counts,
+                              p.strides, buf[j].ctypes.data, True, elem_size, q.get("affine", affine),
+                              q.get("a", 0.0), q.get("b", 0.0), q.get("c", 0.0), q.get("ilow", 0), 0)
+        t.arr.reshape(rows, k)[...] = buf.T
+        return t.finish()
+
     def _fill_params(self, op: int, t, elem_size, affine, params):
         """``_fill`` with array parameters (``_params.draw``; docs/FORMAT.md 23): ``params`` maps OpArgs
         fields to (array, stride) over the output's elements in order."""
