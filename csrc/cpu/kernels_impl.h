@@ -98,10 +98,10 @@ static inline void vmulhilo(vreg m, vreg x, vreg& hi, vreg& lo) {
 
 // kV vectors at once hide the multipliers' latency: a round's multiplies wait on the previous
 // round's, so fewer independent vectors leave the units idle. Measured in L1 (ns per word, one
-// thread, Zen 4): AVX-512 0.29 with 2 vectors, 0.26 with 3, 0.20 with 4, 0.18 with 8; AVX2 0.57,
-// 0.50, 0.44 (2, 3, 4); SSE2 1.70, 1.40 (2, 4). Four for every instruction set (eight gained
-// little on AVX-512 and doubles the smallest SIMD batch). Runs shorter than kLanes blocks take
-// one vector at a time (kLanes1 blocks), then the scalar block function.
+// thread, AMD EPYC family 26, Zen 5): AVX-512 0.29 with 2 vectors, 0.26 with 3, 0.20 with 4, 0.18
+// with 8; AVX2 0.57, 0.50, 0.44 (2, 3, 4); SSE2 1.70, 1.40 (2, 4). Four for every instruction set
+// (eight gained little on AVX-512 and doubles the smallest SIMD batch). Runs shorter than kLanes
+// blocks take one vector at a time (kLanes1 blocks), then the scalar block function.
 constexpr size_t kV = 4;
 constexpr size_t kLanes = kV * L;
 constexpr size_t kLanes1 = L;
@@ -729,7 +729,7 @@ static inline void mt_values(const Job& job, size_t v0, const double* __restrict
 // s[k] < u. From the index m where the sums stop changing (s[m] = ... = s[254]: the terms fell below
 // half an ulp of the sum, or binomial's cap) those 255 - m entries are one test, so a value costs
 // m + 1 comparisons, vectorized over values, instead of the binary search's 8 dependent loads
-// (measured in L1, Zen 4, ns per value: AVX-512 5.9 -> 1.0 for poisson(0.01) (m = 6), -> 3.0 for
+// (measured in L1, EPYC Zen 5, ns per value: AVX-512 5.9 -> 1.0 for poisson(0.01) (m = 6), -> 3.0 for
 // poisson(9.99) (m = 46); AVX2 5.8 -> 1.5 .. 3.5; SSE2, without 64-bit compares, 8.5 -> 2.7 at m = 6
 // but slower than the search from m ~ 30). Tables with m above kCountMax keep the search.
 static inline size_t inversion_flat_from(const double* s) {

@@ -203,19 +203,23 @@ _DISTS.update({
                               lambda t, g, n: (lambda ab=t.from_numpy(np.stack([_u(n, 0.2, 5.0), _u(n, 0.2, 5.0, 6)],
                                                                                1)):
                                                lambda: t._sample_dirichlet(ab, generator=g)[:, 0])()),
-    # a parameter per column (a (8,) vector against size=(n / 8, 8)): per-column rates and shapes
-    "poisson(row of 8 lams) i64": (
-        "poisson", 8,
-        lambda s, n: (lambda a=np.linspace(1.0, 50.0, 8): lambda: s.poisson(a, size=(n // 8, 8)))(),
-        lambda g, n: (lambda a=np.linspace(1.0, 50.0, 8): lambda: g.poisson(a, size=(n // 8, 8)))(),
-        lambda t, g, n: (lambda a=t.from_numpy(np.tile(np.linspace(1.0, 50.0, 8), n // 8)):
-                         lambda: t.poisson(a, generator=g))()),
-    "gamma(row of 8 shapes) f64": (
-        "standard_gamma", 8,
-        lambda s, n: (lambda a=np.linspace(0.5, 5.0, 8): lambda: s.standard_gamma(a, size=(n // 8, 8)))(),
-        lambda g, n: (lambda a=np.linspace(0.5, 5.0, 8): lambda: g.standard_gamma(a, size=(n // 8, 8)))(),
-        lambda t, g, n: (lambda a=t.from_numpy(np.tile(np.linspace(0.5, 5.0, 8), n // 8)):
-                         lambda: t._standard_gamma(a, generator=g))()),
+})
+
+
+def _row_of_8(method, lo, hi, torch_draw):
+    """A row with a parameter per column: an (8,) vector from lo to hi against size=(n / 8, 8) (per-column
+    rates, shapes); torch draws from the vector tiled to the output's size (made outside the timing)."""
+    vec = np.linspace(lo, hi, 8)
+    return (method, 8,
+            lambda s, n: lambda: getattr(s, method)(vec, size=(n // 8, 8)),
+            lambda g, n: lambda: getattr(g, method)(vec, size=(n // 8, 8)),
+            lambda t, g, n: (lambda a=t.from_numpy(np.tile(vec, n // 8)): lambda: torch_draw(t, a, g))())
+
+
+_DISTS.update({
+    "poisson(row of 8 lams) i64": _row_of_8("poisson", 1.0, 50.0, lambda t, a, g: t.poisson(a, generator=g)),
+    "gamma(row of 8 shapes) f64": _row_of_8("standard_gamma", 0.5, 5.0,
+                                            lambda t, a, g: t._standard_gamma(a, generator=g)),
 })
 DIST_OPS += tuple(op for op in ("poisson(lam array) i64", "binomial(n array,0.375) i64", "gamma(array) f64",
                                 "beta(array,array) f64", "poisson(row of 8 lams) i64", "gamma(row of 8 shapes) f64")

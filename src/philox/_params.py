@@ -138,7 +138,7 @@ def draw(draws, params: Dict[str, np.ndarray], size, prepare, columns: Columns):
 # each column is drawn alone with its scalar parameters, as a region of the whole draw (FORMAT 15:
 # the same bits as the element's value in the full draw), through the CPU's scalar passes, instead of
 # per-element columns of parameters (Stream._fill_columns). Measured on (10**6, 8) draws, one thread,
-# Zen 4, ns per value: gamma 19.9 -> 10.0, float32 gamma 18.5 -> 8.9, beta 32.1 -> 14.7, poisson
+# EPYC Zen 5, ns per value: gamma 19.9 -> 10.0, float32 gamma 18.5 -> 8.9, beta 32.1 -> 14.7, poisson
 # 24.3 -> 19.7, binomial 43.0 -> 33.1, standard_t 25.0 -> 19.9. For K up to COLUMNS_MAX columns
 # of at least COLUMNS_MIN_ROWS rows (below that the per-column call costs more than it saves); a
 # Stream's host numpy draw without region= (the other draws keep the per-element path).
