@@ -3,8 +3,8 @@ instruction set the CPU has (the `isa` fixture).
 
 csrc/cpu/kernels_impl.h runs gamma, poisson (lam >= 10) and binomial (n q >= 10) in passes: a
 vectorized quick test for every value, the full test for the undecided ones gathered into a dense
-list (with scalar fix-ups where a log-factorial takes its small-argument form), the flip of
-binomial (p > 1/2), then the retry streams. Each pass is a CPU-only shortcut that must give the
+list (log-factorials below 10 from a table: selected in the pass for PTRS, scalar fix-ups for
+BTRS), the flip of binomial (p > 1/2), then the retry streams. Each pass is a CPU-only shortcut that must give the
 bits of FORMAT 19's one-value-at-a-time definition: the parameters below reach every pass and
 fix-up (centre and tail normals, shape < 1; k < 10 at lam = 10; n - m, k or n - k below 10; both
 sides of p = 1/2), with draws long enough to cross chunk boundaries (512 values) and to reject.
@@ -36,7 +36,7 @@ def test_poisson_passes_match_reference(isa, lam):
     got = philox.Stream(82, "cpu-paths", position=POS).poisson(lam, size=N)
     want = R.RefStream(82, "cpu-paths", position=POS).poisson(lam, N)
     assert np.array_equal(got, want)
-    if lam == 10.0:  # the small-k fix-up ran: values below 10 from the PTRS path
+    if lam == 10.0:  # the table's log(k!) was used: values below 10 from the PTRS path
         assert (got < 10).sum() > N // 10
 
 
