@@ -128,11 +128,12 @@ def test_path_taken_only_where_meant(small_rows, monkeypatch):
     assert not _taken(monkeypatch, lambda: s.standard_gamma(wide, size=(ROWS, wide.size)))
     assert not _taken(monkeypatch, lambda: s.normal(sh, 1.0, size=(ROWS, K)))
     assert not _taken(monkeypatch, lambda: s.standard_gamma(sh, size=(ROWS, K), region=(slice(0, 9), slice(None))))
-    try:
-        b = philox.StreamBatch(SEED, [1, 2])
-    except ImportError:  # a StreamBatch holds its ids as a torch tensor
-        return
-    assert not _taken(monkeypatch, lambda: b.standard_gamma(sh, size=(ROWS, K)))
+
+
+def test_stream_batch_keeps_the_per_element_path(small_rows, monkeypatch):
+    pytest.importorskip("torch", reason="a StreamBatch holds its ids as a torch tensor")
+    b = philox.StreamBatch(SEED, [1, 2])
+    assert not _taken(monkeypatch, lambda: b.standard_gamma(_SHAPES, size=(ROWS, K)))
 
 
 def test_bad_parameter_moves_nothing(small_rows):
