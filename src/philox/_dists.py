@@ -734,24 +734,14 @@ def dirichlet(draws, alpha, size=None, dtype=None, device=None):
         draws.position = p0  # a failed call moves nothing
         raise
     draws.position = p0 + words
-    lead = tuple(cols[0].shape[:-1])
-    if region_cols and is_np:
-        # the Stream's columns lie in vb (K - 1, rows): stick-breaking in one pass per row in C++, the
-        # float64 operations of FORMAT 21.4 in their order (the column passes below, measured 5-10 ns
-        # per row slower: each writes a strided column of the whole output)
+    if is_np:
+        # numpy output comes from a Stream only (a StreamBatch draws torch tensors), so its columns lie
+        # in vb (K - 1, rows): stick-breaking in one pass per row in C++, the float64 operations of
+        # FORMAT 21.4 in their order (numpy passes over the output's strided columns were 5-10 ns per
+        # row slower)
         return _core.stick_breaking(vb).reshape(outer + (k,))
-    if isinstance(cols[0], np.ndarray):
-        # stick-breaking straight into the output's columns: x_j = V_j * rem, rem = rem * (1 - V_j), the
-        # float64 operations of FORMAT 21.4 (IEEE products commute), one pass per operation
-        res = np.empty(lead + (rows, k))
-        res[..., 0] = cols[0]
-        rem = np.subtract(1.0, cols[0], out=cols[0]) if region_cols else 1.0 - cols[0]  # region columns are ours
-        for j in range(1, k - 1):
-            v = cols[j]
-            np.multiply(v, rem, out=res[..., j])
-            rem *= np.subtract(1.0, v, out=v) if region_cols else 1.0 - v
-        res[..., k - 1] = rem
-        return res.reshape(lead + outer + (k,))
+    # torch: x_j = V_j * rem, rem = rem * (1 - V_j), FORMAT 21.4's operations (IEEE products commute)
+    lead = tuple(cols[0].shape[:-1])
     x, rem = [], None
     for v in cols:
         x.append(v if rem is None else v * rem)
