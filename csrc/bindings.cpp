@@ -1005,19 +1005,27 @@ py::array_t<uint32_t> philox4x32(py::array_t<uint32_t, py::array::c_style | py::
   return out;
 }
 
-// Phi or Phi^-1 of every element of a float64 array (truncated_normal's array bounds: one call, the
-// GIL released), the same bits as the scalar _core.ndtr / ndtri.
-template <double (*F)(double)>
-py::array_t<double> map_f64(py::array_t<double, py::array::c_style | py::array::forcecast> x) {
+// A new float64 array of x's shape filled by many(x, out, n) with the GIL released (one call for a
+// whole array: truncated_normal's array bounds).
+template <class Many>
+py::array_t<double> map_array(const py::array_t<double, py::array::c_style | py::array::forcecast>& x, Many many) {
   py::array_t<double> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   const double* xi = x.data();
   double* o = out.mutable_data();
   const size_t n = (size_t)x.size();
   {
     py::gil_scoped_release nogil;
-    for (size_t i = 0; i < n; ++i) o[i] = F(xi[i]);
+    many(xi, o, n);
   }
   return out;
+}
+
+// Phi^-1 (or any scalar function) of every element, the same bits as the scalar _core.ndtri.
+template <double (*F)(double)>
+py::array_t<double> map_f64(py::array_t<double, py::array::c_style | py::array::forcecast> x) {
+  return map_array(x, [](const double* xi, double* o, size_t n) {
+    for (size_t i = 0; i < n; ++i) o[i] = F(xi[i]);
+  });
 }
 
 // Phi of n values, ndtr_f64_fast's bits, 8 at a time: where 8 neighbours all take the continued
@@ -1071,15 +1079,7 @@ void ndtr_many(const double* x, double* o, size_t n) {
 }
 
 py::array_t<double> ndtr_array(py::array_t<double, py::array::c_style | py::array::forcecast> x) {
-  py::array_t<double> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
-  const double* xi = x.data();
-  double* o = out.mutable_data();
-  const size_t n = (size_t)x.size();
-  {
-    py::gil_scoped_release nogil;
-    ndtr_many(xi, o, n);
-  }
-  return out;
+  return map_array(x, ndtr_many);
 }
 
 // dirichlet's stick-breaking (FORMAT 21.4) for a Stream's numpy draw, one pass per row: V holds the

@@ -11,6 +11,7 @@
 #include "kernels.h"
 
 #include <string.h>
+#include <type_traits>
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #elif defined(__SSE2__)
@@ -201,21 +202,20 @@ static void gen_blocks_at(uint32_t* __restrict out, const uint64_t* bl, size_t n
     uint32_t c0, c1;
     stream_counter(0, id, c0, c1, c2, c3);
   }
-  alignas(64) uint32_t lo[kLanes], hi[kLanes];
-  for (; i + kLanes <= nb; i += kLanes) {
-    for (size_t j = 0; j < kLanes; ++j) {
-      uint32_t x2, x3;
-      stream_counter(bl[i + j], id, lo[j], hi[j], x2, x3);
+  // batches of KV * L blocks while they fill: kV vectors, then one
+  auto batches = [&](auto kv) {
+    constexpr size_t KV = decltype(kv)::value, B = KV * L;
+    alignas(64) uint32_t lo[B], hi[B];
+    for (; i + B <= nb; i += B) {
+      for (size_t j = 0; j < B; ++j) {
+        uint32_t x2, x3;
+        stream_counter(bl[i + j], id, lo[j], hi[j], x2, x3);
+      }
+      blocks_simd_at<KV>(out + 4 * i, lo, hi, c2, c3, k0, k1);
     }
-    blocks_simd_at<kV>(out + 4 * i, lo, hi, c2, c3, k0, k1);
-  }
-  for (; i + kLanes1 <= nb; i += kLanes1) {
-    for (size_t j = 0; j < kLanes1; ++j) {
-      uint32_t x2, x3;
-      stream_counter(bl[i + j], id, lo[j], hi[j], x2, x3);
-    }
-    blocks_simd_at<1>(out + 4 * i, lo, hi, c2, c3, k0, k1);
-  }
+  };
+  batches(std::integral_constant<size_t, kV>());
+  batches(std::integral_constant<size_t, 1>());
 #endif
   for (; i < nb; ++i) stream_block(out + 4 * i, bl[i], id, k0, k1);
 }
