@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <type_traits>
@@ -1028,6 +1029,16 @@ py::array_t<double> map_f64(py::array_t<double, py::array::c_style | py::array::
   });
 }
 
+// gamma's c (csrc/dists.h gamma_c) of n shapes: a sqrt and a division per value, cloned for AVX-512
+// and AVX2 (GCC picks one at load time; the same IEEE operations, no contraction: the same bits) --
+// the SSE2 build's two lanes took 1.6 ns per value, the column's main cost in gamma(array) draws.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void gamma_c_many(const double* __restrict a, double* __restrict o, size_t n) {
+  for (size_t i = 0; i < n; ++i) o[i] = philox::gamma_c(a[i]);
+}
+
 // Phi of n values, ndtr_f64_fast's bits, 8 at a time: where 8 neighbours all take the continued
 // fraction (0.6 <= t <= 39, t = |x|; neighbours of a sorted array, as truncated_normal's unique bounds,
 // take similar level counts), their levels run side by side (independent divisions: throughput, not
@@ -1125,6 +1136,75 @@ py::array_t<double> stick_breaking(py::array_t<double, py::array::c_style | py::
   return out;
 }
 
+// categorical (FORMAT 22.3) after its gumbel draw g, over rows of x (rows, K), both C order and of
+// one dtype T: -1 for a row with a NaN or only -inf logits, else the least j with x[j] + g[j] at the
+// row's maximum (the dtype's own correctly rounded sum: numpy's argmax(x + g, -1), ties to the
+// first), in one pass without the (rows, K) sum.
+template <class T>
+void categorical_rows(const T* __restrict x, const T* __restrict g, int64_t* __restrict o, size_t rows, size_t k) {
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for (size_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * k;
+    const T* gr = g + r * k;
+    T best = xr[0] + gr[0];
+    int64_t at = 0;
+    bool nan = xr[0] != xr[0], low = xr[0] == ninf;
+    for (size_t j = 1; j < k; ++j) {
+      const T v = xr[j] + gr[j];
+      const bool up = v > best;
+      best = up ? v : best;
+      at = up ? (int64_t)j : at;
+      nan |= xr[j] != xr[j];
+      low &= xr[j] == ninf;
+    }
+    o[r] = (nan | low) ? -1 : at;
+  }
+}
+
+// The first row of x (rows, K) with a NaN or only -inf logits, or -1 (categorical's check, before
+// any word is drawn).
+template <class T>
+int64_t categorical_first_bad(const T* __restrict x, size_t rows, size_t k) {
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for (size_t r = 0; r < rows; ++r) {
+    bool nan = false, low = true;
+    for (size_t j = 0; j < k; ++j) {
+      nan |= x[r * k + j] != x[r * k + j];
+      low &= x[r * k + j] == ninf;
+    }
+    if (nan | low) return (int64_t)r;
+  }
+  return -1;
+}
+
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+// Both entries take float64 or float32 arrays whose last axis holds the K >= 1 categories.
+template <class T>
+py::array_t<int64_t> categorical_argmax(const CArray<T>& x, const CArray<T>& g) {
+  if (x.ndim() < 1 || x.shape(x.ndim() - 1) < 1) throw py::value_error("categorical: logits need K >= 1 categories");
+  if (g.ndim() != x.ndim() || !std::equal(x.shape(), x.shape() + x.ndim(), g.shape()))
+    throw py::value_error("categorical: the gumbel draw must have the logits' shape");
+  const size_t k = (size_t)x.shape(x.ndim() - 1), rows = (size_t)x.size() / k;
+  py::array_t<int64_t> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim() - 1));
+  const T *xp = x.data(), *gp = g.data();
+  int64_t* o = out.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    categorical_rows(xp, gp, o, rows, k);
+  }
+  return out;
+}
+template <class T>
+int64_t categorical_check(const CArray<T>& x) {
+  if (x.ndim() < 1 || x.shape(x.ndim() - 1) < 1) throw py::value_error("categorical: logits need K >= 1 categories");
+  const size_t k = (size_t)x.shape(x.ndim() - 1), rows = (size_t)x.size() / k;
+  const T* xp = x.data();
+  py::gil_scoped_release nogil;
+  return categorical_first_bad(xp, rows, k);
+}
+
 }  // namespace
 
 void register_permute(py::module_& m);  // bindings_permute.cpp
@@ -1213,6 +1293,15 @@ PYBIND11_MODULE(_core, m) {
         "dirichlet's stick-breaking (FORMAT 21.4): a new (rows, K) array from the K - 1 beta columns v (K - 1, rows)");
   m.def("ndtri_array", &map_f64<philox::ndtri_f64>, py::arg("p"),
         "Phi^-1 of each element of a float64 array (the bits of ndtri)");
+  m.def("categorical_argmax", &categorical_argmax<double>, py::arg("x"), py::arg("g"),
+        "categorical's value per row (FORMAT 22.3) from float64 logits x and their gumbel draw g (-1: a bad row)");
+  m.def("categorical_argmax", &categorical_argmax<float>, py::arg("x"), py::arg("g"), "float32 logits");
+  m.def("categorical_first_bad", &categorical_check<double>, py::arg("x"),
+        "The first row with a NaN or only -inf logits, or -1");
+  m.def("categorical_first_bad", &categorical_check<float>, py::arg("x"), "float32 logits");
+  m.def("gamma_c_array", [](py::array_t<double, py::array::c_style | py::array::forcecast> a) {
+          return map_array(a, gamma_c_many); }, py::arg("shape"),
+        "gamma's c = 1 / sqrt(9 d) of each shape (csrc/dists.h gamma_c; _dists.gamma_params' bits)");
   register_permute(m);
   register_bitgen(m);
 }

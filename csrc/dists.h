@@ -115,6 +115,9 @@ PHILOX_HD double gamma_mt_squeeze_or_nan(double d, double c, double x, uint32_t 
 
 // d of the Marsaglia-Tsang step for shape a > 0: (a < 1 ? a + 1 : a) - 1/3.
 PHILOX_HD double gamma_d(double a) { return (a < 1.0 ? a + 1.0 : a) - 0.333333333333333333333; }
+// c of the Marsaglia-Tsang step: 1 / sqrt(9 d), each step correctly rounded (the host's per-draw and
+// per-element constant: _dists.gamma_params, _core.gamma_c_array).
+PHILOX_HD double gamma_c(double a) { return 1.0 / sqrt(9.0 * gamma_d(a)); }
 
 // The factor U^(1/a) that turns gamma(a + 1) into gamma(a) for a < 1 (U from the value's
 // fourth word): exp(log(U) / a) (a = 0: exp(-inf) = 0, so shape 0 gives 0). `boost` is

@@ -549,6 +549,34 @@ def test_categorical_is_gumbel_argmax_of_the_reference(code):
     assert np.array_equal(got, np.argmax(logits + g, axis=-1))
 
 
+@pytest.mark.parametrize("code", ["f64", "f32"])
+@pytest.mark.parametrize("k", [1, 2, 7, 33])
+def test_categorical_rows_pass_equals_numpy_argmax_of_the_sum(code, k):
+    """The C++ row pass (check and argmax without the (rows, K) sum) gives numpy's argmax(x + g, -1)
+    of the stream's own gumbel draw, with ties, infinities and bad rows (-1 with check=False)."""
+    dt = np.float64 if code == "f64" else np.float32
+    rng = np.random.default_rng(k)
+    x = rng.normal(size=(500, k)).astype(dt) * 2
+    x[rng.random(x.shape) < 0.1] = -np.inf
+    x[rng.random(x.shape) < 0.02] = np.inf
+    x[::17] = np.round(x[::17])  # repeated logits
+    x[3] = -np.inf
+    x[5, 0] = np.nan
+    g = philox.Stream(48, "rows", position=7).gumbel(size=x.shape, dtype=dt)
+    want = np.argmax(x + g, axis=-1)
+    bad = np.isnan(x).any(-1) | (x == -np.inf).all(-1)
+    want[bad] = -1
+    got = philox.Stream(48, "rows", position=7).categorical(x, check=False)
+    assert np.array_equal(got, want)
+    # non-contiguous logits, another dim: the same rows
+    xt = np.asfortranarray(x.T)
+    assert np.array_equal(philox.Stream(48, "rows", position=7).categorical(xt, dim=0, check=False), want)
+    s = philox.Stream(48, "rows")
+    with pytest.raises(ValueError, match=rf"logits row \({np.flatnonzero(bad)[0]},\)"):
+        s.categorical(x)
+    assert s.position == 0
+
+
 def test_categorical_golden_values():
     """Frozen values (FORMAT 22.3): must never change within format v1."""
     logits = np.log(np.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]]))

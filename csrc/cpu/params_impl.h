@@ -255,22 +255,20 @@ static inline void ptrs_cols_attempts(const PtrsCols& c, const double* lf10, int
     o[t] = (x.k & quick) | (-2 & ~quick);
   }
   uint32_t idx[kPV], dw[kChunkWords];
-  int64_t r[kPV], ks[kPV];
+  int64_t r[kPV];
   const size_t u = gather_marked(o, m, w, 4, idx, dw, [](int64_t v) { return v == -2; });
+  // log(k!): the table below 10, Stirling's formula from 10, both computed and one selected (as
+  // ptrs_attempts: no scalar second pass for the candidates below 10)
   for (size_t s = 0; s < u; ++s) {
     const PtrsConsts cc = c.at(idx[s]);
     const TrsCandidate x = poisson_ptrs_candidate(cc, dw[4 * s], dw[4 * s + 1], dw[4 * s + 2], dw[4 * s + 3]);
-    ks[s] = x.k;
-    r[s] = poisson_ptrs_decide(cc, x, log_factorial_stirling(x.k < 10 ? 10 : x.k));
+    const int64_t small = -(int64_t)(x.k < 10);
+    const int64_t k10 = x.k + ((10 - x.k) & small);
+    const int64_t ki = x.k & small & -(int64_t)(x.k >= 0);
+    const double st = log_factorial_stirling(k10), tb = lf10[ki];
+    r[s] = poisson_ptrs_decide(cc, x, small ? tb : st);
   }
-  for (size_t s = 0; s < u; ++s) {
-    o[idx[s]] = r[s];
-    if (ks[s] < 10) {  // log(k!) from the table (k < 0: rejected, whatever it is)
-      const PtrsConsts cc = c.at(idx[s]);
-      const TrsCandidate x = poisson_ptrs_candidate(cc, dw[4 * s], dw[4 * s + 1], dw[4 * s + 2], dw[4 * s + 3]);
-      o[idx[s]] = poisson_ptrs_decide(cc, x, lf10[ks[s] < 0 ? 0 : ks[s]]);
-    }
-  }
+  for (size_t s = 0; s < u; ++s) o[idx[s]] = r[s];
 }
 
 struct BtrsCols {
@@ -308,75 +306,89 @@ static inline void btrs_cols_attempts(const BtrsCols& c, int64_t* __restrict o, 
     r[s] = binomial_btrs_decide(cc, x, log_factorial_ratio_stirling(cc.n - cc.m, x.k - cc.m),
                                 log_factorial_ratio_stirling(x.k, x.k - cc.m));
   }
+  // a ratio whose smaller argument is below 10: the difference of log_factorial's, table and
+  // Stirling both computed and one selected, for those candidates gathered densely (as btrs_attempts)
+  uint32_t sl[kPV];
+  size_t ns = 0;
   for (size_t s = 0; s < u; ++s) {
     const size_t t = idx[s];
     o[t] = r[s];
-    if ((c.n[t] - c.m[t] < 10) | (c.m[t] < 10) | (ks[s] < 10) | (c.n[t] - ks[s] < 10))  // scalar, as btrs_attempts
-      o[t] = binomial_btrs_attempt_c(c.at(t), dw[4 * s], dw[4 * s + 1], dw[4 * s + 2], dw[4 * s + 3]);
+    sl[ns] = (uint32_t)s;
+    ns += (c.n[t] - c.m[t] < 10) | (c.m[t] < 10) | (ks[s] < 10) | (c.n[t] - ks[s] < 10);
   }
+  if (ns == 0) return;
+  static const LogFactTable lft;
+  alignas(64) uint32_t sw[4 * kPV];
+  for (size_t i = 0; i < ns; ++i)
+    for (int k = 0; k < 4; ++k) sw[4 * i + k] = dw[4 * sl[i] + k];
+  for (size_t i = 0; i < ns; ++i) {
+    const BtrsConsts cc = c.at(idx[sl[i]]);
+    const TrsCandidate x = binomial_btrs_candidate(cc, sw[4 * i], sw[4 * i + 1], sw[4 * i + 2], sw[4 * i + 3]);
+    const int64_t k = x.k, nk = cc.n - k, nm = cc.n - cc.m;  // all in [0, n]: the candidate is in range
+    const int64_t lo1 = nm < nk ? nm : nk, lo2 = k < cc.m ? k : cc.m;
+    // both forms of each ratio computed, then one selected (a conditional call stays scalar)
+    const double d1 = lft.at(nm) - lft.at(nk), s1 = log_factorial_ratio_stirling(nm, k - cc.m);
+    const double d2 = lft.at(k) - lft.at(cc.m), s2 = log_factorial_ratio_stirling(k, k - cc.m);
+    r[i] = binomial_btrs_decide(cc, x, lo1 < 10 ? d1 : s1, lo2 < 10 ? d2 : s2);
+  }
+  for (size_t i = 0; i < ns; ++i) o[idx[sl[i]]] = r[i];
 }
 
 // ---------------------------------------------------------------- gamma with per-element shapes
-// The gamma parameters of each value (gamma_first's boost, shape, scale, c) in columns.
-struct GammaCols {
-  double a[kPV], b[kPV], c[kPV];
-  uint8_t f[kPV];
-};
+// The scalar path's passes (mt_values: centre and tail normals, the squeeze, the full test for the
+// rest, the first retries vectorized) take per-entry shape constants D, C already, so a chunk of
+// per-element shapes runs through them as they are; then the op's combination without the boost
+// for every value, and with it (a log and an exp each) for the values that have it, gathered densely.
 
-// gamma_first(f, a, b, c, w + 4t) for t < m (NaN when rejected), in passes: the centre normal, the squeeze
-// (gamma_mt_squeeze_or_nan, no log) and gamma_first itself for the rest; `any_boost`
-// false: no value has the boost (its factor is then 1 without computing it).
-static inline void gamma_cols_attempts(const GammaCols& g, bool any_boost, double* __restrict o, size_t m,
-                                       const uint32_t* __restrict w) {
-  for (size_t t = 0; t < m; ++t) o[t] = normal_f64_centre_or_nan(w[4 * t], w[4 * t + 1]);
-  if (any_boost)
-    for (size_t t = 0; t < m; ++t)
-      o[t] = gamma_value(g.f[t] != 0, g.a[t], g.b[t], gamma_mt_squeeze_or_nan(gamma_d(g.a[t]), g.c[t], o[t], w[4 * t + 2]),
-                         w[4 * t + 3]);
-  else
-    for (size_t t = 0; t < m; ++t)
-      o[t] = gamma_value(false, g.a[t], g.b[t], gamma_mt_squeeze_or_nan(gamma_d(g.a[t]), g.c[t], o[t], w[4 * t + 2]),
-                         w[4 * t + 3]);
-  uint32_t idx[kPV], dw[kChunkWords];
-  double r[kPV];
-  const size_t u = gather_marked(o, m, w, 4, idx, dw, [](double v) { return v != v; });
-  alignas(64) double ga[kPV], gb[kPV], gc[kPV];
-  alignas(64) uint8_t gf[kPV];
-  for (size_t s = 0; s < u; ++s) { ga[s] = g.a[idx[s]]; gb[s] = g.b[idx[s]]; gc[s] = g.c[idx[s]]; gf[s] = g.f[idx[s]]; }
-  if (any_boost)
-    for (size_t s = 0; s < u; ++s) r[s] = gamma_first(gf[s] != 0, ga[s], gb[s], gc[s], dw + 4 * s);
-  else
-    for (size_t s = 0; s < u; ++s) r[s] = gamma_first(false, ga[s], gb[s], gc[s], dw + 4 * s);
-  for (size_t s = 0; s < u; ++s) o[idx[s]] = r[s];
+// Elements e0 .. e0 + n - 1 of a column as a unit-stride block: the column itself (stride 1), or
+// buf filled with its one element (stride 0). (A copy of a stride-1 column compiled to rep movsq,
+// ~15% of beta(array, array)'s chunk time.)
+template <class T>
+static inline const T* column(const T* P, uint64_t s, uint64_t e0, size_t n, T* __restrict buf) {
+  if (s) return P + e0;
+  for (size_t j = 0; j < n; ++j) buf[j] = P[0];
+  return buf;
+}
+// f[j] = element e0 + j's affine flag (ParamCols::affine) for j < n, as a unit-stride block.
+static inline const uint8_t* affine_column(const ParamCols& q, uint64_t e0, size_t n, uint8_t* __restrict buf) {
+  if (q.F) return column(q.F, q.sf, e0, n, buf);
+  for (size_t j = 0; j < n; ++j) buf[j] = q.base.affine ? 1 : 0;
+  return buf;
+}
+// The indices j < n with f[j] != 0 into idx (room for n + 16), padded (pad_list); returns how many.
+static inline size_t marked(const uint8_t* __restrict f, size_t n, uint32_t* __restrict idx) {
+  size_t m = 0;
+  for (size_t j = 0; j < n; ++j) {
+    idx[m] = (uint32_t)j;
+    m += f[j] != 0 ? 1 : 0;
+  }
+  return m;
 }
 
-// The job's gamma values (float64 op GammaF64's bits) j0 .. j0 + nv - 1 into d: gamma_cols_attempts over
-// the chunk, the first retry of the rejected ones the same way (gamma_retry's attempt 0, word 3 the
-// value's own), gamma_retry for those still rejected.
+// The job's gamma values (op OP: GammaF64 or GammaF32, the same words and float64 values) j0 .. j0 +
+// nv - 1 into d: gamma_first + gamma_retry of each element's (a, b, c, affine).
+template <int OP>
 static inline void gamma_params_chunk(const Job& job, const ParamCols& q, double* __restrict d, size_t nv,
                                       const uint32_t* __restrict w, size_t v0) {
-  constexpr int F64 = (int)Op::GammaF64;
+  static_assert(OpTraits<OP>::K == 4, "gamma takes four words");
+  constexpr size_t N = kChunkWords / 4;
   const uint64_t e0 = job.param0 + v0;
-  GammaCols g, rg;
-  uint8_t fo = 0;
-  for (size_t j = 0; j < nv; ++j) {
-    g.a[j] = q.a(e0 + j); g.b[j] = q.b(e0 + j); g.c[j] = q.c(e0 + j); g.f[j] = q.affine(e0 + j);
-    fo |= g.f[j];
+  alignas(64) double ab[N], bb_[N], cb[N], D[N], g[N + 16], ba[N + 16], bb[N + 16], bg[N + 16], bv[N + 16];
+  alignas(64) uint8_t fb[N];
+  alignas(64) uint32_t bi[N + 16], bw[N + 16];
+  const double* __restrict A = column(q.A, q.sa, e0, nv, ab);
+  const double* __restrict B = column(q.B, q.sb, e0, nv, bb_);
+  const double* __restrict C = column(q.C, q.sc, e0, nv, cb);
+  const uint8_t* __restrict f = affine_column(q, e0, nv, fb);
+  for (size_t j = 0; j < nv; ++j) D[j] = gamma_d(A[j]);
+  mt_values<OP, 4>(job, v0, D, C, 0, 1, g, nv, w);
+  for (size_t j = 0; j < nv; ++j) d[j] = gamma_value(false, A[j], B[j], g[j], w[4 * j + 3]);
+  const size_t m = marked(f, nv, bi), mp = pad_list(bi, m);
+  for (size_t t = 0; t < mp; ++t) {
+    ba[t] = A[bi[t]]; bb[t] = B[bi[t]]; bg[t] = g[bi[t]]; bw[t] = w[4 * bi[t] + 3];
   }
-  gamma_cols_attempts(g, fo != 0, d, nv, w);
-  uint32_t idx[kPV], rw[kChunkWords];
-  double r[kPV];
-  const size_t m = first_retry_words<F64>(job, d, nv, v0, w, idx, rw, true);
-  for (size_t t = 0; t < m; ++t) {
-    const size_t j = idx[t];
-    rg.a[t] = g.a[j]; rg.b[t] = g.b[j]; rg.c[t] = g.c[j]; rg.f[t] = g.f[j];
-  }
-  gamma_cols_attempts(rg, fo != 0, r, m, rw);
-  for (size_t t = 0; t < m; ++t) d[idx[t]] = r[t];
-  for (size_t j = 0; j < nv; ++j)
-    if (d[j] != d[j])
-      d[j] = gamma_retry(g.f[j] != 0, g.a[j], g.b[j], g.c[j], w + 4 * j,
-                         retry_at(job.k0, job.k1, job.id, value_block<4>(job, v0 + j)));
+  for (size_t t = 0; t < mp; ++t) bv[t] = gamma_value(true, ba[t], bb[t], bg[t], bw[t]);
+  for (size_t t = 0; t < m; ++t) d[bi[t]] = bv[t];
 }
 
 // ---------------------------------------------------------------- the per-op loops
@@ -473,113 +485,81 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
     });
   } else if constexpr (OP == (int)Op::GammaF64) {
     fill<4, double>(job, i0, i1, [&](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
-      gamma_params_chunk(job, q, o, nv, w, v0);
+      gamma_params_chunk<OP>(job, q, o, nv, w, v0);
     });
   } else if constexpr (OP == (int)Op::GammaF32) {
     static_assert(OpTraits<(int)Op::GammaF64>::K == OpTraits<OP>::K, "gamma_f32 reads gamma_f64's words");
     fill<4, float>(job, i0, i1, [&](float* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
       alignas(64) double d[kPV];
-      gamma_params_chunk(job, q, d, nv, w, v0);
+      gamma_params_chunk<OP>(job, q, d, nv, w, v0);
       for (size_t j = 0; j < nv; ++j) o[j] = (float)d[j];
     });
   } else if constexpr (OP == (int)Op::BetaF64) {
-    // beta_first + beta_retry per element: gx (shape a, words 0-3) and gy (shape b, words 4-7) through
-    // gamma's passes (scale 1, no boost: the Marsaglia-Tsang value), each one's first retry the same
-    // way (X from block 0, Y from block 1 of the retry stream), beta_combine, beta_retry for the rest.
+    // the scalar path's passes (run_op's beta): gx (shape a, words 0-3, retries from the even blocks)
+    // and gy (shape b, words 4-7, the odd blocks) as the two entries of each value in one set of
+    // mt_values passes, each entry with its element's constants; beta_combine outside logs for every
+    // value, in logs (a or b < 1: affine) for those that need it, gathered densely.
     constexpr int K = OpTraits<OP>::K;
     fill<K, double>(job, i0, i1, [&](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+      constexpr size_t N = kChunkWords / K;
       const uint64_t e0 = job.param0 + v0;
-      alignas(64) uint32_t xw[4 * kBV], yw[4 * kBV];
-      for (size_t j = 0; j < nv; ++j)
-        for (int k = 0; k < 4; ++k) {
-          xw[4 * j + k] = w[K * j + k];
-          yw[4 * j + k] = w[K * j + 4 + k];
-        }
-      GammaCols gx, gy, rg;
-      uint8_t lo = 0;
+      alignas(64) double ab[N], bb[N], cab[N], dd[2 * N], cc[2 * N], g[2 * N];
+      alignas(64) uint64_t ib[N];
+      alignas(64) uint8_t fb[N];
+      const double* __restrict A = column(q.A, q.sa, e0, nv, ab);
+      const double* __restrict B = column(q.B, q.sb, e0, nv, bb);
+      const double* __restrict CA = column(q.C, q.sc, e0, nv, cab);
+      const uint64_t* __restrict IB = column(q.I, q.si, e0, nv, ib);  // c of b, as its bits
+      const uint8_t* __restrict f = affine_column(q, e0, nv, fb);
       for (size_t j = 0; j < nv; ++j) {
-        const uint64_t e = e0 + j;
-        gx.a[j] = q.a(e); gx.b[j] = 1.0; gx.c[j] = q.c(e); gx.f[j] = 0;
-        gy.a[j] = q.b(e); gy.b[j] = 1.0; gy.c[j] = bits_f64(q.ilow(e)); gy.f[j] = 0;
-        lo |= q.affine(e);
+        dd[2 * j] = gamma_d(A[j]); cc[2 * j] = CA[j];
+        dd[2 * j + 1] = gamma_d(B[j]); cc[2 * j + 1] = bits_f64(IB[j]);
       }
-      alignas(64) double x[kBV], y[kBV], r[kBV];
-      uint32_t idx[kBV], rw[4 * kBV];
-      gamma_cols_attempts(gx, false, x, nv, xw);
-      gamma_cols_attempts(gy, false, y, nv, yw);
-      size_t m = first_retry_words<OP>(job, x, nv, v0, w, idx, rw, false, 0);
-      for (size_t t = 0; t < m; ++t) { rg.a[t] = gx.a[idx[t]]; rg.b[t] = 1.0; rg.c[t] = gx.c[idx[t]]; rg.f[t] = 0; }
-      gamma_cols_attempts(rg, false, r, m, rw);
-      for (size_t t = 0; t < m; ++t) x[idx[t]] = r[t];
-      m = first_retry_words<OP>(job, y, nv, v0, w, idx, rw, false, 1);
-      for (size_t t = 0; t < m; ++t) { rg.a[t] = gy.a[idx[t]]; rg.b[t] = 1.0; rg.c[t] = gy.c[idx[t]]; rg.f[t] = 0; }
-      gamma_cols_attempts(rg, false, r, m, rw);
-      for (size_t t = 0; t < m; ++t) y[idx[t]] = r[t];
-      for (size_t j = 0; j < nv; ++j)
-        o[j] = beta_combine(false, gx.a[j], gy.a[j], x[j], y[j], xw[4 * j + 3], yw[4 * j + 3]);
-      if (lo) {  // the values in logs (a or b < 1), gathered densely, combined again
-        uint32_t li[kBV], lw3[kBV], lw7[kBV];
-        alignas(64) double la[kBV], lb[kBV], lx[kBV], ly[kBV], lv[kBV];
-        size_t nl = 0;
-        for (size_t j = 0; j < nv; ++j) {
-          li[nl] = (uint32_t)j;
-          nl += q.affine(e0 + j) != 0 ? 1 : 0;
-        }
-        for (size_t t = 0; t < nl; ++t) {
-          const size_t j = li[t];
-          la[t] = gx.a[j]; lb[t] = gy.a[j]; lx[t] = x[j]; ly[t] = y[j]; lw3[t] = xw[4 * j + 3]; lw7[t] = yw[4 * j + 3];
-        }
-        for (size_t t = 0; t < nl; ++t) lv[t] = beta_combine(true, la[t], lb[t], lx[t], ly[t], lw3[t], lw7[t]);
-        for (size_t t = 0; t < nl; ++t) o[li[t]] = lv[t];
+      mt_values<OP, 4, 1>(job, v0, dd, cc, 0, 2, g, 2 * nv, w);
+      for (size_t j = 0; j < nv; ++j) o[j] = beta_combine(false, A[j], B[j], g[2 * j], g[2 * j + 1], 0, 0);
+      uint32_t li[N + 16], lw3[N + 16], lw7[N + 16];
+      alignas(64) double la[N + 16], lb[N + 16], lx[N + 16], ly[N + 16], lv[N + 16];
+      const size_t nl = marked(f, nv, li), np_ = pad_list(li, nl);
+      for (size_t t = 0; t < np_; ++t) {
+        const size_t j = li[t];
+        la[t] = A[j]; lb[t] = B[j]; lx[t] = g[2 * j]; ly[t] = g[2 * j + 1]; lw3[t] = w[K * j + 3]; lw7[t] = w[K * j + 7];
       }
-      for (size_t j = 0; j < nv; ++j)
-        if (o[j] != o[j]) {
-          const OpArgs a = q.at(e0 + j);
-          o[j] = OpRetry<OP>::value(a, w + K * j, retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + j)));
-        }
+      for (size_t t = 0; t < np_; ++t) lv[t] = beta_combine(true, la[t], lb[t], lx[t], ly[t], lw3[t], lw7[t]);
+      for (size_t t = 0; t < nl; ++t) o[li[t]] = lv[t];
     });
   } else if constexpr (OP == (int)Op::StandardTF64) {
-    // student_t_first + student_t_retry per element: g (shape h = a, scale 1, no boost) through gamma's
-    // passes over words 0-3, its first retry (block 0 of the retry stream) the same way, then
-    // student_t_combine with Z (words 4, 5) and the boost (word 3, h < 1), student_t_retry for the rest.
+    // the scalar path's passes (run_op's standard_t): g (shape h = a, words 0-3) by mt_values with
+    // each element's constants, Z = normal_f64(words 4, 5) in normals' two passes, then
+    // student_t_combine_z without the boost for every value, with it (h < 1: affine) for those that
+    // have it, gathered densely.
     constexpr int K = OpTraits<OP>::K;
     fill<K, double>(job, i0, i1, [&](double* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
+      constexpr size_t N = kChunkWords / K + 1;
       const uint64_t e0 = job.param0 + v0;
-      alignas(64) uint32_t gw[4 * kPV], zw[3][kPV];
-      for (size_t j = 0; j < nv; ++j)
-        for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
-      for (size_t j = 0; j < nv; ++j)
-        for (int k = 0; k < 3; ++k) zw[k][j] = w[K * j + 3 + k];
-      GammaCols g, rg;
-      alignas(64) uint8_t f[kPV];
-      uint8_t fo = 0;
+      alignas(64) uint32_t gw[4 * N], zw[2 * N];
       for (size_t j = 0; j < nv; ++j) {
-        g.a[j] = q.a(e0 + j); g.b[j] = 1.0; g.c[j] = q.c(e0 + j); g.f[j] = 0;
-        f[j] = q.affine(e0 + j);
-        fo |= f[j];
+        for (int k = 0; k < 4; ++k) gw[4 * j + k] = w[K * j + k];
+        for (int k = 0; k < 2; ++k) zw[2 * j + k] = w[K * j + 4 + k];
       }
-      alignas(64) double x[kPV], r[kPV];
-      uint32_t idx[kPV], rw[4 * kPV];
-      gamma_cols_attempts(g, false, x, nv, gw);
-      const size_t m = first_retry_words<OP>(job, x, nv, v0, w, idx, rw, false);
-      for (size_t t = 0; t < m; ++t) { rg.a[t] = g.a[idx[t]]; rg.b[t] = 1.0; rg.c[t] = g.c[idx[t]]; rg.f[t] = 0; }
-      gamma_cols_attempts(rg, false, r, m, rw);
-      for (size_t t = 0; t < m; ++t) x[idx[t]] = r[t];
-      if (fo)
-        for (size_t j = 0; j < nv; ++j) {
-          const double v =
-              student_t_combine(f[j] != 0, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
-          o[j] = x[j] != x[j] ? x[j] : v;
-        }
-      else
-        for (size_t j = 0; j < nv; ++j) {
-          const double v = student_t_combine(false, g.a[j], x[j] != x[j] ? 1.0 : x[j], zw[0][j], zw[1][j], zw[2][j]);
-          o[j] = x[j] != x[j] ? x[j] : v;
-        }
-      for (size_t j = 0; j < nv; ++j)
-        if (o[j] != o[j])
-          o[j] = OpRetry<OP>::value(q.at(e0 + j), w + K * j,
-                                    retry_at(job.k0, job.k1, job.id, value_block<K>(job, v0 + j)));
+      alignas(64) double hb[N], cb[N], D[N], g[N], z[N];
+      alignas(64) uint8_t fb[N];
+      const double* __restrict H = column(q.A, q.sa, e0, nv, hb);
+      const double* __restrict C = column(q.C, q.sc, e0, nv, cb);
+      const uint8_t* __restrict f = affine_column(q, e0, nv, fb);
+      for (size_t j = 0; j < nv; ++j) D[j] = gamma_d(H[j]);
+      mt_values<OP, 4>(job, v0, D, C, 0, 1, g, nv, gw);
+      for (size_t j = 0; j < nv; ++j) z[j] = normal_f64_centre_or_nan(zw[2 * j], zw[2 * j + 1]);
+      finish_tail_normals<2>(z, nv, zw);
+      for (size_t j = 0; j < nv; ++j) o[j] = student_t_combine_z(false, H[j], g[j], 0, z[j]);
+      uint32_t bi[N + 16], bw[N + 16];
+      alignas(64) double bh[N + 16], bg[N + 16], bz[N + 16], bv[N + 16];
+      const size_t m = marked(f, nv, bi), mp = pad_list(bi, m);
+      for (size_t t = 0; t < mp; ++t) {
+        const size_t j = bi[t];
+        bh[t] = H[j]; bg[t] = g[j]; bz[t] = z[j]; bw[t] = gw[4 * j + 3];
+      }
+      for (size_t t = 0; t < mp; ++t) bv[t] = student_t_combine_z(true, bh[t], bg[t], bw[t], bz[t]);
+      for (size_t t = 0; t < m; ++t) o[bi[t]] = bv[t];
     });
   } else {
     run_op_params<OP>(job, i0, i1, false);

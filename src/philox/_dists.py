@@ -142,22 +142,22 @@ def _gamma_array(draws, params, size, dtype, device, out, region, columns):
 
 
 def gamma_params_array(shape, scale):
-    """gamma_params per element: the same correctly rounded float64 steps (numpy's + - / sqrt are
-    IEEE operations), and ``affine`` = shape < 1 (the boost) per element."""
-    boost = shape < 1.0
-    d = np.asarray(shape + boost)  # shape + 1.0 where boost, shape + 0.0 == shape elsewhere (shape >= 0)
-    d -= 0.333333333333333333333
-    d *= 9.0
-    np.sqrt(d, out=d)
-    np.divide(1.0, d, out=d)
-    return shape, scale, d, boost
+    """gamma_params per element: c from _core.gamma_c_array (csrc/dists.h gamma_c: the same correctly
+    rounded float64 steps, one pass), and ``affine`` = shape < 1 (the boost) per element."""
+    shape = np.asarray(shape, dtype=np.float64)
+    return shape, scale, _core.gamma_c_array(shape), shape < 1.0
 
 
 def _gamma_check(shape, scale, names):
+    # reductions first (no array allocated); the elementwise masks only to name a bad element
     for v, nm in ((shape, names[0]), (scale, names[1])):
-        bad = ~(v >= 0.0)
-        if bad.any():
+        if not np.min(v, initial=np.inf) >= 0.0:
+            bad = ~(v >= 0.0)
             raise ValueError(f"{nm} must be non-negative, got {_params.first(bad, v)!r}")
+    if np.ndim(scale) == 0 or np.size(scale) == 1:  # x -> x * s is nondecreasing: max(x) * s is the max
+        top = np.max(shape, initial=0.0)
+        if not (top * max(float(np.max(scale)), 1.0) > _GAMMA_MAX or top > _GAMMA_MAX):
+            return
     with np.errstate(over="ignore"):
         bad = (shape * np.maximum(scale, 1.0) > _GAMMA_MAX) | (shape > _GAMMA_MAX)
     if bad.any():
@@ -195,9 +195,7 @@ def _chisquare_columns(code, p):
 
 def _poisson_columns(code, p):
     lam = p["lam"]
-    bad = ~((lam >= 0.0) & (lam <= POISSON_LAM_MAX))
-    if bad.any():
-        raise ValueError(f"lam must be in [0, {POISSON_LAM_MAX:g}], got {_params.first(bad, lam)!r}")
+    _in_interval(lam, "lam", 0.0, POISSON_LAM_MAX, f"in [0, {POISSON_LAM_MAX:g}]")
     return _POISSON_I64, 0, False, {"a": lam}
 
 
@@ -214,6 +212,15 @@ def _in_range(v, name, ok, what):
     bad = ~ok
     if bad.any():
         raise ValueError(f"{name} must be {what}, got {_params.first(bad, v)!r}")
+
+
+def _in_interval(v, name, lo, hi, what, open_low=False):
+    """v in [lo, hi] ((lo, hi] with open_low): two reductions (no array allocated), the elementwise
+    mask only to name the first bad element (NaN fails both ways)."""
+    mn, mx = np.min(v, initial=np.inf), np.max(v, initial=-np.inf)
+    if (mn > lo if open_low else mn >= lo) and mx <= hi:
+        return
+    _in_range(v, name, ((v > lo) if open_low else (v >= lo)) & (v <= hi), what)
 
 
 def _lognormal_columns(code, p):
@@ -237,15 +244,19 @@ def _bernoulli_columns(code, p):
 def _beta_columns(code, p):
     a, b = p["a"], p["b"]
     for v, nm in ((a, "a"), (b, "b")):
-        _in_range(v, nm, (v > 0.0) & (v <= _GAMMA_MAX), f"positive and at most {_GAMMA_MAX:g}")
-    cb = np.asarray(gamma_params_array(b, 1.0)[2], dtype=np.float64)
-    return _BETA_F64, 0, False, {"a": a, "b": b, "c": gamma_params_array(a, 1.0)[2], "ilow": cb.view(np.uint64),
-                                 "affine": (a < 1.0) | (b < 1.0)}
+        _in_interval(v, nm, 0.0, _GAMMA_MAX, f"positive and at most {_GAMMA_MAX:g}", open_low=True)
+    logs = np.less(a, 1.0)  # in logs where a or b < 1 (beta_params' switch)
+    if np.ndim(logs) and logs.shape == np.broadcast_shapes(a.shape, b.shape):
+        logs |= b < 1.0
+    else:
+        logs = logs | (b < 1.0)
+    return _BETA_F64, 0, False, {"a": a, "b": b, "c": _core.gamma_c_array(a),
+                                 "ilow": _core.gamma_c_array(b).view(np.uint64), "affine": logs}
 
 
 def _standard_t_columns(code, p):
     df = p["df"]
-    _in_range(df, "df", (df >= STANDARD_T_DF_MIN) & (df <= _GAMMA_MAX), f"in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}]")
+    _in_interval(df, "df", STANDARD_T_DF_MIN, _GAMMA_MAX, f"in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}]")
     h = df * 0.5
     return _STANDARD_T_F64, 0, False, {"a": h, "c": gamma_params_array(h, 1.0)[2], "affine": h < 1.0}
 
@@ -535,21 +546,29 @@ def categorical(draws, logits, dim=-1, check=True):
     if is_tensor:
         x = x.to(cdt)
         bad = torch.isnan(x).any(-1) | (x == float("-inf")).all(-1)
+        if check and bad.any():  # one host sync for a device tensor (check=False skips it)
+            _bad_row(tuple(int(i) for i in bad.nonzero()[0]))
     else:
-        x = x.astype(cdt, copy=False)
-        bad = np.isnan(x).any(-1) | (x == -np.inf).all(-1)
-    if check and bad.any():  # one host sync for a device tensor (check=False skips it)
-        first = bad.nonzero()[0] if is_tensor else np.argwhere(bad)[0]
-        where = tuple(int(i) for i in first)
-        raise ValueError(f"logits row {where} has NaN or only -inf logits: no category can be drawn")
+        # numpy: the check and the argmax in C++ passes over the rows (no (rows, K) temporaries)
+        x = np.ascontiguousarray(x, dtype=cdt)
+        if check and x.size:
+            r = _core.categorical_first_bad(x)
+            if r >= 0:
+                _bad_row(np.unravel_index(r, x.shape[:-1]))
     size = (extra + (k,)) if batch_shape is not None else tuple(x.shape)
     if is_tensor:
         g = draws.gumbel(size=size, dtype=cdt, device=x.device)
         idx = torch.argmax(x + g, dim=-1)  # ties: the first maximal index (torch and numpy)
         return torch.where(bad, torch.full_like(idx, -1), idx)
     g = draws.gumbel(size=size, dtype=cdt)
-    idx = np.argmax(x + g, axis=-1)
-    return np.where(bad, np.int64(-1), idx.astype(np.int64))[()]
+    if x.size == 0:
+        return np.zeros(x.shape[:-1], dtype=np.int64)[()]
+    return _core.categorical_argmax(x, np.ascontiguousarray(g, dtype=cdt))[()]
+
+
+def _bad_row(where):
+    where = tuple(int(i) for i in where)
+    raise ValueError(f"logits row {where} has NaN or only -inf logits: no category can be drawn")
 # ---------------------------------------------------------------- FORMAT 21: beta, standard_t, dirichlet, float32 gamma
 _GAMMA_F32 = _OP["gamma_f32"]
 _BETA_F64 = _OP["beta_f64"]
