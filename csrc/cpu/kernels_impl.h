@@ -482,7 +482,7 @@ static inline void retry_block_words(const Job& job, size_t v0, const uint32_t* 
   // L values per batch, two Philox calls lane by lane: fold's (each value's retry stream id, from
   // its block number: retry_id) and then the retry block's own. The last, partial batch repeats its
   // first value in the spare lanes and keeps only its own blocks. (Done one value at a time, the two
-  // scalar calls cost about 6 ns per value of poisson(15), whose PTRS rejects ~15% first attempts.)
+  // scalar calls cost about 4 ns per value of poisson(15), whose PTRS rejects ~15% first attempts.)
   for (; t < m; t += L) {
     const size_t nl = m - t < L ? m - t : L;
     alignas(64) uint32_t a0[L], a1[L], b0[L], b1[L], r0[L], r1[L], f[4 * L], blk[4 * L];
@@ -603,8 +603,9 @@ static inline void btrs_attempts(const BtrsConsts& c, int64_t* __restrict o, siz
   // log_factorial_ratio is a difference of log_factorial's (the table below 10, Stirling above):
   // those candidates again, gathered densely, both forms computed and one selected per ratio, in a
   // vectorized pass (they went one at a time in scalar code before: binomial(20, 0.5) 120 -> 101,
-  // binomial(25, 0.4) 72 -> 63 ns per value; most of what is left is the ~8% of values that BTRS
-  // rejects twice at such small n q, finished one at a time by finish_rejected).
+  // binomial(25, 0.4) 72 -> 63 ns per value; then with both forms of each ratio computed and one
+  // selected, and the first retries' Philox blocks vectorized (retry_block_words), 81 -> 31 and
+  // 51 -> 25 in the kernel alone).
   const bool small_nm = (c.n - c.m < 10) | (c.m < 10);
   uint32_t sl[kChunkWords / 4];
   size_t ns = 0;
