@@ -8,6 +8,8 @@ CUDA kernels' code run on the CPU (``_core._emulate_gpu_fill`` / ``_emulate_gpu_
 """
 import itertools
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -212,6 +214,18 @@ def test_per_element_checks(call, match):
     with pytest.raises(ValueError, match=match):
         call(s)
     assert s.position == 0
+
+
+@pytest.mark.parametrize("shape,scale", [(np.array([1e200]), 1e200), ([1e200, 1.0], [1e200]), ([2.0, 1e301], 1.0)])
+def test_gamma_bound_check_overflows_quietly(shape, scale):
+    """shape * scale past float64's range is a ValueError, with no numpy warning on the way (the
+    check's reduction shortcut multiplies Python floats)."""
+    s = philox.Stream(SEED, "checks", position=5)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="shape \\* scale must be at most"):
+            s.gamma(shape, scale)
+    assert s.position == 5
 
 
 def test_type_errors():

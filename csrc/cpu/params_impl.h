@@ -126,7 +126,9 @@ static bool params_dispatch(const Job& job, size_t i0, size_t i1) {
 constexpr size_t kInvGroup = 2 * L > 8 ? 2 * L : 8;
 
 // The indices j < nv with mean[j] < 10 (mean >= 0: lam, n q), ordered by floor(mean[j]) (a counting
-// sort, stable); returns how many.
+// sort, stable); returns how many. Every index is placed (those with mean >= 10 after them, in the
+// bucket 10), so the scatter has no branch: a test of mean < 10 there mispredicted on mixed chunks
+// (poisson(lam uniform in [0, 20]): ~2 ns per value, a fifth of the kernel's time).
 static inline size_t inversion_order(const double* __restrict mean, size_t nv, uint32_t* __restrict ii) {
   uint32_t b[kChunkWords / 4];
   size_t off[11] = {0};
@@ -138,8 +140,7 @@ static inline size_t inversion_order(const double* __restrict mean, size_t nv, u
     off[k] = at;
     at += c;
   }
-  for (size_t j = 0; j < nv; ++j)
-    if (b[j] < 10) ii[off[b[j]]++] = (uint32_t)j;
+  for (size_t j = 0; j < nv; ++j) ii[off[b[j]]++] = (uint32_t)j;
   return off[9];
 }
 

@@ -155,7 +155,7 @@ def _gamma_check(shape, scale, names):
             bad = ~(v >= 0.0)
             raise ValueError(f"{nm} must be non-negative, got {_params.first(bad, v)!r}")
     if np.ndim(scale) == 0 or np.size(scale) == 1:  # x -> x * s is nondecreasing: max(x) * s is the max
-        top = np.max(shape, initial=0.0)
+        top = float(np.max(shape, initial=0.0))  # Python floats: an overflow is inf, no numpy warning
         if not (top * max(float(np.max(scale)), 1.0) > _GAMMA_MAX or top > _GAMMA_MAX):
             return
     with np.errstate(over="ignore"):
