@@ -7,7 +7,6 @@ through the CPU loops' threading, region draws, StreamBatch rows, out=, the torc
 CUDA kernels' code run on the CPU (``_core._emulate_gpu_fill`` / ``_emulate_gpu_region``).
 """
 import itertools
-
 import warnings
 
 import numpy as np
