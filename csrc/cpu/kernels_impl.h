@@ -578,6 +578,18 @@ struct LogFactTable {
   }
 };
 
+// binomial_btrs_decide for an in-range candidate, each log-factorial ratio as a difference of
+// log_factorial's (the table, Stirling above 10) where its smaller argument is below 10, else by
+// Stirling's ratio formula: both forms computed, then one selected (a conditional call stays scalar).
+__attribute__((always_inline)) static inline int64_t btrs_decide_small(const BtrsConsts& c, const TrsCandidate& cand,
+                                                                     const LogFactTable& lft) {
+  const int64_t k = cand.k, nk = c.n - k, nm = c.n - c.m;  // all in [0, n]: the candidate is in range
+  const int64_t lo1 = nm < nk ? nm : nk, lo2 = k < c.m ? k : c.m;
+  const double d1 = lft.at(nm) - lft.at(nk), s1 = log_factorial_ratio_stirling(nm, k - c.m);
+  const double d2 = lft.at(k) - lft.at(c.m), s2 = log_factorial_ratio_stirling(k, k - c.m);
+  return binomial_btrs_decide(c, cand, lo1 < 10 ? d1 : s1, lo2 < 10 ? d2 : s2);
+}
+
 // binomial_btrs_attempt(n, q, w + 4j) for j < nv (k, or -1 when rejected), in passes as ptrs_attempts:
 // the undecided ones with both log-factorial ratios by Stirling's formula (right when n - m, n - k,
 // k, m >= 10), the others again in scalar code.
@@ -619,15 +631,8 @@ static inline void btrs_attempts(const BtrsConsts& c, int64_t* __restrict o, siz
   alignas(64) uint32_t sw[4 * (kChunkWords / 4)];
   for (size_t i = 0; i < ns; ++i)
     for (int q = 0; q < 4; ++q) sw[4 * i + q] = dw[4 * sl[i] + q];
-  for (size_t i = 0; i < ns; ++i) {
-    const TrsCandidate cand = binomial_btrs_candidate(c, sw[4 * i], sw[4 * i + 1], sw[4 * i + 2], sw[4 * i + 3]);
-    const int64_t k = cand.k, nk = c.n - k, nm = c.n - c.m;  // all in [0, n]: the candidate is in range
-    const int64_t lo1 = nm < nk ? nm : nk, lo2 = k < c.m ? k : c.m;
-    // both forms of each ratio computed, then one selected (a conditional call stays scalar)
-    const double d1 = lft.at(nm) - lft.at(nk), s1 = log_factorial_ratio_stirling(nm, k - c.m);
-    const double d2 = lft.at(k) - lft.at(c.m), s2 = log_factorial_ratio_stirling(k, k - c.m);
-    r[i] = binomial_btrs_decide(c, cand, lo1 < 10 ? d1 : s1, lo2 < 10 ? d2 : s2);
-  }
+  for (size_t i = 0; i < ns; ++i)
+    r[i] = btrs_decide_small(c, binomial_btrs_candidate(c, sw[4 * i], sw[4 * i + 1], sw[4 * i + 2], sw[4 * i + 3]), lft);
   for (size_t i = 0; i < ns; ++i) o[idx[sl[i]]] = r[i];
 }
 

@@ -324,13 +324,8 @@ static inline void btrs_cols_attempts(const BtrsCols& c, int64_t* __restrict o, 
     for (int k = 0; k < 4; ++k) sw[4 * i + k] = dw[4 * sl[i] + k];
   for (size_t i = 0; i < ns; ++i) {
     const BtrsConsts cc = c.at(idx[sl[i]]);
-    const TrsCandidate x = binomial_btrs_candidate(cc, sw[4 * i], sw[4 * i + 1], sw[4 * i + 2], sw[4 * i + 3]);
-    const int64_t k = x.k, nk = cc.n - k, nm = cc.n - cc.m;  // all in [0, n]: the candidate is in range
-    const int64_t lo1 = nm < nk ? nm : nk, lo2 = k < cc.m ? k : cc.m;
-    // both forms of each ratio computed, then one selected (a conditional call stays scalar)
-    const double d1 = lft.at(nm) - lft.at(nk), s1 = log_factorial_ratio_stirling(nm, k - cc.m);
-    const double d2 = lft.at(k) - lft.at(cc.m), s2 = log_factorial_ratio_stirling(k, k - cc.m);
-    r[i] = binomial_btrs_decide(cc, x, lo1 < 10 ? d1 : s1, lo2 < 10 ? d2 : s2);
+    r[i] = btrs_decide_small(cc, binomial_btrs_candidate(cc, sw[4 * i], sw[4 * i + 1], sw[4 * i + 2], sw[4 * i + 3]),
+                             lft);
   }
   for (size_t i = 0; i < ns; ++i) o[idx[sl[i]]] = r[i];
 }
