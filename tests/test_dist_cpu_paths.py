@@ -3,8 +3,8 @@ instruction set the CPU has (the `isa` fixture).
 
 csrc/cpu/kernels_impl.h runs gamma, poisson (lam >= 10) and binomial (n q >= 10) in passes: a
 vectorized quick test for every value, the full test for the undecided ones gathered into a dense
-list (log-factorials below 10 from a table: selected in the pass for PTRS, scalar fix-ups for
-BTRS), the flip of binomial (p > 1/2), then the retry streams. Each pass is a CPU-only shortcut that must give the
+list (log-factorials below 10 from a table, selected in the pass; BTRS's small-argument ratios in
+a pass of their own), the flip of binomial (p > 1/2), then the retry streams. Each pass is a CPU-only shortcut that must give the
 bits of FORMAT 19's one-value-at-a-time definition: the parameters below reach every pass and
 fix-up (centre and tail normals, shape < 1; k < 10 at lam = 10; n - m, k or n - k below 10; both
 sides of p = 1/2), with draws long enough to cross chunk boundaries (512 values) and to reject.

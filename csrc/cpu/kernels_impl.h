@@ -533,12 +533,30 @@ static inline size_t first_retry_words(const Job& job, const S* __restrict o, si
   return m;
 }
 
+// log_factorial(x) without a branch: the table of its sums of logs below 10, Stirling's formula from
+// 10, both computed and one selected in a vectorized pass (the same values as log_factorial for x >= 0;
+// a second, scalar pass for the candidates below 10 cost 20-30 ns per value of poisson near lam = 10,
+// where half of them are). x < 0 (a rejected PTRS candidate, whatever it gets) reads entry 0.
+struct LogFactTable {
+  double lf[10];
+  LogFactTable() {
+    for (int k = 0; k < 10; ++k) lf[k] = log_factorial(k);
+  }
+  __attribute__((always_inline)) double at(int64_t x) const {
+    const int64_t small = -(int64_t)(x < 10);
+    const int64_t x10 = x + ((10 - x) & small);              // max(x, 10): a mask (AVX2 has no int64 max)
+    const int64_t xi = x & small & -(int64_t)(x >= 0);       // x in [0, 10), else 0
+    const double st = log_factorial_stirling(x10), tb = lf[xi];
+    return small ? tb : st;
+  }
+};
+
 // poisson_ptrs_attempt(lam, w + 4j) for j < nv (k, or -1 when rejected), in passes: every candidate and
 // its quick test (vectorized; ~85% accepted); the undecided ones gathered densely through the full
-// test (vectorized, log(k!) by Stirling's formula), those with k < 10 again with log(k!) from a table.
+// test (vectorized, log(k!) from LogFactTable).
 struct PtrsWork {
   PtrsConsts c;
-  double lf10[10];  // log_factorial(0 .. 9)
+  LogFactTable lft;
 };
 static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
   const PtrsConsts& c = pw.c;
@@ -550,33 +568,12 @@ static inline void ptrs_attempts(const PtrsWork& pw, int64_t* __restrict o, size
   uint32_t idx[kChunkWords / 4], dw[kChunkWords];
   int64_t r[kChunkWords / 4];
   const size_t m = gather_marked(o, nv, w, 4, idx, dw, [](int64_t v) { return v == -2; });
-  // log(k!) = log_factorial(k): the table below 10 (k < 0: entry 0, rejected whatever it is), Stirling's
-  // formula from 10, both computed and one selected in the same pass (a second, scalar pass for
-  // k < 10 cost 20-30 ns per value at lam near 10, where half the candidates are below 10)
   for (size_t t = 0; t < m; ++t) {
     const TrsCandidate cand = poisson_ptrs_candidate(c, dw[4 * t], dw[4 * t + 1], dw[4 * t + 2], dw[4 * t + 3]);
-    const int64_t small = -(int64_t)(cand.k < 10);
-    const int64_t k10 = cand.k + ((10 - cand.k) & small);  // max(k, 10): a mask (AVX2 has no int64 max)
-    const int64_t ki = cand.k & small & -(int64_t)(cand.k >= 0);  // k in [0, 10), else 0
-    const double st = log_factorial_stirling(k10), tb = pw.lf10[ki];
-    r[t] = poisson_ptrs_decide(c, cand, small ? tb : st);
+    r[t] = poisson_ptrs_decide(c, cand, pw.lft.at(cand.k));
   }
   for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
 }
-
-// log_factorial(x) for x >= 0 without a branch: the table of its sums of logs below 10, Stirling's
-// formula from 10, both computed and one selected (the same values as log_factorial).
-struct LogFactTable {
-  double lf[10];
-  LogFactTable() {
-    for (int k = 0; k < 10; ++k) lf[k] = log_factorial(k);
-  }
-  __attribute__((always_inline)) double at(int64_t x) const {
-    const int64_t small = -(int64_t)(x < 10);
-    const double st = log_factorial_stirling(x + ((10 - x) & small)), tb = lf[x & small];
-    return small ? tb : st;
-  }
-};
 
 // binomial_btrs_decide for an in-range candidate, each log-factorial ratio as a difference of
 // log_factorial's (the table, Stirling above 10) where its smaller argument is below 10, else by
@@ -592,7 +589,7 @@ __attribute__((always_inline)) static inline int64_t btrs_decide_small(const Btr
 
 // binomial_btrs_attempt(n, q, w + 4j) for j < nv (k, or -1 when rejected), in passes as ptrs_attempts:
 // the undecided ones with both log-factorial ratios by Stirling's formula (right when n - m, n - k,
-// k, m >= 10), the others again in scalar code.
+// k, m >= 10), the others again in a vectorized pass of their own (btrs_decide_small).
 static inline void btrs_attempts(const BtrsConsts& c, int64_t* __restrict o, size_t nv, const uint32_t* __restrict w) {
   for (size_t j = 0; j < nv; ++j) {
     const TrsCandidate t = binomial_btrs_candidate(c, w[4 * j], w[4 * j + 1], w[4 * j + 2], w[4 * j + 3]);
@@ -922,7 +919,6 @@ static void run_op(const Job& job, size_t i0, size_t i1) {
       // the same way, and only the values rejected twice one at a time.
       PtrsWork c;
       c.c = poisson_ptrs_consts(p.a);
-      for (int k = 0; k < 10; ++k) c.lf10[k] = log_factorial(k);
       fill<K, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
         ptrs_attempts(c, o, nv, w);
         uint32_t idx[kChunkWords / 4], rw[kChunkWords];

@@ -230,7 +230,6 @@ static inline size_t dense_list(const double* __restrict mean, size_t nv, uint32
 // The constants of each value in columns (structure of arrays), so the passes vectorize as
 // ptrs_attempts / btrs_attempts do with one draw's constants.
 constexpr size_t kPV = kChunkWords / 4;  // values per chunk of the four-word ops
-constexpr size_t kBV = kChunkWords / 8;  // of beta
 
 struct PtrsCols {
   double lam[kPV], loglam[kPV], b[kPV], a[kPV], invalpha[kPV], vr[kPV], log_invalpha[kPV];
@@ -247,7 +246,7 @@ struct PtrsCols {
 };
 
 // poisson_ptrs_attempt_c(c.at(t), w + 4t) for t < m (k, or -1), as ptrs_attempts.
-static inline void ptrs_cols_attempts(const PtrsCols& c, const double* lf10, int64_t* __restrict o, size_t m,
+static inline void ptrs_cols_attempts(const PtrsCols& c, const LogFactTable& lft, int64_t* __restrict o, size_t m,
                                       const uint32_t* __restrict w) {
   for (size_t t = 0; t < m; ++t) {
     const PtrsConsts cc = c.at(t);
@@ -258,16 +257,10 @@ static inline void ptrs_cols_attempts(const PtrsCols& c, const double* lf10, int
   uint32_t idx[kPV], dw[kChunkWords];
   int64_t r[kPV];
   const size_t u = gather_marked(o, m, w, 4, idx, dw, [](int64_t v) { return v == -2; });
-  // log(k!): the table below 10, Stirling's formula from 10, both computed and one selected (as
-  // ptrs_attempts: no scalar second pass for the candidates below 10)
   for (size_t s = 0; s < u; ++s) {
     const PtrsConsts cc = c.at(idx[s]);
     const TrsCandidate x = poisson_ptrs_candidate(cc, dw[4 * s], dw[4 * s + 1], dw[4 * s + 2], dw[4 * s + 3]);
-    const int64_t small = -(int64_t)(x.k < 10);
-    const int64_t k10 = x.k + ((10 - x.k) & small);
-    const int64_t ki = x.k & small & -(int64_t)(x.k >= 0);
-    const double st = log_factorial_stirling(k10), tb = lf10[ki];
-    r[s] = poisson_ptrs_decide(cc, x, small ? tb : st);
+    r[s] = poisson_ptrs_decide(cc, x, lft.at(x.k));
   }
   for (size_t s = 0; s < u; ++s) o[idx[s]] = r[s];
 }
@@ -351,7 +344,8 @@ static inline const uint8_t* affine_column(const ParamCols& q, uint64_t e0, size
   for (size_t j = 0; j < n; ++j) buf[j] = q.base.affine ? 1 : 0;
   return buf;
 }
-// The indices j < n with f[j] != 0 into idx (room for n + 16), padded (pad_list); returns how many.
+// The indices j < n with f[j] != 0 into idx (branch-free; room for n, and for pad_list's padding
+// where the caller pads); returns how many.
 static inline size_t marked(const uint8_t* __restrict f, size_t n, uint32_t* __restrict idx) {
   size_t m = 0;
   for (size_t j = 0; j < n; ++j) {
@@ -392,8 +386,7 @@ template <int OP>
 static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1) {
   if constexpr (OP == (int)Op::PoissonI64) {
     static_assert(OpTraits<OP>::K == 4, "poisson takes four words");
-    double lf10[10];
-    for (int k = 0; k < 10; ++k) lf10[k] = log_factorial(k);
+    const LogFactTable lft;
     fill<4, int64_t>(job, i0, i1, [&](int64_t* __restrict o, size_t nv, const uint32_t* __restrict w, size_t v0) {
       const uint64_t e0 = job.param0 + v0;
       alignas(64) double lam[kPV], il[kPV];
@@ -413,7 +406,7 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
         const double* const L = ni ? pl : lam;
         PtrsCols c;
         for (size_t t = 0; t < np_; ++t) c.set(t, poisson_ptrs_consts(L[t]));
-        ptrs_cols_attempts(c, lf10, ni ? pr : o, np_, ni ? pw : w);
+        ptrs_cols_attempts(c, lft, ni ? pr : o, np_, ni ? pw : w);
         if (ni) {
           for (size_t t = 0; t < np_; ++t) o[pj[t]] = pr[t];
           poisson_inversion_list(il, w, ii, ni, o);
@@ -423,7 +416,7 @@ static void params_loop(const Job& job, const ParamCols& q, size_t i0, size_t i1
         const size_t m = first_retry_words<OP>(job, o, nv, v0, w, idx, rw, false);
         PtrsCols rc;
         for (size_t t = 0; t < m; ++t) rc.set(t, c.at(ni ? pos[idx[t]] : idx[t]));
-        ptrs_cols_attempts(rc, lf10, r, m, rw);
+        ptrs_cols_attempts(rc, lft, r, m, rw);
         for (size_t t = 0; t < m; ++t) o[idx[t]] = r[t];
         for (size_t j = 0; j < nv; ++j)
           if (o[j] < 0)
