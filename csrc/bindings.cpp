@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <type_traits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -1180,13 +1181,20 @@ int64_t categorical_first_bad(const T* __restrict x, size_t rows, size_t k) {
 template <class T>
 using CArray = py::array_t<T, py::array::c_style>;
 
-// Both entries take float64 or float32 arrays whose last axis holds the K >= 1 categories.
+// Both entries take float64 or float32 arrays whose last axis holds the K >= 1 categories: K and the
+// number of rows.
+template <class T>
+std::pair<size_t, size_t> logit_rows(const CArray<T>& x) {
+  if (x.ndim() < 1 || x.shape(x.ndim() - 1) < 1) throw py::value_error("categorical: logits need K >= 1 categories");
+  const size_t k = (size_t)x.shape(x.ndim() - 1);
+  return {k, (size_t)x.size() / k};
+}
+
 template <class T>
 py::array_t<int64_t> categorical_argmax(const CArray<T>& x, const CArray<T>& g) {
-  if (x.ndim() < 1 || x.shape(x.ndim() - 1) < 1) throw py::value_error("categorical: logits need K >= 1 categories");
+  const auto [k, rows] = logit_rows(x);
   if (g.ndim() != x.ndim() || !std::equal(x.shape(), x.shape() + x.ndim(), g.shape()))
     throw py::value_error("categorical: the gumbel draw must have the logits' shape");
-  const size_t k = (size_t)x.shape(x.ndim() - 1), rows = (size_t)x.size() / k;
   py::array_t<int64_t> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim() - 1));
   const T *xp = x.data(), *gp = g.data();
   int64_t* o = out.mutable_data();
@@ -1198,8 +1206,7 @@ py::array_t<int64_t> categorical_argmax(const CArray<T>& x, const CArray<T>& g) 
 }
 template <class T>
 int64_t categorical_check(const CArray<T>& x) {
-  if (x.ndim() < 1 || x.shape(x.ndim() - 1) < 1) throw py::value_error("categorical: logits need K >= 1 categories");
-  const size_t k = (size_t)x.shape(x.ndim() - 1), rows = (size_t)x.size() / k;
+  const auto [k, rows] = logit_rows(x);
   const T* xp = x.data();
   py::gil_scoped_release nogil;
   return categorical_first_bad(xp, rows, k);

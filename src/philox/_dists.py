@@ -151,9 +151,7 @@ def gamma_params_array(shape, scale):
 def _gamma_check(shape, scale, names):
     # reductions first (no array allocated); the elementwise masks only to name a bad element
     for v, nm in ((shape, names[0]), (scale, names[1])):
-        if not np.min(v, initial=np.inf) >= 0.0:
-            bad = ~(v >= 0.0)
-            raise ValueError(f"{nm} must be non-negative, got {_params.first(bad, v)!r}")
+        _in_interval(v, nm, 0.0, np.inf, "non-negative")
     if np.ndim(scale) == 0 or np.size(scale) == 1:  # x -> x * s is nondecreasing: max(x) * s is the max
         top = float(np.max(shape, initial=0.0))  # Python floats: an overflow is inf, no numpy warning
         if not (top * max(float(np.max(scale)), 1.0) > _GAMMA_MAX or top > _GAMMA_MAX):
@@ -217,7 +215,8 @@ def _in_range(v, name, ok, what):
 def _in_interval(v, name, lo, hi, what, open_low=False):
     """v in [lo, hi] ((lo, hi] with open_low): two reductions (no array allocated), the elementwise
     mask only to name the first bad element (NaN fails both ways)."""
-    mn, mx = np.min(v, initial=np.inf), np.max(v, initial=-np.inf)
+    mn = np.min(v, initial=np.inf)
+    mx = np.max(v, initial=-np.inf) if hi < np.inf else -np.inf  # (no upper bound: no pass for it)
     if (mn > lo if open_low else mn >= lo) and mx <= hi:
         return
     _in_range(v, name, ((v > lo) if open_low else (v >= lo)) & (v <= hi), what)
@@ -245,20 +244,16 @@ def _beta_columns(code, p):
     a, b = p["a"], p["b"]
     for v, nm in ((a, "a"), (b, "b")):
         _in_interval(v, nm, 0.0, _GAMMA_MAX, f"positive and at most {_GAMMA_MAX:g}", open_low=True)
-    logs = np.less(a, 1.0)  # in logs where a or b < 1 (beta_params' switch)
-    if np.ndim(logs) and logs.shape == np.broadcast_shapes(a.shape, b.shape):
-        logs |= b < 1.0
-    else:
-        logs = logs | (b < 1.0)
     return _BETA_F64, 0, False, {"a": a, "b": b, "c": _core.gamma_c_array(a),
-                                 "ilow": _core.gamma_c_array(b).view(np.uint64), "affine": logs}
+                                 "ilow": _core.gamma_c_array(b).view(np.uint64),
+                                 "affine": (a < 1.0) | (b < 1.0)}  # in logs (beta_params' switch)
 
 
 def _standard_t_columns(code, p):
     df = p["df"]
     _in_interval(df, "df", STANDARD_T_DF_MIN, _GAMMA_MAX, f"in [{STANDARD_T_DF_MIN:g}, {_GAMMA_MAX:g}]")
-    h = df * 0.5
-    return _STANDARD_T_F64, 0, False, {"a": h, "c": gamma_params_array(h, 1.0)[2], "affine": h < 1.0}
+    h, _, c, boost = gamma_params_array(df * 0.5, 1.0)
+    return _STANDARD_T_F64, 0, False, {"a": h, "c": c, "affine": boost}
 
 
 def _bound_array(x, name):
@@ -551,7 +546,7 @@ def categorical(draws, logits, dim=-1, check=True):
     else:
         # numpy: the check and the argmax in C++ passes over the rows (no (rows, K) temporaries)
         x = np.ascontiguousarray(x, dtype=cdt)
-        if check and x.size:
+        if check:
             r = _core.categorical_first_bad(x)
             if r >= 0:
                 _bad_row(np.unravel_index(r, x.shape[:-1]))
@@ -561,8 +556,6 @@ def categorical(draws, logits, dim=-1, check=True):
         idx = torch.argmax(x + g, dim=-1)  # ties: the first maximal index (torch and numpy)
         return torch.where(bad, torch.full_like(idx, -1), idx)
     g = draws.gumbel(size=size, dtype=cdt)
-    if x.size == 0:
-        return np.zeros(x.shape[:-1], dtype=np.int64)[()]
     return _core.categorical_argmax(x, np.ascontiguousarray(g, dtype=cdt))[()]
 
 
